@@ -1,0 +1,131 @@
+/**
+ * The error catalogue. Every failure tfwrap reports on purpose is a TfwrapError with a code from
+ * this table; the code decides the exit status, so that scripts can tell bad configuration from a
+ * failed sign-in. docs/errors.md lists the same table for users.
+ */
+
+/** Exit statuses tfwrap itself uses. A child's own exit status passes through untouched. */
+export const ExitCode = {
+  ok: 0,
+  /** A validation command found problems (`tfwrap validate`, `tfwrap auth validate`). */
+  findings: 1,
+  /** Configuration, manifest or plugin error: nothing was run. */
+  config: 2,
+  /** Authentication failed: no credentials, STS refused, token expired. */
+  auth: 3,
+  /** The command line itself is wrong (unknown flag, missing argument). */
+  usage: 64,
+  /** A bug in tfwrap or in a plugin that escaped its own error handling. */
+  internal: 70,
+  /** The program to run (terraform, the command after `--`) could not be found. */
+  notFound: 127,
+  /** Interrupted by SIGINT or SIGTERM. */
+  interrupted: 130,
+} as const;
+
+const catalogue = {
+  E_CONFIG_NOT_FOUND: ExitCode.config,
+  E_CONFIG_SYNTAX: ExitCode.config,
+  E_CONFIG_INVALID: ExitCode.config,
+  E_PLUGIN_MISSING: ExitCode.config,
+  E_PLUGIN_LOAD: ExitCode.config,
+  E_PLUGIN_INVALID: ExitCode.config,
+  E_PLUGIN_API_VERSION: ExitCode.config,
+  E_PLUGIN_HOOK: ExitCode.config,
+  E_KIND_DUPLICATE: ExitCode.config,
+  E_KIND_UNKNOWN: ExitCode.config,
+  E_IDENTITY_UNKNOWN: ExitCode.config,
+  E_IDENTITY_NONE: ExitCode.config,
+  E_IDENTITY_INVALID: ExitCode.config,
+  E_IDENTITY_CYCLE: ExitCode.config,
+  E_CHAIN_TOO_DEEP: ExitCode.config,
+  E_CHAIN_INCOMPATIBLE: ExitCode.config,
+  E_STACK_UNKNOWN: ExitCode.config,
+  E_STACK_INVALID: ExitCode.config,
+  E_COMPONENT_UNKNOWN: ExitCode.config,
+  E_COMPONENT_INVALID: ExitCode.config,
+  E_IMPORT_MISSING: ExitCode.config,
+  E_IMPORT_CYCLE: ExitCode.config,
+  E_AUTH_FAILED: ExitCode.auth,
+  E_AUTH_TIMEOUT: ExitCode.auth,
+  E_AUTH_EXPIRING: ExitCode.auth,
+  E_USAGE: ExitCode.usage,
+  E_COMMAND_NOT_FOUND: ExitCode.notFound,
+  E_INTERRUPTED: ExitCode.interrupted,
+  E_INTERNAL: ExitCode.internal,
+} as const;
+
+export type ErrorCode = keyof typeof catalogue;
+
+/** Where in a file a problem is. Lines and columns count from 1. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export interface TfwrapErrorOptions {
+  hint?: string;
+  location?: SourceLocation;
+  /** The plugin whose code failed or whose configuration is wrong. */
+  plugin?: string;
+  cause?: unknown;
+}
+
+export class TfwrapError extends Error {
+  override readonly name = 'TfwrapError';
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly location?: SourceLocation;
+  readonly plugin?: string;
+
+  constructor(code: ErrorCode, message: string, options: TfwrapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.location = options.location;
+    this.plugin = options.plugin;
+  }
+
+  get exitCode(): number {
+    return catalogue[this.code];
+  }
+
+  /** One line for a terminal: `file:line: message (plugin x). Hint: ... [CODE]`. */
+  format(): string {
+    const where = this.location ? `${formatLocation(this.location)}: ` : '';
+    const plugin = this.plugin && !this.message.includes(this.plugin) ? ` (plugin ${this.plugin})` : '';
+    const hint = this.hint ? ` Hint: ${this.hint}` : '';
+    return oneLine(`${where}${this.message}${plugin}.${hint} [${this.code}]`).replace(/\.\./g, '.');
+  }
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  return [loc.file, loc.line, loc.line ? loc.column : undefined].filter((part) => part !== undefined).join(':');
+}
+
+export function isTfwrapError(err: unknown): err is TfwrapError {
+  return err instanceof TfwrapError;
+}
+
+/** Error messages from libraries span lines; tfwrap prints one. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The message of any thrown value, as one line. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return oneLine(err.message || err.name);
+  return oneLine(String(err));
+}
+
+/** Several problems found at once (validation reports them all, not the first). */
+export class TfwrapErrors extends Error {
+  override readonly name = 'TfwrapErrors';
+  constructor(readonly errors: TfwrapError[]) {
+    super(errors.map((e) => e.format()).join('\n'));
+  }
+  get exitCode(): number {
+    return this.errors[0]?.exitCode ?? ExitCode.config;
+  }
+}
