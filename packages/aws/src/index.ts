@@ -1,1 +1,6 @@
-export {};
+/**
+ * @tfwrap/aws: what AWS identity kinds share. Importing it does not import the AWS SDK; the
+ * functions that call AWS import it when they run.
+ */
+export * from './credentials.js';
+export * from './sts.js';

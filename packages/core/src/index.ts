@@ -1,2 +1,17 @@
+/**
+ * @tfwrap/core: the hook pipeline, configuration, plugin loading and identity chains.
+ * It imports no cloud SDK; identity kinds come from plugins.
+ */
 export * from './errors.js';
 export * from './yaml.js';
+export * from './identity.js';
+export * from './hooks.js';
+export * from './logger.js';
+export * from './config.js';
+export * from './plugins.js';
+export * from './registry.js';
+export * from './auth-graph.js';
+export * from './exec.js';
+export * from './env-format.js';
+export * from './paths.js';
+export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions } from './tfwrap.js';

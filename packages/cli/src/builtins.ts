@@ -1,0 +1,8 @@
+/**
+ * The default preset: plugins every tfwrap has without listing them under `plugins:`. Each module
+ * is light (names and schemas); the code behind a kind loads only when an identity of it runs.
+ */
+export const builtinPlugins = [
+  { name: '@tfwrap/identity-ambient', load: () => import('@tfwrap/identity-ambient') },
+  { name: '@tfwrap/identity-aws-ambient', load: () => import('@tfwrap/identity-aws-ambient') },
+];

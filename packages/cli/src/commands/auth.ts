@@ -1,0 +1,188 @@
+/** `tfwrap auth ...`: list, validate, env, exec, whoami. */
+import { appendFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ENV_FORMATS, ExitCode, TfwrapError, TfwrapErrors, buildChain, diffEnv, formatEnv, type AuthResult, type EnvFormat, type Tfwrap } from '@tfwrap/core';
+import { createTfwrap, formatTable, identityFlag, printJson, resolveRequest, type GlobalOptions } from '../context.js';
+
+type Globals = () => GlobalOptions;
+
+export function registerAuthCommands(program: Command, globals: Globals, setExit: (code: number) => void): void {
+  const auth = program.command('auth').description('identities: list, check, inspect and use them');
+
+  auth
+    .command('list')
+    .description('identities, their kinds and chains')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const tfwrap = await createTfwrap(globals());
+      const rows = listIdentities(tfwrap);
+      if (opts.json) return printJson(rows);
+      if (rows.length === 0) {
+        process.stdout.write(`no identities defined${tfwrap.configFile ? ` in ${tfwrap.configFile}` : ' (no configuration found)'}\n`);
+        return;
+      }
+      process.stdout.write(
+        formatTable([
+          ['IDENTITY', 'KIND', 'DEFAULT', 'CHAIN'],
+          ...rows.map((r) => [r.identity, r.kind, r.default ? 'yes' : '', r.chain ? r.chain.join(' -> ') : `(${r.problem})`]),
+        ]),
+      );
+    });
+
+  auth
+    .command('validate')
+    .description('check the auth configuration offline; exit 0 when valid, 1 with every problem listed')
+    .action(async () => {
+      let tfwrap: Tfwrap;
+      try {
+        tfwrap = await createTfwrap(globals());
+      } catch (err) {
+        // Configuration that cannot even load is a finding here, not a crash.
+        const problems = err instanceof TfwrapErrors ? err.errors : err instanceof TfwrapError ? [err] : undefined;
+        if (!problems) throw err;
+        reportProblems(problems.map((p) => p.format()));
+        return setExit(ExitCode.findings);
+      }
+      const problems = await tfwrap.validateAuth();
+      const count = Object.keys(tfwrap.identities()).length;
+      if (problems.length) {
+        reportProblems(problems.map((p) => p.format()));
+        return setExit(ExitCode.findings);
+      }
+      process.stdout.write(`auth configuration is valid: ${count} ${count === 1 ? 'identity' : 'identities'}${tfwrap.configFile ? ` in ${tfwrap.configFile}` : ''}\n`);
+    });
+
+  auth
+    .command('env')
+    .description('print the variables an identity sets for its child (file pointers, never raw secrets)')
+    .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
+    .option('-f, --format <format>', `one of ${ENV_FORMATS.join(', ')}`, 'bash')
+    .option('--fresh', 'ignore cached sessions')
+    .action(async (opts: { identity?: string; format: string; fresh?: boolean }) => {
+      if (!ENV_FORMATS.includes(opts.format as EnvFormat)) {
+        throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: `use one of ${ENV_FORMATS.join(', ')}` });
+      }
+      const tfwrap = await createTfwrap(globals());
+      const { auth } = await authenticateFor(tfwrap, 'auth env', opts, globals());
+      const env = await tfwrap.prepareEnv(auth);
+      const diff = diffEnv(tfwrap.parentEnv, env);
+      for (const [name, value] of Object.entries(diff.set)) {
+        if (tfwrap.redactor.redact(value) !== value) {
+          throw new TfwrapError('E_AUTH_FAILED', `identity "${auth?.identity}" puts a secret in ${name}; auth env prints no secrets`, {
+            hint: 'use tfwrap auth exec to run a command with it instead',
+          });
+        }
+      }
+      const text = formatEnv(diff, opts.format as EnvFormat);
+      if (opts.format === 'github' && tfwrap.parentEnv.GITHUB_ENV) {
+        appendFileSync(tfwrap.parentEnv.GITHUB_ENV, text);
+        process.stderr.write(`tfwrap: wrote ${Object.keys(diff.set).length} variables to $GITHUB_ENV\n`);
+      } else {
+        process.stdout.write(text);
+      }
+    });
+
+  auth
+    .command('exec')
+    .description('run a command with an identity: tfwrap auth exec -i <identity> -- <command> [args...]')
+    .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity); false for none')
+    .option('--fresh', 'ignore cached sessions')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .passThroughOptions()
+    .action(async (command: string[], opts: { identity?: string; fresh?: boolean }) => {
+      const tfwrap = await createTfwrap(globals());
+      const { auth, request } = await authenticateFor(tfwrap, 'auth exec', { ...opts, args: command }, globals());
+      const env = await tfwrap.prepareEnv(auth);
+      const [bin, ...args] = request.args;
+      const result = await tfwrap.exec({ command: bin!, args, env, cwd: request.cwd, identity: auth?.identity }, auth);
+      setExit(result.exitCode);
+    });
+
+  auth
+    .command('whoami')
+    .description('ask the cloud who an identity is (sts:GetCallerIdentity for AWS)')
+    .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
+    .option('--json', 'machine-readable output')
+    .option('--fresh', 'ignore cached sessions')
+    .action(async (opts: { identity?: string; json?: boolean; fresh?: boolean }) => {
+      const tfwrap = await createTfwrap(globals());
+      const { auth } = await authenticateFor(tfwrap, 'auth whoami', { ...opts, required: true }, globals());
+      const principal = await tfwrap.whoami(auth!);
+      const expiration = auth!.credentials?.expiration?.toISOString() ?? null;
+      const out = {
+        identity: auth!.identity,
+        kind: auth!.kind,
+        account: principal.account ?? null,
+        arn: principal.arn ?? null,
+        expiration,
+        chain: auth!.chain.map((step) => ({
+          identity: step.identity,
+          kind: step.kind,
+          arn: step.principalArn ?? null,
+          expiration: step.credentials?.expiration?.toISOString() ?? null,
+        })),
+      };
+      if (opts.json) return printJson(out);
+      process.stdout.write(
+        formatTable([
+          ['Identity', out.identity],
+          ['Kind', out.kind],
+          ['Account', out.account ?? '-'],
+          ['ARN', out.arn ?? '-'],
+          ['Expires', expiration ?? 'never'],
+          ...(out.chain.length > 1 ? [['Chain', out.chain.map((s) => s.identity).join(' -> ')]] : []),
+        ]),
+      );
+    });
+}
+
+function reportProblems(lines: string[]): void {
+  for (const line of lines) process.stderr.write(`tfwrap: ${line}\n`);
+  process.stderr.write(`tfwrap: ${lines.length} ${lines.length === 1 ? 'problem' : 'problems'} found\n`);
+}
+
+/** `beforeResolve`, identity selection, and authentication, shared by the commands that run things. */
+async function authenticateFor(
+  tfwrap: Tfwrap,
+  command: string,
+  opts: { identity?: string; fresh?: boolean; args?: string[]; required?: boolean },
+  globals: GlobalOptions,
+): Promise<{ auth?: AuthResult; request: Awaited<ReturnType<typeof resolveRequest>> }> {
+  const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), args: opts.args ?? [] }, globals);
+  const name = request.identity === false && !opts.required ? undefined : tfwrap.requireIdentity(request.identity || undefined);
+  const auth = name ? await tfwrap.authenticate(name, { fresh: opts.fresh }) : undefined;
+  return { auth, request };
+}
+
+export interface IdentityRow {
+  identity: string;
+  kind: string;
+  default: boolean;
+  via: string | null;
+  chain: string[] | null;
+  plugin: string | null;
+  problem?: string;
+}
+
+function listIdentities(tfwrap: Tfwrap): IdentityRow[] {
+  const identities = tfwrap.identities();
+  return Object.keys(identities).map((name) => {
+    const config = identities[name]!;
+    let chain: string[] | null = null;
+    let problem: string | undefined;
+    try {
+      chain = buildChain(identities, name);
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+    return {
+      identity: name,
+      kind: config.kind,
+      default: config.default === true,
+      via: config.via?.identity ?? null,
+      chain,
+      plugin: tfwrap.identityKinds.get(config.kind)?.plugin ?? null,
+      ...(problem ? { problem } : {}),
+    };
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The `tfwrap` binary. Every failure ends as one line on stderr and a documented exit code
+ * (docs/errors.md); a stack trace only with --debug.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
+import { registerAuthCommands } from './commands/auth.js';
+import type { GlobalOptions } from './context.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('tfwrap');
+  program
+    .description('Run Terraform with the right cloud identity, on a laptop, in CI and inside AWS.')
+    .version(version, '-v, --version')
+    .option('-C, --chdir <dir>', 'run as if started in <dir>')
+    .option('-c, --config <file>', 'configuration file (default: search upward; TFWRAP_CONFIG)')
+    .option('--debug', 'print time per phase and per plugin (secrets redacted)')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run tfwrap --help for usage)');
+  // Global options work before or after the subcommand: every leaf command takes them too.
+  let globalOptions: GlobalOptions = {};
+  program.hook('preAction', (_root, action) => {
+    globalOptions = action.optsWithGlobals<GlobalOptions>();
+  });
+  registerAuthCommands(program, () => globalOptions, setExit);
+  const finish = (cmd: Command) => {
+    cmd.exitOverride();
+    if (cmd.commands.length === 0 && cmd !== program) {
+      cmd.option('-C, --chdir <dir>', 'run as if started in <dir>').option('-c, --config <file>', 'configuration file').option('--debug', 'print time per phase and per plugin');
+    }
+    cmd.commands.forEach(finish);
+  };
+  finish(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err, program.opts<GlobalOptions>().debug === true);
+  }
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version "errors" are successful exits; commander already printed its message.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (err instanceof TfwrapErrors) {
+    for (const e of err.errors) process.stderr.write(`tfwrap: error: ${e.format()}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof TfwrapError) {
+    process.stderr.write(`tfwrap: error: ${err.format()}\n`);
+    if (debug && err.cause instanceof Error) process.stderr.write(redactStack(err.cause));
+    return err.exitCode;
+  }
+  process.stderr.write(`tfwrap: internal error: ${messageOf(err)} (please report it; --debug shows where) [E_INTERNAL]\n`);
+  if (debug && err instanceof Error) process.stderr.write(redactStack(err));
+  return ExitCode.internal;
+}
+
+function redactStack(err: Error): string {
+  const redactor = new Redactor();
+  redactor.addFromEnv(process.env);
+  return redactor.redact(`${err.stack ?? err.message}\n`);
+}
+
+/** The binary's entry. */
+export async function run(): Promise<void> {
+  const code = await main(process.argv);
+  process.exitCode = code;
+  // Exit explicitly: an abandoned credential request (an endpoint that never answers) must not
+  // keep the process alive after tfwrap has given up on it.
+  setImmediate(() => process.exit(code));
+}

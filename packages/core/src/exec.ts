@@ -1,0 +1,89 @@
+/**
+ * Running a child with the prepared environment.
+ *
+ * node:child_process rather than execa here: `tfwrap auth exec` is on the hot path and execa costs
+ * ~70 ms to import (bench/README.md). Only three things matter for this child: the exact env
+ * (nothing inherited), inherited stdio, and signals.
+ *
+ * Signals: SIGTERM, SIGINT and SIGHUP reach the child once, so terraform can release its state lock.
+ * When tfwrap is in the foreground of a terminal, Ctrl-C already reached the child through the
+ * process group, so SIGINT is not sent twice (terraform treats a second SIGINT as "abort now").
+ * A second interrupt kills the child.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { ExitCode, TfwrapError } from './errors.js';
+import type { Env } from './identity.js';
+
+export interface SpawnOptions {
+  command: string;
+  args: readonly string[];
+  env: Env;
+  cwd: string;
+  /** Default: inherit all three. */
+  stdio?: 'inherit' | ['inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore'];
+  /** Called with each chunk when stdout/stderr are piped. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface SpawnResult {
+  exitCode: number;
+  signal?: string;
+  /** tfwrap received SIGINT/SIGTERM while the child ran. */
+  interrupted: boolean;
+  durationMs: number;
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export function runChild(options: SpawnOptions): Promise<SpawnResult> {
+  const start = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: options.stdio ?? 'inherit',
+    });
+    if (options.onStdout) child.stdout?.on('data', options.onStdout);
+    if (options.onStderr) child.stderr?.on('data', options.onStderr);
+
+    let interrupts = 0;
+    const fromTerminal = process.stdin.isTTY === true;
+    const onSignal = (signal: NodeJS.Signals) => {
+      interrupts++;
+      if (interrupts > 1) {
+        child.kill('SIGKILL');
+      } else if (!(signal === 'SIGINT' && fromTerminal)) {
+        child.kill(signal);
+      }
+    };
+    for (const signal of FORWARDED) process.on(signal, onSignal);
+    const cleanup = () => {
+      for (const signal of FORWARDED) process.off(signal, onSignal);
+    };
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      cleanup();
+      if (err.code === 'ENOENT') {
+        reject(new TfwrapError('E_COMMAND_NOT_FOUND', `command "${options.command}" not found`, {
+          hint: 'check that it is installed and on PATH',
+        }));
+      } else if (err.code === 'EACCES') {
+        reject(new TfwrapError('E_COMMAND_NOT_FOUND', `command "${options.command}" is not executable`, { hint: 'check its permissions' }));
+      } else {
+        reject(err);
+      }
+    });
+    child.on('close', (code, signal) => {
+      cleanup();
+      const signalCode = signal ? 128 + (constants.signals[signal] ?? 0) : undefined;
+      resolvePromise({
+        exitCode: interrupts > 0 ? ExitCode.interrupted : (code ?? signalCode ?? ExitCode.internal),
+        signal: signal ?? undefined,
+        interrupted: interrupts > 0,
+        durationMs: performance.now() - start,
+      });
+    });
+  });
+}

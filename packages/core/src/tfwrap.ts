@@ -1,0 +1,341 @@
+/**
+ * The Tfwrap object: what plugins receive in `apply`, and what commands use to authenticate an
+ * identity, prepare a child's environment and run it. One per process, like webpack's Compiler.
+ */
+import { checkSchema, buildChain, unknownIdentity, validateIdentities, type Identities } from './auth-graph.js';
+import { loadConfig, locate, type LoadedConfig } from './config.js';
+import { TfwrapError, TfwrapErrors, messageOf } from './errors.js';
+import { runChild } from './exec.js';
+import { TfwrapHooks, instrumentHooks, type ExecRequest, type ExecResult, type PrepareEnvInfo, type TapRecord } from './hooks.js';
+import type { AuthResult, AuthStep, Credentials, Env, IdentityConfig } from './identity.js';
+import { Redactor, createLogger, type Logger } from './logger.js';
+import { tfwrapPaths, type TfwrapPaths } from './paths.js';
+import { loadPlugin, pluginRequestsFrom, type LoadedPlugin, type PluginRequest } from './plugins.js';
+import { IdentityKindRegistry } from './registry.js';
+
+export interface TfwrapOptions {
+  cwd: string;
+  /** `--config` / `TFWRAP_CONFIG`. */
+  configPath?: string;
+  /** The environment tfwrap was started with. */
+  env?: Readonly<Record<string, string | undefined>>;
+  debug?: boolean;
+  /** Plugins that come with the CLI (the default preset); loaded before the configured ones. */
+  builtinPlugins?: ReadonlyArray<{ name: string; load: () => Promise<unknown> }>;
+  /** Where log lines go (tests capture them). */
+  writeLog?: (line: string) => void;
+}
+
+export interface AuthenticateOptions {
+  /** Ignore cached sessions. */
+  fresh?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Identity selection when no identity is requested: `TFWRAP_IDENTITY`, then `default: true`. */
+export const IDENTITY_ENV = 'TFWRAP_IDENTITY';
+
+export class Tfwrap {
+  readonly hooks = new TfwrapHooks();
+  readonly identityKinds: IdentityKindRegistry;
+  readonly redactor = new Redactor();
+  readonly log: Logger;
+  readonly paths: TfwrapPaths;
+  readonly plugins: LoadedPlugin[] = [];
+  /** Every tap, with the plugin that made it. */
+  readonly taps: TapRecord[] = [];
+  /** The environment tfwrap was started with, copied once. */
+  readonly parentEnv: Readonly<Env>;
+
+  private applying: string | undefined;
+
+  private constructor(readonly loaded: LoadedConfig, readonly options: TfwrapOptions) {
+    this.parentEnv = Object.freeze(definedOnly(options.env ?? process.env));
+    this.redactor.addFromEnv(this.parentEnv);
+    this.log = createLogger({ debug: options.debug, redactor: this.redactor, write: options.writeLog });
+    this.paths = tfwrapPaths(this.parentEnv, loaded.file, options.cwd);
+    this.identityKinds = new IdentityKindRegistry(() => this.applying, () => this.loaded.file ?? 'the built-in preset');
+    instrumentHooks(this.hooks, this.log, () => this.applying, this.taps);
+  }
+
+  /** Read the configuration and apply the built-in and configured plugins. */
+  static async create(options: TfwrapOptions): Promise<Tfwrap> {
+    const env = options.env ?? process.env;
+    const configPath = options.configPath ?? env.TFWRAP_CONFIG;
+    const startLog = createLogger({ debug: options.debug, redactor: new Redactor(), write: options.writeLog });
+    const loaded = await startLog.time('load configuration', () => loadConfig({ cwd: options.cwd, explicitPath: configPath }));
+    const tfwrap = new Tfwrap(loaded, options);
+    tfwrap.log.debug(`configuration: ${loaded.file ?? 'none'} (${loaded.source})`);
+    await tfwrap.log.time('load plugins', () => tfwrap.applyPlugins());
+    return tfwrap;
+  }
+
+  get config(): LoadedConfig['config'] {
+    return this.loaded.config;
+  }
+
+  get configFile(): string | undefined {
+    return this.loaded.file;
+  }
+
+  private async applyPlugins(): Promise<void> {
+    const requests: PluginRequest[] = [
+      ...(this.options.builtinPlugins ?? []).map((p) => ({ specifier: p.name, requestedBy: 'built-in', load: p.load })),
+      ...pluginRequestsFrom(this.config.plugins ?? [], this.loaded.file ?? 'configuration'),
+    ];
+    for (const [index, request] of requests.entries()) {
+      if (request.requestedBy !== 'built-in') {
+        request.location = await locate(this.loaded.file, ['plugins', index - (this.options.builtinPlugins?.length ?? 0)]);
+      }
+    }
+    // Import in parallel (I/O), apply in order (registration order is observable).
+    const loadedPlugins = await Promise.all(requests.map((request) => this.log.time(`import plugin ${request.specifier}`, () => loadPlugin(request, this.loaded.dir))));
+    for (const loaded of loadedPlugins) {
+      if (this.plugins.some((p) => p.plugin.name === loaded.plugin.name)) continue; // named twice: apply once
+      this.applying = loaded.plugin.name;
+      try {
+        await loaded.plugin.apply(this, loaded.request.options);
+      } catch (err) {
+        if (err instanceof TfwrapError) throw err;
+        throw new TfwrapError('E_PLUGIN_LOAD', `plugin "${loaded.plugin.name}" failed while applying: ${messageOf(err)} (named in ${loaded.request.requestedBy})`, {
+          plugin: loaded.plugin.name,
+          location: loaded.request.location,
+          cause: err,
+        });
+      } finally {
+        this.applying = undefined;
+      }
+      this.plugins.push(loaded);
+    }
+  }
+
+  identities(): Identities {
+    return (this.config.auth?.identities ?? {}) as Identities;
+  }
+
+  /**
+   * Which identity a run uses: the requested one (`-i`), else `TFWRAP_IDENTITY`, else the one marked
+   * `default: true`. `false` (or the strings false/0/no/off) means no tfwrap auth at all.
+   */
+  selectIdentity(requested?: string | false): string | undefined {
+    const fromEnv = this.parentEnv[IDENTITY_ENV];
+    const choice = requested ?? (fromEnv ? fromEnv : undefined);
+    if (choice === false || (typeof choice === 'string' && /^(false|0|no|off)$/i.test(choice))) return undefined;
+    if (choice) return choice;
+    const identities = this.identities();
+    return Object.keys(identities).find((name) => identities[name]!.default === true);
+  }
+
+  /** `selectIdentity`, but an error when nothing is selected. */
+  requireIdentity(requested?: string | false): string {
+    const name = this.selectIdentity(requested);
+    if (name) return name;
+    const known = Object.keys(this.identities());
+    throw new TfwrapError('E_IDENTITY_NONE', 'no identity selected', {
+      hint: known.length
+        ? `pass -i <identity>, set ${IDENTITY_ENV}, or mark one identity default: true (known: ${known.join(', ')})`
+        : 'define identities under auth.identities in tfwrap.yaml',
+    });
+  }
+
+  /** All static problems of the auth section (tfwrap auth validate). */
+  validateAuth(): Promise<TfwrapError[]> {
+    return validateIdentities(this.identities(), this.identityKinds, this.loaded.file);
+  }
+
+  /** Check the identities of one chain only: a run pays for what it uses. */
+  private async checkChain(chain: readonly string[]): Promise<void> {
+    const identities = this.identities();
+    const problems: TfwrapError[] = [];
+    for (const name of chain) {
+      const config = identities[name]!;
+      const kind = this.identityKinds.get(config.kind);
+      if (!kind) {
+        const err = this.identityKinds.require(config.kind, name);
+        throw err;
+      }
+      problems.push(...(await checkSchema(name, config, kind.schema, kind.plugin, this.loaded.file)));
+    }
+    if (problems.length === 1) throw problems[0];
+    if (problems.length > 1) throw new TfwrapErrors(problems);
+  }
+
+  /** Authenticate `identity`, root of its chain first, each step feeding the next. */
+  async authenticate(identity: string, options: AuthenticateOptions = {}): Promise<AuthResult> {
+    const identities = this.identities();
+    if (!identities[identity]) throw unknownIdentity(identity, Object.keys(identities));
+    const chain = buildChain(identities, identity);
+    await this.checkChain(chain);
+    const steps: AuthStep[] = [];
+    let source: Credentials | undefined;
+    for (const [index, name] of chain.entries()) {
+      const config = identities[name]!;
+      const kind = this.identityKinds.require(config.kind, name);
+      const sourceIdentity = index > 0 ? chain[index - 1] : undefined;
+      await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kind.kind, config, sourceIdentity, step: index, chain });
+      const impl = await this.log.time(`load kind ${kind.kind}`, () => this.identityKinds.load(kind.kind));
+      const log = this.log.child(name);
+      let credentials: Credentials | undefined;
+      const limit = withTimeLimit(this.authTimeoutMs(kind.timeoutMs), options.signal);
+      try {
+        credentials = await this.log.time(`authenticate ${name} (${kind.kind})`, () =>
+          limit.race(
+            impl.authenticate({
+              identity: name,
+              config,
+              source,
+              sourceIdentity,
+              parentEnv: this.parentEnv,
+              signal: limit.signal,
+              fresh: options.fresh ?? false,
+              log,
+              secret: (value) => this.redactor.add(value),
+            }),
+          ),
+        );
+      } catch (err) {
+        throw this.authError(err, name, kind.kind, chain, index, kind.plugin);
+      } finally {
+        limit.clear();
+      }
+      this.registerSecrets(credentials);
+      steps.push({ identity: name, kind: kind.kind, credentials, principalArn: credentials?.principalArn as string | undefined, cached: credentials?.cached === true });
+      source = credentials;
+    }
+    const target = identities[identity]!;
+    const result: AuthResult = { identity, kind: target.kind, config: target, credentials: source, chain: steps };
+    await this.hooks.afterAuthenticate.promise(result);
+    return result;
+  }
+
+  /** The time limit of one authentication step, in ms. */
+  authTimeoutMs(kindDefault?: number): number {
+    const fromEnv = Number(this.parentEnv.TFWRAP_AUTH_TIMEOUT);
+    if (fromEnv > 0) return fromEnv * 1000;
+    return kindDefault ?? DEFAULT_AUTH_TIMEOUT_MS;
+  }
+
+  private authError(err: unknown, name: string, kind: string, chain: readonly string[], index: number, plugin: string): TfwrapError {
+    const step = chain.length > 1 ? ` (step ${index + 1} of ${chain.join(' -> ')})` : '';
+    if (err instanceof TfwrapError) {
+      if (err.message.includes(`"${name}"`)) return err;
+      return new TfwrapError(err.code, `identity "${name}"${step}: ${err.message}`, { hint: err.hint, location: err.location, plugin: err.plugin ?? plugin, cause: err });
+    }
+    return new TfwrapError('E_AUTH_FAILED', `identity "${name}" (${kind})${step} failed to authenticate: ${this.redactor.redact(messageOf(err))}`, {
+      plugin,
+      hint: 'run with --debug for the time spent in each step',
+      cause: err,
+    });
+  }
+
+  /** Every string field of credentials is a secret unless it is a known public one. */
+  private registerSecrets(credentials: Credentials | undefined): void {
+    if (!credentials) return;
+    for (const [field, value] of Object.entries(credentials)) {
+      if (typeof value === 'string' && !/^(type|region|principalArn|accessKeyId|account|arn)$/.test(field)) this.redactor.add(value);
+    }
+  }
+
+  /**
+   * The child's environment: a copy of the parent's, then the identity's own preparation (the first
+   * `prepareEnv` tap), then every other plugin's. With no identity, only the plugins run.
+   */
+  async prepareEnv(auth: AuthResult | undefined, info: Omit<PrepareEnvInfo, 'auth'> = {}, base: Readonly<Env> = this.parentEnv): Promise<Env> {
+    const env: Env = { ...base };
+    return this.hooks.prepareEnv.promise(auth ? await this.prepareIdentityEnv(env, auth) : env, { ...info, auth });
+  }
+
+  private async prepareIdentityEnv(env: Env, auth: AuthResult): Promise<Env> {
+    const impl = await this.identityKinds.load(auth.kind);
+    return this.log.time(`prepare environment for ${auth.identity}`, async () =>
+      impl.prepareEnv(env, {
+        identity: auth.identity,
+        config: auth.config,
+        credentials: auth.credentials,
+        chain: auth.chain,
+        log: this.log.child(auth.identity),
+        secret: (value) => this.redactor.add(value),
+      }),
+    );
+  }
+
+  /** Run a child with `beforeExec`/`afterExec` around it; returns its exit code. */
+  async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}): Promise<ExecResult> {
+    await this.hooks.beforeExec.promise(request);
+    this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
+    const outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd });
+    const result: ExecResult = {
+      command: request.command,
+      args: request.args,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      durationMs: outcome.durationMs,
+      identity: auth?.identity,
+      kind: auth?.kind,
+      principalArn: auth?.chain[auth.chain.length - 1]?.principalArn,
+      stack: request.stack,
+      component: request.component,
+      ...extra,
+    };
+    await this.hooks.afterExec.promise(result);
+    return result;
+  }
+
+  /** Ask the identity's kind who its credentials are. */
+  async whoami(auth: AuthResult, signal?: AbortSignal) {
+    const impl = await this.identityKinds.load(auth.kind);
+    if (!impl.whoami) {
+      throw new TfwrapError('E_AUTH_FAILED', `identity "${auth.identity}" (kind ${auth.kind}) cannot tell who it is`, {
+        hint: 'whoami needs a kind that yields cloud credentials, such as aws/ambient',
+      });
+    }
+    const limit = withTimeLimit(this.authTimeoutMs(), signal);
+    try {
+      return await limit.race(impl.whoami(auth.credentials, { identity: auth.identity, config: auth.config as IdentityConfig, parentEnv: this.parentEnv, signal: limit.signal }));
+    } catch (err) {
+      if (err instanceof TfwrapError && err.message.includes(`"${auth.identity}"`)) throw err;
+      const message = err instanceof TfwrapError ? err.message : this.redactor.redact(messageOf(err));
+      throw new TfwrapError(err instanceof TfwrapError ? err.code : 'E_AUTH_FAILED', `identity "${auth.identity}" (${auth.kind}): cannot tell who it is: ${message}`, {
+        hint: err instanceof TfwrapError ? err.hint : 'check the endpoint and that the credentials are valid',
+        cause: err,
+      });
+    } finally {
+      limit.clear();
+    }
+  }
+}
+
+const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+
+/**
+ * A time limit for work that may never finish (the SDK waits forever on an ECS endpoint that
+ * accepts a connection and never answers): the work is abandoned, not awaited, when time is up.
+ */
+function withTimeLimit(ms: number, outer?: AbortSignal) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new TfwrapError('E_AUTH_TIMEOUT', `gave up after ${ms / 1000} s without an answer`, {
+        hint: 'a credential endpoint did not answer; check the network, or raise TFWRAP_AUTH_TIMEOUT (seconds)',
+      }));
+    }, ms);
+    outer?.addEventListener('abort', () => {
+      controller.abort();
+      reject(new TfwrapError('E_INTERRUPTED', 'interrupted'));
+    });
+  });
+  expired.catch(() => {});
+  return {
+    signal: controller.signal,
+    race: <T>(work: Promise<T>) => Promise.race([work, expired]),
+    clear: () => clearTimeout(timer),
+  };
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Env {
+  const out: Env = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  return out;
+}

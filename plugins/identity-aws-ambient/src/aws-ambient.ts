@@ -1,0 +1,144 @@
+/**
+ * The `aws/ambient` implementation, loaded only when an aws/ambient identity is used.
+ *
+ * Resolution goes through `fromNodeProviderChain` as the SDK does it, with two additions:
+ * - a quick answer off EC2: probing instance metadata where there is none costs 1-2 s per run, so
+ *   IMDS is skipped unless this machine looks like EC2, an endpoint is configured, or
+ *   `TFWRAP_AWS_IMDS=on` asks for it;
+ * - a report that names each source tried and why it failed, gathered from the SDK's own debug
+ *   lines, instead of its bare "Could not load credentials from any providers".
+ * The overall time limit is core's (every authentication step has one).
+ */
+import { readFileSync } from 'node:fs';
+import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { describeAwsError, fromSdkCredentials, getCallerIdentity, isAwsCredentials, quietSdk, resolveRegion, withRegion } from '@tfwrap/aws';
+
+interface AmbientConfig {
+  principal?: { region?: string };
+}
+
+const SOURCE_NAMES: Record<string, string> = {
+  fromEnv: 'environment variables (AWS_ACCESS_KEY_ID)',
+  fromSSO: 'SSO profile',
+  fromIni: 'shared config files (AWS_PROFILE)',
+  fromProcess: 'credential_process',
+  fromTokenFile: 'web identity token (IRSA: AWS_WEB_IDENTITY_TOKEN_FILE)',
+  remoteProvider: 'EC2 instance metadata (IMDS)',
+  'fromHttp/fromContainerMetadata': 'ECS container endpoint (AWS_CONTAINER_CREDENTIALS_*)',
+  fromInstanceMetadata: 'EC2 instance metadata (IMDS)',
+};
+
+/** Records which source the chain is trying and why each one declined. */
+class ChainReport {
+  readonly attempts: Array<{ source: string; reasons: string[] }> = [];
+
+  readonly logger = {
+    debug: (message: string) => this.record(message),
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+    trace: () => {},
+  };
+
+  private record(message: unknown): void {
+    const text = String(message);
+    const source = /(?:defaultProvider|remoteProvider)::(\S+)/.exec(text)?.[1];
+    if (source) {
+      // remoteProvider is followed by the endpoint it picked, when it picks one: name that instead.
+      const last = this.attempts[this.attempts.length - 1];
+      if (last?.source === SOURCE_NAMES.remoteProvider && last.reasons.length === 0) this.attempts.pop();
+      this.attempts.push({ source: SOURCE_NAMES[source] ?? source, reasons: [] });
+      return;
+    }
+    const reason = /@smithy\/property-provider (?:->|\(!\)) (.*)$/s.exec(text)?.[1];
+    const current = this.attempts[this.attempts.length - 1];
+    if (reason && current && !/^Could not load credentials from any providers/.test(reason)) current.reasons.push(reason.replace(/\s+/g, ' ').trim());
+  }
+
+  summary(imdsSkipped: boolean): string {
+    return this.attempts
+      .map(({ source, reasons }) => {
+        if (imdsSkipped && source === SOURCE_NAMES.remoteProvider) return `${source}: skipped, not on EC2`;
+        return `${source}: ${reasons.length ? reasons.join('; ') : 'no credentials'}`;
+      })
+      .join(' | ');
+  }
+}
+
+/** True when DMI or the hypervisor says this is an EC2 instance (Linux only; elsewhere false). */
+export function looksLikeEc2(read: (file: string) => string = (file) => readFileSync(file, 'utf8')): boolean {
+  const probes: Array<[string, RegExp]> = [
+    ['/sys/devices/virtual/dmi/id/board_asset_tag', /^i-[0-9a-f]+/],
+    ['/sys/devices/virtual/dmi/id/sys_vendor', /Amazon EC2/i],
+    ['/sys/hypervisor/uuid', /^ec2/i],
+  ];
+  return probes.some(([file, pattern]) => {
+    try {
+      return pattern.test(read(file).trim());
+    } catch {
+      return false;
+    }
+  });
+}
+
+function shouldProbeImds(env: Readonly<Env>): boolean {
+  const choice = env.TFWRAP_AWS_IMDS?.toLowerCase();
+  if (choice === 'on' || choice === 'true') return true;
+  if (choice === 'off' || choice === 'false') return false;
+  return Boolean(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) || looksLikeEc2();
+}
+
+export const awsAmbient: IdentityKindImplementation = {
+  async authenticate(ctx) {
+    const config = ctx.config as AmbientConfig;
+    const region = config.principal?.region;
+    const report = new ChainReport();
+    quietSdk();
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+
+    // The SDK reads the process environment; tfwrap's process environment is the parent's, and the
+    // child's copy was taken before this runs, so this switch never reaches the child.
+    const imdsDisabledBefore = process.env.AWS_EC2_METADATA_DISABLED;
+    const probeImds = shouldProbeImds(ctx.parentEnv);
+    if (!probeImds) process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    try {
+      const provider = fromNodeProviderChain({
+        logger: report.logger,
+        // Metadata endpoints answer in milliseconds or not at all: fail fast, retry once.
+        timeout: 1000,
+        maxRetries: 1,
+        ...(region ? { clientConfig: { region } } : {}),
+      });
+      const sdk = await provider();
+      ctx.log.debug(`resolved from ${report.attempts[report.attempts.length - 1]?.source ?? 'the default chain'}`);
+      return fromSdkCredentials(sdk, { region });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const tried = report.summary(!probeImds);
+      const last = report.attempts[report.attempts.length - 1];
+      // A source that was found but failed (an STS error for IRSA) stops the chain: say which.
+      const bare = /Could not load credentials from any providers/.test(String((err as Error).message));
+      const cause = bare ? '' : ` ${last?.source ?? 'a source'} failed: ${describeAwsError(err)}.`;
+      throw new TfwrapError('E_AUTH_FAILED', `no AWS credentials found in the environment.${cause} Tried: ${tried}`, {
+        hint: probeImds
+          ? 'set credentials in the environment or a profile, or run where IRSA, ECS or EC2 provide them'
+          : 'set credentials in the environment or a profile; on EC2 without DMI, set TFWRAP_AWS_IMDS=on',
+        cause: err,
+      });
+    } finally {
+      if (!probeImds) {
+        if (imdsDisabledBefore === undefined) delete process.env.AWS_EC2_METADATA_DISABLED;
+        else process.env.AWS_EC2_METADATA_DISABLED = imdsDisabledBefore;
+      }
+    }
+  },
+
+  prepareEnv(env, ctx) {
+    return withRegion(env, (ctx.config as AmbientConfig).principal?.region);
+  },
+
+  async whoami(credentials, ctx) {
+    if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
+    return getCallerIdentity(credentials, resolveRegion((ctx.config as AmbientConfig).principal?.region, ctx.parentEnv), ctx.signal);
+  },
+};
