@@ -7,7 +7,7 @@
  * is, and the public (async) entry points turn it into a `TfwrapError` with file, line and column.
  */
 import { distance } from 'fastest-levenshtein';
-import { TfwrapError, locateInYaml, type ErrorCode, type YamlPath } from '@tfwrap/core';
+import { TfwrapError, locateInYaml, type ErrorCode, type SourceLocation, type YamlPath } from '@tfwrap/core';
 
 export class ManifestProblem extends Error {
   constructor(
@@ -35,10 +35,19 @@ export async function withLocatedErrors<T>(work: () => T): Promise<T> {
 }
 
 export async function toTfwrapError(problem: ManifestProblem): Promise<TfwrapError> {
-  const location = problem.file === undefined
-    ? undefined
-    : await locateInYaml(problem.file, problem.yamlPath, problem.text);
+  let location: SourceLocation | undefined;
+  if (problem.file !== undefined) {
+    location = problem.yamlPath.length === 0 && problem.text !== undefined
+      ? documentStart(problem.file, problem.text)
+      : await locateInYaml(problem.file, problem.yamlPath, problem.text);
+  }
   return new TfwrapError(problem.code, problem.message, { hint: problem.hint, location });
+}
+
+/** Where the document itself starts (locateInYaml has no line for the root): its first content line. */
+function documentStart(file: string, text: string): SourceLocation {
+  const index = text.split('\n').findIndex((line) => !/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line));
+  return index >= 0 ? { file, line: index + 1, column: 1 } : { file };
 }
 
 /**
