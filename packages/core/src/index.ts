@@ -14,4 +14,4 @@ export * from './auth-graph.js';
 export * from './exec.js';
 export * from './env-format.js';
 export * from './paths.js';
-export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions } from './tfwrap.js';
+export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions, type ExecIo } from './tfwrap.js';
