@@ -43,6 +43,8 @@ export function backendText(instance: ComponentInstance): string | undefined {
 export interface WrittenFiles {
   varfile: string;
   backendFile?: string;
+  /** backend.tf.json was written with new content (init then needs -reconfigure). */
+  backendChanged: boolean;
 }
 
 /** Write both files into the component directory. */
@@ -50,8 +52,8 @@ export function writeComponentFiles(instance: ComponentInstance): WrittenFiles {
   const varfile = path.join(instance.componentDir, instance.varfileName);
   writeFileAtomic(varfile, varfileText(instance));
   const backend = backendText(instance);
-  if (backend === undefined) return { varfile };
+  if (backend === undefined) return { varfile, backendChanged: false };
   const backendFile = path.join(instance.componentDir, BACKEND_FILE);
-  writeFileAtomic(backendFile, backend);
-  return { varfile, backendFile };
+  const backendChanged = writeFileAtomic(backendFile, backend);
+  return { varfile, backendFile, backendChanged };
 }

@@ -2,7 +2,8 @@
  * Running Terraform for one component of one stack:
  *
  *   1. write `<stack>-<component>.terraform.tfvars.json` and `backend.tf.json` (atomically);
- *   2. `terraform init -reconfigure` unless `--skip-init` (providers from a shared plugin cache);
+ *   2. `terraform init` unless `--skip-init` (providers from a shared plugin cache; `-reconfigure`
+ *      when backend.tf.json changed);
  *   3. select the workspace named after the stack, creating it when missing;
  *   4. the stack's `before-terraform-<command>` hooks; a failing one stops here;
  *   5. the command itself, through `tfwrap.exec` (so `beforeExec`/`afterExec` see it), with `-var-file`;
@@ -166,14 +167,16 @@ export class TerraformRunner {
     const cwd = instance.componentDir;
 
     if (!request.skipInit && subcommand !== 'init') {
-      const init = await this.quiet(['init', '-input=false', '-reconfigure'], request.env, cwd, output);
+      // -reconfigure only when the backend changed (another stack's key): with an unchanged local
+      // backend it makes Terraform ask about migrating the workspaces' state.
+      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output);
       if (init !== 0) return finish(init, { message: 'terraform init failed' });
     }
 
     let args = [...request.subcommand];
     if (subcommand === 'init') {
       args.push('-input=false');
-      if (!hasFlag(request.args, 'reconfigure') && !hasFlag(request.args, 'migrate-state')) args.push('-reconfigure');
+      if (files.backendChanged && !hasFlag(request.args, 'reconfigure') && !hasFlag(request.args, 'migrate-state')) args.push('-reconfigure');
     }
     if (VARFILE_COMMANDS.has(subcommand) && !(subcommand === 'apply' && request.args.some((arg) => !arg.startsWith('-')))) {
       args.push(`-var-file=${path.basename(files.varfile)}`);
