@@ -25,6 +25,7 @@ export interface StackEntry {
 
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
+  private readonly stacks = new Map<string, LoadedStack>();
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
@@ -53,12 +54,18 @@ export class StackRepository {
     });
   }
 
-  /** Load one stack by name, reading only its manifest and that manifest's imports. */
+  /** Load one stack by name, reading only its manifest and that manifest's imports. Cached. */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
-      const file = this.findStack(name.trim());
-      const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-      return new LoadedStack(name.trim(), file, manifests, this.settings.componentsBasePath);
+      const wanted = name.trim();
+      let stack = this.stacks.get(wanted);
+      if (!stack) {
+        const file = this.findStack(wanted);
+        const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
+        stack = new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
+        this.stacks.set(wanted, stack);
+      }
+      return stack;
     });
   }
 
