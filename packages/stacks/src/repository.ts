@@ -88,7 +88,7 @@ export class StackRepository {
   }
 
   /** A stack's name from its path: `prod/us-east-1.yaml` is `prod/us-east-1`. */
-  nameFromPath(file: string): string {
+  private nameFromPath(file: string): string {
     return this.relativePath(file).replace(/\.ya?ml$/, '');
   }
 
@@ -130,7 +130,10 @@ export class StackRepository {
 
   /** Every stack manifest with its name, unsorted; reads `name:` lines only. */
   private scanStacks(): StackEntry[] {
-    const files = globSync('**/*.{yaml,yml}', { cwd: this.settings.stacksBasePath, absolute: true, onlyFiles: true })
+    // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
+    const files = globSync('**/*.{yaml,yml}', {
+      cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,
+    })
       .map((file) => path.resolve(file))
       .filter((file) => this.isStackFile(file))
       .sort();
