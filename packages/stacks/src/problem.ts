@@ -51,19 +51,24 @@ function documentStart(file: string, text: string): SourceLocation {
 }
 
 /**
- * Names close to `wanted`, best first: within a few edits (scaled to the length), or containing it.
- * Used for "did you mean" hints.
+ * Names close to `wanted`, for "did you mean" hints: those containing it, and those at the
+ * smallest edit distance found, if that is within a few edits (scaled to the length).
  */
 export function similarNames(wanted: string, candidates: Iterable<string>, max = 3): string[] {
   const limit = Math.max(2, Math.floor(wanted.length / 3));
-  const scored: Array<{ name: string; score: number }> = [];
+  const scored: Array<{ name: string; score: number; contains: boolean }> = [];
   for (const name of candidates) {
     if (name === wanted) continue;
     const score = distance(wanted, name);
-    if (score <= limit || (wanted.length >= 3 && name.includes(wanted))) scored.push({ name, score });
+    const contains = wanted.length >= 3 && name.includes(wanted);
+    if (score <= limit || contains) scored.push({ name, score, contains });
   }
-  scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
-  return scored.slice(0, max).map((entry) => entry.name);
+  const best = Math.min(...scored.filter((entry) => !entry.contains).map((entry) => entry.score));
+  return scored
+    .filter((entry) => entry.contains || entry.score === best)
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, max)
+    .map((entry) => entry.name);
 }
 
 /** `Did you mean 'a' or 'b'?`, or undefined when there is nothing close. */

@@ -57,7 +57,7 @@ describe('StackRepository', () => {
     const err = await rejection(repo.loadStack('prod/us-eats-1'));
     assert.equal(err.code, 'E_STACK_UNKNOWN');
     assert.equal(err.message, "unknown stack 'prod/us-eats-1'");
-    assert.equal(err.hint, "Did you mean 'prod/us-east-1' or 'prod/us-east-2'? Run `tfwrap list stacks` to see the stacks");
+    assert.equal(err.hint, "Did you mean 'prod/us-east-1'? Run `tfwrap list stacks` to see the stacks");
     assert.equal(err.location, undefined);
     assert.equal(err.exitCode, 2);
     assert.match(err.format(), /^unknown stack 'prod\/us-eats-1'\. Hint: Did you mean/);
