@@ -5,4 +5,5 @@
 export const builtinPlugins = [
   { name: '@tfwrap/identity-ambient', load: () => import('@tfwrap/identity-ambient') },
   { name: '@tfwrap/identity-aws-ambient', load: () => import('@tfwrap/identity-aws-ambient') },
+  { name: '@tfwrap/identity-aws-assume-role', load: () => import('@tfwrap/identity-aws-assume-role') },
 ];
