@@ -1,1 +1,10 @@
-export {};
+export { stacksSettingsFrom, defaultStacksBasePath, defaultComponentsBasePath, defaultIncludedPaths, defaultExcludedPaths } from './settings.js';
+export type { StacksSettings, StacksSettingsOptions } from './settings.js';
+export { StackRepository } from './repository.js';
+export type { StackEntry } from './repository.js';
+export type { Stack, ComponentInstance, ComponentAuth } from './stack.js';
+export { hookCommands, hookEvents, hooksFor } from './hooks.js';
+export type { Hook, HookEvent, HookCommand, HookTiming } from './hooks.js';
+export { dependencyLevels, findDependencyCycle } from './dependencies.js';
+export type { DependencyNode } from './dependencies.js';
+export { deepMerge } from './merge.js';

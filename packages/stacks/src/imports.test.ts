@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { fixtureRepo, rejection, removeFixtureRepos, writeFiles } from './test-support.js';
+
+const config = { stacks: { excluded_paths: ['catalog/**', 'mixins/**'] } };
+
+describe('imports', () => {
+  after(removeFixtureRepos);
+
+  it('merges imports depth-first, each import after its own imports, then the file; lists replace', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/base.yaml': `
+        vars: { order: [base], region: us-east-1, tags: { team: platform, cost: shared } }
+      `,
+      'stacks/catalog/vpc.yaml': `
+        import: [catalog/base]
+        vars: { order: [vpc], tags: { cost: network } }
+        components: { terraform: { vpc: { vars: { cidr: 10.0.0.0/16 } } } }
+      `,
+      'stacks/mixins/prod.yaml': `
+        vars: { stage: prod, order: [prod] }
+      `,
+      'stacks/prod.yaml': `
+        import: [catalog/vpc, mixins/prod]
+        vars: { tags: { owner: me } }
+      `,
+    }, config);
+    const stack = await repo.loadStack('prod');
+    assert.deepEqual(stack.files, [
+      file('stacks/catalog/base.yaml'), file('stacks/catalog/vpc.yaml'), file('stacks/mixins/prod.yaml'), file('stacks/prod.yaml'),
+    ]);
+    const vpc = await stack.component('vpc');
+    assert.deepEqual(vpc.vars, {
+      order: ['prod'], // the last list wins whole
+      region: 'us-east-1',
+      stage: 'prod',
+      tags: { team: 'platform', cost: 'network', owner: 'me' },
+      cidr: '10.0.0.0/16',
+    });
+  });
+
+  it('finds .yaml and .yml with or without the extension, and ./ paths relative to the importing file', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/a.yaml': 'vars: { a: 1 }',
+      'stacks/catalog/b.yml': 'vars: { b: 2 }',
+      'stacks/catalog/c.yaml': 'vars: { c: 3 }',
+      'stacks/catalog/d.yaml': `
+        import: [./a, ../catalog/b.yml]
+        vars: { d: 4 }
+      `,
+      'stacks/dev.yaml': `
+        import: [catalog/b, catalog/c.yaml, catalog/d]
+        components: { terraform: { app: {} } }
+      `,
+    }, config);
+    const stack = await repo.loadStack('dev');
+    assert.deepEqual(stack.files, [
+      file('stacks/catalog/b.yml'), file('stacks/catalog/c.yaml'), file('stacks/catalog/a.yaml'), file('stacks/catalog/d.yaml'), file('stacks/dev.yaml'),
+    ]);
+    assert.deepEqual((await stack.component('app')).vars, { a: 1, b: 2, c: 3, d: 4 });
+  });
+
+  it('imports every manifest a glob matches, in sorted order, never the importing file itself', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/mixins/b.yaml': 'vars: { winner: b }',
+      'stacks/mixins/a.yml': 'vars: { winner: a, a: true }',
+      'stacks/mixins/notes.txt': 'not a manifest',
+      'stacks/mixins/all.yaml': 'import: ["mixins/*"]',
+      'stacks/catalog/deep/x/one.yaml': 'vars: { one: 1 }',
+      'stacks/catalog/deep/two.yaml': 'vars: { two: 2 }',
+      'stacks/dev.yaml': `
+        import: [mixins/all, "catalog/**"]
+        components: { terraform: { app: {} } }
+      `,
+    }, config);
+    const stack = await repo.loadStack('dev');
+    assert.deepEqual(stack.files, [
+      file('stacks/mixins/a.yml'), file('stacks/mixins/b.yaml'), file('stacks/mixins/all.yaml'),
+      file('stacks/catalog/deep/two.yaml'), file('stacks/catalog/deep/x/one.yaml'), file('stacks/dev.yaml'),
+    ]);
+    assert.deepEqual((await stack.component('app')).vars, { winner: 'b', a: true, one: 1, two: 2 });
+  });
+
+  it('merges a file reached twice once, where it is first reached', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/defaults.yaml': 'vars: { size: small, zone: a }',
+      'stacks/catalog/big.yaml': `
+        import: [catalog/defaults]
+        vars: { size: big }
+      `,
+      'stacks/catalog/zone-b.yaml': `
+        import: [catalog/defaults]
+        vars: { zone: b }
+      `,
+      'stacks/dev.yaml': `
+        import: [catalog/big, catalog/zone-b]
+        components: { terraform: { app: {} } }
+      `,
+    }, config);
+    const stack = await repo.loadStack('dev');
+    assert.deepEqual(stack.files, [
+      file('stacks/catalog/defaults.yaml'), file('stacks/catalog/big.yaml'), file('stacks/catalog/zone-b.yaml'), file('stacks/dev.yaml'),
+    ]);
+    assert.deepEqual((await stack.component('app')).vars, { size: 'big', zone: 'b' });
+  });
+
+  it('reports a missing import at the line of its entry, with a suggestion', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/network.yaml': 'vars: {}',
+      'stacks/dev.yaml': `
+        import:
+          - catalog/network
+          - catalog/netwrok
+      `,
+    }, config);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_IMPORT_MISSING');
+    assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 3, column: 5 });
+    assert.match(err.message, /import 'catalog\/netwrok' found no file \(looked for catalog\/netwrok\.yaml and catalog\/netwrok\.yml\)/);
+    assert.equal(err.hint, "Did you mean 'network'?");
+  });
+
+  it('reports a glob that matches nothing, naming the glob', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/dev.yaml': `
+        vars: {}
+        import: ["mixins/*"]
+      `,
+    }, config);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_IMPORT_MISSING');
+    assert.match(err.message, /import 'mixins\/\*' matched no manifest under the stacks directory/);
+    assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 2, column: 10 });
+  });
+
+  it('reports an import cycle with the chain of files, at the import that closes it', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/a.yaml': 'import: [catalog/b]',
+      'stacks/catalog/b.yaml': `
+        vars: { x: 1 }
+        import: [catalog/c]
+      `,
+      'stacks/catalog/c.yaml': 'import: [catalog/a]',
+      'stacks/dev.yaml': 'import: [catalog/a]',
+    }, config);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_IMPORT_CYCLE');
+    assert.equal(err.message, 'import cycle: catalog/a.yaml -> catalog/b.yaml -> catalog/c.yaml -> catalog/a.yaml');
+    assert.deepEqual(err.location, { file: file('stacks/catalog/c.yaml'), line: 1, column: 10 });
+    assert.ok(err.hint);
+  });
+
+  it('rejects an import section that is not a list of strings, at its line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/dev.yaml': `
+        vars: {}
+        import: catalog/vpc
+      `,
+      'stacks/qa.yaml': `
+        import:
+          - catalog/vpc
+          - { path: catalog/x }
+      `,
+    }, config);
+    let err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.message, 'import must be a list of paths, not the string "catalog/vpc"');
+    assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 2, column: 1 });
+    assert.match(err.hint ?? '', /import: \[catalog\/vpc/);
+
+    err = await rejection(repo.loadStack('qa'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.location?.line, 3);
+  });
+
+  it('reports a YAML syntax error in an imported file at its line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/bad.yaml': `
+        vars:
+          a: 1
+         b: 2
+      `,
+      'stacks/dev.yaml': 'import: [catalog/bad]',
+    }, config);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_CONFIG_SYNTAX');
+    assert.equal(err.location?.file, file('stacks/catalog/bad.yaml'));
+    assert.equal(err.location?.line, 3);
+  });
+
+  it('parses a catalog shared by many stacks once per repository', async () => {
+    const { repo, dir } = fixtureRepo({
+      'stacks/catalog/shared.yaml': 'vars: { version: 1 }',
+      'stacks/a.yaml': 'import: [catalog/shared]\ncomponents: { terraform: { app: {} } }',
+      'stacks/b.yaml': 'import: [catalog/shared]\ncomponents: { terraform: { app: {} } }',
+    }, config);
+    assert.equal((await (await repo.loadStack('a')).component('app')).vars.version, 1);
+    // Changed on disk after the first load: the cached parse is what the second stack sees.
+    writeFiles(dir, { 'stacks/catalog/shared.yaml': 'vars: { version: 2 }' });
+    assert.equal((await (await repo.loadStack('b')).component('app')).vars.version, 1);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * `import:` entries: which files they name, and the order in which a manifest's import closure is
+ * merged.
+ *
+ * - Paths are relative to the stacks directory; `./x` and `../x` are relative to the importing file.
+ * - `.yaml`/`.yml` may be left out (`catalog/vpc` finds `catalog/vpc.yaml`, else `catalog/vpc.yml`).
+ * - Globs (`mixins/*`, `catalog/**`) import every matching manifest in sorted order; a glob never
+ *   matches the file that contains it.
+ * - Order: depth-first, each import's own imports first, then the file itself. A file reached twice
+ *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
+ *   import of the catalog cannot undo the overrides made after it.
+ */
+import { statSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import { ManifestProblem, didYouMean } from './problem.js';
+import type { Manifest } from './manifest.js';
+
+const manifestExtensions = ['.yaml', '.yml'];
+
+export function hasManifestExtension(file: string): boolean {
+  return manifestExtensions.includes(path.extname(file));
+}
+
+export class ImportResolver {
+  /** Import closure of each manifest, itself last; complete ones only (no cycle below them). */
+  private readonly closures = new Map<string, string[]>();
+  /** Files matched by an import glob, by directory and pattern. */
+  private readonly globMatches = new Map<string, string[]>();
+
+  constructor(
+    private readonly stacksBasePath: string,
+    private readonly manifestAt: (file: string) => Manifest,
+  ) {}
+
+  /** The files merged to build `file`, in merge order; `file` is last. */
+  closure(file: string): string[] {
+    return this.closureOf(file, []);
+  }
+
+  private closureOf(file: string, importers: string[]): string[] {
+    const cached = this.closures.get(file);
+    if (cached) return cached;
+
+    const manifest = this.manifestAt(file);
+    const importChain = [...importers, file];
+    const order: string[] = [];
+    const merged = new Set<string>();
+    manifest.imports.forEach((_entry, index) => {
+      for (const target of this.filesOf(manifest, index)) {
+        const cycleStart = importChain.indexOf(target);
+        if (cycleStart >= 0) {
+          const chain = [...importChain.slice(cycleStart), target].map((f) => this.displayName(f)).join(' -> ');
+          throw new ManifestProblem('E_IMPORT_CYCLE', `import cycle: ${chain}`, file, ['import', index],
+            'a manifest cannot import itself, directly or through other imports; move the shared part to its own file',
+            manifest.text);
+        }
+        for (const imported of this.closureOf(target, importChain)) {
+          if (!merged.has(imported)) {
+            merged.add(imported);
+            order.push(imported);
+          }
+        }
+      }
+    });
+    order.push(file);
+    this.closures.set(file, order);
+    return order;
+  }
+
+  /** The files named by `manifest.imports[index]`; none found is an E_IMPORT_MISSING problem. */
+  filesOf(manifest: Manifest, index: number): string[] {
+    const entry = manifest.imports[index] as string;
+    const relativeToFile = entry.startsWith('./') || entry.startsWith('../');
+    const baseDir = relativeToFile ? path.dirname(manifest.file) : this.stacksBasePath;
+    const missing = (message: string, hint?: string): ManifestProblem =>
+      new ManifestProblem('E_IMPORT_MISSING', message, manifest.file, ['import', index], hint, manifest.text);
+
+    if (isDynamicPattern(entry)) {
+      const matches = this.glob(baseDir, entry).filter((file) => file !== manifest.file);
+      if (matches.length === 0) {
+        throw missing(`import '${entry}' matched no manifest under ${this.displayDir(baseDir)}`,
+          'check the pattern; paths are relative to the stacks directory unless they start with ./ or ../');
+      }
+      return matches;
+    }
+
+    const target = path.resolve(baseDir, entry);
+    const candidates = hasManifestExtension(target) ? [target] : manifestExtensions.map((ext) => target + ext);
+    const found = candidates.find(isFile);
+    if (found) return [found];
+    throw missing(
+      `import '${entry}' found no file (looked for ${candidates.map((file) => this.displayName(file)).join(' and ')})`,
+      didYouMean(path.basename(entry).replace(/\.ya?ml$/, ''), manifestNamesIn(path.dirname(target)))
+        ?? 'paths are relative to the stacks directory unless they start with ./ or ../',
+    );
+  }
+
+  private glob(baseDir: string, pattern: string): string[] {
+    const key = `${baseDir}\0${pattern}`;
+    let matches = this.globMatches.get(key);
+    if (!matches) {
+      // `mixins/*` means the manifests in mixins/, not every file there.
+      const withExtension = /\.ya?ml$/.test(pattern) ? pattern
+        : pattern.endsWith('**') ? `${pattern}/*.{yaml,yml}`
+        : `${pattern}.{yaml,yml}`;
+      matches = globSync(withExtension, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false })
+        .map((file) => path.resolve(file))
+        .filter(hasManifestExtension)
+        .sort();
+      this.globMatches.set(key, matches);
+    }
+    return matches;
+  }
+
+  /** A file as users name it in messages: relative to the stacks directory. */
+  displayName(file: string): string {
+    const relative = path.relative(this.stacksBasePath, file);
+    return relative.startsWith('..') ? file : relative.split(path.sep).join('/');
+  }
+
+  private displayDir(dir: string): string {
+    const relative = this.displayName(dir);
+    return relative === '' ? 'the stacks directory' : `${relative}/`;
+  }
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** Manifest names (without extension) in a directory, for "did you mean" hints. */
+function manifestNamesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter(hasManifestExtension).map((name) => name.replace(/\.ya?ml$/, ''));
+  } catch {
+    return [];
+  }
+}

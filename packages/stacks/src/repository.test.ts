@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
+
+const config = { stacks: { excluded_paths: ['catalog/**', 'mixins/**'] } };
+
+describe('StackRepository', () => {
+  after(removeFixtureRepos);
+
+  it('names stacks by their path without extension, or by name:', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/dev.yaml': 'vars: {}',
+      'stacks/prod/us-east-1.yml': 'vars: {}',
+      'stacks/prod/eu-west-1.yaml': `
+        # the explicit name wins over the path
+        name: "prod-eu"
+        vars: {}
+      `,
+      'stacks/catalog/vpc.yaml': 'vars: {}',
+      'stacks/README.md': 'not a manifest',
+    }, config);
+    assert.deepEqual(await repo.listStacks(), [
+      { name: 'dev', file: file('stacks/dev.yaml') },
+      { name: 'prod-eu', file: file('stacks/prod/eu-west-1.yaml') },
+      { name: 'prod/us-east-1', file: file('stacks/prod/us-east-1.yml') },
+    ]);
+    assert.equal((await repo.loadStack('prod/us-east-1')).file, file('stacks/prod/us-east-1.yml'));
+    const explicit = await repo.loadStack('prod-eu');
+    assert.equal(explicit.name, 'prod-eu');
+    assert.equal(explicit.file, file('stacks/prod/eu-west-1.yaml'));
+    // The path no longer names that stack.
+    assert.equal((await rejection(repo.loadStack('prod/eu-west-1'))).code, 'E_STACK_UNKNOWN');
+  });
+
+  it('takes stacks only from included_paths, minus excluded_paths, with or without extension in patterns', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/acme/dev.yaml': 'vars: {}',
+      'stacks/orgs/acme/_defaults.yaml': 'vars: {}',
+      'stacks/orgs/acme/prod.yaml': 'vars: {}',
+      'stacks/sandbox/me.yaml': 'vars: {}',
+    }, { stacks: { included_paths: ['orgs/**/*'], excluded_paths: ['**/_defaults.yaml', 'orgs/*/prod'] } });
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['orgs/acme/dev']);
+  });
+
+  it('says when the wanted stack is a manifest excluded from stacks', async () => {
+    const { repo } = fixtureRepo({ 'stacks/catalog/vpc.yaml': 'vars: {}', 'stacks/dev.yaml': 'vars: {}' }, config);
+    const err = await rejection(repo.loadStack('catalog/vpc'));
+    assert.equal(err.code, 'E_STACK_UNKNOWN');
+    assert.match(err.hint ?? '', /catalog\/vpc\.yaml is not a stack because it matches stacks\.excluded_paths \(it can still be imported\)/);
+  });
+
+  it('suggests near stack names for an unknown stack, and tfwrap list stacks', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/prod/us-east-1.yaml': 'vars: {}',
+      'stacks/prod/us-east-2.yaml': 'vars: {}',
+      'stacks/dev.yaml': 'vars: {}',
+    });
+    const err = await rejection(repo.loadStack('prod/us-eats-1'));
+    assert.equal(err.code, 'E_STACK_UNKNOWN');
+    assert.equal(err.message, "unknown stack 'prod/us-eats-1'");
+    assert.equal(err.hint, "Did you mean 'prod/us-east-1'? Run `tfwrap list stacks` to see the stacks");
+    assert.equal(err.location, undefined);
+    assert.equal(err.exitCode, 2);
+    assert.match(err.format(), /^unknown stack 'prod\/us-eats-1'\. Hint: Did you mean/);
+  });
+
+  it('rejects two manifests giving one stack name', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/a.yaml': 'name: shared',
+      'stacks/b.yaml': 'vars: {}\nname: shared',
+    });
+    let err = await rejection(repo.listStacks());
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.message, "stack name 'shared' is used by both a.yaml and b.yaml");
+    assert.deepEqual(err.location, { file: file('stacks/b.yaml'), line: 2, column: 1 });
+    err = await rejection(repo.loadStack('shared'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+  });
+
+  it('loads a stack without reading unrelated manifests, even broken ones', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/app.yaml': 'components: { terraform: { app: { vars: { ok: true } } } }',
+      'stacks/dev.yaml': 'import: [catalog/app]',
+      'stacks/renamed/file.yaml': 'name: staging\nimport: [catalog/app]',
+      'stacks/broken.yaml': 'vars: [unclosed',
+      'stacks/invalid.yaml': 'vars: [a list]\nimport: [does/not/exist]',
+      'stacks/catalog/broken.yaml': ':\n  - : :',
+    }, config);
+    assert.equal((await (await repo.loadStack('dev')).component('app')).vars.ok, true);
+    // Finding a name declared inside a file scans name: lines only, so broken files do not matter either.
+    assert.equal((await (await repo.loadStack('staging')).component('app')).vars.ok, true);
+    // ... and they fail only when loaded themselves.
+    assert.equal((await rejection(repo.loadStack('broken'))).code, 'E_CONFIG_SYNTAX');
+    assert.equal((await rejection(repo.loadStack('invalid'))).code, 'E_STACK_INVALID');
+  });
+
+  it('rejects a manifest that is not a mapping, and accepts an empty one', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/list.yaml': '- a\n- b\n',
+      'stacks/empty.yaml': '# nothing yet\n',
+    });
+    const err = await rejection(repo.loadStack('list'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.message, 'a stack manifest must be a mapping, not a list');
+    assert.equal(err.location?.file, file('stacks/list.yaml'));
+    assert.equal(err.location?.line, 1);
+    assert.deepEqual((await repo.loadStack('empty')).componentNames(), []);
+  });
+
+  it('rejects a YAML syntax error in the stack file with its line', async () => {
+    const { repo, file } = fixtureRepo({ 'stacks/dev.yaml': 'vars:\n  a: "unclosed\n' });
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_CONFIG_SYNTAX');
+    assert.equal(err.location?.file, file('stacks/dev.yaml'));
+    assert.equal(typeof err.location?.line, 'number');
+  });
+});

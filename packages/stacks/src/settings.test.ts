@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { TfwrapError } from '@tfwrap/core';
+import { stacksSettingsFrom } from './settings.js';
+
+describe('stacksSettingsFrom', () => {
+  it('fills in the defaults, resolved against the root', () => {
+    assert.deepEqual(stacksSettingsFrom('/repo', undefined), {
+      rootDir: '/repo',
+      stacksBasePath: '/repo/stacks',
+      includedPaths: ['**/*'],
+      excludedPaths: [],
+      componentsBasePath: '/repo/components/terraform',
+    });
+  });
+
+  it('takes the configured paths and globs', () => {
+    const settings = stacksSettingsFrom('/repo', {
+      components: { terraform: { base_path: 'infra/components', command: 'tofu' } },
+      stacks: { base_path: '/elsewhere/stacks', included_paths: ['./orgs/**/*'], excluded_paths: ['catalog/**', 'mixins/**'] },
+    });
+    assert.equal(settings.componentsBasePath, path.resolve('/repo/infra/components'));
+    assert.equal(settings.stacksBasePath, '/elsewhere/stacks');
+    assert.deepEqual(settings.includedPaths, ['orgs/**/*']);
+    assert.deepEqual(settings.excludedPaths, ['catalog/**', 'mixins/**']);
+  });
+
+  it('rejects wrong types, naming the key and the configuration file', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [[], /^the project configuration must be a mapping/],
+      [{ stacks: 'stacks' }, /^stacks must be a mapping/],
+      [{ stacks: { base_path: 3 } }, /^stacks\.base_path must be a non-empty string/],
+      [{ stacks: { included_paths: '**/*' } }, /^stacks\.included_paths must be a list of glob strings/],
+      [{ stacks: { excluded_paths: [1] } }, /^stacks\.excluded_paths must be a list of glob strings/],
+      [{ components: { terraform: { base_path: '' } } }, /^components\.terraform\.base_path must be a non-empty string/],
+    ];
+    for (const [config, message] of cases) {
+      assert.throws(() => stacksSettingsFrom('/repo', config, { configFile: '/repo/tfwrap.yaml' }), (err: TfwrapError) =>
+        err.code === 'E_CONFIG_INVALID' && message.test(err.message) && err.location?.file === '/repo/tfwrap.yaml');
+    }
+  });
+});
