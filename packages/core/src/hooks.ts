@@ -83,7 +83,7 @@ export class TfwrapHooks {
   readonly beforeAuthenticate: AsyncSeriesHookType<[AuthenticateStepInfo]> = new AsyncSeriesHook(['step']);
   /** After the whole chain authenticated; the result holds every step. */
   readonly afterAuthenticate: AsyncSeriesHookType<[AuthResult]> = new AsyncSeriesHook(['result']);
-  /** A waterfall over the child's environment. The identity's own preparation is the first tap (stage -1000). */
+  /** A waterfall over the child's environment; it starts from what the identity's own preparation returned. */
   readonly prepareEnv: AsyncSeriesWaterfallHookType<[Env, PrepareEnvInfo]> = new AsyncSeriesWaterfallHook(['env', 'info']);
   /** Just before a child starts. Taps may change args, env or cwd in place, or throw to stop. */
   readonly beforeExec: AsyncSeriesHookType<[ExecRequest]> = new AsyncSeriesHook(['request']);

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Run the mocha suite on built JS (run `tsc -b` first; `npm test` does).
+//
+//   node scripts/run-tests.mjs [--unit] [--grep PATTERN]
+//
+// --unit           only packages/*/dist and plugins/*/dist specs (no e2e)
+// --grep PATTERN   (or TFWRAP_TEST_GREP) run only tests whose full title matches (regex)
+//
+// Spec globs, timeout and root-hook files come from .mocharc.json. As root on Linux the run
+// re-executes itself inside `unshare -n` so only loopback exists and nothing can reach real
+// AWS; set TFWRAP_TEST_NETNS to anything to skip that. Ends with a plain summary line
+// `N passed, N failed[, N skipped]` and a non-zero exit status if anything failed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const self = fileURLToPath(import.meta.url);
+const argv = process.argv.slice(2);
+const NETNS_MARK = 'TFWRAP_TEST_NETNS';
+
+function usage(msg) {
+  console.error(`run-tests: ${msg}\nusage: node scripts/run-tests.mjs [--unit] [--grep PATTERN]`);
+  process.exit(2);
+}
+
+let unit = false;
+let grep = process.env.TFWRAP_TEST_GREP || undefined;
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--unit') unit = true;
+  else if (a === '--grep') grep = argv[++i] ?? usage('--grep needs a pattern');
+  else if (a.startsWith('--grep=')) grep = a.slice('--grep='.length);
+  else usage(`unknown argument ${a}`);
+}
+
+function onPath(cmd) {
+  return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, cmd)));
+}
+
+/** Re-exec inside a fresh network namespace; returns false if that is not possible here. */
+function runIsolated() {
+  if (process.platform !== 'linux' || process.env[NETNS_MARK]) return false;
+  if (process.getuid?.() !== 0 || !onPath('unshare')) {
+    console.log('note: not root or no unshare: running without network isolation');
+    return false;
+  }
+  const setup = 'ip link set lo up';
+  const probe = spawnSync('unshare', ['-n', 'sh', '-c', setup], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const why = (probe.stderr || probe.error?.message || `status ${probe.status}`).trim().split('\n')[0];
+    console.log(`note: unshare -n failed (${why}): running without network isolation`);
+    return false;
+  }
+  // "$@" keeps arguments intact: nothing is pasted into the shell string.
+  const child = spawn('unshare', ['-n', 'sh', '-c', `${setup} && exec "$@"`, 'sh', process.execPath, self, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, [NETNS_MARK]: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
+  });
+  return true;
+}
+
+/** Minimal glob: `*` within a segment, `**` for any depth; skips node_modules. */
+function expand(pattern) {
+  const parts = pattern.split('/');
+  const out = [];
+  const toRe = (seg) => new RegExp('^' + seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*') + '$');
+  const walk = (dir, i) => {
+    if (i === parts.length) return;
+    const seg = parts[i];
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (seg === '**') {
+      walk(dir, i + 1);
+      for (const e of entries) if (e.isDirectory() && e.name !== 'node_modules') walk(join(dir, e.name), i);
+      return;
+    }
+    const re = toRe(seg);
+    for (const e of entries) {
+      if (!re.test(e.name)) continue;
+      const p = join(dir, e.name);
+      if (i === parts.length - 1) {
+        if (e.isFile()) out.push(p);
+      } else if (e.isDirectory()) walk(p, i + 1);
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+async function runMocha() {
+  const rc = JSON.parse(readFileSync(join(root, '.mocharc.json'), 'utf8'));
+  const toList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  let specs = toList(rc.spec);
+  if (unit) specs = specs.filter((s) => /^(packages|plugins)\//.test(s));
+  const files = [...new Set(specs.flatMap(expand))].sort();
+
+  const rootHooks = { beforeAll: [], beforeEach: [], afterAll: [], afterEach: [] };
+  for (const req of toList(rc.require)) {
+    const mod = await import(pathToFileURL(resolve(root, req)).href);
+    for (const [k, v] of Object.entries(mod.mochaHooks ?? {})) rootHooks[k].push(...toList(v));
+  }
+
+  const Mocha = (await import('mocha')).default;
+  const mocha = new Mocha({ timeout: rc.timeout ?? 60000, rootHooks, ...(grep ? { grep } : {}) });
+  for (const f of files) mocha.addFile(f);
+  await mocha.loadFilesAsync();
+  return new Promise((done) => {
+    const runner = mocha.run(() => done(runner.stats));
+  });
+}
+
+function summary({ passes = 0, failures = 0, pending = 0 }) {
+  return `${passes} passed, ${failures} failed` + (pending ? `, ${pending} skipped` : '');
+}
+
+if (!runIsolated()) {
+  process.chdir(root);
+  let stats;
+  try {
+    stats = await runMocha();
+  } catch (err) {
+    console.error(err);
+    stats = { failures: 1 };
+  }
+  console.log(summary(stats));
+  process.exitCode = stats.failures ? 1 : 0;
+  // Tests must stop what they start. If something still holds the event loop, fail loudly
+  // instead of hanging CI; the timer is unref'd, so a clean run exits at once.
+  setTimeout(() => {
+    console.error(`run-tests: still running 10 s after the last test; open handles: ${process.getActiveResourcesInfo().join(', ')}`);
+    console.log(summary({ ...stats, failures: (stats.failures ?? 0) + 1 }));
+    process.exit(1);
+  }, 10_000).unref();
+}

@@ -1,0 +1,14 @@
+// Mocha root-hook plugin (loaded via `require` in .mocharc.json): tears down what the
+// support modules started lazily, so mocha exits by itself.
+import { stopSharedMoto } from './moto.js';
+import { cleanupTempDirs } from './env.js';
+
+// The SDK warns on stderr about Node 20 the first time a client is built in this process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await stopSharedMoto();
+    cleanupTempDirs();
+  },
+};
