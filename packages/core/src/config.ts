@@ -27,6 +27,12 @@ export const configSchema = v.looseObject({
   auth: v.optional(
     v.looseObject({
       identities: v.optional(v.record(v.string(), identityEntry)),
+      session: v.optional(
+        v.strictObject({
+          refresh_margin: v.optional(v.union([v.string(), v.number()])),
+          min_remaining: v.optional(v.union([v.string(), v.number()])),
+        }, 'auth.session takes refresh_margin and min_remaining'),
+      ),
     }),
   ),
 });

@@ -44,6 +44,7 @@ const catalogue = {
   E_STACK_INVALID: ExitCode.config,
   E_COMPONENT_UNKNOWN: ExitCode.config,
   E_COMPONENT_INVALID: ExitCode.config,
+  E_COMPONENT_LOCKED: ExitCode.config,
   E_IMPORT_MISSING: ExitCode.config,
   E_IMPORT_CYCLE: ExitCode.config,
   E_AUTH_FAILED: ExitCode.auth,

@@ -4,6 +4,7 @@
  */
 import type { GenericSchema } from 'valibot';
 import type { Logger } from './logger.js';
+import type { TfwrapPaths } from './paths.js';
 
 /** The environment handed to a child process: names to values, nothing undefined. */
 export type Env = Record<string, string>;
@@ -54,6 +55,12 @@ export interface IdentityKindDefinition {
    * `TFWRAP_AUTH_TIMEOUT` in seconds overrides). Kinds that wait for a person ask for more.
    */
   timeoutMs?: number;
+  /**
+   * Keep this kind's sessions on disk and reuse them across runs (docs/adr/001-session-cache.md).
+   * Only for kinds whose credentials come from a call worth saving (AssumeRole, SSO); never for
+   * kinds that read credentials from the environment, which must not be written anywhere.
+   */
+  cache?: boolean;
   /** Loads the implementation. Import heavy SDKs inside the loaded module, never at the top of the plugin. */
   load(): Promise<IdentityKindImplementation> | IdentityKindImplementation;
 }
@@ -72,9 +79,29 @@ export interface AuthenticateContext {
   signal: AbortSignal;
   /** Ignore any cached session and fetch a new one (`--fresh`). */
   fresh: boolean;
+  /** A one-time code given on the command line (`--mfa-token`), for kinds that ask for one. */
+  mfaToken?: string;
   log: Logger;
   /** Register a value that must never be printed (keys, tokens); logs and errors redact it. */
   secret(value: string | undefined): void;
+}
+
+/** What a kind sees when asked for an offline fingerprint of its source. */
+export interface FingerprintContext {
+  identity: string;
+  config: IdentityConfig;
+  parentEnv: Readonly<Env>;
+}
+
+/**
+ * A run whose tfwrap process stays alive while the child runs (`auth exec`, terraform). A kind
+ * can hand the child a way to ask this process for fresh credentials instead of a frozen session.
+ */
+export interface LiveRun {
+  /** Authenticate the identity again in this process (cache first): a fresh session when due. */
+  refresh(): Promise<Credentials | undefined>;
+  /** Register cleanup (close a server, delete run files) for when the child has ended. */
+  onEnd(cleanup: () => void | Promise<void>): void;
 }
 
 export interface PrepareEnvContext {
@@ -84,6 +111,10 @@ export interface PrepareEnvContext {
   credentials?: Credentials;
   /** Every step of the chain, root first. */
   chain: readonly AuthStep[];
+  /** tfwrap's own directories (managed profiles live under `realmConfigDir`). */
+  paths: TfwrapPaths;
+  /** Set when the child runs under this process; undefined for `auth env`, whose process exits. */
+  live?: LiveRun;
   log: Logger;
   secret(value: string | undefined): void;
 }
@@ -102,6 +133,15 @@ export interface IdentityKindImplementation {
   prepareEnv(env: Env, ctx: PrepareEnvContext): Env | Promise<Env>;
   /** Ask the cloud who these credentials are. */
   whoami?(credentials: Credentials | undefined, ctx: { identity: string; config: IdentityConfig; parentEnv: Readonly<Env>; signal: AbortSignal }): Promise<Principal>;
+  /**
+   * For chain roots that are not cached: a cheap, offline digest of what `authenticate` would
+   * resolve from (environment values, file contents), so that the sessions chained from it can
+   * be reused without resolving it. Undefined when that cannot be known offline; tfwrap then
+   * resolves the root and fingerprints its credentials instead.
+   */
+  sourceFingerprint?(ctx: FingerprintContext): string | undefined;
+  /** Remove what the kind keeps outside the session cache (managed profiles) for `auth logout`. */
+  logout?(ctx: { identity: string; config: IdentityConfig; paths: TfwrapPaths }): void | Promise<void>;
 }
 
 /** One step of an authenticated chain, as `auth whoami --json` shows it. */
@@ -113,6 +153,8 @@ export interface AuthStep {
   principalArn?: string;
   /** The session came from the cache rather than a new call. */
   cached?: boolean;
+  /** When this step's session ends; known even for steps a warm run did not need to resolve. */
+  expiration?: Date;
 }
 
 /** The outcome of authenticating an identity. */

@@ -14,4 +14,6 @@ export * from './auth-graph.js';
 export * from './exec.js';
 export * from './env-format.js';
 export * from './paths.js';
-export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions } from './tfwrap.js';
+export * from './duration.js';
+export * from './session-cache.js';
+export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions, type SessionSettings, type PrepareEnvOptions, type ExecIo } from './tfwrap.js';

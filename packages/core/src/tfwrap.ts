@@ -5,13 +5,16 @@
 import { checkSchema, buildChain, unknownIdentity, validateIdentities, type Identities } from './auth-graph.js';
 import { loadConfig, locate, type LoadedConfig } from './config.js';
 import { TfwrapError, TfwrapErrors, messageOf } from './errors.js';
-import { runChild } from './exec.js';
+import { runChild, type SpawnOptions, type SpawnResult } from './exec.js';
 import { TfwrapHooks, instrumentHooks, type ExecRequest, type ExecResult, type PrepareEnvInfo, type TapRecord } from './hooks.js';
-import type { AuthResult, AuthStep, Credentials, Env, IdentityConfig } from './identity.js';
+import type { AuthResult, AuthStep, Credentials, Env, IdentityConfig, LiveRun } from './identity.js';
 import { Redactor, createLogger, type Logger } from './logger.js';
 import { tfwrapPaths, type TfwrapPaths } from './paths.js';
 import { loadPlugin, pluginRequestsFrom, type LoadedPlugin, type PluginRequest } from './plugins.js';
 import { IdentityKindRegistry } from './registry.js';
+import { join } from 'node:path';
+import { formatDuration, parseDuration } from './duration.js';
+import { SessionCache, credentialsFingerprint, isSessionFresh, stableHash, type CachedSession } from './session-cache.js';
 
 export interface TfwrapOptions {
   cwd: string;
@@ -30,6 +33,27 @@ export interface AuthenticateOptions {
   /** Ignore cached sessions. */
   fresh?: boolean;
   signal?: AbortSignal;
+  /** `--mfa-token`: a one-time code for the kinds that need one. */
+  mfaToken?: string;
+}
+
+export interface SessionSettings {
+  /** Cached sessions are replaced when fewer seconds than this remain (default 15 min). */
+  refreshMarginSeconds: number;
+  /** A run does not start with a session that has fewer seconds than this left (default 5 min). */
+  minRemainingSeconds: number;
+}
+
+/** Bump to orphan every cached session when the key's ingredients change. */
+const SESSION_KEY_VERSION = 'tfwrap-session-v1';
+
+function stepOf(identity: string, kind: string, credentials: Credentials | undefined, cached: boolean): AuthStep {
+  return { identity, kind, credentials, principalArn: credentials?.principalArn as string | undefined, cached, expiration: credentials?.expiration };
+}
+
+export interface PrepareEnvOptions {
+  /** The child runs under this process (`exec`): kinds may give it a refreshable source. */
+  live?: boolean;
 }
 
 /** Identity selection when no identity is requested: `TFWRAP_IDENTITY`, then `default: true`. */
@@ -164,35 +188,42 @@ export class Tfwrap {
     if (problems.length > 1) throw new TfwrapErrors(problems);
   }
 
-  /** Authenticate `identity`, root of its chain first, each step feeding the next. */
+  /**
+   * Authenticate `identity`, root of its chain first, each step feeding the next. Steps of kinds
+   * with `cache: true` come from the session cache while they have more than the refresh margin
+   * left; a warm run whose target is cached resolves nothing else (docs/adr/001-session-cache.md).
+   */
   async authenticate(identity: string, options: AuthenticateOptions = {}): Promise<AuthResult> {
     const identities = this.identities();
     if (!identities[identity]) throw unknownIdentity(identity, Object.keys(identities));
     const chain = buildChain(identities, identity);
     await this.checkChain(chain);
-    const steps: AuthStep[] = [];
-    let source: Credentials | undefined;
+    const fresh = options.fresh ?? false;
+    const kinds = chain.map((name) => this.identityKinds.require(identities[name]!.kind, name));
     for (const [index, name] of chain.entries()) {
-      const config = identities[name]!;
-      const kind = this.identityKinds.require(config.kind, name);
-      const sourceIdentity = index > 0 ? chain[index - 1] : undefined;
-      await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kind.kind, config, sourceIdentity, step: index, chain });
-      const impl = await this.log.time(`load kind ${kind.kind}`, () => this.identityKinds.load(kind.kind));
-      const log = this.log.child(name);
-      let credentials: Credentials | undefined;
+      await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[index]!.kind, config: identities[name]!, sourceIdentity: index > 0 ? chain[index - 1] : undefined, step: index, chain });
+    }
+    const impls = await Promise.all(kinds.map((kind) => this.log.time(`load kind ${kind.kind}`, () => this.identityKinds.load(kind.kind))));
+    const steps: Array<AuthStep | undefined> = new Array(chain.length);
+
+    const runStep = async (index: number, source: Credentials | undefined): Promise<Credentials | undefined> => {
+      const name = chain[index]!;
+      const kind = kinds[index]!;
       const limit = withTimeLimit(this.authTimeoutMs(kind.timeoutMs), options.signal);
+      let credentials: Credentials | undefined;
       try {
         credentials = await this.log.time(`authenticate ${name} (${kind.kind})`, () =>
           limit.race(
-            impl.authenticate({
+            impls[index]!.authenticate({
               identity: name,
-              config,
+              config: identities[name]!,
               source,
-              sourceIdentity,
+              sourceIdentity: index > 0 ? chain[index - 1] : undefined,
               parentEnv: this.parentEnv,
               signal: limit.signal,
-              fresh: options.fresh ?? false,
-              log,
+              fresh,
+              mfaToken: options.mfaToken,
+              log: this.log.child(name),
               secret: (value) => this.redactor.add(value),
             }),
           ),
@@ -203,13 +234,134 @@ export class Tfwrap {
         limit.clear();
       }
       this.registerSecrets(credentials);
-      steps.push({ identity: name, kind: kind.kind, credentials, principalArn: credentials?.principalArn as string | undefined, cached: credentials?.cached === true });
-      source = credentials;
+      steps[index] = stepOf(name, kind.kind, credentials, false);
+      return credentials;
+    };
+
+    // Cache keys are known before anything is resolved when the root can fingerprint its source
+    // offline; otherwise the root is resolved first (offline or cheap for IMDS/ECS) and its
+    // credentials are fingerprinted.
+    const cacheable = kinds.some((kind) => kind.cache);
+    let rootCredentials: { value: Credentials | undefined } | undefined;
+    let previousKey = '';
+    if (cacheable && !kinds[0]!.cache) {
+      const offline = impls[0]!.sourceFingerprint?.({ identity: chain[0]!, config: identities[chain[0]!]!, parentEnv: this.parentEnv });
+      if (offline !== undefined) {
+        previousKey = stableHash('offline-source', kinds[0]!.kind, chain[0], identities[chain[0]!], offline);
+      } else {
+        rootCredentials = { value: await runStep(0, undefined) };
+        previousKey = credentialsFingerprint(rootCredentials.value);
+      }
     }
+    const keys = chain.map((name, index) => (previousKey = stableHash(SESSION_KEY_VERSION, kinds[index]!.kind, name, identities[name], previousKey)));
+    const cache = new SessionCache(join(this.paths.realmCacheDir, 'sessions'), this.log);
+    const validity = { marginSeconds: this.sessionSettings().refreshMarginSeconds };
+
+    const fromCache = (index: number, session: CachedSession): Credentials => {
+      this.registerSecrets(session.credentials);
+      steps[index] = stepOf(chain[index]!, kinds[index]!.kind, session.credentials, true);
+      session.chain.forEach((summary, i) => {
+        steps[i] ??= { identity: summary.identity, kind: summary.kind, principalArn: summary.principalArn, expiration: summary.expiration ? new Date(summary.expiration) : undefined, cached: true };
+      });
+      this.log.debug(`${chain[index]}: cached session, ${session.credentials.expiration ? `expires ${session.credentials.expiration.toISOString()}` : 'no expiry'}`);
+      return session.credentials;
+    };
+    const readFresh = async (index: number) => {
+      const session = await cache.read(chain[index]!, keys[index]!);
+      return session && isSessionFresh(session, validity) ? session : undefined;
+    };
+
+    // Target first: a hit ends the walk; a miss locks the step (one process per key calls the
+    // cloud), obtains its source recursively, and stores the result.
+    const obtain = async (index: number): Promise<Credentials | undefined> => {
+      if (index === 0 && rootCredentials) return rootCredentials.value;
+      const source = () => (index > 0 ? obtain(index - 1) : Promise.resolve(undefined));
+      if (!kinds[index]!.cache) return runStep(index, await source());
+      const name = chain[index]!;
+      if (!fresh) {
+        const hit = await readFresh(index);
+        if (hit) return fromCache(index, hit);
+      }
+      return cache.withLock(name, keys[index]!, async () => {
+        if (!fresh) {
+          const hit = await readFresh(index); // another process may have just written it
+          if (hit) return fromCache(index, hit);
+        }
+        const credentials = await runStep(index, await source());
+        if (credentials) {
+          await cache.write(
+            {
+              identity: name,
+              kind: kinds[index]!.kind,
+              issuedAt: new Date().toISOString(),
+              credentials,
+              chain: steps.slice(0, index).map((step) => ({ identity: step!.identity, kind: step!.kind, principalArn: step!.principalArn, expiration: step!.expiration?.toISOString() })),
+            },
+            keys[index]!,
+          );
+        }
+        return credentials;
+      });
+    };
+
+    const credentials = await obtain(chain.length - 1);
     const target = identities[identity]!;
-    const result: AuthResult = { identity, kind: target.kind, config: target, credentials: source, chain: steps };
+    const result: AuthResult = { identity, kind: target.kind, config: target, credentials, chain: steps.map((step, i) => step ?? { identity: chain[i]!, kind: kinds[i]!.kind, cached: true }) };
     await this.hooks.afterAuthenticate.promise(result);
     return result;
+  }
+
+  /** `auth.session` in tfwrap.yaml, with the environment overriding it. */
+  sessionSettings(): SessionSettings {
+    const section = ((this.config.auth as { session?: Record<string, unknown> } | undefined)?.session ?? {}) as Record<string, string | number | undefined>;
+    const pick = (envName: string, field: string, fallback: number): number => {
+      const raw = this.parentEnv[envName] ?? section[field];
+      if (raw === undefined || raw === '') return fallback;
+      const seconds = parseDuration(raw);
+      if (seconds === undefined) {
+        throw new TfwrapError('E_CONFIG_INVALID', `${this.parentEnv[envName] !== undefined ? envName : `auth.session.${field}`}: "${raw}" is not a duration`, { hint: 'write it as 15m, 900s or 1h' });
+      }
+      return seconds;
+    };
+    return {
+      refreshMarginSeconds: pick('TFWRAP_SESSION_REFRESH_MARGIN', 'refresh_margin', 15 * 60),
+      minRemainingSeconds: pick('TFWRAP_SESSION_MIN_REMAINING', 'min_remaining', 5 * 60),
+    };
+  }
+
+  /**
+   * Before a run: a target session with less than `min_remaining` left is obtained again; if the
+   * new one is still too short, the run stops rather than dying half-way through an apply.
+   */
+  async ensureRemainingLifetime(auth: AuthResult, options: AuthenticateOptions = {}): Promise<AuthResult> {
+    const { minRemainingSeconds } = this.sessionSettings();
+    const remaining = (a: AuthResult) => (a.credentials?.expiration ? (a.credentials.expiration.getTime() - Date.now()) / 1000 : Infinity);
+    if (remaining(auth) >= minRemainingSeconds) return auth;
+    this.log.debug(`${auth.identity}: ${Math.round(remaining(auth))} s left, under the minimum of ${minRemainingSeconds} s; obtaining a new session`);
+    const again = await this.authenticate(auth.identity, { ...options, fresh: true });
+    if (remaining(again) >= minRemainingSeconds) return again;
+    throw new TfwrapError('E_AUTH_EXPIRING', `identity "${auth.identity}": its credentials expire in ${formatDuration(Math.max(0, Math.round(remaining(again))))}, less than the ${formatDuration(minRemainingSeconds)} a run needs`, {
+      hint: 'refresh the source credentials, or lower auth.session.min_remaining (TFWRAP_SESSION_MIN_REMAINING)',
+    });
+  }
+
+  /**
+   * `tfwrap auth logout`: delete cached sessions and each kind's managed files, for one identity
+   * or all. Returns the identities it cleaned.
+   */
+  async logout(identity?: string): Promise<string[]> {
+    const identities = this.identities();
+    if (identity !== undefined && !identities[identity]) throw unknownIdentity(identity, Object.keys(identities));
+    const cache = new SessionCache(join(this.paths.realmCacheDir, 'sessions'), this.log);
+    const names = identity ? [identity] : Object.keys(identities);
+    cache.remove(identity);
+    for (const name of names) {
+      const config = identities[name]!;
+      if (!this.identityKinds.get(config.kind)) continue;
+      const impl = await this.identityKinds.load(config.kind);
+      await impl.logout?.({ identity: name, config, paths: this.paths });
+    }
+    return names;
   }
 
   /** The time limit of one authentication step, in ms. */
@@ -244,12 +396,12 @@ export class Tfwrap {
    * The child's environment: a copy of the parent's, then the identity's own preparation (the first
    * `prepareEnv` tap), then every other plugin's. With no identity, only the plugins run.
    */
-  async prepareEnv(auth: AuthResult | undefined, info: Omit<PrepareEnvInfo, 'auth'> = {}, base: Readonly<Env> = this.parentEnv): Promise<Env> {
+  async prepareEnv(auth: AuthResult | undefined, info: Omit<PrepareEnvInfo, 'auth'> = {}, base: Readonly<Env> = this.parentEnv, options: PrepareEnvOptions = {}): Promise<Env> {
     const env: Env = { ...base };
-    return this.hooks.prepareEnv.promise(auth ? await this.prepareIdentityEnv(env, auth) : env, { ...info, auth });
+    return this.hooks.prepareEnv.promise(auth ? await this.prepareIdentityEnv(env, auth, options) : env, { ...info, auth });
   }
 
-  private async prepareIdentityEnv(env: Env, auth: AuthResult): Promise<Env> {
+  private async prepareIdentityEnv(env: Env, auth: AuthResult, options: PrepareEnvOptions): Promise<Env> {
     const impl = await this.identityKinds.load(auth.kind);
     return this.log.time(`prepare environment for ${auth.identity}`, async () =>
       impl.prepareEnv(env, {
@@ -257,17 +409,52 @@ export class Tfwrap {
         config: auth.config,
         credentials: auth.credentials,
         chain: auth.chain,
+        paths: this.paths,
+        live: options.live ? this.liveRun(auth.identity) : undefined,
         log: this.log.child(auth.identity),
         secret: (value) => this.redactor.add(value),
       }),
     );
   }
 
-  /** Run a child with `beforeExec`/`afterExec` around it; returns its exit code. */
-  async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}): Promise<ExecResult> {
+  private readonly runEndCleanups: Array<() => void | Promise<void>> = [];
+
+  /** Refresh for a child that outlives its session; concurrent requests share one authentication. */
+  private liveRun(identity: string): LiveRun {
+    let pending: Promise<Credentials | undefined> | undefined;
+    return {
+      refresh: () =>
+        (pending ??= this.authenticate(identity)
+          .then((auth) => auth.credentials)
+          .finally(() => (pending = undefined))),
+      onEnd: (cleanup) => this.runEndCleanups.push(cleanup),
+    };
+  }
+
+  /** Run what live runs registered (servers, run files). `exec` calls it when the child ends. */
+  async endRun(): Promise<void> {
+    for (const cleanup of this.runEndCleanups.splice(0)) {
+      try {
+        await cleanup();
+      } catch (err) {
+        this.log.debug(`cleanup after the run failed: ${messageOf(err)}`);
+      }
+    }
+  }
+
+  /**
+   * Run a child with `beforeExec`/`afterExec` around it; returns its exit code. `io` pipes its output
+   * (the terraform runner reads plan counts from it); `io.finish` adds fields before `afterExec`.
+   */
+  async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}, io: ExecIo = {}): Promise<ExecResult> {
     await this.hooks.beforeExec.promise(request);
     this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
-    const outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd });
+    let outcome;
+    try {
+      outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
+    } finally {
+      await this.endRun();
+    }
     const result: ExecResult = {
       command: request.command,
       args: request.args,
@@ -280,6 +467,7 @@ export class Tfwrap {
       stack: request.stack,
       component: request.component,
       ...extra,
+      ...io.finish?.(outcome),
     };
     await this.hooks.afterExec.promise(result);
     return result;
@@ -310,6 +498,15 @@ export class Tfwrap {
 }
 
 const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+
+/** How `Tfwrap.exec` connects a child's output. */
+export interface ExecIo {
+  stdio?: SpawnOptions['stdio'];
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Fields for the result (a plan summary read from the output), computed once the child ended. */
+  finish?: (outcome: SpawnResult) => Partial<ExecResult>;
+}
 
 /**
  * A time limit for work that may never finish (the SDK waits forever on an ECS endpoint that

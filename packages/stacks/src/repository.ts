@@ -25,6 +25,7 @@ export interface StackEntry {
 
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
+  private readonly stacks = new Map<string, LoadedStack>();
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
@@ -53,12 +54,18 @@ export class StackRepository {
     });
   }
 
-  /** Load one stack by name, reading only its manifest and that manifest's imports. */
+  /** Load one stack by name, reading only its manifest and that manifest's imports. Cached. */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
-      const file = this.findStack(name.trim());
-      const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-      return new LoadedStack(name.trim(), file, manifests, this.settings.componentsBasePath);
+      const wanted = name.trim();
+      let stack = this.stacks.get(wanted);
+      if (!stack) {
+        const file = this.findStack(wanted);
+        const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
+        stack = new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
+        this.stacks.set(wanted, stack);
+      }
+      return stack;
     });
   }
 
@@ -81,7 +88,7 @@ export class StackRepository {
   }
 
   /** A stack's name from its path: `prod/us-east-1.yaml` is `prod/us-east-1`. */
-  nameFromPath(file: string): string {
+  private nameFromPath(file: string): string {
     return this.relativePath(file).replace(/\.ya?ml$/, '');
   }
 
@@ -123,7 +130,10 @@ export class StackRepository {
 
   /** Every stack manifest with its name, unsorted; reads `name:` lines only. */
   private scanStacks(): StackEntry[] {
-    const files = globSync('**/*.{yaml,yml}', { cwd: this.settings.stacksBasePath, absolute: true, onlyFiles: true })
+    // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
+    const files = globSync('**/*.{yaml,yml}', {
+      cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,
+    })
       .map((file) => path.resolve(file))
       .filter((file) => this.isStackFile(file))
       .sort();

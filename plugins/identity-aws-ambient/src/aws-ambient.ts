@@ -9,7 +9,10 @@
  *   lines, instead of its bare "Could not load credentials from any providers".
  * The overall time limit is core's (every authentication step has one).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
 import { describeAwsError, fromSdkCredentials, getCallerIdentity, isAwsCredentials, quietSdk, resolveRegion, withRegion } from '@tfwrap/aws';
 
@@ -133,6 +136,10 @@ export const awsAmbient: IdentityKindImplementation = {
     }
   },
 
+  sourceFingerprint(ctx) {
+    return ambientSourceFingerprint(ctx.parentEnv);
+  },
+
   prepareEnv(env, ctx) {
     return withRegion(env, (ctx.config as AmbientConfig).principal?.region);
   },
@@ -142,3 +149,48 @@ export const awsAmbient: IdentityKindImplementation = {
     return getCallerIdentity(credentials, resolveRegion((ctx.config as AmbientConfig).principal?.region, ctx.parentEnv), ctx.signal);
   },
 };
+
+/** Variables the SDK chain reads to find credentials (endpoints and region do not change who). */
+const SOURCE_VARIABLES = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+] as const;
+
+/**
+ * An offline digest of what the SDK chain would resolve from, so that sessions chained from an
+ * aws/ambient root are reused without an STS call: the source variables, and the contents of the
+ * files they point to (the IRSA token, the shared files). A rotated key, token or profile changes
+ * it. Undefined when the credentials would come from the ECS endpoint or instance metadata, which
+ * cannot be known offline: tfwrap then resolves them (a local call, not STS) and fingerprints them.
+ */
+export function ambientSourceFingerprint(env: Readonly<Env>): string | undefined {
+  const home = env.HOME || homedir();
+  const hash = createHash('sha256').update('aws/ambient-source-v1\0');
+  for (const name of SOURCE_VARIABLES) hash.update(`${name}=${env[name] ?? ''}\0`);
+  const fileDigest = (file: string | undefined) => {
+    if (!file) return '';
+    try {
+      return createHash('sha256').update(readFileSync(file)).digest('hex');
+    } catch {
+      return 'absent';
+    }
+  };
+  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
+  const configFile = env.AWS_CONFIG_FILE || join(home, '.aws', 'config');
+  const files = [credentialsFile, configFile, env.AWS_WEB_IDENTITY_TOKEN_FILE].map(fileDigest);
+  for (const digest of files) hash.update(`${digest}\0`);
+  const hasKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
+  const hasIrsa = Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN);
+  const hasProfile = [credentialsFile, configFile].some((file) => {
+    try {
+      return statSync(file).size > 0;
+    } catch {
+      return false;
+    }
+  });
+  // Only the ECS endpoint or IMDS could answer: not knowable offline.
+  if (!hasKeys && !hasIrsa && !hasProfile) return undefined;
+  return hash.digest('hex');
+}

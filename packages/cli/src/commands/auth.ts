@@ -1,4 +1,4 @@
-/** `tfwrap auth ...`: list, validate, env, exec, whoami. */
+/** `tfwrap auth ...`: list, validate, env, exec, whoami, logout. */
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ENV_FORMATS, ExitCode, TfwrapError, TfwrapErrors, buildChain, diffEnv, formatEnv, type AuthResult, type EnvFormat, type Tfwrap } from '@tfwrap/core';
@@ -58,7 +58,8 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
     .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
     .option('-f, --format <format>', `one of ${ENV_FORMATS.join(', ')}`, 'bash')
     .option('--fresh', 'ignore cached sessions')
-    .action(async (opts: { identity?: string; format: string; fresh?: boolean }) => {
+    .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN, else a prompt)')
+    .action(async (opts: { identity?: string; format: string; fresh?: boolean; mfaToken?: string }) => {
       if (!ENV_FORMATS.includes(opts.format as EnvFormat)) {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: `use one of ${ENV_FORMATS.join(', ')}` });
       }
@@ -87,12 +88,16 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
     .description('run a command with an identity: tfwrap auth exec -i <identity> -- <command> [args...]')
     .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity); false for none')
     .option('--fresh', 'ignore cached sessions')
+    .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN, else a prompt)')
     .argument('<command...>', 'the command and its arguments, after --')
     .passThroughOptions()
-    .action(async (command: string[], opts: { identity?: string; fresh?: boolean }) => {
+    .action(async (command: string[], opts: { identity?: string; fresh?: boolean; mfaToken?: string }) => {
       const tfwrap = await createTfwrap(globals());
-      const { auth, request } = await authenticateFor(tfwrap, 'auth exec', { ...opts, args: command }, globals());
-      const env = await tfwrap.prepareEnv(auth);
+      const found = await authenticateFor(tfwrap, 'auth exec', { ...opts, args: command }, globals());
+      const request = found.request;
+      // A run must not start on a session about to end; the child then refreshes through tfwrap.
+      const auth = found.auth && (await tfwrap.ensureRemainingLifetime(found.auth, { mfaToken: opts.mfaToken }));
+      const env = await tfwrap.prepareEnv(auth, {}, tfwrap.parentEnv, { live: true });
       const [bin, ...args] = request.args;
       const result = await tfwrap.exec({ command: bin!, args, env, cwd: request.cwd, identity: auth?.identity }, auth);
       setExit(result.exitCode);
@@ -104,7 +109,8 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
     .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
     .option('--json', 'machine-readable output')
     .option('--fresh', 'ignore cached sessions')
-    .action(async (opts: { identity?: string; json?: boolean; fresh?: boolean }) => {
+    .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN, else a prompt)')
+    .action(async (opts: { identity?: string; json?: boolean; fresh?: boolean; mfaToken?: string }) => {
       const tfwrap = await createTfwrap(globals());
       const { auth } = await authenticateFor(tfwrap, 'auth whoami', { ...opts, required: true }, globals());
       const principal = await tfwrap.whoami(auth!);
@@ -119,7 +125,8 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
           identity: step.identity,
           kind: step.kind,
           arn: step.principalArn ?? null,
-          expiration: step.credentials?.expiration?.toISOString() ?? null,
+          expiration: (step.expiration ?? step.credentials?.expiration)?.toISOString() ?? null,
+          cached: step.cached === true,
         })),
       };
       if (opts.json) return printJson(out);
@@ -134,6 +141,18 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
         ]),
       );
     });
+
+  auth
+    .command('logout')
+    .description('delete cached sessions and managed profiles: of one identity (-i) or all (--all)')
+    .option('-i, --identity <name>', 'the identity to log out')
+    .option('--all', 'every identity of this repository')
+    .action(async (opts: { identity?: string; all?: boolean }) => {
+      if (!opts.identity === !opts.all) throw new TfwrapError('E_USAGE', 'auth logout needs -i <identity> or --all', { hint: 'tfwrap auth list shows the identities' });
+      const tfwrap = await createTfwrap(globals());
+      const names = await tfwrap.logout(opts.all ? undefined : opts.identity);
+      process.stderr.write(`tfwrap: logged out ${opts.all ? `all identities (${names.length})` : `"${opts.identity}"`}: cached sessions and managed profiles deleted\n`);
+    });
 }
 
 function reportProblems(lines: string[]): void {
@@ -145,12 +164,12 @@ function reportProblems(lines: string[]): void {
 async function authenticateFor(
   tfwrap: Tfwrap,
   command: string,
-  opts: { identity?: string; fresh?: boolean; args?: string[]; required?: boolean },
+  opts: { identity?: string; fresh?: boolean; mfaToken?: string; args?: string[]; required?: boolean },
   globals: GlobalOptions,
 ): Promise<{ auth?: AuthResult; request: Awaited<ReturnType<typeof resolveRequest>> }> {
   const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), args: opts.args ?? [] }, globals);
   const name = request.identity === false && !opts.required ? undefined : tfwrap.requireIdentity(request.identity || undefined);
-  const auth = name ? await tfwrap.authenticate(name, { fresh: opts.fresh }) : undefined;
+  const auth = name ? await tfwrap.authenticate(name, { fresh: opts.fresh, mfaToken: opts.mfaToken }) : undefined;
   return { auth, request };
 }
 

@@ -1,0 +1,157 @@
+/**
+ * The `aws/assume-role` implementation, loaded only when such an identity runs. The SDK is
+ * imported on the first STS call, so a warm run (cached session) never loads it.
+ */
+import { TfwrapError, type Credentials, type IdentityKindImplementation } from '@tfwrap/core';
+import {
+  describeAwsError,
+  fromSdkCredentials,
+  getCallerIdentity,
+  isAwsCredentials,
+  prepareManagedEnv,
+  quietSdk,
+  removeManagedProfile,
+  resolveRegion,
+  toSdkCredentials,
+  type AwsCredentials,
+} from '@tfwrap/aws';
+import { STS_LIMITS, defaultSessionName, parseAssumeRoleDuration, type AssumeRoleConfig } from './schema.js';
+import { readMfaCode } from './mfa.js';
+
+/** STS answers in milliseconds or not at all: fail a hung request quickly (the SDK retries). */
+const STS_REQUEST_TIMEOUT_MS = 5_000;
+
+export const assumeRole: IdentityKindImplementation = {
+  async authenticate(ctx) {
+    const config = ctx.config as AssumeRoleConfig;
+    const p = config.principal;
+    const source = ctx.source;
+    const from = ctx.sourceIdentity ?? 'its source';
+    const region = p.region ?? (source?.region as string | undefined);
+    const sdkRegion = resolveRegion(region, ctx.parentEnv);
+    const sessionName = p.session_name ?? defaultSessionName(ctx.identity);
+    const durationSeconds = p.duration === undefined ? STS_LIMITS.defaultDurationSeconds : (parseAssumeRoleDuration(p.duration) as number);
+
+    quietSdk();
+    const sts = await import('@aws-sdk/client-sts');
+    const client = new sts.STSClient({
+      region: sdkRegion,
+      maxAttempts: 3,
+      requestHandler: { requestTimeout: STS_REQUEST_TIMEOUT_MS, connectionTimeout: STS_REQUEST_TIMEOUT_MS },
+      ...(isAwsCredentials(source) ? { credentials: toSdkCredentials(source) } : {}),
+    });
+    const call = p.assume_role;
+    try {
+      if (source?.type === 'web-identity') {
+        const token = source.token;
+        if (typeof token !== 'string' || !token) throw new TfwrapError('E_AUTH_FAILED', `"${from}" yielded a web-identity credential without a token`);
+        ctx.secret(token);
+        const out = await client.send(
+          new sts.AssumeRoleWithWebIdentityCommand({ RoleArn: call, RoleSessionName: sessionName, DurationSeconds: durationSeconds, WebIdentityToken: token, PolicyArns: policyArns(p) }),
+          { abortSignal: ctx.signal },
+        );
+        return toCredentials(out, region);
+      }
+      if (!isAwsCredentials(source)) {
+        throw new TfwrapError('E_AUTH_FAILED', `needs AWS credentials from "${from}", which yielded ${source ? `"${source.type}" credentials` : 'none'}`, {
+          hint: 'chain via an aws/ambient or another aws/assume-role identity',
+        });
+      }
+      // Role chaining: a session assumed with temporary credentials lasts at most an hour.
+      if (source.sessionToken && durationSeconds > STS_LIMITS.chainedMaxDurationSeconds) {
+        throw new TfwrapError('E_IDENTITY_INVALID', `principal.duration ${p.duration} is over the 1-hour limit AWS puts on role chaining: "${from}" yields temporary credentials (a role session), so the role it assumes can last at most 1h`, {
+          hint: 'set principal.duration to 1h or less; long runs are refreshed automatically',
+        });
+      }
+      const tokenCode = p.mfa_serial ? await readMfaCode(ctx, p.mfa_serial) : undefined;
+      const out = await client.send(
+        new sts.AssumeRoleCommand({
+          RoleArn: call,
+          RoleSessionName: sessionName,
+          DurationSeconds: durationSeconds,
+          ExternalId: p.external_id,
+          SerialNumber: p.mfa_serial,
+          TokenCode: tokenCode,
+          Tags: p.tags ? Object.entries(p.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+          TransitiveTagKeys: p.transitive_tag_keys,
+          SourceIdentity: p.source_identity,
+          PolicyArns: policyArns(p),
+        }),
+        { abortSignal: ctx.signal },
+      );
+      return toCredentials(out, region);
+    } catch (err) {
+      if (err instanceof TfwrapError) throw err;
+      throw stsError(err, call, from, ctx.parentEnv);
+    } finally {
+      client.destroy();
+    }
+  },
+
+  prepareEnv(env, ctx) {
+    const credentials = ctx.credentials;
+    if (!isAwsCredentials(credentials)) {
+      throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
+    }
+    return prepareManagedEnv(env, {
+      identity: ctx.identity,
+      credentials,
+      region: credentials.region ?? (ctx.config as AssumeRoleConfig).principal.region,
+      paths: ctx.paths,
+      live: ctx.live,
+      toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
+    });
+  },
+
+  async whoami(credentials, ctx) {
+    if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
+    return getCallerIdentity(credentials, resolveRegion(credentials.region, ctx.parentEnv), ctx.signal);
+  },
+
+  logout(ctx) {
+    return removeManagedProfile(ctx.paths.realmConfigDir, ctx.identity);
+  },
+};
+
+function policyArns(p: AssumeRoleConfig['principal']) {
+  return p.policy_arns?.map((arn) => ({ arn }));
+}
+
+interface StsOutput {
+  Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
+  AssumedRoleUser?: { Arn?: string };
+}
+
+function toCredentials(out: StsOutput, region: string | undefined): AwsCredentials {
+  const c = out.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new TfwrapError('E_AUTH_FAILED', 'STS answered without credentials');
+  return fromSdkCredentials(
+    { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+    { region, principalArn: out.AssumedRoleUser?.Arn },
+  );
+}
+
+/** One line that says what STS refused and what to do about it; never a credential. */
+export function stsError(err: unknown, roleArn: string, from: string, env: Readonly<Record<string, string>>): TfwrapError {
+  const e = err as { name?: string; Code?: string; code?: string };
+  const code = e.Code ?? e.name ?? '';
+  const detail = describeAwsError(err);
+  const what = `sts:AssumeRole into ${roleArn} failed: ${detail}`;
+  if (/AccessDenied/.test(code)) {
+    return new TfwrapError('E_AUTH_FAILED', what, { hint: `check that the role's trust policy allows the principal of "${from}" and that it may call sts:AssumeRole (external_id, MFA and tags must match the trust policy too)`, cause: err });
+  }
+  if (/ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch|InvalidToken|UnrecognizedClient|IncompleteSignature/.test(code)) {
+    return new TfwrapError('E_AUTH_FAILED', `the credentials of "${from}" were refused by STS (expired or invalid): ${detail}`, { hint: `refresh the credentials of "${from}" (tfwrap auth whoami -i ${from}), then retry with --fresh`, cause: err });
+  }
+  if (/Throttl|RequestLimitExceeded|TooManyRequests/.test(code)) {
+    return new TfwrapError('E_AUTH_FAILED', what, { hint: 'STS is throttling these calls; retry shortly (cached sessions avoid most calls)', cause: err });
+  }
+  if (/ValidationError|MalformedPolicyDocument|PackedPolicyTooLarge|RegionDisabled/.test(code)) {
+    return new TfwrapError('E_AUTH_FAILED', what, { hint: 'check principal.assume_role, duration (at most the role\'s maximum session duration), tags and policy_arns', cause: err });
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|TimeoutError|ECONNRESET|AbortError/.test(`${code} ${detail}`)) {
+    const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
+    return new TfwrapError('E_AUTH_FAILED', `cannot reach STS${endpoint ? ` at ${endpoint}` : ''}: ${detail}`, { hint: 'check the network and AWS_ENDPOINT_URL_STS', cause: err });
+  }
+  return new TfwrapError('E_AUTH_FAILED', what, { hint: 'run with --debug for the time spent in each step', cause: err });
+}
