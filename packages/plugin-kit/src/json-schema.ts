@@ -30,10 +30,15 @@ export function kindJsonSchema(kind: Kind): JsonSchema {
   } as JsonSchema;
 }
 
+/** A definitions key for a kind: no `/`, which a JSON pointer would have to escape. */
+function definitionName(kind: string): string {
+  return `identity-${kind.replace(/[^\w-]/g, '_')}`;
+}
+
 /** Identity entries: one of the kinds' schemas, chosen by `kind`. */
 function identitiesJsonSchema(kinds: readonly Kind[]): Record<string, unknown> {
   const definitions: Record<string, unknown> = {};
-  for (const kind of kinds) definitions[`identity:${kind.kind}`] = kindJsonSchema(kind);
+  for (const kind of kinds) definitions[definitionName(kind.kind)] = kindJsonSchema(kind);
   const names = kinds.map((k) => k.kind);
   return {
     definitions,
@@ -44,7 +49,7 @@ function identitiesJsonSchema(kinds: readonly Kind[]): Record<string, unknown> {
       // if/then by kind reports the chosen kind's problems only, where oneOf would list every kind's.
       allOf: kinds.map((kind) => ({
         if: { properties: { kind: { const: kind.kind } }, required: ['kind'] },
-        then: { $ref: `#/definitions/identity:${kind.kind}` },
+        then: { $ref: `#/definitions/${definitionName(kind.kind)}` },
       })),
       oneOf: kinds.map((kind) => ({ properties: { kind: { const: kind.kind } } })),
     },
