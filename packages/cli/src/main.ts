@@ -8,6 +8,8 @@ import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwra
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
+import { registerPluginsCommands } from './commands/plugins.js';
+import { registerSchemaCommand } from './commands/schema.js';
 import { registerTerraformCommands } from './commands/terraform.js';
 import type { GlobalOptions } from './context.js';
 
@@ -32,6 +34,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerTerraformCommands(program, () => globalOptions, setExit);
   registerDescribeCommands(program, () => globalOptions);
   registerListCommands(program, () => globalOptions);
+  registerPluginsCommands(program, () => globalOptions);
+  registerSchemaCommand(program, () => globalOptions);
   const finish = (cmd: Command) => {
     cmd.exitOverride();
     if (cmd.commands.length === 0 && cmd !== program) {

@@ -97,7 +97,7 @@ export class TfwrapError extends Error {
     const where = this.location ? `${formatLocation(this.location)}: ` : '';
     const plugin = this.plugin && !this.message.includes(this.plugin) ? ` (plugin ${this.plugin})` : '';
     const hint = this.hint ? ` Hint: ${this.hint}` : '';
-    return oneLine(`${where}${this.message}${plugin}.${hint} [${this.code}]`).replace(/\.\./g, '.');
+    return oneLine(`${where}${this.message}${plugin}.${hint} [${this.code}]`).replace(/\.\.(?![./])/g, '.');
   }
 }
 

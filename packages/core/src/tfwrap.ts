@@ -120,7 +120,11 @@ export class Tfwrap {
       try {
         await loaded.plugin.apply(this, loaded.request.options);
       } catch (err) {
-        if (err instanceof TfwrapError) throw err;
+        // A plugin's own error (a duplicate kind, bad options) points at the entry that named it.
+        if (err instanceof TfwrapError) {
+          if (err.location || !loaded.request.location) throw err;
+          throw new TfwrapError(err.code, err.message, { hint: err.hint, location: loaded.request.location, plugin: err.plugin ?? loaded.plugin.name, cause: err.cause });
+        }
         throw new TfwrapError('E_PLUGIN_LOAD', `plugin "${loaded.plugin.name}" failed while applying: ${messageOf(err)} (named in ${loaded.request.requestedBy})`, {
           plugin: loaded.plugin.name,
           location: loaded.request.location,

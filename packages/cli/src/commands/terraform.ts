@@ -73,6 +73,8 @@ export function registerTerraformCommands(program: Command, globals: Globals, se
       let components = names;
       if (stack === undefined) {
         [stack, ...components] = names;
+        // `tfwrap validate` with no stack checks the whole project offline (commands/validate.ts).
+        if (!stack && name === 'validate') return (await import('./validate.js')).validateAction(globals(), opts, setExit);
         if (!stack) {
           throw new TfwrapError('E_USAGE', `tfwrap ${name} needs a stack`, { hint: `run tfwrap ${name} <stack> [component...] or tfwrap ${name} <component> -s <stack>; tfwrap list stacks shows them` });
         }
