@@ -34,9 +34,14 @@ try {
   const terraformEnv = { ...env, TF_IN_AUTOMATION: '1', TF_PLUGIN_CACHE_DIR: join(root, 'cache/tfwrap/terraform-plugins') };
   const direct = timeCommand('terraform', ['plan', '-var-file=dev-network.terraform.tfvars.json'], { runs, env: terraformEnv, cwd: componentDir });
   const wrapped = timeCommand(process.execPath, [tfwrapBin, '-C', project, 'plan', 'dev', 'network', '--skip-init'], { runs, env, cwd: root });
+  // The fixed cost of starting node and the CLI, to tell it apart from the per-run work.
+  const startup = timeCommand(process.execPath, [tfwrapBin, '--version'], { runs, env, cwd: root });
+  const bare = timeCommand(process.execPath, ['-e', '0'], { runs, env, cwd: root });
   const rows = [
     ['terraform plan (by hand)', median(direct)],
     ['tfwrap plan dev network --skip-init', median(wrapped)],
+    ['  for reference: node -e 0', median(bare)],
+    ['  for reference: tfwrap --version', median(startup)],
   ];
   report(`wrapper overhead (${runs} runs each, median)`, rows, { base: 'terraform plan (by hand)' });
   console.log(`  ratio: ${(rows[1][1] / rows[0][1]).toFixed(3)}x (target <= 1.15x)`);
