@@ -25,7 +25,6 @@ export interface StackEntry {
 
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
-  private readonly stacks = new Map<string, LoadedStack>();
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
@@ -54,18 +53,17 @@ export class StackRepository {
     });
   }
 
-  /** Load one stack by name, reading only its manifest and that manifest's imports. Cached. */
+  /**
+   * Load one stack by name, reading only its manifest and that manifest's imports. Each call
+   * returns a new Stack (cheap: the files are cached); its resolved components live as long as it
+   * does, so walking a thousand stacks does not keep fifty thousand components in memory.
+   */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
       const wanted = name.trim();
-      let stack = this.stacks.get(wanted);
-      if (!stack) {
-        const file = this.findStack(wanted);
-        const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-        stack = new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
-        this.stacks.set(wanted, stack);
-      }
-      return stack;
+      const file = this.findStack(wanted);
+      const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
+      return new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
     });
   }
 

@@ -101,7 +101,7 @@ export function registerTerraformCommands(program: Command, globals: Globals, se
 async function run(globals: GlobalOptions, command: string, subcommand: string[], stack: string, components: string[], args: string[], opts: RunCommandOptions): Promise<number> {
   const parallelism = Number(opts.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
-    throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`);
+    throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
   }
   const tfwrap = await createTfwrap(globals);
   const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
