@@ -7,7 +7,7 @@
  */
 import type { TfwrapPlugin } from '@tfwrap/core';
 import { AWS_CREDENTIALS } from '@tfwrap/aws';
-import { userSchema } from './schema.js';
+import { userSchema, type UserConfig } from './schema.js';
 
 export { userSchema, parseUserDuration, GET_SESSION_TOKEN_LIMITS, KEYRING_BACKENDS, type UserConfig, type KeyringBackendName } from './schema.js';
 
@@ -29,6 +29,18 @@ const plugin: TfwrapPlugin = {
       // Room for an MFA prompt and a keychain unlock; STS calls themselves time out sooner.
       timeoutMs: 90_000,
       load: async () => (await import('./user.js')).createUserKind(paths),
+    });
+    // The variables that hold an IAM user's long-lived keys never reach a child, whether the user
+    // is the target or the root of a chain (aws/assume-role prepares that child's environment).
+    tfwrap.hooks.prepareEnv.tap(plugin.name, (env, info) => {
+      const identities = tfwrap.identities();
+      for (const step of info.auth?.chain ?? []) {
+        const credentials = (identities[step.identity] as UserConfig | undefined)?.credentials;
+        if (step.kind !== AWS_USER_KIND || !credentials?.access_key_id_env) continue;
+        delete env[credentials.access_key_id_env];
+        delete env[credentials.secret_access_key_env!];
+      }
+      return env;
     });
   },
 };
