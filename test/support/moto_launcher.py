@@ -17,6 +17,7 @@ Patches, applied before any request (nothing in site-packages changes):
       everyone, which moto itself then refuses once auth is on. We issue a real session
       per call instead (ASIA key, secret, token) that acts as the calling IAM user: its
       policies, its ARN in GetCallerIdentity, and a wrong or missing token is refused.
+      As in AWS, GetSessionToken needs a valid signature but no IAM permission.
       MFA codes are still not checked (tests inject that failure at the STS proxy).
 """
 
@@ -29,6 +30,16 @@ import sys
 from urllib.parse import quote, unquote
 
 UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+# AWS needs no IAM permission for these; moto asks for one (patch c).
+PERMISSION_FREE_STS_ACTIONS = {"GetSessionToken"}
+
+
+def _signature_only(iam_request_cls):  # type: ignore[no-untyped-def]
+    class SignatureOnly(iam_request_cls):  # type: ignore[misc, valid-type]
+        def check_action_permitted(self, resource):  # type: ignore[no-untyped-def]
+            return None
+
+    return SignatureOnly
 
 
 def _s3_canonical(path_and_query: str) -> str:
@@ -147,13 +158,16 @@ def apply_patches() -> None:
     original_auth = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def authenticate(self, iam_request_cls, resource="*"):  # type: ignore[no-untyped-def]
-        if "Authorization" not in self.headers:
+        authorization = self.headers.get("Authorization")
+        if authorization is None or "/sts/aws4_request" in authorization:
             try:
                 action = self._get_action()
             except Exception:  # not a query-style request: leave it to moto
                 action = None
-            if action in UNSIGNED_STS_ACTIONS:
+            if authorization is None and action in UNSIGNED_STS_ACTIONS:
                 return None
+            if authorization is not None and action in PERMISSION_FREE_STS_ACTIONS:
+                return original_auth(self, _signature_only(iam_request_cls), resource)
         return original_auth(self, iam_request_cls, resource)
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate

@@ -119,7 +119,8 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
       return prepareManagedEnv(env, {
         identity: ctx.identity,
         credentials,
-        region: credentials.region ?? (ctx.config as UserConfig).principal?.region,
+        // The parent's region otherwise, under both names (the aws CLI v1 reads only AWS_DEFAULT_REGION).
+        region: credentials.region ?? (ctx.config as UserConfig).principal?.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
         paths: ctx.paths,
         live: ctx.live,
         toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
