@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ACCOUNTS, REGION, roleArn, sharedMoto, type Moto } from './support/moto.js';
 import { startStsProxy, type StsProxy } from './support/sts-proxy.js';
 import { startExpiryProxy, type ExpiryProxy } from './support/expiry-proxy.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { runCommand, runTfwrap, type RunResult } from './support/cli.js';
+import { runCommand, runTfwrap, tfwrapBin, type RunResult } from './support/cli.js';
 
 const stsModule = pathToFileURL(createRequire(import.meta.url).resolve('@aws-sdk/client-sts')).href;
 
@@ -439,6 +439,22 @@ sts.destroy();
     } finally {
       await expiry.close();
     }
+  });
+
+  it('a warm run and auth validate never import the AWS SDK', async () => {
+    const pod = irsaPod();
+    assertOk(await tfwrap('lazy cold', ['auth', 'exec', '-i', 'hop2', '--', 'true'], pod), 'cold');
+    const trace = join(pod.repo, 'imports.log');
+    const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url.replace('/dist/', '/src/')));
+    const traced = (what: string, args: string[]) => runCommand(process.execPath, ['--import', tracer, tfwrapBin, ...args], { env: { ...pod.env, TFWRAP_TRACE_IMPORTS: trace }, cwd: pod.repo }).then((r) => record(what, r));
+    const sdkImports = () => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((line) => line.includes('@aws-sdk')) : []);
+    proxy.reset();
+    assertOk(await traced('lazy warm', ['auth', 'exec', '-i', 'hop2', '--', 'true']), 'warm exec');
+    assertOk(await traced('lazy validate', ['auth', 'validate']), 'validate');
+    assert.deepEqual(sdkImports(), []);
+    assert.equal(proxy.count(), 0);
+    assertOk(await traced('lazy fresh', ['auth', 'exec', '-i', 'hop2', '--fresh', '--', 'true']), 'fresh exec');
+    assert.ok(sdkImports().length > 0, 'the tracer sees the SDK when STS is called');
   });
 
   it('no secret value appears in any output, --debug included', async () => {

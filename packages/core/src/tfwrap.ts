@@ -196,15 +196,22 @@ export class Tfwrap {
     await this.checkChain(chain);
     const fresh = options.fresh ?? false;
     const kinds = chain.map((name) => this.identityKinds.require(identities[name]!.kind, name));
-    for (const [index, name] of chain.entries()) {
-      await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[index]!.kind, config: identities[name]!, sourceIdentity: index > 0 ? chain[index - 1] : undefined, step: index, chain });
-    }
+    // beforeAuthenticate runs root first, just before a step authenticates or is served from the
+    // cache (so that a refusing tap also stops cached sessions); each step once.
+    let announced = 0;
+    const announce = async (upTo: number) => {
+      for (; announced <= upTo; announced++) {
+        const name = chain[announced]!;
+        await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[announced]!.kind, config: identities[name]!, sourceIdentity: announced > 0 ? chain[announced - 1] : undefined, step: announced, chain });
+      }
+    };
     const impls = await Promise.all(kinds.map((kind) => this.log.time(`load kind ${kind.kind}`, () => this.identityKinds.load(kind.kind))));
     const steps: Array<AuthStep | undefined> = new Array(chain.length);
 
     const runStep = async (index: number, source: Credentials | undefined): Promise<Credentials | undefined> => {
       const name = chain[index]!;
       const kind = kinds[index]!;
+      await announce(index);
       const limit = withTimeLimit(this.authTimeoutMs(kind.timeoutMs), options.signal);
       let credentials: Credentials | undefined;
       try {
@@ -253,7 +260,8 @@ export class Tfwrap {
     const cache = new SessionCache(join(this.paths.realmCacheDir, 'sessions'), this.log);
     const validity = { marginSeconds: this.sessionSettings().refreshMarginSeconds };
 
-    const fromCache = (index: number, session: CachedSession): Credentials => {
+    const fromCache = async (index: number, session: CachedSession): Promise<Credentials> => {
+      await announce(index);
       this.registerSecrets(session.credentials);
       steps[index] = stepOf(chain[index]!, kinds[index]!.kind, session.credentials, true);
       session.chain.forEach((summary, i) => {
