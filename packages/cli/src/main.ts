@@ -6,6 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerDescribeCommands } from './commands/describe.js';
+import { registerListCommands } from './commands/list.js';
+import { registerPluginsCommands } from './commands/plugins.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerTerraformCommands } from './commands/terraform.js';
 import type { GlobalOptions } from './context.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +31,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     globalOptions = action.optsWithGlobals<GlobalOptions>();
   });
   registerAuthCommands(program, () => globalOptions, setExit);
+  registerTerraformCommands(program, () => globalOptions, setExit);
+  registerDescribeCommands(program, () => globalOptions);
+  registerListCommands(program, () => globalOptions);
+  registerPluginsCommands(program, () => globalOptions);
+  registerSchemaCommand(program, () => globalOptions);
   const finish = (cmd: Command) => {
     cmd.exitOverride();
     if (cmd.commands.length === 0 && cmd !== program) {

@@ -44,6 +44,7 @@ const catalogue = {
   E_STACK_INVALID: ExitCode.config,
   E_COMPONENT_UNKNOWN: ExitCode.config,
   E_COMPONENT_INVALID: ExitCode.config,
+  E_COMPONENT_LOCKED: ExitCode.config,
   E_IMPORT_MISSING: ExitCode.config,
   E_IMPORT_CYCLE: ExitCode.config,
   E_AUTH_FAILED: ExitCode.auth,
@@ -96,7 +97,7 @@ export class TfwrapError extends Error {
     const where = this.location ? `${formatLocation(this.location)}: ` : '';
     const plugin = this.plugin && !this.message.includes(this.plugin) ? ` (plugin ${this.plugin})` : '';
     const hint = this.hint ? ` Hint: ${this.hint}` : '';
-    return oneLine(`${where}${this.message}${plugin}.${hint} [${this.code}]`).replace(/\.\./g, '.');
+    return oneLine(`${where}${this.message}${plugin}.${hint} [${this.code}]`).replace(/\.\.(?![./])/g, '.');
   }
 }
 

@@ -79,7 +79,7 @@ export interface ExecResult {
 export class TfwrapHooks {
   /** Before anything is resolved; taps may return a changed request or throw to stop the run. */
   readonly beforeResolve: AsyncSeriesWaterfallHookType<[RunRequest]> = new AsyncSeriesWaterfallHook(['request']);
-  /** Before each step of an identity chain authenticates, root first. Throw to refuse. */
+  /** Once per step of an identity chain, root first, before any step fetches credentials. Throw to refuse. */
   readonly beforeAuthenticate: AsyncSeriesHookType<[AuthenticateStepInfo]> = new AsyncSeriesHook(['step']);
   /** After the whole chain authenticated; the result holds every step. */
   readonly afterAuthenticate: AsyncSeriesHookType<[AuthResult]> = new AsyncSeriesHook(['result']);

@@ -16,4 +16,4 @@ export * from './env-format.js';
 export * from './paths.js';
 export * from './duration.js';
 export * from './session-cache.js';
-export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions, type SessionSettings, type PrepareEnvOptions } from './tfwrap.js';
+export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions, type SessionSettings, type PrepareEnvOptions, type ExecIo } from './tfwrap.js';

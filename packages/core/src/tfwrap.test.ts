@@ -71,12 +71,13 @@ describe('Tfwrap pipeline', () => {
     const auth = await tfwrap.authenticate('target');
     assert.deepEqual(auth.chain.map((s) => s.identity), ['root', 'middle', 'target']);
     assert.equal(auth.credentials?.value, '/root/m/t');
+    // Policy taps see every step before any credentials are fetched, root first.
     assert.deepEqual(events, [
       'beforeAuthenticate root step 0',
-      'authenticate root from nothing ()',
       'beforeAuthenticate middle step 1',
-      'authenticate middle from root (/root)',
       'beforeAuthenticate target step 2',
+      'authenticate root from nothing ()',
+      'authenticate middle from root (/root)',
       'authenticate target from middle (/root/m)',
     ]);
   });

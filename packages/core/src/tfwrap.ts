@@ -5,7 +5,7 @@
 import { checkSchema, buildChain, unknownIdentity, validateIdentities, type Identities } from './auth-graph.js';
 import { loadConfig, locate, type LoadedConfig } from './config.js';
 import { TfwrapError, TfwrapErrors, messageOf } from './errors.js';
-import { runChild } from './exec.js';
+import { runChild, type SpawnOptions, type SpawnResult } from './exec.js';
 import { TfwrapHooks, instrumentHooks, type ExecRequest, type ExecResult, type PrepareEnvInfo, type TapRecord } from './hooks.js';
 import type { AuthResult, AuthStep, Credentials, Env, IdentityConfig, LiveRun } from './identity.js';
 import { Redactor, createLogger, type Logger } from './logger.js';
@@ -120,7 +120,11 @@ export class Tfwrap {
       try {
         await loaded.plugin.apply(this, loaded.request.options);
       } catch (err) {
-        if (err instanceof TfwrapError) throw err;
+        // A plugin's own error (a duplicate kind, bad options) points at the entry that named it.
+        if (err instanceof TfwrapError) {
+          if (err.location || !loaded.request.location) throw err;
+          throw new TfwrapError(err.code, err.message, { hint: err.hint, location: loaded.request.location, plugin: err.plugin ?? loaded.plugin.name, cause: err.cause });
+        }
         throw new TfwrapError('E_PLUGIN_LOAD', `plugin "${loaded.plugin.name}" failed while applying: ${messageOf(err)} (named in ${loaded.request.requestedBy})`, {
           plugin: loaded.plugin.name,
           location: loaded.request.location,
@@ -446,13 +450,16 @@ export class Tfwrap {
     }
   }
 
-  /** Run a child with `beforeExec`/`afterExec` around it; returns its exit code. */
-  async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}): Promise<ExecResult> {
+  /**
+   * Run a child with `beforeExec`/`afterExec` around it; returns its exit code. `io` pipes its output
+   * (the terraform runner reads plan counts from it); `io.finish` adds fields before `afterExec`.
+   */
+  async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}, io: ExecIo = {}): Promise<ExecResult> {
     await this.hooks.beforeExec.promise(request);
     this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
     let outcome;
     try {
-      outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd });
+      outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
     } finally {
       await this.endRun();
     }
@@ -468,6 +475,7 @@ export class Tfwrap {
       stack: request.stack,
       component: request.component,
       ...extra,
+      ...io.finish?.(outcome),
     };
     await this.hooks.afterExec.promise(result);
     return result;
@@ -498,6 +506,15 @@ export class Tfwrap {
 }
 
 const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+
+/** How `Tfwrap.exec` connects a child's output. */
+export interface ExecIo {
+  stdio?: SpawnOptions['stdio'];
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Fields for the result (a plan summary read from the output), computed once the child ended. */
+  finish?: (outcome: SpawnResult) => Partial<ExecResult>;
+}
 
 /**
  * A time limit for work that may never finish (the SDK waits forever on an ECS endpoint that

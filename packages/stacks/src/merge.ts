@@ -5,7 +5,14 @@
  */
 import { deepmergeCustom } from 'deepmerge-ts';
 
-const mergeReplacingLists = deepmergeCustom({ mergeArrays: false, mergeSets: false, mergeMaps: false });
+const mergeReplacingLists = deepmergeCustom({
+  mergeArrays: false,
+  mergeSets: false,
+  mergeMaps: false,
+  // The default keeps a trail of parents for custom merge functions; none here use it, and
+  // building it made merging about eight times slower.
+  metaDataUpdater: () => undefined,
+});
 
 export type Mapping = Record<string, unknown>;
 
@@ -15,4 +22,22 @@ export function deepMerge(layers: ReadonlyArray<Mapping | undefined>): Mapping {
   if (present.length === 0) return {};
   // The result may share nested values with the layers; callers clone what they hand out.
   return mergeReplacingLists(...present) as Mapping;
+}
+
+/**
+ * A deep copy of parsed YAML data (mappings, lists, scalars, dates). Several times faster than
+ * structuredClone on such data, which matters when resolving every component of many stacks.
+ */
+export function cloneData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneData) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = cloneData((value as Record<string, unknown>)[key]);
+    // A YAML key named __proto__ is data, not the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy as T;
 }

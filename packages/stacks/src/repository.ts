@@ -53,12 +53,17 @@ export class StackRepository {
     });
   }
 
-  /** Load one stack by name, reading only its manifest and that manifest's imports. */
+  /**
+   * Load one stack by name, reading only its manifest and that manifest's imports. Each call
+   * returns a new Stack (cheap: the files are cached); its resolved components live as long as it
+   * does, so walking a thousand stacks does not keep fifty thousand components in memory.
+   */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
-      const file = this.findStack(name.trim());
+      const wanted = name.trim();
+      const file = this.findStack(wanted);
       const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-      return new LoadedStack(name.trim(), file, manifests, this.settings.componentsBasePath);
+      return new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
     });
   }
 
@@ -81,7 +86,7 @@ export class StackRepository {
   }
 
   /** A stack's name from its path: `prod/us-east-1.yaml` is `prod/us-east-1`. */
-  nameFromPath(file: string): string {
+  private nameFromPath(file: string): string {
     return this.relativePath(file).replace(/\.ya?ml$/, '');
   }
 
@@ -123,7 +128,10 @@ export class StackRepository {
 
   /** Every stack manifest with its name, unsorted; reads `name:` lines only. */
   private scanStacks(): StackEntry[] {
-    const files = globSync('**/*.{yaml,yml}', { cwd: this.settings.stacksBasePath, absolute: true, onlyFiles: true })
+    // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
+    const files = globSync('**/*.{yaml,yml}', {
+      cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,
+    })
       .map((file) => path.resolve(file))
       .filter((file) => this.isStackFile(file))
       .sort();

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import type { YamlPath } from '@tfwrap/core';
-import { deepMerge, type Mapping } from './merge.js';
+import { cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, Manifest, SectionName } from './manifest.js';
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
@@ -98,6 +98,7 @@ export class LoadedStack implements Stack {
   private readonly sharedLayers: Layer[];
   private readonly inheritedLayersCache = new Map<string, Layer[]>();
   private readonly resolvedCache = new Map<string, Resolved>();
+  private readonly sharedSectionsCache = new Map<SectionName, Mapping | undefined>();
 
   constructor(
     readonly name: string,
@@ -181,8 +182,13 @@ export class LoadedStack implements Stack {
           : `the stack defines ${known.slice(0, 10).join(', ')}${known.length > 10 ? `, ... (${known.length} in all)` : ''}`));
     }
 
-    const layers = [...this.sharedLayers, ...this.inheritedLayers(name, [name])];
-    const merged = (section: SectionName): Mapping => deepMerge(layers.map((layer) => layer.sections[section] as Mapping | undefined));
+    const componentLayers = this.inheritedLayers(name, [name]);
+    const layers = [...this.sharedLayers, ...componentLayers];
+    // The globals and terraform: layers are the same for every component: merged once per stack.
+    const merged = (section: SectionName): Mapping => deepMerge([
+      this.sharedSection(section),
+      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
+    ]);
     const metadata = this.ownMetadata(name);
 
     const settings = merged('settings');
@@ -197,7 +203,7 @@ export class LoadedStack implements Stack {
     const flatten = (text: string) => text.replace(/\//g, '-');
 
     // The merge shares nested values with the cached manifests; hand out copies.
-    const instance: ComponentInstance = structuredClone({
+    const instance: ComponentInstance = cloneData({
       stack: this.name,
       name,
       component,
@@ -224,6 +230,14 @@ export class LoadedStack implements Stack {
     const resolved = { instance, layers };
     this.resolvedCache.set(name, resolved);
     return resolved;
+  }
+
+  private sharedSection(section: SectionName): Mapping | undefined {
+    if (!this.sharedSectionsCache.has(section)) {
+      const layers = this.sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
+      this.sharedSectionsCache.set(section, layers.some((layer) => layer !== undefined) ? deepMerge(layers) : undefined);
+    }
+    return this.sharedSectionsCache.get(section);
   }
 
   /**

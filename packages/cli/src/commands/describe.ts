@@ -1,0 +1,54 @@
+/** `tfwrap describe component <component> -s <stack> [--format yaml|json]`. */
+import type { Command } from 'commander';
+import { TfwrapError } from '@tfwrap/core';
+import { createTfwrap, identityFlag, type GlobalOptions } from '../context.js';
+
+export function registerDescribeCommands(program: Command, globals: () => GlobalOptions): void {
+  const describe = program.command('describe').description('show merged configuration');
+  describe
+    .command('component')
+    .description('the merged configuration of a component in a stack, with the identity it would run as')
+    .argument('<component>', 'the component')
+    .requiredOption('-s, --stack <stack>', 'the stack')
+    .option('-i, --identity <name>', 'as if run with --identity')
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .action(async (name: string, opts: { stack: string; format: string; identity?: string }) => {
+      if (opts.format !== 'yaml' && opts.format !== 'json') {
+        throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
+      }
+      const tfwrap = await createTfwrap(globals());
+      const [{ openStacks }, { identityForComponent }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
+      const stack = await openStacks(tfwrap).loadStack(opts.stack);
+      const instance = await stack.component(name);
+      const identity = identityForComponent(tfwrap, instance, identityFlag(opts.identity));
+      const kind = identity ? (tfwrap.identities()[identity]?.kind ?? null) : null;
+      const described = {
+        stack: instance.stack,
+        component: instance.name,
+        terraform_component: instance.component,
+        component_dir: instance.componentDir,
+        type: instance.type,
+        locked: instance.locked,
+        inherits: instance.inherits,
+        identity: identity ?? null,
+        identity_kind: kind,
+        workspace: instance.workspace,
+        varfile: instance.varfileName,
+        backend_type: instance.backendType ?? null,
+        backend: instance.backend ?? null,
+        vars: instance.vars,
+        env: instance.env,
+        settings: instance.settings,
+        auth: instance.auth ?? null,
+        hooks: instance.hooks,
+        depends_on: instance.dependsOn,
+        sources: instance.sources,
+      };
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(described, null, 2) + '\n');
+      } else {
+        const { stringify } = await import('yaml');
+        process.stdout.write(stringify(described, { aliasDuplicateObjects: false }));
+      }
+    });
+}

@@ -1,0 +1,118 @@
+/**
+ * `tfwrap plan|apply|destroy|init|output|validate|show <stack> [component...]` (or the Atmos form
+ * `tfwrap plan <component> -s <stack>`), and `tfwrap terraform <subcommand> <component> -s <stack>
+ * [-- args]` for any other subcommand. Terraform's single-dash flags (`-auto-approve`,
+ * `-detailed-exitcode`, `-var a=b`) may be typed anywhere and go to Terraform (see splitTerraformArgs).
+ * This file stays light: the work is in ../run-terraform.ts, imported when a command runs.
+ */
+import { Command } from 'commander';
+import { TfwrapError } from '@tfwrap/core';
+import { splitTerraformArgs } from '@tfwrap/terraform/args';
+import { createTfwrap, identityFlag, resolveRequest, type GlobalOptions } from '../context.js';
+
+type Globals = () => GlobalOptions;
+
+export const TERRAFORM_COMMANDS: Record<string, string> = {
+  plan: 'show what Terraform would change, for every component of a stack or the named ones',
+  apply: 'apply the changes (a whole stack asks for confirmation unless -auto-approve)',
+  destroy: 'destroy what the components manage',
+  init: 'write the var and backend files, initialize and select the workspace',
+  output: "print the components' outputs",
+  validate: 'check the components\' configuration',
+  show: 'show the state or a saved plan',
+};
+
+export interface RunCommandOptions {
+  stack?: string;
+  identity?: string;
+  skipInit?: boolean;
+  parallelism: string;
+  continueOnError?: boolean;
+  json?: boolean;
+  autoApprove?: boolean;
+  fresh?: boolean;
+}
+
+const TERRAFORM_ARGS = Symbol('terraformArgs');
+
+/** A command whose Terraform flags are taken out of the words before commander parses them. */
+function terraformStyleCommand(parent: Command, name: string): Command {
+  const command = parent.command(name);
+  const parseOptions = command.parseOptions.bind(command);
+  command.parseOptions = (args: string[]) => {
+    const { own, terraform } = splitTerraformArgs(args);
+    (command as unknown as Record<symbol, string[]>)[TERRAFORM_ARGS] = terraform;
+    return parseOptions(own);
+  };
+  return command;
+}
+
+function terraformArgsOf(command: Command): string[] {
+  return (command as unknown as Record<symbol, string[] | undefined>)[TERRAFORM_ARGS] ?? [];
+}
+
+function runOptions(command: Command): Command {
+  return command
+    .option('-s, --stack <stack>', 'the stack (then every word is a component)')
+    .option('-i, --identity <name>', 'identity for every component (default: TFWRAP_IDENTITY, the component\'s auth.identity, the default); false for none')
+    .option('--skip-init', 'do not run terraform init first')
+    .option('--parallelism <n>', 'components run at once in a whole-stack run', '4')
+    .option('--continue-on-error', 'keep going after a component fails (what depends on it is skipped)')
+    .option('--json', 'print the summary as JSON on stdout (Terraform\'s output goes to stderr)')
+    .option('--auto-approve', 'the same as -auto-approve')
+    .option('--fresh', 'ignore cached sessions');
+}
+
+export function registerTerraformCommands(program: Command, globals: Globals, setExit: (code: number) => void): void {
+  for (const [name, description] of Object.entries(TERRAFORM_COMMANDS)) {
+    const command = runOptions(terraformStyleCommand(program, name))
+      .description(`${description}: tfwrap ${name} <stack> [component...] [terraform flags]`)
+      .argument('[names...]', 'the stack, then components (or only components with -s)');
+    command.action(async (names: string[], opts: RunCommandOptions) => {
+      let stack = opts.stack;
+      let components = names;
+      if (stack === undefined) {
+        [stack, ...components] = names;
+        // `tfwrap validate` with no stack checks the whole project offline (commands/validate.ts).
+        if (!stack && name === 'validate') return (await import('./validate.js')).validateAction(globals(), opts, setExit);
+        if (!stack) {
+          throw new TfwrapError('E_USAGE', `tfwrap ${name} needs a stack`, { hint: `run tfwrap ${name} <stack> [component...] or tfwrap ${name} <component> -s <stack>; tfwrap list stacks shows them` });
+        }
+      }
+      setExit(await run(globals(), name, [name], stack, components, terraformArgsOf(command), opts));
+    });
+  }
+
+  const passthrough = runOptions(terraformStyleCommand(program, 'terraform'))
+    .description('run any terraform subcommand for one component: tfwrap terraform <subcommand> <component> -s <stack> [-- args]')
+    .argument('<subcommand...>', 'the subcommand (one or more words), then the component');
+  passthrough.action(async (words: string[], opts: RunCommandOptions) => {
+    if (!opts.stack || words.length < 2) {
+      throw new TfwrapError('E_USAGE', 'tfwrap terraform needs a subcommand, a component and -s <stack>', {
+        hint: 'for example tfwrap terraform state vpc -s dev -- list',
+      });
+    }
+    const component = words[words.length - 1]!;
+    const subcommand = words.slice(0, -1);
+    setExit(await run(globals(), 'terraform', subcommand, opts.stack, [component], terraformArgsOf(passthrough), opts));
+  });
+}
+
+async function run(globals: GlobalOptions, command: string, subcommand: string[], stack: string, components: string[], args: string[], opts: RunCommandOptions): Promise<number> {
+  const parallelism = Number(opts.parallelism);
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
+  }
+  const tfwrap = await createTfwrap(globals);
+  const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
+  const { runTerraformCommand } = await import('../run-terraform.js');
+  return runTerraformCommand(tfwrap, request, {
+    subcommand,
+    skipInit: opts.skipInit === true,
+    parallelism,
+    continueOnError: opts.continueOnError === true,
+    json: opts.json === true,
+    autoApprove: opts.autoApprove === true,
+    fresh: opts.fresh === true,
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * `tfwrap validate`: everything that can be checked offline, all problems at once, each with its
+ * file and line: the configuration, the plugins, the auth graph and each identity against its
+ * kind's schema, and every stack manifest (imports, sections, components, inheritance,
+ * dependencies, and the identities components name). Exit 0 when clean, 1 with problems.
+ *
+ * Nothing here authenticates or imports a cloud SDK: kinds are checked through their schemas.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ExitCode, Tfwrap, TfwrapError, TfwrapErrors, locate, parseYaml, type SourceLocation } from '@tfwrap/core';
+import { createTfwrap, printJson, type GlobalOptions } from '../context.js';
+
+export interface ValidationReport {
+  configFile: string | null;
+  identities: number;
+  stacks: number;
+  components: number;
+  problems: TfwrapError[];
+}
+
+/**
+ * `tfwrap validate` with no stack. The command itself is registered with the Terraform commands
+ * (`tfwrap validate <stack> [component...]` runs `terraform validate`); without a stack it lands here.
+ */
+export async function validateAction(globals: GlobalOptions, opts: { json?: boolean }, setExit: (code: number) => void): Promise<void> {
+  const report = await validateProject(globals);
+  if (opts.json) {
+    printJson({
+      valid: report.problems.length === 0,
+      configFile: report.configFile,
+      identities: report.identities,
+      stacks: report.stacks,
+      components: report.components,
+      problems: report.problems.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, plugin: p.plugin ?? null, hint: p.hint ?? null })),
+    });
+  } else if (report.problems.length) {
+    for (const problem of report.problems) process.stderr.write(`tfwrap: ${problem.format()}\n`);
+    process.stderr.write(`tfwrap: ${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'} found\n`);
+  } else {
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    process.stdout.write(
+      `valid: ${report.configFile ?? 'no configuration file'}; ${plural(report.identities, 'identity', 'identities')}, ${plural(report.stacks, 'stack', 'stacks')}, ${plural(report.components, 'component', 'components')}\n`,
+    );
+  }
+  setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
+}
+
+export async function validateProject(globals: GlobalOptions): Promise<ValidationReport> {
+  const problems: TfwrapError[] = [];
+  const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, problems };
+  let tfwrap: Tfwrap | undefined;
+  let project: { dir: string; config: unknown; file?: string } | undefined;
+  try {
+    tfwrap = await createTfwrap(globals);
+    report.configFile = tfwrap.configFile ?? null;
+    project = { dir: tfwrap.loaded.dir, config: tfwrap.config, file: tfwrap.configFile };
+  } catch (err) {
+    const found = err instanceof TfwrapErrors ? err.errors : err instanceof TfwrapError ? [err] : undefined;
+    if (!found) throw err;
+    problems.push(...found);
+    // The configuration did not load; the stacks can still be checked with what it says about them.
+    project = rawProject(found);
+    report.configFile = project?.file ?? null;
+  }
+
+  let identityNames: string[] | undefined;
+  if (tfwrap) {
+    identityNames = Object.keys(tfwrap.identities());
+    report.identities = identityNames.length;
+    problems.push(...(await tfwrap.validateAuth()));
+  }
+  if (project) await validateStacks(project, identityNames, report);
+  report.problems = dedupe(problems);
+  return report;
+}
+
+/** The configuration file's own YAML, when loading it failed on its schema (not its syntax). */
+function rawProject(errors: TfwrapError[]): { dir: string; config: unknown; file: string } | undefined {
+  const file = errors.find((e) => e.code === 'E_CONFIG_INVALID' || e.code.startsWith('E_PLUGIN') || e.code === 'E_KIND_DUPLICATE')?.location?.file;
+  if (!file || !existsSync(file) || !/\.ya?ml$|\.tfwraprc$/.test(file)) return undefined;
+  try {
+    return { dir: dirname(file), config: parseYaml(readFileSync(file, 'utf8'), file) ?? {}, file };
+  } catch {
+    return undefined;
+  }
+}
+
+async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport): Promise<void> {
+  const { StackRepository, stacksSettingsFrom } = await import('@tfwrap/stacks');
+  const problems = report.problems;
+  let repo: InstanceType<typeof StackRepository>;
+  try {
+    const settings = stacksSettingsFrom(project.dir, project.config, { configFile: project.file });
+    if (!statSync(settings.stacksBasePath, { throwIfNoEntry: false })?.isDirectory()) return; // no stacks: nothing to check
+    repo = new StackRepository(settings);
+  } catch (err) {
+    if (err instanceof TfwrapError) return void problems.push(await withConfigLine(err, project.file));
+    throw err;
+  }
+  let entries: Awaited<ReturnType<typeof repo.listStacks>>;
+  try {
+    entries = await repo.listStacks();
+  } catch (err) {
+    if (!(err instanceof TfwrapError)) throw err;
+    problems.push(err);
+    return;
+  }
+  report.stacks = entries.length;
+  const known = identities ? new Set(identities) : undefined;
+  for (const entry of entries) {
+    try {
+      const stack = await repo.loadStack(entry.name);
+      // Component by component, so that one broken component does not hide the others.
+      const components = [];
+      for (const name of stack.componentNames()) {
+        try {
+          components.push(await stack.component(name));
+        } catch (err) {
+          if (!(err instanceof TfwrapError)) throw err;
+          problems.push(err);
+        }
+      }
+      report.components += components.length;
+      if (components.length === stack.componentNames().length) await stack.dependencyLevels();
+      for (const component of components) {
+        const identity = component.auth?.identity;
+        if (known && typeof identity === 'string' && !known.has(identity)) {
+          problems.push(
+            new TfwrapError('E_IDENTITY_UNKNOWN', `component '${component.name}' of stack '${entry.name}' uses identity "${identity}", which is not defined`, {
+              location: await locateIdentity(component.sources, component.name),
+              hint: known.size ? `known identities: ${[...known].join(', ')}` : 'define it under auth.identities in tfwrap.yaml',
+            }),
+          );
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof TfwrapError)) throw err;
+      problems.push(err);
+    }
+  }
+}
+
+/** Where a component's `auth.identity` is written: the last file of its layers that sets it. */
+async function locateIdentity(sources: readonly string[], component: string): Promise<SourceLocation | undefined> {
+  const paths = [['components', 'terraform', component, 'auth', 'identity'], ['terraform', 'auth', 'identity'], ['auth', 'identity']];
+  for (const file of [...sources].reverse()) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'), file);
+    } catch {
+      continue;
+    }
+    for (const path of paths) {
+      if (getIn(doc, path) !== undefined) return locate(file, path);
+    }
+  }
+  return sources.length ? { file: sources[sources.length - 1]! } : undefined;
+}
+
+function getIn(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (!current || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** A settings error names the configuration file; add the line of the key it names. */
+async function withConfigLine(err: TfwrapError, file: string | undefined): Promise<TfwrapError> {
+  const key = /^([\w.]+) must be/.exec(err.message)?.[1];
+  if (!file || !key || err.location?.line) return err;
+  const location = await locate(file, key.split('.'));
+  return new TfwrapError(err.code, err.message, { hint: err.hint, location, plugin: err.plugin, cause: err });
+}
+
+/** A problem in a catalog file is found once per stack that imports it: report it once. */
+function dedupe(problems: TfwrapError[]): TfwrapError[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = problem.format();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,84 @@
+/** The work behind `tfwrap plan|apply|...` and `tfwrap terraform`: load, check, confirm, run, report. */
+import { createInterface } from 'node:readline/promises';
+import { TfwrapError, type RunRequest, type Tfwrap } from '@tfwrap/core';
+import { checkRunnable, hasFlag, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, LOCKED_COMMANDS } from '@tfwrap/terraform';
+import type { ComponentInstance } from '@tfwrap/stacks';
+import { printJson } from './context.js';
+import { openStacks } from './stacks.js';
+
+export interface TerraformCommandOptions {
+  subcommand: string[];
+  skipInit: boolean;
+  parallelism: number;
+  continueOnError: boolean;
+  json: boolean;
+  autoApprove: boolean;
+  fresh: boolean;
+}
+
+export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, options: TerraformCommandOptions): Promise<number> {
+  const subcommand = options.subcommand[0]!;
+  const args = [...request.args];
+  if (options.autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
+  const settings = terraformSettingsFrom(tfwrap);
+  const stack = await tfwrap.log.time('load stack', () => openStacks(tfwrap).loadStack(request.stack!));
+  const named = request.components ?? [];
+  let levels = await stack.dependencyLevels(named.length ? named : undefined);
+
+  // Named components must all be runnable; in a whole-stack run locked ones are left out.
+  const locked: ComponentInstance[] = [];
+  if (named.length === 0 && LOCKED_COMMANDS.has(subcommand)) {
+    levels = levels.map((level) => level.filter((instance) => !(instance.locked && locked.push(instance)))).filter((level) => level.length > 0);
+  }
+  const all = levels.flat();
+  for (const instance of all) checkRunnable(instance, subcommand, stack.file);
+  for (const instance of locked) {
+    process.stderr.write(`tfwrap: skipping ${instance.stack}/${instance.name}: locked (metadata.locked: true)\n`);
+  }
+  if (all.length === 0) {
+    throw new TfwrapError('E_COMPONENT_UNKNOWN', `stack '${stack.name}' has no component to ${subcommand}`, {
+      location: { file: stack.file },
+      hint: locked.length ? 'every component is locked' : 'add components under components.terraform',
+    });
+  }
+
+  if ((subcommand === 'apply' || subcommand === 'destroy') && all.length > 1 && !hasFlag(args, 'auto-approve')) {
+    await confirm(subcommand, stack.name, all);
+    args.push('-auto-approve');
+  }
+
+  const summary = await runComponents({
+    tfwrap,
+    settings,
+    levels,
+    subcommand: options.subcommand,
+    args,
+    skipInit: options.skipInit,
+    parallelism: options.parallelism,
+    continueOnError: options.continueOnError,
+    json: options.json,
+    identityFor: (instance) => identityForComponent(tfwrap, instance, request.identity),
+    fresh: options.fresh,
+  });
+  if (options.json) printJson(summaryJson(summary.results, summary.exitCode));
+  const only = summary.results.length === 1 ? summary.results[0] : undefined;
+  if (only?.error) throw only.error;
+  return summary.exitCode;
+}
+
+/** A whole-stack apply or destroy asks first, like terraform apply does. */
+async function confirm(subcommand: string, stack: string, instances: ComponentInstance[]): Promise<void> {
+  const list = instances.map((instance) => instance.name).join(', ');
+  if (!process.stdin.isTTY) {
+    throw new TfwrapError('E_USAGE', `tfwrap ${subcommand} of every component of stack '${stack}' (${list}) needs confirmation, and stdin is not a terminal`, {
+      hint: `add -auto-approve, or name the components: tfwrap ${subcommand} ${stack} <component>`,
+    });
+  }
+  const readline = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await readline.question(`Do you want to ${subcommand} ${instances.length} components of stack '${stack}' (${list})?\n  Only 'yes' will be accepted: `);
+    if (answer.trim() !== 'yes') throw new TfwrapError('E_INTERRUPTED', `${subcommand} cancelled`);
+  } finally {
+    readline.close();
+  }
+}

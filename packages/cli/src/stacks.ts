@@ -1,0 +1,7 @@
+/** Opening the project's stacks (imported lazily by the commands that need them). */
+import { StackRepository, stacksSettingsFrom } from '@tfwrap/stacks';
+import type { Tfwrap } from '@tfwrap/core';
+
+export function openStacks(tfwrap: Tfwrap): StackRepository {
+  return new StackRepository(stacksSettingsFrom(tfwrap.loaded.dir, tfwrap.config, { configFile: tfwrap.configFile }));
+}

@@ -1,0 +1,47 @@
+/**
+ * Splitting a tfwrap command line into tfwrap's own options and Terraform's. Users type Terraform's
+ * single-dash flags (`-auto-approve`, `-detailed-exitcode`, `-var 'a=b'`, `-target=x`) straight
+ * after `tfwrap plan dev`; a command-line parser would read `-auto-approve` as `-a -u -t ...` and
+ * `-input=false` as `-i nput=false`. So every single-dash word longer than one letter, and all
+ * that follows `--`, goes to Terraform untouched.
+ */
+
+/** Terraform flags that may take their value as the next word (`-var 'a=b'`, `-out plan`). */
+const VALUE_FLAGS = new Set([
+  'var', 'var-file', 'target', 'replace', 'out', 'state', 'state-out', 'backup', 'lock-timeout',
+  'parallelism', 'generate-config-out', 'backend-config', 'plugin-dir', 'from-module', 'test-directory', 'filter', 'chdir',
+]);
+
+export interface SplitArgs {
+  /** Words for tfwrap's own parser. */
+  own: string[];
+  /** Words for Terraform, in the order given. */
+  terraform: string[];
+}
+
+export function splitTerraformArgs(words: readonly string[]): SplitArgs {
+  const own: string[] = [];
+  const terraform: string[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    if (word === '--') {
+      terraform.push(...words.slice(index + 1));
+      break;
+    }
+    const flag = /^-([a-zA-Z][a-zA-Z0-9_-]+)(=.*)?$/.exec(word);
+    if (flag) {
+      terraform.push(word);
+      if (flag[2] === undefined && VALUE_FLAGS.has(flag[1]!) && index + 1 < words.length) {
+        terraform.push(words[++index]!);
+      }
+      continue;
+    }
+    own.push(word);
+  }
+  return { own, terraform };
+}
+
+/** Whether Terraform's arguments hold `-name` or `-name=value` (value not `false`). */
+export function hasFlag(args: readonly string[], name: string): boolean {
+  return args.some((arg) => arg === `-${name}` || arg === `--${name}` || (arg.startsWith(`-${name}=`) && !/=(false|0)$/i.test(arg)));
+}

@@ -1,0 +1,328 @@
+/**
+ * Running Terraform for one component of one stack:
+ *
+ *   1. write `<stack>-<component>.terraform.tfvars.json` and `backend.tf.json` (atomically);
+ *   2. `terraform init` unless `--skip-init` (providers from a shared plugin cache; `-reconfigure`
+ *      when backend.tf.json changed);
+ *   3. select the workspace named after the stack, creating it when missing;
+ *   4. the stack's `before-terraform-<command>` hooks; a failing one stops here;
+ *   5. the command itself, through `tfwrap.exec` (so `beforeExec`/`afterExec` see it), with `-var-file`;
+ *   6. the `after-terraform-<command>` hooks.
+ *
+ * Steps 2 and 3 run quietly; their output is shown when they fail.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, TfwrapError, runChild, type AuthResult, type Env, type PlanSummary, type Tfwrap } from '@tfwrap/core';
+import { hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
+import { hasFlag } from './args.js';
+import { writeComponentFiles } from './files.js';
+import { SummaryReader } from './summary.js';
+
+/** Subcommands that take the stack's variables with `-var-file`. */
+const VARFILE_COMMANDS = new Set(['plan', 'apply', 'destroy', 'refresh', 'import', 'console']);
+/** Subcommands a `metadata.locked: true` component refuses. */
+export const LOCKED_COMMANDS = new Set(['apply', 'destroy', 'import', 'taint', 'untaint']);
+
+export interface TerraformSettings {
+  /** `components.terraform.command`: `terraform`, `tofu`, or a path. */
+  command: string;
+  /** The shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`) unless the environment sets one. */
+  pluginCacheDir: string;
+}
+
+/** `components.terraform.command` from the project configuration. */
+export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
+  const components = tfwrap.config.components as { terraform?: { command?: unknown } } | undefined;
+  const command = components?.terraform?.command;
+  if (command !== undefined && (typeof command !== 'string' || command.trim() === '')) {
+    throw new TfwrapError('E_CONFIG_INVALID', 'components.terraform.command must be a command name or path', {
+      location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
+      hint: 'for example command: terraform (or tofu)',
+    });
+  }
+  const resolved = typeof command === 'string' && (command.includes('/') || command.includes('\\')) ? path.resolve(tfwrap.loaded.dir, command) : (command ?? 'terraform');
+  return { command: resolved, pluginCacheDir: path.join(tfwrap.paths.cacheDir, 'terraform-plugins') };
+}
+
+/** Where a component's output goes. Chunks, not lines: a prompt has no newline. */
+export interface ComponentOutput {
+  stdout(chunk: Buffer | string): void;
+  stderr(chunk: Buffer | string): void;
+}
+
+export type ComponentOutcome = 'ok' | 'changes' | 'failed' | 'interrupted' | 'skipped';
+
+export interface ComponentResult {
+  stack: string;
+  component: string;
+  identity: string | null;
+  principalArn: string | null;
+  command: string;
+  result: ComponentOutcome;
+  exitCode: number;
+  add: number | null;
+  change: number | null;
+  destroy: number | null;
+  durationMs: number;
+  /** Why it failed or was skipped, when tfwrap knows more than the exit code. */
+  message?: string;
+  /** A tfwrap error that stopped this component (not serialised). */
+  error?: TfwrapError;
+}
+
+export interface ComponentRunRequest {
+  instance: ComponentInstance;
+  /** `['plan']`, or `['state', 'list']` for passthrough commands. */
+  subcommand: string[];
+  /** Terraform's own arguments. */
+  args: string[];
+  skipInit: boolean;
+  auth?: AuthResult;
+  /** The prepared environment (see `componentEnv`). */
+  env: Env;
+  output: ComponentOutput;
+}
+
+/** Whether Terraform may wait for input from a terminal (a single component, stdin a terminal). */
+export interface ComponentEnvOptions {
+  stdoutIsTerminal: boolean;
+}
+
+/**
+ * The environment for one component: the identity's prepared environment (the `prepareEnv`
+ * waterfall), then the stack's `env:`, then `TF_IN_AUTOMATION` when stdout is not a terminal.
+ * `TF_WORKSPACE` is dropped (tfwrap selects the workspace itself; the variable silently creates
+ * one), and a `TF_CLI_CONFIG_FILE` naming a missing file is dropped (Terraform would warn on every run).
+ */
+export async function componentEnv(tfwrap: Tfwrap, settings: TerraformSettings, instance: ComponentInstance, auth: AuthResult | undefined, options: ComponentEnvOptions): Promise<Env> {
+  const prepared = await tfwrap.prepareEnv(auth, { stack: instance.stack, component: instance.name });
+  const env: Env = { ...prepared, ...instance.env };
+  if (!options.stdoutIsTerminal) env.TF_IN_AUTOMATION = '1';
+  if (!env.TF_PLUGIN_CACHE_DIR) {
+    mkdirSync(settings.pluginCacheDir, { recursive: true });
+    env.TF_PLUGIN_CACHE_DIR = settings.pluginCacheDir;
+  }
+  if (env.TF_WORKSPACE !== undefined) {
+    tfwrap.log.debug(`ignoring TF_WORKSPACE=${env.TF_WORKSPACE}: tfwrap selects workspace ${instance.workspace}`);
+    delete env.TF_WORKSPACE;
+  }
+  if (env.TF_CLI_CONFIG_FILE && !existsSync(path.resolve(instance.componentDir, env.TF_CLI_CONFIG_FILE))) {
+    tfwrap.log.debug(`ignoring TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE}: the file does not exist`);
+    delete env.TF_CLI_CONFIG_FILE;
+  }
+  env.CHECKPOINT_DISABLE ??= '1';
+  return env;
+}
+
+/** Problems that stop a component before anything runs: abstract, locked, no directory. */
+export function checkRunnable(instance: ComponentInstance, subcommand: string, sourceFile?: string): void {
+  const where = `component '${instance.name}' of stack '${instance.stack}'`;
+  if (instance.type === 'abstract') {
+    throw new TfwrapError('E_COMPONENT_INVALID', `${where} is abstract and cannot be run`, {
+      hint: 'run a real component that inherits from it (metadata.inherits)',
+      location: sourceFile ? { file: sourceFile } : undefined,
+    });
+  }
+  if (instance.locked && LOCKED_COMMANDS.has(subcommand)) {
+    throw new TfwrapError('E_COMPONENT_LOCKED', `${where} is locked (metadata.locked: true); terraform ${subcommand} is refused`, {
+      hint: 'plan still works; remove metadata.locked to change it',
+      location: sourceFile ? { file: sourceFile } : undefined,
+    });
+  }
+  if (!statSync(instance.componentDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new TfwrapError('E_COMPONENT_INVALID', `${where}: directory ${path.relative(process.cwd(), instance.componentDir) || '.'} does not exist`, {
+      hint: `create it, or point metadata.component at an existing directory under components.terraform.base_path`,
+      location: sourceFile ? { file: sourceFile } : undefined,
+    });
+  }
+}
+
+export class TerraformRunner {
+  constructor(readonly tfwrap: Tfwrap, readonly settings: TerraformSettings) {}
+
+  async run(request: ComponentRunRequest): Promise<ComponentResult> {
+    const started = performance.now();
+    const { instance, output } = request;
+    const subcommand = request.subcommand[0]!;
+    const base: Omit<ComponentResult, 'result' | 'exitCode' | 'durationMs'> = {
+      stack: instance.stack,
+      component: instance.name,
+      identity: request.auth?.identity ?? null,
+      principalArn: request.auth?.chain[request.auth.chain.length - 1]?.principalArn ?? null,
+      command: request.subcommand.join(' '),
+      add: null,
+      change: null,
+      destroy: null,
+    };
+    const finish = (exitCode: number, extra: Partial<ComponentResult> = {}): ComponentResult => ({
+      ...base,
+      result: outcomeOf(subcommand, request.args, exitCode),
+      exitCode,
+      durationMs: Math.round(performance.now() - started),
+      ...extra,
+    });
+
+    const files = writeComponentFiles(instance);
+    const cwd = instance.componentDir;
+
+    if (!request.skipInit && subcommand !== 'init') {
+      // -reconfigure only when the backend changed (another stack's key): with an unchanged local
+      // backend it makes Terraform ask about migrating the workspaces' state.
+      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output);
+      if (init !== 0) return finish(init, { message: 'terraform init failed' });
+    }
+
+    let args = [...request.subcommand];
+    if (subcommand === 'init') {
+      args.push('-input=false');
+      if (files.backendChanged && !hasFlag(request.args, 'reconfigure') && !hasFlag(request.args, 'migrate-state')) args.push('-reconfigure');
+    }
+    if (VARFILE_COMMANDS.has(subcommand) && !(subcommand === 'apply' && request.args.some((arg) => !arg.startsWith('-')))) {
+      args.push(`-var-file=${path.basename(files.varfile)}`);
+    }
+    args = [...args, ...request.args];
+
+    // The workspace is selected before the hooks run, so that they may use TF_WORKSPACE safely.
+    const selectsWorkspace = subcommand !== 'workspace';
+    if (selectsWorkspace && subcommand !== 'init') {
+      const selected = await this.selectWorkspace(instance, request.env, output);
+      if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
+    }
+    const hookEnv = selectsWorkspace && subcommand !== 'init' ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env;
+    const before = await this.runHooks(hooksFor(instance.hooks, 'before', subcommand), hookEnv, instance, output);
+    if (before) return finish(before.exitCode, { message: before.message, result: before.exitCode === ExitCode.interrupted ? 'interrupted' : 'failed' });
+
+    const main = await this.main(request, args, cwd);
+    if (main.exitCode !== 0 && outcomeOf(subcommand, request.args, main.exitCode) !== 'changes') return finish(main.exitCode, main.counts);
+    if (subcommand === 'init') {
+      const selected = await this.selectWorkspace(instance, request.env, output);
+      if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
+    }
+    return this.afterHooks(request, selectsWorkspace ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env, finish(main.exitCode, main.counts));
+  }
+
+  private async afterHooks(request: ComponentRunRequest, hookEnv: Env, result: ComponentResult): Promise<ComponentResult> {
+    if (result.result === 'failed' || result.result === 'interrupted') return result;
+    const after = await this.runHooks(hooksFor(request.instance.hooks, 'after', request.subcommand[0]!), hookEnv, request.instance, request.output);
+    if (!after) return result;
+    return { ...result, exitCode: after.exitCode, result: after.exitCode === ExitCode.interrupted ? 'interrupted' : 'failed', message: after.message };
+  }
+
+  /** The command itself, through tfwrap.exec so that plugins see it. */
+  private async main(request: ComponentRunRequest, args: string[], cwd: string): Promise<{ exitCode: number; counts: Partial<ComponentResult> }> {
+    const reader = new SummaryReader();
+    const result = await this.spawnTerraform(() =>
+      this.tfwrap.exec(
+        { command: this.settings.command, args, env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+        request.auth,
+        { subcommand: request.subcommand.join(' ') },
+        {
+          stdio: ['inherit', 'pipe', 'pipe'],
+          onStdout: (chunk) => {
+            reader.push(chunk);
+            request.output.stdout(chunk);
+          },
+          onStderr: (chunk) => request.output.stderr(chunk),
+          finish: () => {
+            const planSummary = reader.end();
+            return planSummary ? { planSummary } : {};
+          },
+        },
+      ),
+    );
+    const summary: PlanSummary | undefined = result.planSummary;
+    return { exitCode: result.exitCode, counts: summary ? { add: summary.add, change: summary.change, destroy: summary.destroy } : {} };
+  }
+
+  /** A helper step (init, workspace): output kept, shown only when it fails. */
+  private async quiet(args: string[], env: Env, cwd: string, output: ComponentOutput): Promise<number> {
+    const chunks: Buffer[] = [];
+    this.tfwrap.log.debug(`[${cwd}] ${this.settings.command} ${args.join(' ')}`);
+    const result = await this.spawnTerraform(() =>
+      this.tfwrap.log.time(`terraform ${args[0]}`, () =>
+        runChild({ command: this.settings.command, args, env, cwd, stdio: ['ignore', 'pipe', 'pipe'], onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) }),
+      ),
+    );
+    if (result.exitCode !== 0 && !result.interrupted) output.stderr(Buffer.concat(chunks));
+    return result.exitCode;
+  }
+
+  /**
+   * Select the stack's workspace, creating it when missing. The selected workspace is read from
+   * `.terraform/environment` first: when it is already the right one, no process is started.
+   * (`TF_WORKSPACE` is not used: with a name that does not exist it silently creates the workspace.)
+   */
+  private async selectWorkspace(instance: ComponentInstance, env: Env, output: ComponentOutput): Promise<number> {
+    const dataDir = path.resolve(instance.componentDir, env.TF_DATA_DIR ?? '.terraform');
+    let current = 'default';
+    try {
+      current = readFileSync(path.join(dataDir, 'environment'), 'utf8').trim() || 'default';
+    } catch {
+      // no file: the default workspace
+    }
+    if (current === instance.workspace) return 0;
+    return this.quiet(['workspace', 'select', '-or-create=true', instance.workspace], env, instance.componentDir, output);
+  }
+
+  /** Run hooks in order; the first failing one (unless continue_on_error) ends the run. */
+  private async runHooks(hooks: Hook[], env: Env, instance: ComponentInstance, output: ComponentOutput): Promise<{ exitCode: number; message: string } | undefined> {
+    for (const hook of hooks) {
+      const cwd = hook.workingDir ? path.resolve(instance.componentDir, hook.workingDir) : instance.componentDir;
+      const [command, args] = Array.isArray(hook.command) ? [hook.command[0]!, hook.command.slice(1)] : shellCommand(hook.command);
+      let exitCode: number;
+      try {
+        const result = await runChild({
+          command,
+          args,
+          env: { ...env, ...hook.env },
+          cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          onStdout: (chunk) => output.stdout(chunk),
+          onStderr: (chunk) => output.stderr(chunk),
+        });
+        exitCode = result.exitCode;
+      } catch (err) {
+        if (!(err instanceof TfwrapError)) throw err;
+        output.stderr(`tfwrap: hook '${hook.name}': ${err.message}\n`);
+        exitCode = err.exitCode;
+      }
+      if (exitCode === 0) continue;
+      const message = `hook '${hook.name}' exited with ${exitCode}`;
+      if (exitCode !== ExitCode.interrupted && hook.continueOnError) {
+        output.stderr(`tfwrap: ${message} (continue_on_error)\n`);
+        continue;
+      }
+      output.stderr(`tfwrap: ${message}\n`);
+      return { exitCode, message };
+    }
+    return undefined;
+  }
+
+  /** Run something that starts Terraform; "not found" gets a hint about components.terraform.command. */
+  private async spawnTerraform<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof TfwrapError && err.code === 'E_COMMAND_NOT_FOUND' && err.message.includes(`"${this.settings.command}"`)) {
+        throw new TfwrapError('E_COMMAND_NOT_FOUND', `${err.message.replace(/^command /, '')}: cannot run terraform`, {
+          hint: `install Terraform and put it on PATH, or set components.terraform.command in ${this.tfwrap.configFile ? path.basename(this.tfwrap.configFile) : 'tfwrap.yaml'} (terraform, tofu or a path)`,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+}
+
+function shellCommand(line: string): [string, string[]] {
+  return process.platform === 'win32' ? ['cmd.exe', ['/d', '/s', '/c', line]] : ['/bin/sh', ['-c', line]];
+}
+
+/** What an exit code means for a subcommand: `plan -detailed-exitcode` uses 2 for "changes". */
+export function outcomeOf(subcommand: string, args: readonly string[], exitCode: number): ComponentOutcome {
+  if (exitCode === 0) return 'ok';
+  if (exitCode === ExitCode.interrupted) return 'interrupted';
+  if (exitCode === 2 && subcommand === 'plan' && hasFlag(args, 'detailed-exitcode')) return 'changes';
+  return 'failed';
+}

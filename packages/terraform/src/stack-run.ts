@@ -1,0 +1,168 @@
+/**
+ * Running a set of components of one stack: levels in dependency order, the components of a level
+ * in parallel (at most `parallelism` at once; two components built from the same directory never
+ * at the same time), each with its own identity. A failure stops what has not started yet unless
+ * `continueOnError`; then only what depends on the failure is skipped. An interrupt (SIGINT,
+ * SIGTERM) reaches the running Terraforms once (runChild forwards it) and starts nothing new.
+ */
+import { ExitCode, TfwrapError, type AuthResult, type Tfwrap } from '@tfwrap/core';
+import type { ComponentInstance } from '@tfwrap/stacks';
+import { RunDisplay } from './display.js';
+import { combinedExitCode } from './report.js';
+import { TerraformRunner, componentEnv, type ComponentResult, type TerraformSettings } from './runner.js';
+
+export interface StackRunOptions {
+  tfwrap: Tfwrap;
+  settings: TerraformSettings;
+  /** From `stack.dependencyLevels(names)`. */
+  levels: ComponentInstance[][];
+  subcommand: string[];
+  /** Terraform's own arguments, for every component. */
+  args: string[];
+  skipInit: boolean;
+  parallelism: number;
+  continueOnError: boolean;
+  /** Terraform's stdout goes to stderr (stdout carries the JSON summary). */
+  json: boolean;
+  /** The identity to run a component as; undefined for no tfwrap auth. */
+  identityFor(instance: ComponentInstance): string | undefined;
+  fresh?: boolean;
+}
+
+export interface StackRunSummary {
+  results: ComponentResult[];
+  exitCode: number;
+}
+
+export async function runComponents(options: StackRunOptions): Promise<StackRunSummary> {
+  const { tfwrap } = options;
+  const all = options.levels.flat();
+  const multi = all.length > 1;
+  const display = new RunDisplay({
+    multi,
+    out: options.json ? process.stderr : process.stdout,
+    err: process.stderr,
+    live: process.stderr.isTTY === true,
+    total: all.length,
+  });
+  const runner = new TerraformRunner(tfwrap, options.settings);
+  const auths = new Map<string, Promise<AuthResult>>();
+  const authFor = (identity: string) => {
+    let auth = auths.get(identity);
+    if (!auth) auths.set(identity, (auth = tfwrap.authenticate(identity, { fresh: options.fresh })));
+    return auth;
+  };
+  // Several components: no prompts (they would interleave); apply was confirmed for the whole stack.
+  const args = multi ? withMultiArgs(options.subcommand[0]!, options.args) : options.args;
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) {
+      // A second interrupt with nothing left to wait for.
+      display.close();
+      process.exit(ExitCode.interrupted);
+    }
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const results = new Map<string, ComponentResult>();
+  const failed = new Set<string>();
+  const dirLocks = new Map<string, Promise<unknown>>();
+  let stop = false;
+
+  const skip = (instance: ComponentInstance, message: string): ComponentResult => ({
+    stack: instance.stack,
+    component: instance.name,
+    identity: null,
+    principalArn: null,
+    command: options.subcommand.join(' '),
+    result: 'skipped',
+    exitCode: 0,
+    add: null,
+    change: null,
+    destroy: null,
+    durationMs: 0,
+    message,
+  });
+
+  const runOne = async (instance: ComponentInstance): Promise<void> => {
+    const key = `${instance.stack}/${instance.name}`;
+    const blockedBy = instance.dependsOn.find((dependency) => failed.has(dependency));
+    if (interrupted || stop || blockedBy) {
+      const result = skip(instance, interrupted ? 'interrupted' : blockedBy ? `depends on ${blockedBy}, which did not succeed` : 'an earlier component failed');
+      results.set(instance.name, result);
+      failed.add(instance.name);
+      return;
+    }
+    // One directory, one Terraform at a time (.terraform, backend.tf.json and the workspace are shared).
+    const previous = dirLocks.get(instance.componentDir) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    dirLocks.set(instance.componentDir, previous.then(() => mine));
+    await previous;
+    const output = display.outputFor(key);
+    const started = performance.now();
+    let result: ComponentResult;
+    try {
+      const identity = options.identityFor(instance);
+      display.started(key, identity);
+      const auth = identity ? await authFor(identity) : undefined;
+      const env = await componentEnv(tfwrap, options.settings, instance, auth, { stdoutIsTerminal: process.stdout.isTTY === true && !options.json });
+      result = await runner.run({ instance, subcommand: options.subcommand, args, skipInit: options.skipInit, auth, env, output });
+    } catch (err) {
+      if (!(err instanceof TfwrapError)) throw err;
+      result = {
+        ...skip(instance, err.message),
+        identity: options.identityFor(instance) ?? null,
+        result: err.code === 'E_INTERRUPTED' ? 'interrupted' : 'failed',
+        exitCode: err.exitCode,
+        durationMs: Math.round(performance.now() - started),
+        error: err,
+      };
+      if (multi) output.stderr(`tfwrap: error: ${err.format()}\n`);
+    } finally {
+      output.flush();
+      release();
+    }
+    results.set(instance.name, result);
+    if (result.result === 'failed' || result.result === 'interrupted') {
+      failed.add(instance.name);
+      if (!options.continueOnError) stop = true;
+    }
+    display.finished(key, result);
+  };
+
+  try {
+    for (const level of options.levels) {
+      await pool(level, Math.max(1, options.parallelism), runOne);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const ordered = all.map((instance) => results.get(instance.name)!);
+  display.summary(ordered);
+  const exitCode = interrupted ? ExitCode.interrupted : combinedExitCode(ordered);
+  return { results: ordered, exitCode };
+}
+
+/** `-input=false` always; `-auto-approve` for apply and destroy (confirmed for the whole stack). */
+function withMultiArgs(subcommand: string, args: readonly string[]): string[] {
+  const result = [...args];
+  const has = (name: string) => result.some((arg) => arg === `-${name}` || arg.startsWith(`-${name}=`));
+  if (['plan', 'apply', 'destroy', 'refresh', 'import'].includes(subcommand) && !has('input')) result.push('-input=false');
+  if ((subcommand === 'apply' || subcommand === 'destroy') && !has('auto-approve')) result.push('-auto-approve');
+  return result;
+}
+
+/** Run `work` over `items`, at most `limit` at a time. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}

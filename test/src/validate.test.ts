@@ -1,0 +1,157 @@
+// `tfwrap validate` (no stack) and `tfwrap schema`: offline checks of a whole project.
+import assert from 'node:assert/strict';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parseYaml } from '@tfwrap/core';
+import { repoRoot, runTfwrap } from './support/cli.js';
+import { hermeticEnv, tempDir } from './support/env.js';
+import { copyExample, pluginProject } from './support/plugin-projects.js';
+
+function quickstart(): string {
+  const dir = tempDir('tfwrap-validate-');
+  cpSync(join(repoRoot, 'examples/quickstart'), dir, { recursive: true });
+  return dir;
+}
+
+describe('tfwrap validate', function () {
+  this.timeout(60_000);
+
+  it('passes the quickstart with exit 0', async () => {
+    const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: quickstart() });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /^valid: .*tfwrap\.yaml; 1 identity, 2 stacks, 6 components$/m);
+  });
+
+  it('reports every problem at once, each with file and line, and exits 1', async () => {
+    const dir = quickstart();
+    writeFileSync(join(dir, 'tfwrap.yaml'), `components:
+  terraform:
+    base_path: components/terraform
+stacks:
+  base_path: stacks
+  excluded_paths: ["catalog/**"]
+auth:
+  identities:
+    ambient:
+      kind: ambient
+      default: true
+    deploy:
+      kind: aws/assume-role
+      via: { identity: nowhere }
+    probe:
+      kind: aws/ambient
+      principal:
+        region: Mars
+`);
+    writeFileSync(join(dir, 'stacks/dev.yaml'), `import:
+  - catalog/defaults
+vars:
+  stage: dev
+components:
+  terraform:
+    network:
+      vars: 3
+`);
+    writeFileSync(join(dir, 'stacks/qa.yaml'), `import: [catalog/missing]\n`);
+    writeFileSync(join(dir, 'stacks/staging.yaml'), `components:
+  terraform:
+    app:
+      auth:
+        identity: deployer
+`);
+    const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: dir });
+    assert.equal(run.exitCode, 1, run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    const at = (file: string, line: number) => lines.find((l) => l.startsWith(`tfwrap: ${join(dir, file)}:${line}:`));
+    assert.ok(at('tfwrap.yaml', 14), `the broken via link:\n${run.stderr}`);
+    assert.ok(at('tfwrap.yaml', 18)?.includes('must be an AWS region'), `the kind schema problem:\n${run.stderr}`);
+    assert.ok(at('stacks/dev.yaml', 8)?.includes('vars must be a mapping'), `the manifest problem:\n${run.stderr}`);
+    assert.ok(lines.some((l) => l.includes(join(dir, 'stacks/qa.yaml')) && l.includes('catalog/missing')), `the missing import:\n${run.stderr}`);
+    assert.ok(at('stacks/staging.yaml', 5)?.includes('identity "deployer", which is not defined'), `the unknown identity:\n${run.stderr}`);
+    assert.match(lines[lines.length - 1]!, /^tfwrap: \d+ problems found$/);
+  });
+
+  it('checks a third-party kind through its schema, without authenticating', async () => {
+    const project = pluginProject();
+    copyExample(project, 'tfwrap-plugin-command');
+    writeFileSync(join(project, 'tfwrap.yaml'), `plugins: [./plugins/tfwrap-plugin-command/index.js]
+auth:
+  identities:
+    vault:
+      kind: example/command
+      principal:
+        command: /usr/bin/get-creds
+`);
+    const run = await runTfwrap(['validate', '--json'], { env: hermeticEnv(), cwd: project });
+    assert.equal(run.exitCode, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as { valid: boolean; problems: Array<{ file: string; line: number; plugin: string; message: string }> };
+    assert.equal(report.valid, false);
+    assert.deepEqual(report.problems.map((p) => [p.line, p.plugin]), [[7, 'tfwrap-plugin-command']]);
+    assert.match(report.problems[0]!.message, /principal\.command: command must be a list/);
+  });
+
+  it('turns a configuration that does not load into findings, still checking the stacks', async () => {
+    const dir = quickstart();
+    writeFileSync(join(dir, 'tfwrap.yaml'), `plugins: [vault]\nstacks:\n  base_path: stacks\n  excluded_paths: ["catalog/**"]\n`);
+    writeFileSync(join(dir, 'stacks/dev.yaml'), `vars: [1]\n`);
+    const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: dir });
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.match(run.stderr, /tfwrap\.yaml:1:\d+: plugin "vault" is not installed/);
+    assert.match(run.stderr, /stacks\/dev\.yaml:1:\d+: vars must be a mapping/);
+  });
+
+  it('does not import the AWS SDK', async () => {
+    const dir = quickstart();
+    const env = hermeticEnv({ NODE_DEBUG: 'module' });
+    const run = await runTfwrap(['validate'], { env, cwd: dir });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /@aws-sdk|@smithy/);
+  });
+});
+
+describe('tfwrap schema', function () {
+  this.timeout(60_000);
+
+  async function schemaOf(project: string, args: string[] = []): Promise<object> {
+    const run = await runTfwrap(['schema', ...args], { env: hermeticEnv(), cwd: project });
+    assert.equal(run.exitCode, 0, run.stderr);
+    return JSON.parse(run.stdout) as object;
+  }
+
+  it('validates the quickstart and rejects a bad identity, with installed kinds included', async () => {
+    const project = pluginProject();
+    copyExample(project, 'tfwrap-plugin-command');
+    const good = `plugins: [./plugins/tfwrap-plugin-command/index.js]
+auth:
+  identities:
+    base: { kind: aws/ambient, principal: { region: eu-west-1 } }
+    vault: { kind: example/command, principal: { command: [get-creds] } }
+`;
+    writeFileSync(join(project, 'tfwrap.yaml'), good);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(await schemaOf(project));
+    const check = (yaml: string) => validate(parseYaml(yaml, 'x.yaml'));
+
+    assert.ok(check(good), JSON.stringify(validate.errors));
+    const quickstartConfig = (await import('node:fs')).readFileSync(join(repoRoot, 'examples/quickstart/tfwrap.yaml'), 'utf8');
+    assert.ok(check(quickstartConfig), JSON.stringify(validate.errors));
+    assert.ok(!check(good.replace('command: [get-creds]', 'command: get-creds')), 'a command given as a string');
+    assert.ok(!check(good.replace('region: eu-west-1', 'region: Mars')), 'a bad region');
+    assert.ok(!check(good.replace('kind: aws/ambient', 'kind: aws/nowhere')), 'an unknown kind');
+    assert.ok(!check(good.replace('principal: { command', 'principle: { command')), 'a misspelt field');
+  });
+
+  it('--stack validates stack manifests and rejects a bad one', async () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(await schemaOf(quickstart(), ['--stack']));
+    const fs = await import('node:fs');
+    for (const file of ['stacks/dev.yaml', 'stacks/prod.yaml', 'stacks/catalog/components.yaml', 'stacks/catalog/defaults.yaml']) {
+      const yaml = fs.readFileSync(join(repoRoot, 'examples/quickstart', file), 'utf8');
+      assert.ok(validate(parseYaml(yaml, file)), `${file}: ${JSON.stringify(validate.errors)}`);
+    }
+    assert.ok(!validate(parseYaml('vars: [1]\n', 'x.yaml')));
+    assert.ok(!validate(parseYaml('import: catalog/x\n', 'x.yaml')));
+    assert.ok(!validate(parseYaml('components: { terraform: { app: { auth: { identity: nobody } } } }\n', 'x.yaml')), 'an unknown identity');
+  });
+});
