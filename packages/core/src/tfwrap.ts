@@ -200,22 +200,16 @@ export class Tfwrap {
     await this.checkChain(chain);
     const fresh = options.fresh ?? false;
     const kinds = chain.map((name) => this.identityKinds.require(identities[name]!.kind, name));
-    // beforeAuthenticate runs root first, just before a step authenticates or is served from the
-    // cache (so that a refusing tap also stops cached sessions); each step once.
-    let announced = 0;
-    const announce = async (upTo: number) => {
-      for (; announced <= upTo; announced++) {
-        const name = chain[announced]!;
-        await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[announced]!.kind, config: identities[name]!, sourceIdentity: announced > 0 ? chain[announced - 1] : undefined, step: announced, chain });
-      }
-    };
+    // Policy taps see every step before any credentials are fetched or read from the cache, root first.
+    for (const [index, name] of chain.entries()) {
+      await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[index]!.kind, config: identities[name]!, sourceIdentity: index > 0 ? chain[index - 1] : undefined, step: index, chain });
+    }
     const impls = await Promise.all(kinds.map((kind) => this.log.time(`load kind ${kind.kind}`, () => this.identityKinds.load(kind.kind))));
     const steps: Array<AuthStep | undefined> = new Array(chain.length);
 
     const runStep = async (index: number, source: Credentials | undefined): Promise<Credentials | undefined> => {
       const name = chain[index]!;
       const kind = kinds[index]!;
-      await announce(index);
       const limit = withTimeLimit(this.authTimeoutMs(kind.timeoutMs), options.signal);
       let credentials: Credentials | undefined;
       try {
@@ -265,7 +259,6 @@ export class Tfwrap {
     const validity = { marginSeconds: this.sessionSettings().refreshMarginSeconds };
 
     const fromCache = async (index: number, session: CachedSession): Promise<Credentials> => {
-      await announce(index);
       this.registerSecrets(session.credentials);
       steps[index] = stepOf(chain[index]!, kinds[index]!.kind, session.credentials, true);
       session.chain.forEach((summary, i) => {
@@ -425,7 +418,7 @@ export class Tfwrap {
     );
   }
 
-  private readonly runEndCleanups: Array<() => void | Promise<void>> = [];
+  private readonly endCleanups: Array<() => void> = [];
 
   /** Refresh for a child that outlives its session; concurrent requests share one authentication. */
   private liveRun(identity: string): LiveRun {
@@ -435,17 +428,20 @@ export class Tfwrap {
         (pending ??= this.authenticate(identity)
           .then((auth) => auth.credentials)
           .finally(() => (pending = undefined))),
-      onEnd: (cleanup) => this.runEndCleanups.push(cleanup),
+      onEnd: (cleanup) => {
+        if (this.endCleanups.length === 0) process.once('exit', () => this.dispose());
+        this.endCleanups.push(cleanup);
+      },
     };
   }
 
-  /** Run what live runs registered (servers, run files). `exec` calls it when the child ends. */
-  async endRun(): Promise<void> {
-    for (const cleanup of this.runEndCleanups.splice(0)) {
+  /** Run what live runs registered (servers, run files); at process exit, or earlier by an embedder. */
+  dispose(): void {
+    for (const cleanup of this.endCleanups.splice(0)) {
       try {
-        await cleanup();
+        cleanup();
       } catch (err) {
-        this.log.debug(`cleanup after the run failed: ${messageOf(err)}`);
+        this.log.debug(`cleanup failed: ${messageOf(err)}`);
       }
     }
   }
@@ -457,12 +453,7 @@ export class Tfwrap {
   async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}, io: ExecIo = {}): Promise<ExecResult> {
     await this.hooks.beforeExec.promise(request);
     this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
-    let outcome;
-    try {
-      outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
-    } finally {
-      await this.endRun();
-    }
+    const outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
     const result: ExecResult = {
       command: request.command,
       args: request.args,
