@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTfwrap } from './support/cli.js';
+import { createRequire } from 'node:module';
+import { repoRoot, runCommand, runTfwrap } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
 import { copyExample, fakeCredentials, installTarballs, packExamples, pluginProject } from './support/plugin-projects.js';
 
@@ -69,6 +70,18 @@ describe('third-party plugins (examples/plugins)', function () {
     assert.ok(byName['tfwrap-plugin-command']!.resolved.includes(join(project, 'node_modules/tfwrap-plugin-command')));
     assert.deepEqual(byName['tfwrap-plugin-audit-log']?.hooks, ['afterExec']);
     assert.deepEqual(byName['@tfwrap/identity-aws-ambient']?.kinds, ['aws/ambient']);
+  });
+});
+
+describe('the example plugin\'s own conformance test (the author\'s workflow)', function () {
+  this.timeout(120_000);
+  it('passes under mocha', async () => {
+    const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
+    const dir = join(repoRoot, 'examples/plugins/tfwrap-plugin-command');
+    const run = await runCommand(process.execPath, [mocha, '--no-config', '--reporter', 'dot', 'test/conformance.test.js'], { env: hermeticEnv(), cwd: dir });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /(\d+) passing/);
+    assert.doesNotMatch(run.stdout, /failing/);
   });
 });
 

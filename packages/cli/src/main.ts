@@ -10,6 +10,7 @@ import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
 import { registerPluginsCommands } from './commands/plugins.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerFmtCommand } from './commands/fmt.js';
 import { registerTerraformCommands } from './commands/terraform.js';
 import type { GlobalOptions } from './context.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerListCommands(program, () => globalOptions);
   registerPluginsCommands(program, () => globalOptions);
   registerSchemaCommand(program, () => globalOptions);
+  registerFmtCommand(program, () => globalOptions, setExit);
   const finish = (cmd: Command) => {
     cmd.exitOverride();
     if (cmd.commands.length === 0 && cmd !== program) {

@@ -103,9 +103,12 @@ async function run(globals: GlobalOptions, command: string, subcommand: string[]
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
   }
+  // Import the runner (stacks, terraform) while the configuration and plugins load.
+  const runner = import('../run-terraform.js');
+  runner.catch(() => {});
   const tfwrap = await createTfwrap(globals);
   const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
-  const { runTerraformCommand } = await import('../run-terraform.js');
+  const { runTerraformCommand } = await runner;
   return runTerraformCommand(tfwrap, request, {
     subcommand,
     skipInit: opts.skipInit === true,
