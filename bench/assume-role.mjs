@@ -60,34 +60,35 @@ try {
       child.stderr.on('data', (c) => (stderr += c));
       child.on('close', (status) => resolve({ status, stderr }));
     });
-  const measure = async (command, args, before = () => {}) => {
-    const times = [];
-    let calls = 0;
-    for (let i = 0; i < runs + 2; i++) {
-      before();
+  const tfwrap = (...args) => [process.execPath, [tfwrapBin, ...args]];
+  const clearCache = () => rmSync(join(dir, 'xdg-cache'), { recursive: true, force: true });
+  const variants = [
+    ['tfwrap auth exec -i passthrough -- true (ambient)', ...tfwrap('auth', 'exec', '-i', 'passthrough', '--', 'true')],
+    ['tfwrap auth exec -i pod-base -- true (aws/ambient)', ...tfwrap('auth', 'exec', '-i', 'pod-base', '--', 'true')],
+    ['tfwrap auth exec -i cross-account-deployer, warm', ...tfwrap('auth', 'exec', '-i', 'cross-account-deployer', '--', 'true')],
+    ['tfwrap auth exec -i cross-account-deployer, cold', ...tfwrap('auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'), clearCache],
+    ['aws sts assume-role (CLI, same IRSA source)', 'aws', ['sts', 'assume-role', '--role-arn', 'arn:aws:iam::999999999999:role/TerraformDeployRole', '--role-session-name', 'bench']],
+  ];
+  // Round-robin, so that load on a shared machine falls on every variant alike; 2 warm-up rounds.
+  const samples = variants.map(() => ({ times: [], calls: 0, counts: {} }));
+  for (let round = 0; round < runs + 2; round++) {
+    for (const [i, [, command, args, before]] of variants.entries()) {
+      before?.();
       proxy.reset();
       const start = performance.now();
       const r = await run(command, args);
       const ms = performance.now() - start;
       if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-      if (i >= 2) {
-        times.push(ms);
-        calls += proxy.count();
+      if (round >= 2) {
+        samples[i].times.push(ms);
+        samples[i].calls += proxy.count();
+        samples[i].counts = proxy.counts();
       }
     }
-    return { ms: median(times), calls: calls / runs, counts: proxy.counts() };
-  };
-  const tfwrap = (...args) => [process.execPath, [tfwrapBin, ...args]];
-  const clearCache = () => rmSync(join(dir, 'xdg-cache'), { recursive: true, force: true });
-
-  const results = [];
-  for (const [label, promise] of [
-    ['tfwrap auth exec -i passthrough -- true (ambient)', () => measure(...tfwrap('auth', 'exec', '-i', 'passthrough', '--', 'true'))],
-    ['tfwrap auth exec -i pod-base -- true (aws/ambient)', () => measure(...tfwrap('auth', 'exec', '-i', 'pod-base', '--', 'true'))],
-    ['tfwrap auth exec -i cross-account-deployer, warm', () => measure(...tfwrap('auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'))],
-    ['tfwrap auth exec -i cross-account-deployer, cold', () => measure(...tfwrap('auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'), clearCache)],
-    ['aws sts assume-role (CLI, same IRSA source)', () => measure('aws', ['sts', 'assume-role', '--role-arn', 'arn:aws:iam::999999999999:role/TerraformDeployRole', '--role-session-name', 'bench'])],
-  ]) results.push([label, await promise()]);
+    // The warm variant must stay warm after the cold one cleared the cache.
+    await run(...tfwrap('auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'));
+  }
+  const results = variants.map(([label], i) => [label, { ms: median(samples[i].times), calls: samples[i].calls / runs, counts: samples[i].counts }]);
   report(`assume-role exec (median of ${runs} runs)`, results.map(([label, r]) => [label, r.ms]), { base: 'tfwrap auth exec -i passthrough -- true (ambient)' });
   console.log('\nSTS calls per run');
   for (const [label, r] of results) console.log(`  ${label.padEnd(52)} ${r.calls.toFixed(1).padStart(4)}  ${JSON.stringify(r.counts)}`);
