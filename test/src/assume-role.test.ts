@@ -50,6 +50,13 @@ auth:
           team: platform
           cost-center: "42"
         transitive_tag_keys: [team]
+    with-mfa:
+      kind: aws/assume-role
+      via: { identity: pod-base }
+      principal:
+        assume_role: "${roleArn(ACCOUNTS.state, 'Hop1')}"
+        mfa_serial: "arn:aws:iam::123456789012:mfa/admin"
+        policy_arns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     too-long:
       kind: aws/assume-role
       via: { identity: cross-account-deployer }
@@ -250,6 +257,26 @@ console.log(JSON.stringify({env:e,credMode:m(e.AWS_SHARED_CREDENTIALS_FILE),conf
     const gci = await tfwrap('inherited gci', ['auth', 'exec', '-i', 'cross-account-deployer', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], ctx);
     assertOk(gci, 'aws via the managed profile');
     assert.match(gci.stdout, /999999999999:assumed-role\/TerraformDeployRole/);
+  });
+
+  it('mfa_serial: the code from --mfa-token or TFWRAP_MFA_TOKEN reaches STS; without one and no terminal, one clear line', async () => {
+    const ctx = adminKeys();
+    assertOk(await tfwrap('mfa flag', ['auth', 'exec', '-i', 'with-mfa', '--mfa-token', '123456', '--', 'true'], ctx), 'mfa flag');
+    const call = proxy.calls.find((c) => c.action === 'AssumeRole')!.params;
+    assert.equal(call.SerialNumber, 'arn:aws:iam::123456789012:mfa/admin');
+    assert.equal(call.TokenCode, '123456');
+    assert.equal(call['PolicyArns.member.1.arn'], 'arn:aws:iam::aws:policy/ReadOnlyAccess');
+    // The session is cached: the next run needs no code at all.
+    proxy.reset();
+    assertOk(await tfwrap('mfa warm', ['auth', 'exec', '-i', 'with-mfa', '--', 'true'], ctx), 'mfa warm');
+    assert.equal(proxy.count(), 0);
+    proxy.reset();
+    assertOk(await record('mfa env', await runTfwrap(['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], { env: { ...ctx.env, TFWRAP_MFA_TOKEN: '654321' }, cwd: ctx.repo })), 'mfa env');
+    assert.equal(proxy.calls.find((c) => c.action === 'AssumeRole')!.params.TokenCode, '654321');
+    const none = await tfwrap('mfa none', ['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], ctx);
+    assert.equal(none.exitCode, 3);
+    assert.equal(none.stderr.trim().split('\n').length, 1);
+    assert.match(none.stderr, /identity "with-mfa" \(step 2 of pod-base -> with-mfa\): needs an MFA code for arn:aws:iam::123456789012:mfa\/admin, and there is no terminal to ask on.*Hint: pass --mfa-token/);
   });
 
   it('16 processes on a cold cache make one AssumeRole per step', async () => {

@@ -105,4 +105,16 @@ describe('managed AWS environment', () => {
     for (const cleanup of cleanups) cleanup();
     assert.equal(existsSync(runDir), false, 'run files are removed when the child ends');
   });
+
+  it('removes run directories of processes that no longer exist', async () => {
+    const runs = join(dir, 'realm', 'runs');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(runs, '999999999-dead'), { recursive: true });
+    mkdirSync(join(runs, `${process.ppid}-alive`), { recursive: true });
+    const cleanups: Array<() => void> = [];
+    await prepareManagedEnv({}, { identity: 'other', credentials, paths: { realmConfigDir: join(dir, 'realm') }, live: { refresh: async () => credentials, onEnd: (c) => cleanups.push(c) } });
+    assert.equal(existsSync(join(runs, '999999999-dead')), false);
+    assert.equal(existsSync(join(runs, `${process.ppid}-alive`)), true);
+    cleanups.forEach((c) => c());
+  });
 });

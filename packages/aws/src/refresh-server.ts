@@ -6,7 +6,7 @@
  * credential_process format. The SDK in terraform calls it again when the expiry nears.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ export async function startRefreshServer(options: { realmConfigDir: string; cred
   const runsDir = join(options.realmConfigDir, 'runs');
   mkdirSync(runsDir, { recursive: true, mode: 0o700 });
   chmodSync(options.realmConfigDir, 0o700);
+  pruneDeadRuns(runsDir);
   let dir = mkdtempSync(join(runsDir, `${process.pid}-`));
   // A deep XDG path would not fit a socket name, and a path with spaces or quotes would not
   // survive every SDK's parsing of credential_process (Go strips quotes): use a private temp dir.
@@ -98,6 +99,19 @@ export async function startRefreshServer(options: { realmConfigDir: string; cred
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Run directories of tfwrap processes that were killed before they could clean up. */
+function pruneDeadRuns(runsDir: string): void {
+  for (const entry of readdirSync(runsDir)) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(runsDir, entry), { recursive: true, force: true });
+    }
+  }
 }
 
 function shellQuote(value: string): string {
