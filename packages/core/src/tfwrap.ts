@@ -262,7 +262,8 @@ export class Tfwrap {
       this.registerSecrets(session.credentials);
       steps[index] = stepOf(chain[index]!, kinds[index]!.kind, session.credentials, true);
       session.chain.forEach((summary, i) => {
-        steps[i] ??= { identity: summary.identity, kind: summary.kind, principalArn: summary.principalArn, expiration: summary.expiration ? new Date(summary.expiration) : undefined, cached: true };
+        // A step the warm run did not need: reported from the summary; "cached" only if its kind caches.
+        steps[i] ??= { identity: summary.identity, kind: summary.kind, principalArn: summary.principalArn, expiration: summary.expiration ? new Date(summary.expiration) : undefined, cached: kinds[i]?.cache === true };
       });
       this.log.debug(`${chain[index]}: cached session, ${session.credentials.expiration ? `expires ${session.credentials.expiration.toISOString()}` : 'no expiry'}`);
       return session.credentials;
@@ -307,7 +308,7 @@ export class Tfwrap {
 
     const credentials = await obtain(chain.length - 1);
     const target = identities[identity]!;
-    const result: AuthResult = { identity, kind: target.kind, config: target, credentials, chain: steps.map((step, i) => step ?? { identity: chain[i]!, kind: kinds[i]!.kind, cached: true }) };
+    const result: AuthResult = { identity, kind: target.kind, config: target, credentials, chain: steps.map((step, i) => step ?? { identity: chain[i]!, kind: kinds[i]!.kind, cached: kinds[i]!.cache === true }) };
     await this.hooks.afterAuthenticate.promise(result);
     return result;
   }
