@@ -46,7 +46,7 @@ export function registerAuthUserCommands(program: Command, globals: Globals): vo
       }
       // Sessions of the old keys must not outlive them.
       await tfwrap.logout(name);
-      const plain = store.selected === 'file' ? ' (plain text, readable only by you)' : store.selected === 'memory' ? ' (this process only: nothing was kept)' : '';
+      const plain = store.selected === 'file' ? ' (plain text, readable only by you)' : '';
       process.stderr.write(`tfwrap: stored the access key ${mask(keys.accessKeyId)} of "${name}" in ${where}${plain}; its cached sessions were dropped\n`);
     });
 
@@ -133,23 +133,41 @@ function checkKeyId(id: string): void {
 }
 
 async function ask(question: string, hidden: boolean): Promise<string> {
+  if (hidden) return askHidden(question);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (hidden) {
-    // Print the question, then echo nothing the user types.
-    const internal = rl as unknown as { _writeToOutput: (text: string) => void };
-    let asked = false;
-    internal._writeToOutput = (text: string) => {
-      if (!asked) {
-        asked = true;
-        process.stderr.write(text);
-      }
-    };
-  }
   try {
     return await rl.question(question);
   } finally {
     rl.close();
-    if (hidden) process.stderr.write('\n');
   }
+}
+
+/** Read a line in raw mode with no echo at all (readline would redraw the line it holds). */
+function askHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const done = (error?: Error) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new TfwrapError('E_INTERRUPTED', 'interrupted'));
+        if (char === '\u0004') return done();
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else if (char >= ' ') value += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
 }
