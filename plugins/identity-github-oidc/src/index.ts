@@ -31,7 +31,7 @@ export const githubOidcSchema = v.looseObject({
           ),
         ),
       },
-      (issue) => `unknown field ${String(issue.expected ?? issue.received)}: github/oidc takes only principal.audience`,
+      (issue) => `unknown field ${String(issue.received)}: github/oidc takes only principal.audience`,
     ),
   ),
 });
