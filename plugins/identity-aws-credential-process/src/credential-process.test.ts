@@ -83,9 +83,12 @@ describe('aws/credential-process output and command', () => {
   });
 
   it('names the program only; a list runs without a shell, relative to the configuration', () => {
+    assert.equal(commandSpec('TOKEN="a b" granted credential-process', '/cfg').label, 'granted');
     assert.deepEqual(commandSpec('AWS_VAULT_PASS=hunter2 aws-vault export --format=json dev', '/cfg'), { file: 'AWS_VAULT_PASS=hunter2 aws-vault export --format=json dev', args: [], shell: true, label: 'aws-vault' });
     assert.deepEqual(commandSpec(['./bin/creds', '--token', 'x'], '/cfg'), { file: '/cfg/bin/creds', args: ['--token', 'x'], shell: false, label: './bin/creds' });
     assert.deepEqual(commandSpec(['granted'], '/cfg').file, 'granted');
+    assert.equal(commandSpec('"/opt/my tools/creds" --profile dev', '/cfg').label, '/opt/my tools/creds');
+    assert.equal(commandSpec("'/usr/bin/node' creds.js", '/cfg').label, '/usr/bin/node');
   });
 
   it('masks key-like words in the stderr line it shows', () => {

@@ -34,8 +34,8 @@ export interface CommandSpec {
 export function commandSpec(command: string | string[], dir: string): CommandSpec {
   if (typeof command === 'string') {
     // The program: the first word after any NAME=value assignments (whose values are not shown).
-    const words = command.trim().split(/\s+/);
-    const program = words.find((word) => !/^[A-Za-z_]\w*=/.test(word)) ?? 'sh';
+    const words = command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
+    const program = (words.find((word) => !/^[A-Za-z_]\w*=/.test(word)) ?? 'sh').replace(/"([^"]*)"|'([^']*)'/g, '$1$2');
     return { file: command, args: [], shell: true, label: program };
   }
   const [program, ...args] = command;
@@ -131,7 +131,7 @@ export function runCommand(spec: CommandSpec, options: RunOptions): Promise<stri
  */
 export function parseProcessOutput(stdout: string, label: string, region?: string, now = Date.now()): AwsCredentials {
   const what = `credential_process command ${label}`;
-  const hint = 'it must print {"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ..., "SessionToken": ..., "Expiration": ...}';
+  const hint = 'it must print one JSON object with Version 1, AccessKeyId, SecretAccessKey, and for a session SessionToken and Expiration';
   let data: Record<string, unknown>;
   try {
     const parsed = JSON.parse(stdout) as unknown;

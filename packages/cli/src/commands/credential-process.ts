@@ -17,7 +17,7 @@ export function registerCredentialProcessCommand(program: Command, globals: () =
   if (!auth) throw new Error('register the auth commands first');
   auth
     .command('credential-process')
-    .description("print an identity's AWS credentials as credential_process JSON (for a profile's credential_process = tfwrap auth credential-process -i <identity>)")
+    .description("print an identity's AWS credentials as credential_process JSON, for other AWS tools' profiles")
     .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
     .option('--fresh', 'ignore cached sessions')
     .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN)')
