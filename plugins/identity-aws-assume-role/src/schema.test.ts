@@ -30,7 +30,7 @@ describe('aws/assume-role schema', () => {
     assert.match(issues({ duration: 'soon' }).join(), /principal.duration: "soon" is not a duration/);
   });
   it('rejects unknown fields, bad names and stray transitive keys', () => {
-    assert.match(issues({ role: 'x' }).join(), /unknown field/);
+    assert.match(issues({ role: 'x' }).join(), /unknown field "role"/);
     assert.match(issues({ session_name: 'has space' }).join(), /session_name may use/);
     assert.match(issues({ session_name: 'x'.repeat(65) }).join(), /at most 64/);
     assert.match(issues({ tags: { a: 'b' }, transitive_tag_keys: ['c'] }).join(), /every transitive_tag_keys entry must be a key of tags/);
