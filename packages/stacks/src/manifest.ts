@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { parseYaml, type YamlPath } from '@tfwrap/core';
+import { parseYaml } from '@tfwrap/core';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
