@@ -9,4 +9,4 @@ export { dependencyLevels, findDependencyCycle } from './dependencies.js';
 export type { DependencyNode } from './dependencies.js';
 export { deepMerge } from './merge.js';
 export { stackManifestSchema, manifestIssueReport } from './manifest-schema.js';
-export type { ManifestIssueReport } from './manifest-schema.js';
+export type { ManifestIssueReport, StackManifest } from './manifest-schema.js';

@@ -111,8 +111,7 @@ const metadataSchema = mapping(
 
 const componentSchema = mapping(v.looseObject({ ...sectionEntries, metadata: v.nullish(metadataSchema) }));
 
-/** One stack manifest file. An empty file (null) is an empty manifest; the loader reads it as `{}`. */
-export const stackManifestSchema = mapping(
+const manifestSchema = mapping(
   v.looseObject({
     name: v.optional(text(mustBe('a non-empty string'))),
     import: v.nullish(v.array(text(mustBe('non-empty strings')), mustBe('a list of paths'))),
@@ -131,7 +130,15 @@ export const stackManifestSchema = mapping(
   }),
 );
 
-export type StackManifestIssue = v.InferIssue<typeof stackManifestSchema>;
+/** A manifest that passed the schema, as valibot reads it. */
+export type StackManifest = v.InferOutput<typeof manifestSchema>;
+
+/**
+ * One stack manifest file. An empty file (null) is an empty manifest; the loader reads it as `{}`.
+ * Typed as a plain schema: the full type is deep enough to exhaust the type checker of a consumer
+ * (toJsonSchema of it does), and nothing needs more than its output type.
+ */
+export const stackManifestSchema: v.GenericSchema<unknown, StackManifest> = manifestSchema;
 
 /** One problem of a manifest, ready for a ManifestProblem: where, what, and what to do. */
 export interface ManifestIssueReport {

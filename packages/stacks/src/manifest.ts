@@ -14,7 +14,7 @@ import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
 import type { Mapping } from './merge.js';
-import { manifestIssueReport, stackManifestSchema } from './manifest-schema.js';
+import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
 
 export { describe } from './manifest-schema.js';
 
@@ -94,7 +94,7 @@ export function parseManifest(text: string, file: string): Manifest {
 }
 
 /** A manifest that passed `stackManifestSchema`, as the loader reads it. */
-type ManifestDocument = v.InferOutput<typeof stackManifestSchema>;
+type ManifestDocument = StackManifest;
 type SectionsDocument = { [K in SectionName]?: unknown };
 
 /** The known sections of a checked container; null (an explicit "nothing") reads as absent. */
