@@ -73,6 +73,24 @@ components:
     assert.match(lines[lines.length - 1]!, /^tfwrap: \d+ problems found$/);
   });
 
+  it('reports every problem of one manifest, not only the first', async () => {
+    const dir = quickstart();
+    writeFileSync(join(dir, 'stacks/dev.yaml'), `import: [catalog/defaults]
+vars: [1]
+components:
+  terraform:
+    network:
+      metadata: { type: abstarct }
+      hooks: { fmt: { comand: x } }
+`);
+    const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: dir });
+    assert.equal(run.exitCode, 1, run.stderr);
+    const file = join(dir, 'stacks/dev.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(run.stderr, new RegExp(`${file}:2:1: vars must be a mapping, not a list`));
+    assert.match(run.stderr, new RegExp(`${file}:6:\\d+: metadata\\.type must be real or abstract, not the string "abstarct"\\. Hint: Did you mean 'abstract'\\?`));
+    assert.match(run.stderr, new RegExp(`${file}:7:\\d+: unknown key 'comand' in hook 'fmt'\\. Hint: Did you mean 'command'\\?`));
+  });
+
   it('checks a third-party kind through its schema, without authenticating', async () => {
     const project = pluginProject();
     copyExample(project, 'tfwrap-plugin-command');
