@@ -1,6 +1,6 @@
 // `tfwrap validate` (no stack) and `tfwrap schema`: offline checks of a whole project.
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -71,6 +71,24 @@ components:
     assert.ok(lines.some((l) => l.includes(join(dir, 'stacks/qa.yaml')) && l.includes('catalog/missing')), `the missing import:\n${run.stderr}`);
     assert.ok(at('stacks/staging.yaml', 5)?.includes('identity "deployer", which is not defined'), `the unknown identity:\n${run.stderr}`);
     assert.match(lines[lines.length - 1]!, /^tfwrap: \d+ problems found$/);
+  });
+
+  it('reports every problem of one manifest, not only the first', async () => {
+    const dir = quickstart();
+    writeFileSync(join(dir, 'stacks/dev.yaml'), `import: [catalog/defaults]
+vars: [1]
+components:
+  terraform:
+    network:
+      metadata: { type: abstarct }
+      hooks: { fmt: { comand: x } }
+`);
+    const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: dir });
+    assert.equal(run.exitCode, 1, run.stderr);
+    const file = join(dir, 'stacks/dev.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(run.stderr, new RegExp(`${file}:2:1: vars must be a mapping, not a list`));
+    assert.match(run.stderr, new RegExp(`${file}:6:\\d+: metadata\\.type must be real or abstract, not the string "abstarct"\\. Hint: Did you mean 'abstract'\\?`));
+    assert.match(run.stderr, new RegExp(`${file}:7:\\d+: unknown key 'comand' in hook 'fmt'\\. Hint: Did you mean 'command'\\?`));
   });
 
   it('checks a third-party kind through its schema, without authenticating', async () => {
@@ -165,5 +183,69 @@ auth:
     assert.ok(!validate(parseYaml('vars: [1]\n', 'x.yaml')));
     assert.ok(!validate(parseYaml('import: catalog/x\n', 'x.yaml')));
     assert.ok(!validate(parseYaml('components: { terraform: { app: { auth: { identity: nobody } } } }\n', 'x.yaml')), 'an unknown identity');
+  });
+
+  // The JSON Schema and the loader are made from one valibot schema (@tfwrap/stacks): they must
+  // agree on every manifest. One project holds a stack per case; one `tfwrap validate --json`
+  // gives the loader's verdict on each file, the --stack schema (checked with ajv) the editor's.
+  it('--stack and the loader agree on good and bad manifests', async () => {
+    const table: Array<[yaml: string, valid: boolean]> = [
+      ['', true],
+      ['vars: { region: eu-west-1, list: [1, 2], nothing: null }\nsome_other_key: [kept, ignored]', true],
+      ['name: custom-name\nimport: []', true],
+      ['import: null\nterraform: null\ncomponents: { terraform: { app: null } }', true],
+      ['terraform: { env: { A: 1, B: true, C: null, D: text }, backend_type: s3, backend: { s3: { bucket: b }, gcs: null } }', true],
+      ['components: { terraform: { app: { metadata: { type: abstract, inherits: [base], locked: false, note: x } }, base: { vars: {} } } }', true],
+      ['hooks: { fmt: { events: [before-terraform-plan], command: [terraform, fmt], continue_on_error: true, env: { A: 1 } }, off: null }', true],
+      ['settings: { depends_on: [network], other: 1 }\nauth: { identity: null, other: 1 }', true],
+      ['auth: { identity: ambient }', true],
+      ['- a list', false],
+      ['vars: [1]', false],
+      ['vars: 3', false],
+      ['import: catalog/x', false],
+      ['import: [""]', false],
+      ['name: "  "', false],
+      ['name: [a]', false],
+      ['env: { A: [1] }', false],
+      ['terraform: { backend: { s3: bucket } }', false],
+      ['terraform: [vars]', false],
+      ['components: [app]', false],
+      ['components: { terraform: [app] }', false],
+      ['components: { terraform: { app: [vars] } }', false],
+      ['components: { terraform: { app: { metadata: { type: concrete } } } }', false],
+      ['components: { terraform: { app: { metadata: { inherits: [""] } } } }', false],
+      ['components: { terraform: { app: { metadata: { locked: "yes" } } } }', false],
+      ['hooks: { fmt: { events: [before-terraform-paln], command: x } }', false],
+      ['hooks: { fmt: { events: [], command: x } }', false],
+      ['hooks: { fmt: { comand: x } }', false],
+      ['hooks: { fmt: { command: [] } }', false],
+      ['hooks: { fmt: { command: "  " } }', false],
+      ['hooks: { fmt: { enabled: null } }', false],
+      ['hooks: { fmt: make lint }', false],
+      ['settings: { depends_on: network }', false],
+      ['backend_type: "  "', false],
+      ['auth: { identity: [a] }', false],
+    ];
+    const dir = quickstart();
+    rmSync(join(dir, 'stacks'), { recursive: true });
+    mkdirSync(join(dir, 'stacks'));
+    const fileOf = (index: number) => join(dir, 'stacks', `case-${String(index).padStart(2, '0')}.yaml`);
+    table.forEach(([yaml], index) => writeFileSync(fileOf(index), `${yaml}\n`));
+
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const schema = ajv.compile(await schemaOf(dir, ['--stack']));
+    const run = await runTfwrap(['validate', '--json'], { env: hermeticEnv(), cwd: dir });
+    const report = JSON.parse(run.stdout) as { problems: Array<{ code: string; file: string | null; line: number | null; message: string }> };
+    const rejected = new Set(report.problems.filter((p) => p.code === 'E_STACK_INVALID').map((p) => p.file));
+    for (const problem of report.problems.filter((p) => p.code === 'E_STACK_INVALID')) {
+      assert.equal(typeof problem.line, 'number', `a located problem: ${JSON.stringify(problem)}`);
+    }
+
+    table.forEach(([yaml, valid], index) => {
+      // An empty file is an empty manifest to the loader; editors do not check an empty document.
+      const editor = schema(parseYaml(yaml, 'x.yaml') ?? {});
+      assert.equal(editor, valid, `the JSON Schema on ${JSON.stringify(yaml)}: ${JSON.stringify(schema.errors)}`);
+      assert.equal(!rejected.has(fileOf(index)), valid, `the loader on ${JSON.stringify(yaml)}: ${run.stdout}`);
+    });
   });
 });

@@ -1,12 +1,16 @@
 /**
  * JSON Schema for `tfwrap.yaml` and for stack manifests, for editors (yaml-language-server,
  * VS Code, JetBrains). Made from the valibot schemas that validate at run time: core's
- * configuration schema, and each registered identity kind's schema, so an installed plugin's kind
- * is completed and checked like a built-in one. Identities are a `oneOf` told apart by `kind`.
+ * configuration schema, each registered identity kind's schema, so an installed plugin's kind
+ * is completed and checked like a built-in one (identities are a `oneOf` told apart by `kind`),
+ * and @tfwrap/stacks' manifest schema.
  */
 import { toJsonSchema, type JsonSchema } from '@valibot/to-json-schema';
-import * as v from 'valibot';
 import { configSchema, type IdentityKindDefinition } from '@tfwrap/core';
+// The schema @tfwrap/stacks validates each manifest file with: the editor's view is the loader's.
+import { stackManifestSchema } from '@tfwrap/stacks/manifest-schema';
+
+export { stackManifestSchema };
 
 export type { JsonSchema };
 
@@ -69,61 +73,23 @@ export function configJsonSchema(kinds: readonly Kind[]): JsonSchema {
   return base as JsonSchema;
 }
 
-const mapping = v.record(v.string(), v.unknown());
-const envValues = v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean()])));
-const sections = {
-  vars: v.optional(v.nullable(mapping)),
-  env: v.optional(v.nullable(envValues)),
-  settings: v.optional(v.nullable(v.looseObject({ depends_on: v.optional(v.array(v.string())) }))),
-  auth: v.optional(v.nullable(v.looseObject({ identity: v.optional(v.pipe(v.string(), v.minLength(1))) }))),
-  hooks: v.optional(v.nullable(mapping)),
-  backend_type: v.optional(v.string()),
-  backend: v.optional(v.nullable(mapping)),
-};
-const metadata = v.looseObject({
-  component: v.optional(v.string()),
-  inherits: v.optional(v.array(v.string())),
-  type: v.optional(v.picklist(['real', 'abstract'])),
-  locked: v.optional(v.boolean()),
-});
-
-/**
- * A stack manifest's shape: the sections @tfwrap/stacks checks per file (manifest.ts). It is the
- * editor's view; the stacks loader remains the judge (imports, inheritance, dependencies).
- */
-export const stackManifestSchema = v.looseObject({
-  name: v.optional(v.pipe(v.string(), v.minLength(1))),
-  import: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
-  ...sections,
-  terraform: v.optional(v.nullable(v.looseObject(sections))),
-  components: v.optional(
-    v.nullable(
-      v.looseObject({
-        terraform: v.optional(v.nullable(v.record(v.string(), v.nullable(v.looseObject({ ...sections, metadata: v.optional(v.nullable(metadata)) }))))),
-      }),
-    ),
-  ),
-});
-
 /** JSON Schema for stack manifests; `identities` names the identities `auth.identity` may use. */
 export function stackManifestJsonSchema(identities: readonly string[] = []): JsonSchema {
   const schema = toJsonSchema(stackManifestSchema, CONVERT) as Record<string, any>;
   schema.$id = 'https://tfwrap.dev/schema/stack.json';
   schema.title = 'tfwrap stack manifest';
   if (identities.length) {
-    const identity = { type: 'string', enum: [...identities], description: 'an identity of tfwrap.yaml auth.identities' };
+    const identity = { enum: [...identities, null], description: 'an identity of tfwrap.yaml auth.identities (null: none)' };
+    // Sections may be null (absent): the object is the branch of an anyOf.
+    const object = (node: any) => node?.anyOf?.find((s: any) => s.type === 'object') ?? node;
     const pin = (section: any) => {
-      const auth = section?.properties?.auth;
-      const target = auth?.anyOf?.find((s: any) => s.type === 'object') ?? auth;
-      if (target?.properties?.identity) target.properties.identity = identity;
+      const auth = object(section?.properties?.auth);
+      if (auth?.properties?.identity) auth.properties.identity = identity;
     };
     pin(schema);
-    pin(schema.properties.terraform?.anyOf?.find((s: any) => s.type === 'object') ?? schema.properties.terraform);
-    const components = schema.properties.components?.anyOf?.find((s: any) => s.type === 'object') ?? schema.properties.components;
-    const terraform = components?.properties?.terraform;
-    const record = terraform?.anyOf?.find((s: any) => s.type === 'object') ?? terraform;
-    const component = record?.additionalProperties;
-    pin(component?.anyOf?.find((s: any) => s.type === 'object') ?? component);
+    pin(object(schema.properties.terraform));
+    const components = object(schema.properties.components);
+    pin(object(object(components?.properties?.terraform)?.additionalProperties));
   }
   return schema as JsonSchema;
 }

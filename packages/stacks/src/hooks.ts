@@ -1,6 +1,7 @@
 /**
  * Hooks: commands to run before or after a Terraform command (Terragrunt's before/after hooks).
- * This module checks and merges them; running them is the runner's job.
+ * Their per-file shape is part of the manifest schema (manifest-schema.ts); this module finishes
+ * them once merged. Running them is the runner's job.
  *
  *   hooks:
  *     fmt-check:
@@ -17,7 +18,7 @@
  * Hooks merge by name like any mapping, so a stack can change one key of a hook from a catalog.
  */
 import type { YamlPath } from '@tfwrap/core';
-import { ManifestProblem, didYouMean } from './problem.js';
+import { ManifestProblem } from './problem.js';
 import { isMapping } from './settings.js';
 import type { Mapping } from './merge.js';
 
@@ -46,65 +47,6 @@ export interface Hook {
   env: Record<string, string>;
   /** When false (the default), a failing hook fails the Terraform command. */
   continueOnError: boolean;
-}
-
-const hookKeys = ['events', 'command', 'working_dir', 'env', 'continue_on_error', 'enabled'];
-
-type ProblemAt = (yamlPath: YamlPath, message: string, hint?: string) => ManifestProblem;
-
-/** Check the types in one file's `hooks:` section. Required keys are checked after merging. */
-export function checkHooksSection(hooks: Mapping, at: YamlPath, problem: ProblemAt): void {
-  for (const [name, hook] of Object.entries(hooks)) {
-    const hookAt = [...at, name];
-    if (hook === null) continue; // removes an inherited hook
-    if (!isMapping(hook)) {
-      throw problem(hookAt, `hook '${name}' must be a mapping with events: and command:`,
-        'write hooks: { fmt: { events: [before-terraform-plan], command: [terraform, fmt, -check] } }');
-    }
-    for (const key of Object.keys(hook)) {
-      if (!hookKeys.includes(key)) {
-        throw problem([...hookAt, key], `unknown key '${key}' in hook '${name}'`,
-          didYouMean(key, hookKeys) ?? `hooks take ${hookKeys.join(', ')}`);
-      }
-    }
-    const { events, command, working_dir: workingDir, env, continue_on_error: continueOnError, enabled } = hook;
-    if (events !== undefined) {
-      if (!Array.isArray(events) || events.length === 0) {
-        throw problem([...hookAt, 'events'], `hook '${name}': events must be a non-empty list such as [before-terraform-plan]`);
-      }
-      events.forEach((event, index) => {
-        if (typeof event !== 'string' || !(hookEvents as readonly string[]).includes(event)) {
-          throw problem([...hookAt, 'events', index], `hook '${name}': unknown event ${JSON.stringify(event)}`,
-            (typeof event === 'string' ? didYouMean(event, hookEvents) : undefined)
-              ?? 'events are before-terraform-<command> or after-terraform-<command>, such as after-terraform-apply');
-        }
-      });
-    }
-    if (command !== undefined) {
-      const argvOk = Array.isArray(command) && command.length > 0 && command.every((arg) => typeof arg === 'string');
-      const lineOk = typeof command === 'string' && command.trim() !== '';
-      if (!argvOk && !lineOk) {
-        throw problem([...hookAt, 'command'], `hook '${name}': command must be a list of arguments or a shell command line`,
-          'write command: [terraform, fmt, -check] or command: "make lint"');
-      }
-    }
-    if (workingDir !== undefined && (typeof workingDir !== 'string' || workingDir.trim() === '')) {
-      throw problem([...hookAt, 'working_dir'], `hook '${name}': working_dir must be a directory path`);
-    }
-    if (env !== undefined) {
-      if (!isMapping(env)) throw problem([...hookAt, 'env'], `hook '${name}': env must be a mapping`);
-      for (const [key, value] of Object.entries(env)) {
-        if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-          throw problem([...hookAt, 'env', key], `hook '${name}': env.${key} must be a string`);
-        }
-      }
-    }
-    for (const [key, value] of [['continue_on_error', continueOnError], ['enabled', enabled]] as const) {
-      if (value !== undefined && typeof value !== 'boolean') {
-        throw problem([...hookAt, key], `hook '${name}': ${key} must be true or false`);
-      }
-    }
-  }
 }
 
 /**

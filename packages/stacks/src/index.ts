@@ -8,3 +8,5 @@ export type { Hook, HookEvent, HookCommand, HookTiming } from './hooks.js';
 export { dependencyLevels, findDependencyCycle } from './dependencies.js';
 export type { DependencyNode } from './dependencies.js';
 export { deepMerge } from './merge.js';
+export { stackManifestSchema, manifestIssueReport } from './manifest-schema.js';
+export type { ManifestIssueReport, StackManifest } from './manifest-schema.js';

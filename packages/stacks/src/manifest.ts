@@ -1,17 +1,22 @@
 /**
  * One stack manifest file: parsing, and checking the types of the sections tfwrap knows.
  *
- * Checks here are per file, so that an error points at the file and line that wrote the bad value.
+ * Checks here are per file, so that an error points at the file and line that wrote the bad value;
+ * they are `stackManifestSchema` (manifest-schema.ts), which also gives the JSON Schema, and every
+ * problem of a file is reported at once.
  * What can only be checked once the layers are merged (an inherited component that exists nowhere,
  * a hook missing its command) is checked when a component is resolved.
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { parseYaml, type YamlPath } from '@tfwrap/core';
-import { ManifestProblem, didYouMean } from './problem.js';
+import { parseYaml } from '@tfwrap/core';
+import * as v from 'valibot';
+import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
 import type { Mapping } from './merge.js';
-import { checkHooksSection } from './hooks.js';
+import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
+
+export { describe } from './manifest-schema.js';
 
 /** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
 export interface ConfigSections {
@@ -59,191 +64,48 @@ export function readManifest(file: string): Manifest {
 }
 
 export function parseManifest(text: string, file: string): Manifest {
-  const document = parseYaml(text, file);
-  const problem = (yamlPath: YamlPath, message: string, hint?: string): ManifestProblem =>
-    new ManifestProblem('E_STACK_INVALID', message, file, yamlPath, hint, text);
-
   // An empty file is an empty manifest: a placeholder mixin is harmless.
-  const root = document ?? {};
-  if (!isMapping(root)) {
-    throw problem([], `a stack manifest must be a mapping, not ${describe(root)}`,
-      'start the file with keys such as import:, vars: or components:');
+  const root = parseYaml(text, file) ?? {};
+  // The schema judges the shape; the values used are the document's own (valibot's output is a copy).
+  const result = v.safeParse(stackManifestSchema, root);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => {
+      const { yamlPath, message, hint } = manifestIssueReport(issue);
+      return new ManifestProblem('E_STACK_INVALID', message, file, yamlPath, hint, text);
+    });
+    throw problems.length === 1 ? problems[0]! : new ManifestProblems(problems);
   }
-
-  const name = root.name;
-  if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
-    throw problem(['name'], `name must be a non-empty string, not ${describe(name)}`);
-  }
-
-  const imports = root.import ?? [];
-  if (!Array.isArray(imports)) {
-    throw problem(['import'], `import must be a list of paths, not ${describe(imports)}`,
-      'write import: [catalog/vpc, "mixins/*"]');
-  }
-  imports.forEach((entry, index) => {
-    if (typeof entry !== 'string' || entry.trim() === '') {
-      throw problem(['import', index], `import entries must be non-empty strings, not ${describe(entry)}`,
-        'name a manifest relative to the stacks directory, such as catalog/vpc');
-    }
-  });
-
-  const globals = checkSections(root, [], problem);
-  const terraformSection = root.terraform ?? {};
-  if (!isMapping(terraformSection)) {
-    throw problem(['terraform'], `terraform must be a mapping, not ${describe(terraformSection)}`);
-  }
-  const terraform = checkSections(terraformSection, ['terraform'], problem);
-
+  const manifest = root as ManifestDocument;
+  const terraformComponents = manifest.components?.terraform ?? {};
   const components = new Map<string, ComponentSection>();
-  const componentsSection = root.components ?? {};
-  if (!isMapping(componentsSection)) {
-    throw problem(['components'], `components must be a mapping, not ${describe(componentsSection)}`,
-      'write components: { terraform: { <name>: { vars: ... } } }');
+  for (const [componentName, section] of Object.entries(terraformComponents)) {
+    // Metadata is kept as written (a null clears an inherited value when the files are merged).
+    components.set(componentName, sectionsOf(section ?? {}, (section?.metadata ?? undefined) as ComponentMetadata | undefined));
   }
-  const terraformComponents = componentsSection.terraform ?? {};
-  if (!isMapping(terraformComponents)) {
-    throw problem(['components', 'terraform'],
-      `components.terraform must be a mapping of component names, not ${describe(terraformComponents)}`);
-  }
-  for (const [componentName, value] of Object.entries(terraformComponents)) {
-    const at: YamlPath = ['components', 'terraform', componentName];
-    // `vpc:` with nothing under it declares the component with defaults only.
-    const section = value ?? {};
-    if (!isMapping(section)) {
-      throw problem(at, `component '${componentName}' must be a mapping, not ${describe(section)}`);
-    }
-    const checked: ComponentSection = checkSections(section, at, problem);
-    if (section.metadata !== undefined && section.metadata !== null) {
-      checked.metadata = checkMetadata(section.metadata, [...at, 'metadata'], problem);
-    }
-    components.set(componentName, checked);
-  }
-
   return {
     file,
     text,
-    name: typeof name === 'string' ? name.trim() : undefined,
-    imports: (imports as string[]).map((entry) => entry.trim()),
-    globals,
-    terraform,
+    name: manifest.name?.trim(),
+    imports: (manifest.import ?? []).map((entry) => entry.trim()),
+    globals: sectionsOf(manifest),
+    terraform: sectionsOf(manifest.terraform ?? {}),
     components,
   };
 }
 
-type ProblemAt = (yamlPath: YamlPath, message: string, hint?: string) => ManifestProblem;
+/** A manifest that passed `stackManifestSchema`, as the loader reads it. */
+type ManifestDocument = StackManifest;
+type SectionsDocument = { [K in SectionName]?: unknown };
 
-function checkSections(container: Mapping, at: YamlPath, problem: ProblemAt): ConfigSections {
-  const sections: ConfigSections = {};
-  const mappingAt = (key: 'vars' | 'env' | 'settings' | 'auth' | 'hooks' | 'backend'): Mapping | undefined => {
+/** The known sections of a checked container; null (an explicit "nothing") reads as absent. */
+function sectionsOf(container: SectionsDocument, metadata?: ComponentMetadata): ComponentSection {
+  const sections: ComponentSection = {};
+  for (const key of sectionNames) {
     const value = container[key];
-    if (value === undefined || value === null) return undefined;
-    if (!isMapping(value)) throw problem([...at, key], `${key} must be a mapping, not ${describe(value)}`);
-    return value;
-  };
-
-  sections.vars = mappingAt('vars');
-
-  const env = mappingAt('env');
-  if (env) {
-    for (const [key, value] of Object.entries(env)) {
-      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-        throw problem([...at, 'env', key], `env.${key} must be a string, not ${describe(value)}`,
-          'environment variables are text; null unsets an inherited one');
-      }
-    }
-    sections.env = env;
+    if (value !== undefined && value !== null) (sections as Record<string, unknown>)[key] = value;
   }
-
-  const settings = mappingAt('settings');
-  if (settings) {
-    checkDependsOn(settings.depends_on, [...at, 'settings', 'depends_on'], problem);
-    sections.settings = settings;
-  }
-
-  const auth = mappingAt('auth');
-  if (auth) {
-    if (auth.identity !== undefined && auth.identity !== null && typeof auth.identity !== 'string') {
-      throw problem([...at, 'auth', 'identity'], `auth.identity must be the name of an identity, not ${describe(auth.identity)}`);
-    }
-    sections.auth = auth;
-  }
-
-  const hooks = mappingAt('hooks');
-  if (hooks) {
-    checkHooksSection(hooks, [...at, 'hooks'], problem);
-    sections.hooks = hooks;
-  }
-
-  const backendType = container.backend_type;
-  if (backendType !== undefined && backendType !== null) {
-    if (typeof backendType !== 'string' || backendType.trim() === '') {
-      throw problem([...at, 'backend_type'], `backend_type must be a backend name such as s3, not ${describe(backendType)}`);
-    }
-    sections.backend_type = backendType;
-  }
-
-  const backend = mappingAt('backend');
-  if (backend) {
-    for (const [type, config] of Object.entries(backend)) {
-      if (config !== null && !isMapping(config)) {
-        throw problem([...at, 'backend', type], `backend.${type} must be a mapping of backend settings, not ${describe(config)}`,
-          'write backend: { s3: { bucket: ..., key: ... } }');
-      }
-    }
-    sections.backend = backend;
-  }
+  if (metadata) sections.metadata = metadata;
   return sections;
-}
-
-function checkDependsOn(value: unknown, at: YamlPath, problem: ProblemAt): void {
-  if (value === undefined || value === null) return;
-  if (!Array.isArray(value)) {
-    throw problem(at, `settings.depends_on must be a list of component names, not ${describe(value)}`,
-      'write depends_on: [network, dns]');
-  }
-  value.forEach((entry, index) => {
-    if (typeof entry !== 'string' || entry.trim() === '') {
-      throw problem([...at, index], `settings.depends_on entries must be component names, not ${describe(entry)}`);
-    }
-  });
-}
-
-const metadataTypes = ['real', 'abstract'];
-
-function checkMetadata(value: unknown, at: YamlPath, problem: ProblemAt): ComponentMetadata {
-  if (!isMapping(value)) throw problem(at, `metadata must be a mapping, not ${describe(value)}`);
-  const { component, inherits, type, locked } = value;
-  if (component !== undefined && component !== null && (typeof component !== 'string' || component.trim() === '')) {
-    throw problem([...at, 'component'], `metadata.component must name a Terraform component directory, not ${describe(component)}`);
-  }
-  if (inherits !== undefined && inherits !== null) {
-    if (!Array.isArray(inherits)) {
-      throw problem([...at, 'inherits'], `metadata.inherits must be a list of component names, not ${describe(inherits)}`,
-        'write inherits: [vpc-defaults]');
-    }
-    inherits.forEach((entry, index) => {
-      if (typeof entry !== 'string' || entry.trim() === '') {
-        throw problem([...at, 'inherits', index], `metadata.inherits entries must be component names, not ${describe(entry)}`);
-      }
-    });
-  }
-  if (type !== undefined && type !== null && (typeof type !== 'string' || !metadataTypes.includes(type))) {
-    throw problem([...at, 'type'], `metadata.type must be real or abstract, not ${describe(type)}`,
-      typeof type === 'string' ? didYouMean(type, metadataTypes) : undefined);
-  }
-  if (locked !== undefined && locked !== null && typeof locked !== 'boolean') {
-    throw problem([...at, 'locked'], `metadata.locked must be true or false, not ${describe(locked)}`);
-  }
-  return value as ComponentMetadata;
-}
-
-/** A value's kind for messages: `a list`, `the string "x"`, `the number 3`. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
-  return `the ${typeof value} ${String(value)}`;
 }
 
 /**

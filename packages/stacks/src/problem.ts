@@ -7,7 +7,7 @@
  * is, and the public (async) entry points turn it into a `TfwrapError` with file, line and column.
  */
 import { distance } from 'fastest-levenshtein';
-import { TfwrapError, locateInYaml, type ErrorCode, type SourceLocation, type YamlPath } from '@tfwrap/core';
+import { TfwrapError, TfwrapErrors, locateInYaml, type ErrorCode, type SourceLocation, type YamlPath } from '@tfwrap/core';
 
 export class ManifestProblem extends Error {
   constructor(
@@ -25,12 +25,27 @@ export class ManifestProblem extends Error {
   }
 }
 
-/** Run `work`; a ManifestProblem it throws comes out as a located TfwrapError. */
+/** Several problems of one manifest, found at once (two or more). */
+export class ManifestProblems extends Error {
+  constructor(readonly problems: ManifestProblem[]) {
+    super(problems.map((problem) => problem.message).join('\n'));
+  }
+}
+
+/**
+ * Run `work`; a ManifestProblem it throws comes out as a located TfwrapError, and
+ * ManifestProblems as a TfwrapErrors, in the order of their lines.
+ */
 export async function withLocatedErrors<T>(work: () => T): Promise<T> {
   try {
     return work();
   } catch (err) {
-    throw err instanceof ManifestProblem ? await toTfwrapError(err) : err;
+    if (err instanceof ManifestProblem) throw await toTfwrapError(err);
+    if (err instanceof ManifestProblems) {
+      const located = await Promise.all(err.problems.map(toTfwrapError));
+      throw new TfwrapErrors(located.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0)));
+    }
+    throw err;
   }
 }
 

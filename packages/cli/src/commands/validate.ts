@@ -102,8 +102,7 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
   try {
     entries = await repo.listStacks();
   } catch (err) {
-    if (!(err instanceof TfwrapError)) throw err;
-    problems.push(err);
+    problems.push(...problemsIn(err));
     return;
   }
   report.stacks = entries.length;
@@ -117,8 +116,7 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
         try {
           components.push(await stack.component(name));
         } catch (err) {
-          if (!(err instanceof TfwrapError)) throw err;
-          problems.push(err);
+          problems.push(...problemsIn(err));
         }
       }
       report.components += components.length;
@@ -135,10 +133,17 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
         }
       }
     } catch (err) {
-      if (!(err instanceof TfwrapError)) throw err;
-      problems.push(err);
+      // A manifest with several problems reports them all (TfwrapErrors).
+      problems.push(...problemsIn(err));
     }
   }
+}
+
+/** The problems a thrown TfwrapError or TfwrapErrors carries; anything else is rethrown. */
+function problemsIn(err: unknown): TfwrapError[] {
+  if (err instanceof TfwrapErrors) return err.errors;
+  if (err instanceof TfwrapError) return [err];
+  throw err;
 }
 
 /** Where a component's `auth.identity` is written: the last file of its layers that sets it. */

@@ -1,0 +1,226 @@
+/**
+ * The shape of one stack manifest file, as a valibot schema: the one source of both the loader's
+ * per-file checks (`parseManifest` validates with it) and the JSON Schema editors use
+ * (`tfwrap schema --stack`, made from it by @tfwrap/plugin-kit). Add a field here and both see it.
+ *
+ * Messages are written for people: each names what was found (`describe(issue.input)`), and
+ * `manifestIssueReport` puts the field in front (`vars must be a mapping, not a list`) from the
+ * issue's path and adds a hint. What JSON Schema can say is said in the schema (types, enums,
+ * non-blank strings as `pattern: \S`); did-you-mean hints come from the reports.
+ *
+ * Unknown keys are allowed (and ignored) except inside a hook, where a typo would silently
+ * drop a setting. Null stands for "absent" wherever the loader has always taken it so.
+ */
+import * as v from 'valibot';
+import { didYouMean } from './problem.js';
+import { hookEvents } from './hooks.js';
+import type { Mapping } from './merge.js';
+
+/** A value's kind for messages: `a list`, `the string "x"`, `the number 3`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `must <do what>, not <what was found>`; the field's name is put in front from the issue's path. */
+const must = (what: string) => (issue: v.BaseIssue<unknown>) => `must ${what}, not ${describe(issue.input)}`;
+const mustBe = (what: string) => must(`be ${what}`);
+
+/**
+ * A YAML mapping (valibot's object and record schemas take lists too). The check is a `custom`
+ * step, which JSON Schema conversion skips: there `type: object` already excludes arrays.
+ */
+function mapping<const T extends v.GenericSchema<Mapping, unknown>>(inner: T, message: v.ErrorMessage<v.CustomIssue> = mustBe('a mapping')) {
+  return v.pipe(v.custom<Mapping>(isMapping, message), inner);
+}
+
+/** A string with something other than blanks in it (JSON Schema: `pattern: "\S"`). */
+function text(message: v.ErrorMessage<v.StringIssue | v.RegexIssue<string>>) {
+  return v.pipe(v.string(message), v.regex(/\S/, message));
+}
+
+const anyMapping = mapping(v.record(v.string(), v.unknown()));
+
+/** Environment values: text; numbers and booleans are written out; null unsets an inherited one. */
+function envSchema(valueMessage: v.ErrorMessage<v.UnionIssue<v.BaseIssue<unknown>>>) {
+  return mapping(v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean()], valueMessage))));
+}
+
+/** A hook (see hooks.ts). Required keys (events, command) are checked once the layers are merged. */
+const commandMessage = 'must be a list of arguments or a shell command line';
+const hookSchema = mapping(
+  v.strictObject(
+    {
+      events: v.optional(
+        v.pipe(
+          v.array(
+            v.picklist(hookEvents, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
+            'must be a non-empty list such as [before-terraform-plan]',
+          ),
+          v.minLength(1, 'must be a non-empty list such as [before-terraform-plan]'),
+        ),
+      ),
+      command: v.optional(
+        v.union([v.pipe(v.array(v.string()), v.minLength(1, commandMessage)), text(commandMessage)], commandMessage),
+      ),
+      working_dir: v.optional(text('must be a directory path')),
+      env: v.optional(envSchema(mustBe('a string'))),
+      continue_on_error: v.optional(v.boolean(mustBe('true or false'))),
+      enabled: v.optional(v.boolean(mustBe('true or false'))),
+    },
+    // The unknown key is the last item of the issue's path; the hook's name is filled in later.
+    (issue) => `unknown key '${String(issue.path?.[issue.path.length - 1]?.key)}' in {hook}`,
+  ),
+  'must be a mapping with events: and command:',
+);
+
+/** The keys a hook takes. */
+export const hookKeys: readonly string[] = Object.keys(hookSchema.pipe[1].entries);
+
+const componentNames = v.array(text(mustBe('component names')), mustBe('a list of component names'));
+
+/** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
+const sectionEntries = {
+  vars: v.nullish(anyMapping),
+  env: v.nullish(envSchema(mustBe('a string'))),
+  settings: v.nullish(mapping(v.looseObject({ depends_on: v.nullish(componentNames) }))),
+  auth: v.nullish(mapping(v.looseObject({ identity: v.nullish(v.string(mustBe('the name of an identity'))) }))),
+  hooks: v.nullish(mapping(v.record(v.string(), v.nullable(hookSchema)))),
+  backend_type: v.nullish(text(mustBe('a backend name such as s3'))),
+  backend: v.nullish(mapping(v.record(v.string(), v.nullable(mapping(v.record(v.string(), v.unknown()), mustBe('a mapping of backend settings')))))),
+};
+
+export const metadataTypes = ['real', 'abstract'] as const;
+
+const metadataSchema = mapping(
+  v.looseObject({
+    component: v.nullish(text(must('name a Terraform component directory'))),
+    inherits: v.nullish(componentNames),
+    type: v.nullish(v.picklist(metadataTypes, mustBe('real or abstract'))),
+    locked: v.nullish(v.boolean(mustBe('true or false'))),
+  }),
+);
+
+const componentSchema = mapping(v.looseObject({ ...sectionEntries, metadata: v.nullish(metadataSchema) }));
+
+const manifestSchema = mapping(
+  v.looseObject({
+    name: v.optional(text(mustBe('a non-empty string'))),
+    import: v.nullish(v.array(text(mustBe('non-empty strings')), mustBe('a list of paths'))),
+    ...sectionEntries,
+    terraform: v.nullish(mapping(v.looseObject(sectionEntries))),
+    components: v.nullish(
+      mapping(
+        v.looseObject({
+          // `vpc:` with nothing under it declares the component with defaults only.
+          terraform: v.nullish(
+            mapping(v.record(v.string(), v.nullable(componentSchema)), mustBe('a mapping of component names')),
+          ),
+        }),
+      ),
+    ),
+  }),
+);
+
+/** A manifest that passed the schema, as valibot reads it. */
+export type StackManifest = v.InferOutput<typeof manifestSchema>;
+
+/**
+ * One stack manifest file. An empty file (null) is an empty manifest; the loader reads it as `{}`.
+ * Typed as a plain schema: the full type is deep enough to exhaust the type checker of a consumer
+ * (toJsonSchema of it does), and nothing needs more than its output type.
+ */
+export const stackManifestSchema: v.GenericSchema<unknown, StackManifest> = manifestSchema;
+
+/** One problem of a manifest, ready for a ManifestProblem: where, what, and what to do. */
+export interface ManifestIssueReport {
+  yamlPath: Array<string | number>;
+  message: string;
+  hint?: string;
+}
+
+/** Hints by field (see `fieldOf`); a function gets the value found. */
+const hintsByField: Record<string, string | ((input: unknown) => string | undefined)> = {
+  '': 'start the file with keys such as import:, vars: or components:',
+  import: 'write import: [catalog/vpc, "mixins/*"]',
+  'import[]': 'name a manifest relative to the stacks directory, such as catalog/vpc',
+  components: 'write components: { terraform: { <name>: { vars: ... } } }',
+  'env.*': 'environment variables are text; null unsets an inherited one',
+  'settings.depends_on': 'write depends_on: [network, dns]',
+  'backend.*': 'write backend: { s3: { bucket: ..., key: ... } }',
+  'metadata.inherits': 'write inherits: [vpc-defaults]',
+  'metadata.type': (input) => (typeof input === 'string' ? didYouMean(input, metadataTypes) : undefined),
+  hook: 'write hooks: { fmt: { events: [before-terraform-plan], command: [terraform, fmt, -check] } }',
+  'hook.events[]': (input) => (typeof input === 'string' ? didYouMean(input, hookEvents) : undefined)
+    ?? 'events are before-terraform-<command> or after-terraform-<command>, such as after-terraform-apply',
+  'hook.command': 'write command: [terraform, fmt, -check] or command: "make lint"',
+};
+
+/** Mapping sections whose keys are names chosen by the user: `env.*`, not `env.HOME`. */
+const namedKeys = new Set(['env', 'backend']);
+
+/**
+ * Where an issue is, in words: the subject that goes in front of a `must be ...` message
+ * (`env.A`, `component 'vpc'`, `import entries`), the field that picks a hint (`env.*`,
+ * `import[]`), and the hook it is inside, if any.
+ */
+function fieldOf(path: ReadonlyArray<string | number>): { subject: string; field: string; hook?: string } {
+  if (path.length === 0) return { subject: 'a stack manifest', field: '' };
+  let rest = path;
+  if (rest[0] === 'components') {
+    if (rest.length === 1) return { subject: 'components', field: 'components' };
+    if (rest.length === 2) return { subject: 'components.terraform', field: 'components.terraform' };
+    if (rest.length === 3) return { subject: `component '${String(rest[2])}'`, field: 'component' };
+    rest = rest.slice(3);
+  } else if (rest[0] === 'terraform' && rest.length > 1) {
+    rest = rest.slice(1);
+  }
+  let hook: string | undefined;
+  let prefix = '';
+  if (rest[0] === 'hooks' && rest.length >= 2) {
+    hook = String(rest[1]);
+    if (rest.length === 2) return { subject: `hook '${hook}'`, field: 'hook', hook };
+    rest = rest.slice(2);
+    prefix = 'hook.';
+  }
+  const last = rest[rest.length - 1];
+  const names = rest.filter((key) => typeof key === 'string');
+  const subject = names.join('.') + (typeof last === 'number' ? ' entries' : '');
+  const field = prefix + rest
+    .map((key, i) => (typeof key === 'number' ? '[]' : i > 0 && namedKeys.has(String(rest[i - 1])) ? '*' : key))
+    .join('.')
+    .replace(/\.\[\]/g, '[]');
+  return { subject, field, hook };
+}
+
+/** An issue of `stackManifestSchema` as a located message with a hint. */
+export function manifestIssueReport(issue: v.BaseIssue<unknown>): ManifestIssueReport {
+  const yamlPath = (issue.path ?? []).map((item) => item.key as string | number);
+  const { subject, field, hook } = fieldOf(yamlPath);
+  let message = issue.message;
+  const hookName = hook === undefined ? undefined : `hook '${hook}'`;
+  if (hookName && message.includes('{hook}')) {
+    message = message.replace('{hook}', hookName);
+  } else {
+    if (message.startsWith('must ')) message = `${subject} ${message}`;
+    if (hookName && field !== 'hook') message = `${hookName}: ${message}`;
+  }
+  const unknownHookKey = issue.type === 'strict_object' && hook !== undefined;
+  const hint = unknownHookKey
+    ? didYouMean(String(yamlPath[yamlPath.length - 1]), hookKeys) ?? `hooks take ${hookKeys.join(', ')}`
+    : hintFor(field, issue.input);
+  return { yamlPath, message, hint };
+}
+
+function hintFor(field: string, input: unknown): string | undefined {
+  const hint = hintsByField[field];
+  return typeof hint === 'function' ? hint(input) : hint;
+}
