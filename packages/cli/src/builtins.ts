@@ -6,6 +6,8 @@ export const builtinPlugins = [
   { name: '@tfwrap/identity-ambient', load: () => import('@tfwrap/identity-ambient') },
   { name: '@tfwrap/identity-aws-ambient', load: () => import('@tfwrap/identity-aws-ambient') },
   { name: '@tfwrap/identity-aws-assume-role', load: () => import('@tfwrap/identity-aws-assume-role') },
+  { name: '@tfwrap/identity-aws-iam-identity-center', load: () => import('@tfwrap/identity-aws-iam-identity-center') },
+  { name: '@tfwrap/identity-aws-permission-set', load: () => import('@tfwrap/identity-aws-permission-set') },
   // Does nothing unless switched on (`audit:` in tfwrap.yaml, or a plugins: entry with options).
   { name: '@tfwrap/plugin-audit', load: () => import('@tfwrap/plugin-audit') },
 ];

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerAuthLoginCommand } from './commands/auth-login.js';
 import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
 import { registerPluginsCommands } from './commands/plugins.js';
@@ -32,6 +33,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     globalOptions = action.optsWithGlobals<GlobalOptions>();
   });
   registerAuthCommands(program, () => globalOptions, setExit);
+  registerAuthLoginCommand(program, () => globalOptions);
   registerTerraformCommands(program, () => globalOptions, setExit);
   registerDescribeCommands(program, () => globalOptions);
   registerListCommands(program, () => globalOptions);
