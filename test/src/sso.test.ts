@@ -46,6 +46,8 @@ auth:
       principal:
         name: PowerUserAccess
         account: { name: state }
+    plain:
+      kind: ambient
     deployer:
       kind: aws/assume-role
       via: { identity: state-admin }
@@ -124,15 +126,31 @@ describe('aws/iam-identity-center and aws/permission-set (e2e, fake SSO, moto wi
     assert.match(r.stdout, /"state-admin" is arn:aws:sts::999999999999:assumed-role\/TerraformDeployRole\/alice \(account 999999999999\), session until \d{4}-/);
     assert.equal(sso.count('StartDeviceAuthorization') - before, 1);
 
+    // login cached the permission set's session: this run asks the portal nothing.
+    const roleCalls = sso.count('GetRoleCredentials');
     const arn = await callerArn(ctx, 'state-admin');
     assert.equal(arn, 'arn:aws:sts::999999999999:assumed-role/TerraformDeployRole/alice');
     assert.equal(sso.count('StartDeviceAuthorization') - before, 1, 'no second sign-in');
+    assert.equal(sso.count('GetRoleCredentials'), roleCalls, 'the cached session was used');
 
     // The sign-in cache: 0600 in a 0700 directory under tfwrap's cache directory, never ~/.aws.
     const file = tokenCacheFile(ctx);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(dirname(file)).mode & 0o777, 0o700);
     assert.equal(existsSync(join(ctx.env.HOME!, '.aws')), false);
+
+    // Signing out of the portal: the sign-in is deleted, and a run without a terminal says to log in.
+    assertOk(await tfwrap('logout portal', ['auth', 'logout', '-i', 'portal'], ctx), 'auth logout');
+    assert.equal(existsSync(file), false);
+    const after = await tfwrap('after logout', ['auth', 'exec', '-i', 'state-admin', '--fresh', '--', 'true'], ctx);
+    assert.equal(after.exitCode, 3, after.stderr);
+    assert.match(after.stderr, /not signed in.*run tfwrap auth login -i portal/);
+  });
+
+  it('auth login on an identity that has no sign-in says so, exit 2', async () => {
+    const r = await tfwrap('login plain', ['auth', 'login', '-i', 'plain'], laptop());
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, /^tfwrap: error: identity "plain" needs no sign-in: it is of kind ambient, which has no login/);
   });
 
   it('a chain iam-identity-center -> permission-set -> aws/assume-role runs aws as the assumed role', async () => {
@@ -174,6 +192,16 @@ describe('aws/iam-identity-center and aws/permission-set (e2e, fake SSO, moto wi
     const renewed = JSON.parse(readFileSync(file, 'utf8')) as { expiresAt: string; accessToken: string };
     assert.ok(Date.parse(renewed.expiresAt) > Date.now() + 30 * 60_000);
     assert.notEqual(renewed.accessToken, cached.accessToken);
+
+    // same-portal says session_duration: 12h. A sign-in older than that is not renewed.
+    writeFileSync(file, JSON.stringify({ ...renewed, expiresAt: new Date(Date.now() - 60_000).toISOString(), signedInAt: new Date(Date.now() - 13 * 3600_000).toISOString() }), { mode: 0o600 });
+    const old = await tfwrap('session over', ['auth', 'exec', '-i', 'sandbox-admin', '--fresh', '--', 'true'], ctx);
+    assert.equal(old.exitCode, 3, old.stderr);
+    assert.match(old.stderr, /identity "same-portal".*needs a sign-in to .* \(the last one has ended\)/);
+    assert.equal(sso.count('CreateToken:refresh_token') - refreshes, 1, 'no refresh past session_duration');
+    // portal sets no session_duration: the same sign-in is still renewed for it.
+    assertOk(await tfwrap('portal renews', ['auth', 'exec', '-i', 'state-admin', '--fresh', '--', 'true'], ctx), 'renewal without session_duration');
+    assert.equal(sso.count('CreateToken:refresh_token') - refreshes, 2);
   });
 
   it('without a terminal, a run that needs a sign-in fails at once with the tfwrap auth login hint', async () => {

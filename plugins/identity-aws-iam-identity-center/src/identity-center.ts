@@ -45,7 +45,15 @@ interface Prompt {
   openBrowser: boolean;
 }
 
-export function createIdentityCenterKind(options: { cacheDir: string }): IdentityKindImplementation {
+export interface IdentityCenterOptions {
+  /** tfwrap's cache directory: sign-ins are kept in `<cacheDir>/aws-sso/`. */
+  cacheDir: string;
+  /** Can a person answer a sign-in now? Default: stdin is a terminal and CI is not set. */
+  interactive?: (env: Readonly<Env>) => boolean;
+}
+
+export function createIdentityCenterKind(options: IdentityCenterOptions): IdentityKindImplementation {
+  const interactive = options.interactive ?? hasTerminal;
   const portalOf = (config: unknown): Portal => {
     const p = (config as IdentityCenterConfig).principal;
     const startUrl = normalizeStartUrl(p.start_url);
@@ -70,7 +78,7 @@ export function createIdentityCenterKind(options: { cacheDir: string }): Identit
           try {
             const refreshed = current && renewable(current, portal) ? await refresh(oidc, portal, current, ctx) : undefined;
             if (refreshed) return toCredentials(refreshed, ctx);
-            if (!hasTerminal(ctx.parentEnv)) {
+            if (!interactive(ctx.parentEnv)) {
               throw new TfwrapError('E_AUTH_FAILED', `needs a sign-in to ${portal.startUrl} (${current ? 'the last one has ended' : 'not signed in'}), and there is no terminal to show the sign-in code`, {
                 hint: `run tfwrap auth login -i ${ctx.identity} in a terminal, then run this again`,
               });
@@ -227,6 +235,7 @@ async function signIn(client: OidcClient, sdk: OidcModule, portal: Portal, previ
     const expiresInMs = (start.expiresIn ?? 600) * 1000;
     ctx.log.info(`sign in to ${portal.startUrl}: open ${url} and check that it shows the code ${start.userCode} (valid for ${formatDuration(Math.round(expiresInMs / 1000))})`);
     if (prompt.openBrowser && canOpenBrowser(ctx.parentEnv)) openBrowser(url, ctx.parentEnv);
+    else ctx.log.debug('no browser opened (no terminal or no desktop, or --no-browser)');
 
     stage = 'waiting for the sign-in';
     const deadline = Date.now() + expiresInMs;

@@ -29,6 +29,14 @@ export function isSsoToken(value: Credentials | undefined): value is SsoTokenCre
   return value?.type === SSO_TOKEN_CREDENTIALS && typeof value.accessToken === 'string' && typeof value.region === 'string';
 }
 
+/**
+ * The implementation, for tests and for plugins that build on this kind; it imports the SDK only
+ * when it signs in.
+ */
+export async function identityCenterImplementation(options: import('./identity-center.js').IdentityCenterOptions) {
+  return (await import('./identity-center.js')).createIdentityCenterKind(options);
+}
+
 const plugin: TfwrapPlugin = {
   name: '@tfwrap/identity-aws-iam-identity-center',
   apiVersion: 1,

@@ -51,7 +51,10 @@ export const identityCenterSchema = v.looseObject({
         ),
       ),
     },
-    (issue) => `unknown field ${String(issue.expected ?? issue.received)}: aws/iam-identity-center takes start_url, region, session_duration`,
+    (issue) =>
+      issue.expected === 'never'
+        ? `unknown field ${issue.received}: aws/iam-identity-center takes start_url, region, session_duration`
+        : `${issue.expected} is required: ${issue.expected === '"region"' ? 'the region of IAM Identity Center, such as us-east-1' : 'the AWS access portal URL, such as https://my-org.awsapps.com/start'}`,
   ),
 });
 

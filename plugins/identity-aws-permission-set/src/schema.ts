@@ -20,13 +20,16 @@ export const permissionSetSchema = v.looseObject({
             id: v.optional(v.pipe(v.union([v.string(), v.number()]), v.transform(String), v.regex(/^\d{12}$/, 'account.id is 12 digits (quote it in YAML: "012345678901")'))),
             name: v.optional(v.pipe(v.string(), v.minLength(1, 'account.name must not be empty'))),
           },
-          (issue) => `unknown field ${String(issue.expected ?? issue.received)}: account takes id or name`,
+          (issue) => `unknown field ${issue.received}: account takes id or name`,
         ),
         v.check((account) => (account.id === undefined) !== (account.name === undefined), 'give account.id or account.name (one of them)'),
       ),
       region: v.optional(v.pipe(v.string(), v.regex(REGION, 'must be an AWS region such as us-east-1'))),
     },
-    (issue) => `unknown field ${String(issue.expected ?? issue.received)}: aws/permission-set takes name, account, region`,
+    (issue) =>
+      issue.expected === 'never'
+        ? `unknown field ${issue.received}: aws/permission-set takes name, account, region`
+        : `${issue.expected} is required: ${issue.expected === '"name"' ? 'the permission set, such as AdministratorAccess' : 'the account, as account: { id: "012345678901" } or account: { name: sandbox }'}`,
   ),
 });
 

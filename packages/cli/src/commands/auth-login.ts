@@ -35,7 +35,7 @@ async function login(tfwrap: Tfwrap, requested: string | undefined, browser: boo
   const kind = tfwrap.identityKinds.require(config.kind, root);
   const impl = await tfwrap.identityKinds.load(kind.kind);
   if (!impl.login) {
-    throw new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" needs no sign-in: ${root === name ? 'its' : `the root of its chain, "${root}", is of`} kind ${kind.kind}, which has no login`, {
+    throw new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" needs no sign-in: ${root === name ? 'it is' : `the root of its chain, "${root}", is`} of kind ${kind.kind}, which has no login`, {
       hint: 'tfwrap auth login is for identities that chain from a portal sign-in (aws/iam-identity-center); tfwrap auth whoami shows who an identity is',
     });
   }
