@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ACCOUNTS, REGION, roleArn, sharedMoto, type Moto } from './support/moto.js';
 import { startStsProxy, type StsProxy } from './support/sts-proxy.js';
 import { startExpiryProxy, type ExpiryProxy } from './support/expiry-proxy.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { runCommand, runTfwrap, type RunResult } from './support/cli.js';
+import { runCommand, runTfwrap, tfwrapBin, type RunResult } from './support/cli.js';
 
 const stsModule = pathToFileURL(createRequire(import.meta.url).resolve('@aws-sdk/client-sts')).href;
 
@@ -50,6 +50,13 @@ auth:
           team: platform
           cost-center: "42"
         transitive_tag_keys: [team]
+    with-mfa:
+      kind: aws/assume-role
+      via: { identity: pod-base }
+      principal:
+        assume_role: "${roleArn(ACCOUNTS.state, 'Hop1')}"
+        mfa_serial: "arn:aws:iam::123456789012:mfa/admin"
+        policy_arns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     too-long:
       kind: aws/assume-role
       via: { identity: cross-account-deployer }
@@ -252,6 +259,26 @@ console.log(JSON.stringify({env:e,credMode:m(e.AWS_SHARED_CREDENTIALS_FILE),conf
     assert.match(gci.stdout, /999999999999:assumed-role\/TerraformDeployRole/);
   });
 
+  it('mfa_serial: the code from --mfa-token or TFWRAP_MFA_TOKEN reaches STS; without one and no terminal, one clear line', async () => {
+    const ctx = adminKeys();
+    assertOk(await tfwrap('mfa flag', ['auth', 'exec', '-i', 'with-mfa', '--mfa-token', '123456', '--', 'true'], ctx), 'mfa flag');
+    const call = proxy.calls.find((c) => c.action === 'AssumeRole')!.params;
+    assert.equal(call.SerialNumber, 'arn:aws:iam::123456789012:mfa/admin');
+    assert.equal(call.TokenCode, '123456');
+    assert.equal(call['PolicyArns.member.1.arn'], 'arn:aws:iam::aws:policy/ReadOnlyAccess');
+    // The session is cached: the next run needs no code at all.
+    proxy.reset();
+    assertOk(await tfwrap('mfa warm', ['auth', 'exec', '-i', 'with-mfa', '--', 'true'], ctx), 'mfa warm');
+    assert.equal(proxy.count(), 0);
+    proxy.reset();
+    assertOk(await record('mfa env', await runTfwrap(['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], { env: { ...ctx.env, TFWRAP_MFA_TOKEN: '654321' }, cwd: ctx.repo })), 'mfa env');
+    assert.equal(proxy.calls.find((c) => c.action === 'AssumeRole')!.params.TokenCode, '654321');
+    const none = await tfwrap('mfa none', ['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], ctx);
+    assert.equal(none.exitCode, 3);
+    assert.equal(none.stderr.trim().split('\n').length, 1);
+    assert.match(none.stderr, /identity "with-mfa" \(step 2 of pod-base -> with-mfa\): needs an MFA code for arn:aws:iam::123456789012:mfa\/admin, and there is no terminal to ask on.*Hint: pass --mfa-token/);
+  });
+
   it('16 processes on a cold cache make one AssumeRole per step', async () => {
     const pod = irsaPod();
     const runs = await Promise.all(Array.from({ length: 16 }, (_, i) => tfwrap(`concurrent ${i}`, ['auth', 'exec', '-i', 'hop2', '--', 'true'], pod)));
@@ -439,6 +466,22 @@ sts.destroy();
     } finally {
       await expiry.close();
     }
+  });
+
+  it('a warm run and auth validate never import the AWS SDK', async () => {
+    const pod = irsaPod();
+    assertOk(await tfwrap('lazy cold', ['auth', 'exec', '-i', 'hop2', '--', 'true'], pod), 'cold');
+    const trace = join(pod.repo, 'imports.log');
+    const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url.replace('/dist/', '/src/')));
+    const traced = (what: string, args: string[]) => runCommand(process.execPath, ['--import', tracer, tfwrapBin, ...args], { env: { ...pod.env, TFWRAP_TRACE_IMPORTS: trace }, cwd: pod.repo }).then((r) => record(what, r));
+    const sdkImports = () => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((line) => line.includes('@aws-sdk')) : []);
+    proxy.reset();
+    assertOk(await traced('lazy warm', ['auth', 'exec', '-i', 'hop2', '--', 'true']), 'warm exec');
+    assertOk(await traced('lazy validate', ['auth', 'validate']), 'validate');
+    assert.deepEqual(sdkImports(), []);
+    assert.equal(proxy.count(), 0);
+    assertOk(await traced('lazy fresh', ['auth', 'exec', '-i', 'hop2', '--fresh', '--', 'true']), 'fresh exec');
+    assert.ok(sdkImports().length > 0, 'the tracer sees the SDK when STS is called');
   });
 
   it('no secret value appears in any output, --debug included', async () => {

@@ -80,13 +80,15 @@ describe('managed AWS environment', () => {
   });
 
   it('a live run hands the child a credential_process that asks the parent', async () => {
-    const cleanups: Array<() => void | Promise<void>> = [];
+    const cleanups: Array<() => void> = [];
     let asked = 0;
     const live: LiveRun = {
       refresh: async () => ({ ...credentials, accessKeyId: `ASIAFRESH${++asked}` }),
       onEnd: (cleanup) => cleanups.push(cleanup),
     };
     const out = await prepareManagedEnv(parent(), { identity: 'deployer', credentials, paths: { realmConfigDir: join(dir, 'realm') }, live });
+    const again = await prepareManagedEnv(parent(), { identity: 'deployer', credentials, paths: { realmConfigDir: join(dir, 'realm') }, live });
+    assert.equal(again.AWS_CONFIG_FILE, out.AWS_CONFIG_FILE, 'one server per identity and process');
     assert.equal(readFileSync(out.AWS_SHARED_CREDENTIALS_FILE!, 'utf8'), '', 'nothing shadows credential_process');
     const config = readFileSync(out.AWS_CONFIG_FILE!, 'utf8');
     const command = /credential_process = (.*)/.exec(config)![1]!;
@@ -96,11 +98,23 @@ describe('managed AWS environment', () => {
     const second = JSON.parse((await run('sh', ['-c', command])).stdout) as Record<string, unknown>;
     assert.equal(second.AccessKeyId, 'ASIAFRESH2');
     // A wrong token is refused.
-    const runDir = /"([^"]+)"$/.exec(command)![1]!;
+    const runDir = join(command, '..');
     assert.equal(statSync(join(runDir, 'socket')).mode & 0o777, 0o600);
     writeFileSync(join(runDir, 'token'), 'ab'.repeat(32));
     await assert.rejects(run('sh', ['-c', command]), /wrong token/);
-    for (const cleanup of cleanups) await cleanup();
+    for (const cleanup of cleanups) cleanup();
     assert.equal(existsSync(runDir), false, 'run files are removed when the child ends');
+  });
+
+  it('removes run directories of processes that no longer exist', async () => {
+    const runs = join(dir, 'realm', 'runs');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(runs, '999999999-dead'), { recursive: true });
+    mkdirSync(join(runs, `${process.ppid}-alive`), { recursive: true });
+    const cleanups: Array<() => void> = [];
+    await prepareManagedEnv({}, { identity: 'other', credentials, paths: { realmConfigDir: join(dir, 'realm') }, live: { refresh: async () => credentials, onEnd: (c) => cleanups.push(c) } });
+    assert.equal(existsSync(join(runs, '999999999-dead')), false);
+    assert.equal(existsSync(join(runs, `${process.ppid}-alive`)), true);
+    cleanups.forEach((c) => c());
   });
 });

@@ -13,7 +13,7 @@
 import type { Env, LiveRun, TfwrapPaths } from '@tfwrap/core';
 import type { AwsCredentials } from './credentials.js';
 import { managedFiles, renderSection, updateManagedFiles } from './managed-files.js';
-import { startRefreshServer } from './refresh-server.js';
+import { startRefreshServer, type RefreshServer } from './refresh-server.js';
 
 /** Variables a managed child must not inherit: each would win over, or bypass, the profile. */
 export const SHADOWING_VARIABLES = [
@@ -58,18 +58,7 @@ export async function prepareManagedEnv(env: Env, options: ManagedEnvOptions): P
   const profile = { region, output: 'json' };
 
   if (options.live) {
-    const server = await startRefreshServer({
-      realmConfigDir: options.paths.realmConfigDir,
-      credentials: async () => {
-        const fresh = await options.live!.refresh();
-        const aws = options.toAws ? options.toAws(fresh) : (fresh as AwsCredentials | undefined);
-        if (!aws) throw new Error(`identity "${identity}" yielded no AWS credentials`);
-        return aws;
-      },
-    });
-    options.live.onEnd(() => server.close());
-    // The run's own pair of files: nothing in credentials, credential_process in config.
-    await writeRunFiles(server.credentialsFile, server.configFile, identity, { ...profile, credential_process: server.command });
+    const server = await liveServerFor(options, profile);
     out.AWS_SHARED_CREDENTIALS_FILE = server.credentialsFile;
     out.AWS_CONFIG_FILE = server.configFile;
   } else {
@@ -97,6 +86,39 @@ export async function prepareManagedEnv(env: Env, options: ManagedEnvOptions): P
   }
   if (credentials.expiration) out.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
   return out;
+}
+
+/**
+ * One refresh server per identity and process: the components of a stack run share it, and it
+ * lives until tfwrap exits (it never keeps the process alive by itself).
+ */
+const liveServers = new Map<string, Promise<RefreshServer>>();
+
+function liveServerFor(options: ManagedEnvOptions, profile: Record<string, string | undefined>): Promise<RefreshServer> {
+  const key = `${options.paths.realmConfigDir}\0${options.identity}`;
+  let server = liveServers.get(key);
+  if (!server) {
+    const { identity, live } = options;
+    server = startRefreshServer({
+      realmConfigDir: options.paths.realmConfigDir,
+      credentials: async () => {
+        const fresh = await live!.refresh();
+        const aws = options.toAws ? options.toAws(fresh) : (fresh as AwsCredentials | undefined);
+        if (!aws) throw new Error(`identity "${identity}" yielded no AWS credentials`);
+        return aws;
+      },
+    }).then(async (started) => {
+      live!.onEnd(() => {
+        liveServers.delete(key);
+        started.close();
+      });
+      // The run's own pair of files: nothing in credentials, credential_process in config.
+      await writeRunFiles(started.credentialsFile, started.configFile, identity, { ...profile, credential_process: started.command });
+      return started;
+    });
+    liveServers.set(key, server);
+  }
+  return server;
 }
 
 async function writeRunFiles(credentialsFile: string, configFile: string, identity: string, profile: Record<string, string | undefined>): Promise<void> {

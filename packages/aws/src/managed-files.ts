@@ -92,6 +92,8 @@ async function withFilesLock<T>(files: ManagedFiles, work: () => Promise<T>): Pr
     lockfilePath: join(files.dir, '.lock'),
     stale: 10_000,
     retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100 },
+    // The default throws from a timer when a busy machine delays the refresh; writes are atomic anyway.
+    onCompromised: () => {},
   });
   try {
     return await work();

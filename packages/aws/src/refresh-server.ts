@@ -6,7 +6,7 @@
  * credential_process format. The SDK in terraform calls it again when the expiry nears.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,12 @@ export interface RefreshServer {
   command: string;
   credentialsFile: string;
   configFile: string;
-  close(): Promise<void>;
+  /** Stop listening and delete the run directory (synchronous: it runs at process exit). */
+  close(): void;
 }
+
+/** A path every SDK passes through to a shell unchanged. */
+const PLAIN_PATH = /^[\w./-]+$/;
 
 /** Unix socket paths are limited to ~104-108 bytes. */
 const MAX_SOCKET_PATH = 100;
@@ -41,9 +45,11 @@ export async function startRefreshServer(options: { realmConfigDir: string; cred
   const runsDir = join(options.realmConfigDir, 'runs');
   mkdirSync(runsDir, { recursive: true, mode: 0o700 });
   chmodSync(options.realmConfigDir, 0o700);
+  pruneDeadRuns(runsDir);
   let dir = mkdtempSync(join(runsDir, `${process.pid}-`));
-  // A deep XDG path would not fit a socket name; a private temp directory does.
-  if (join(dir, 'socket').length > MAX_SOCKET_PATH) {
+  // A deep XDG path would not fit a socket name, and a path with spaces or quotes would not
+  // survive every SDK's parsing of credential_process (Go strips quotes): use a private temp dir.
+  if (join(dir, 'socket').length > MAX_SOCKET_PATH || !PLAIN_PATH.test(dir)) {
     rmSync(dir, { recursive: true, force: true });
     dir = mkdtempSync(join(tmpdir(), 'tfwrap-'));
   }
@@ -75,17 +81,39 @@ export async function startRefreshServer(options: { realmConfigDir: string; cred
     server.listen(socket, () => resolve());
   });
   chmodSync(socket, 0o600);
+  // Children keep tfwrap busy while they run; the server alone must not keep it alive.
+  server.unref();
+  // credential_process names a launcher script by a plain path: the SDKs split the command line
+  // differently (botocore shlex, Node a shell, Go strips INI quotes), a bare path means the same to all.
   const client = fileURLToPath(new URL('./credential-process.js', import.meta.url));
+  const launcher = join(dir, 'credential-process');
+  writeFileSync(launcher, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(client)} ${shellQuote(dir)}\n`, { mode: 0o700 });
   return {
     dir,
     socket,
-    command: `"${process.execPath}" "${client}" "${dir}"`,
+    command: launcher,
     credentialsFile: join(dir, 'credentials'),
     configFile: join(dir, 'config'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        rmSync(dir, { recursive: true, force: true });
-      }),
+    close: () => {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/** Run directories of tfwrap processes that were killed before they could clean up. */
+function pruneDeadRuns(runsDir: string): void {
+  for (const entry of readdirSync(runsDir)) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(runsDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -8,6 +8,8 @@ export const builtinPlugins = [
   { name: '@tfwrap/identity-aws-assume-role', load: () => import('@tfwrap/identity-aws-assume-role') },
   { name: '@tfwrap/identity-aws-iam-identity-center', load: () => import('@tfwrap/identity-aws-iam-identity-center') },
   { name: '@tfwrap/identity-aws-permission-set', load: () => import('@tfwrap/identity-aws-permission-set') },
+  { name: '@tfwrap/identity-github-oidc', load: () => import('@tfwrap/identity-github-oidc') },
+  { name: '@tfwrap/identity-aws-credential-process', load: () => import('@tfwrap/identity-aws-credential-process') },
   // Does nothing unless switched on (`audit:` in tfwrap.yaml, or a plugins: entry with options).
   { name: '@tfwrap/plugin-audit', load: () => import('@tfwrap/plugin-audit') },
 ];

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerAuthLoginCommand } from './commands/auth-login.js';
+import { registerCredentialProcessCommand } from './commands/credential-process.js';
 import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
 import { registerPluginsCommands } from './commands/plugins.js';
@@ -34,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
   registerAuthCommands(program, () => globalOptions, setExit);
   registerAuthLoginCommand(program, () => globalOptions);
+  registerCredentialProcessCommand(program, () => globalOptions);
   registerTerraformCommands(program, () => globalOptions, setExit);
   registerDescribeCommands(program, () => globalOptions);
   registerListCommands(program, () => globalOptions);

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { TfwrapErrors, type TfwrapError } from './errors.js';
-import { cleanupFixtures, fixtureDir } from './testing/fixtures.js';
+import { cleanupFixtures, fixtureDir, rejection as rejectionOf } from './testing/fixtures.js';
 
-async function rejection(promise: Promise<unknown>): Promise<TfwrapError | TfwrapErrors> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as TfwrapError;
-  }
-  assert.fail('expected an error');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf<TfwrapError | TfwrapErrors>(promise);
+
 
 describe('configuration loading', () => {
   after(cleanupFixtures);

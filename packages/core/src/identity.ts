@@ -100,8 +100,11 @@ export interface FingerprintContext {
 export interface LiveRun {
   /** Authenticate the identity again in this process (cache first): a fresh session when due. */
   refresh(): Promise<Credentials | undefined>;
-  /** Register cleanup (close a server, delete run files) for when the child has ended. */
-  onEnd(cleanup: () => void | Promise<void>): void;
+  /**
+   * Register cleanup (close a server, delete run files) for when this tfwrap process ends: several
+   * children (terraform components) may share what a kind set up. Runs synchronously at exit.
+   */
+  onEnd(cleanup: () => void): void;
 }
 
 export interface PrepareEnvContext {

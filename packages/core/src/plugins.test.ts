@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { TfwrapError } from './errors.js';
 import { candidateNames, PLUGIN_API_VERSION } from './plugins.js';
 import { Tfwrap } from './tfwrap.js';
-import { cleanupFixtures, fixtureDir } from './testing/fixtures.js';
+import { cleanupFixtures, fixtureDir, rejection as rejectionOf } from './testing/fixtures.js';
+
+const rejection = (promise: Promise<unknown>) => rejectionOf<TfwrapError>(promise);
 
 const pluginSource = (name: string, body = '', apiVersion = PLUGIN_API_VERSION) => `
 export default {
@@ -27,14 +29,6 @@ function packageFiles(name: string, source: string): Record<string, string> {
 
 const create = (cwd: string) => Tfwrap.create({ cwd, env: {} });
 
-async function rejection(promise: Promise<unknown>): Promise<TfwrapError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as TfwrapError;
-  }
-  assert.fail('expected an error');
-}
 
 describe('plugin resolution and loading', () => {
   after(cleanupFixtures);

@@ -147,6 +147,9 @@ export class SessionCache {
         // Long enough for a slow STS call; proper-lockfile refreshes the lock while it is held.
         stale: 20_000,
         retries: { retries: 400, factor: 1.15, minTimeout: 10, maxTimeout: 100 },
+        // The default throws from a timer (a crash) when a busy machine delays the lock refresh;
+        // the worst outcome here is one extra STS call, so warn instead.
+        onCompromised: (err) => this.log.debug(`session cache lock for "${identity}" lost: ${err.message}`),
       });
     } catch (err) {
       this.log.warn(`could not lock the session cache for "${identity}" (${(err as Error).message}); continuing without it`);

@@ -72,7 +72,7 @@ describe('Tfwrap.authenticate with cached sessions', () => {
     assert.deepEqual(calls, []);
     assert.deepEqual(warm.credentials, cold.credentials);
     assert.deepEqual(warm.chain.map((s) => [s.identity, s.principalArn, s.cached]), [
-      ['root', undefined, true],
+      ['root', undefined, false],
       ['a', 'arn:a', true],
       ['b', 'arn:b', true],
     ]);

@@ -200,6 +200,7 @@ export class Tfwrap {
     await this.checkChain(chain);
     const fresh = options.fresh ?? false;
     const kinds = chain.map((name) => this.identityKinds.require(identities[name]!.kind, name));
+    // Policy taps see every step before any credentials are fetched or read from the cache, root first.
     for (const [index, name] of chain.entries()) {
       await this.hooks.beforeAuthenticate.promise({ identity: name, kind: kinds[index]!.kind, config: identities[name]!, sourceIdentity: index > 0 ? chain[index - 1] : undefined, step: index, chain });
     }
@@ -257,11 +258,12 @@ export class Tfwrap {
     const cache = new SessionCache(join(this.paths.realmCacheDir, 'sessions'), this.log);
     const validity = { marginSeconds: this.sessionSettings().refreshMarginSeconds };
 
-    const fromCache = (index: number, session: CachedSession): Credentials => {
+    const fromCache = async (index: number, session: CachedSession): Promise<Credentials> => {
       this.registerSecrets(session.credentials);
       steps[index] = stepOf(chain[index]!, kinds[index]!.kind, session.credentials, true);
       session.chain.forEach((summary, i) => {
-        steps[i] ??= { identity: summary.identity, kind: summary.kind, principalArn: summary.principalArn, expiration: summary.expiration ? new Date(summary.expiration) : undefined, cached: true };
+        // A step the warm run did not need: reported from the summary; "cached" only if its kind caches.
+        steps[i] ??= { identity: summary.identity, kind: summary.kind, principalArn: summary.principalArn, expiration: summary.expiration ? new Date(summary.expiration) : undefined, cached: kinds[i]?.cache === true };
       });
       this.log.debug(`${chain[index]}: cached session, ${session.credentials.expiration ? `expires ${session.credentials.expiration.toISOString()}` : 'no expiry'}`);
       return session.credentials;
@@ -306,7 +308,7 @@ export class Tfwrap {
 
     const credentials = await obtain(chain.length - 1);
     const target = identities[identity]!;
-    const result: AuthResult = { identity, kind: target.kind, config: target, credentials, chain: steps.map((step, i) => step ?? { identity: chain[i]!, kind: kinds[i]!.kind, cached: true }) };
+    const result: AuthResult = { identity, kind: target.kind, config: target, credentials, chain: steps.map((step, i) => step ?? { identity: chain[i]!, kind: kinds[i]!.kind, cached: kinds[i]!.cache === true }) };
     await this.hooks.afterAuthenticate.promise(result);
     return result;
   }
@@ -417,7 +419,7 @@ export class Tfwrap {
     );
   }
 
-  private readonly runEndCleanups: Array<() => void | Promise<void>> = [];
+  private readonly endCleanups: Array<() => void> = [];
 
   /** Refresh for a child that outlives its session; concurrent requests share one authentication. */
   private liveRun(identity: string): LiveRun {
@@ -427,17 +429,20 @@ export class Tfwrap {
         (pending ??= this.authenticate(identity)
           .then((auth) => auth.credentials)
           .finally(() => (pending = undefined))),
-      onEnd: (cleanup) => this.runEndCleanups.push(cleanup),
+      onEnd: (cleanup) => {
+        if (this.endCleanups.length === 0) process.once('exit', () => this.dispose());
+        this.endCleanups.push(cleanup);
+      },
     };
   }
 
-  /** Run what live runs registered (servers, run files). `exec` calls it when the child ends. */
-  async endRun(): Promise<void> {
-    for (const cleanup of this.runEndCleanups.splice(0)) {
+  /** Run what live runs registered (servers, run files); at process exit, or earlier by an embedder. */
+  dispose(): void {
+    for (const cleanup of this.endCleanups.splice(0)) {
       try {
-        await cleanup();
+        cleanup();
       } catch (err) {
-        this.log.debug(`cleanup after the run failed: ${messageOf(err)}`);
+        this.log.debug(`cleanup failed: ${messageOf(err)}`);
       }
     }
   }
@@ -449,12 +454,7 @@ export class Tfwrap {
   async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}, io: ExecIo = {}): Promise<ExecResult> {
     await this.hooks.beforeExec.promise(request);
     this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
-    let outcome;
-    try {
-      outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
-    } finally {
-      await this.endRun();
-    }
+    const outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
     const result: ExecResult = {
       command: request.command,
       args: request.args,

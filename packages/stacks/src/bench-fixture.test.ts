@@ -7,7 +7,11 @@ import { StackRepository } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 
 describe('generated benchmark repository', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-stacks-bench-'));
+  // Made in before(), not at load time: a run that filters this suite out must not leave it behind.
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-stacks-fixture-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads: 20 stacks importing a catalog through 5 levels', async () => {

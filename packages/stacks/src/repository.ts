@@ -25,6 +25,7 @@ export interface StackEntry {
 
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
+  private scanned: StackEntry[] | undefined;
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
@@ -126,8 +127,16 @@ export class StackRepository {
       ));
   }
 
-  /** Every stack manifest with its name, unsorted; reads `name:` lines only. */
+  /**
+   * Every stack manifest with its name, unsorted; reads `name:` lines only. Done once per
+   * repository object: walking every stack by name (tfwrap validate) must not rescan per stack.
+   */
   private scanStacks(): StackEntry[] {
+    this.scanned ??= this.scanStackFiles();
+    return [...this.scanned];
+  }
+
+  private scanStackFiles(): StackEntry[] {
     // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
     const files = globSync('**/*.{yaml,yml}', {
       cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,

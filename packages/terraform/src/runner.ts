@@ -96,7 +96,8 @@ export interface ComponentEnvOptions {
  * one), and a `TF_CLI_CONFIG_FILE` naming a missing file is dropped (Terraform would warn on every run).
  */
 export async function componentEnv(tfwrap: Tfwrap, settings: TerraformSettings, instance: ComponentInstance, auth: AuthResult | undefined, options: ComponentEnvOptions): Promise<Env> {
-  const prepared = await tfwrap.prepareEnv(auth, { stack: instance.stack, component: instance.name });
+  // live: terraform runs under this process, so a managed identity's session refreshes through it.
+  const prepared = await tfwrap.prepareEnv(auth, { stack: instance.stack, component: instance.name }, tfwrap.parentEnv, { live: true });
   const env: Env = { ...prepared, ...instance.env };
   if (!options.stdoutIsTerminal) env.TF_IN_AUTOMATION = '1';
   if (!env.TF_PLUGIN_CACHE_DIR) {

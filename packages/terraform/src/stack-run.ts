@@ -49,7 +49,8 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
   const auths = new Map<string, Promise<AuthResult>>();
   const authFor = (identity: string) => {
     let auth = auths.get(identity);
-    if (!auth) auths.set(identity, (auth = tfwrap.authenticate(identity, { fresh: options.fresh })));
+    // A run must not start on a session about to end (auth.session.min_remaining).
+    if (!auth) auths.set(identity, (auth = tfwrap.authenticate(identity, { fresh: options.fresh }).then((a) => tfwrap.ensureRemainingLifetime(a, { fresh: options.fresh }))));
     return auth;
   };
   // Several components: no prompts (they would interleave); apply was confirmed for the whole stack.

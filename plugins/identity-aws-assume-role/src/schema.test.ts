@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { assumeRoleSchema, defaultSessionName, parseAssumeRoleDuration } from './schema.js';
 import { stsError } from './assume-role.js';
+import { readMfaCode } from './mfa.js';
+import type { AuthenticateContext } from '@tfwrap/core';
 
 const entry = (principal: Record<string, unknown>) => ({ kind: 'aws/assume-role', via: { identity: 'base' }, principal: { assume_role: 'arn:aws:iam::999999999999:role/TerraformDeployRole', ...principal } });
 const issues = (principal: Record<string, unknown>) => {
@@ -28,7 +30,7 @@ describe('aws/assume-role schema', () => {
     assert.match(issues({ duration: 'soon' }).join(), /principal.duration: "soon" is not a duration/);
   });
   it('rejects unknown fields, bad names and stray transitive keys', () => {
-    assert.match(issues({ role: 'x' }).join(), /unknown field/);
+    assert.match(issues({ role: 'x' }).join(), /unknown field "role"/);
     assert.match(issues({ session_name: 'has space' }).join(), /session_name may use/);
     assert.match(issues({ session_name: 'x'.repeat(65) }).join(), /at most 64/);
     assert.match(issues({ tags: { a: 'b' }, transitive_tag_keys: ['c'] }).join(), /every transitive_tag_keys entry must be a key of tags/);
@@ -52,5 +54,18 @@ describe('STS error messages', () => {
     assert.match(stsError(err('Throttling', 'Rate exceeded'), role, 'base', {}).hint!, /throttling/);
     assert.match(stsError(err('ValidationError', 'bad'), role, 'base', {}).hint!, /maximum session duration/);
     assert.match(stsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), role, 'base', { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:1' }).message, /cannot reach STS at http:\/\/127.0.0.1:1/);
+  });
+});
+
+describe('MFA code', () => {
+  const ctx = (mfaToken?: string, env: Record<string, string> = {}) => ({ identity: 'mfa-user', mfaToken, parentEnv: env, signal: new AbortController().signal }) as unknown as AuthenticateContext;
+  const serial = 'arn:aws:iam::123456789012:mfa/alice';
+  it('takes --mfa-token first, then TFWRAP_MFA_TOKEN', async () => {
+    assert.equal(await readMfaCode(ctx('123456', { TFWRAP_MFA_TOKEN: '654321' }), serial), '123456');
+    assert.equal(await readMfaCode(ctx(undefined, { TFWRAP_MFA_TOKEN: ' 654321\n' }), serial), '654321');
+  });
+  it('refuses a code that is not 6 digits, and says how to give one without a terminal', async () => {
+    await assert.rejects(readMfaCode(ctx('12345'), serial), /must be 6 digits/);
+    if (!process.stdin.isTTY) await assert.rejects(readMfaCode(ctx(), serial), (err: Error & { hint?: string }) => /no terminal to ask on/.test(err.message) && /--mfa-token/.test(err.hint ?? ''));
   });
 });

@@ -70,7 +70,7 @@ export const assumeRoleSchema = v.looseObject({
           ),
         ),
       },
-      (issue) => `unknown field ${String(issue.expected ?? issue.received)}: aws/assume-role takes assume_role, session_name, duration, external_id, region, mfa_serial, tags, transitive_tag_keys, source_identity, policy_arns`,
+      (issue) => `unknown field ${String(issue.received)}: aws/assume-role takes assume_role, session_name, duration, external_id, region, mfa_serial, tags, transitive_tag_keys, source_identity, policy_arns`,
     ),
     v.check((p) => (p.transitive_tag_keys ?? []).every((key) => key in (p.tags ?? {})), 'every transitive_tag_keys entry must be a key of tags'),
   ),

@@ -3,6 +3,7 @@ import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ENV_FORMATS, ExitCode, TfwrapError, TfwrapErrors, buildChain, diffEnv, formatEnv, type AuthResult, type EnvFormat, type Tfwrap } from '@tfwrap/core';
 import { createTfwrap, formatTable, identityFlag, printJson, resolveRequest, type GlobalOptions } from '../context.js';
+import { githubMaskCommands } from './github-mask.js';
 
 type Globals = () => GlobalOptions;
 
@@ -76,8 +77,10 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
       }
       const text = formatEnv(diff, opts.format as EnvFormat);
       if (opts.format === 'github' && tfwrap.parentEnv.GITHUB_ENV) {
+        process.stdout.write(githubMaskCommands(auth?.credentials));
         appendFileSync(tfwrap.parentEnv.GITHUB_ENV, text);
         process.stderr.write(`tfwrap: wrote ${Object.keys(diff.set).length} variables to $GITHUB_ENV\n`);
+        if (diff.unset.length) process.stderr.write(`tfwrap: warning: $GITHUB_ENV cannot remove variables; later steps still see ${diff.unset.join(', ')} (remove them from the job, or use tfwrap auth exec)\n`);
       } else {
         process.stdout.write(text);
       }

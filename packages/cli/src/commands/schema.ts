@@ -1,6 +1,5 @@
 /** `tfwrap schema [--stack]`: JSON Schema for tfwrap.yaml (or stack manifests), with every loaded kind. */
 import type { Command } from 'commander';
-import { configJsonSchema, stackManifestJsonSchema } from '@tfwrap/plugin-kit/json-schema';
 import { createTfwrap, printJson, type GlobalOptions } from '../context.js';
 
 export function registerSchemaCommand(program: Command, globals: () => GlobalOptions): void {
@@ -10,6 +9,8 @@ export function registerSchemaCommand(program: Command, globals: () => GlobalOpt
     .option('--stack', 'the schema of stack manifests instead')
     .action(async (opts: { stack?: boolean }) => {
       const tfwrap = await createTfwrap(globals());
+      // Lazy: the JSON Schema converter is only needed here, not on every run's start-up path.
+      const { configJsonSchema, stackManifestJsonSchema } = await import('@tfwrap/plugin-kit/json-schema');
       printJson(opts.stack ? stackManifestJsonSchema(Object.keys(tfwrap.identities())) : configJsonSchema(tfwrap.identityKinds.list()));
     });
 }

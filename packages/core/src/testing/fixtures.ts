@@ -19,3 +19,13 @@ export function fixtureDir(files: Record<string, string> = {}): string {
 export function cleanupFixtures(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection<E = Error>(promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error('expected the promise to reject');
+}
