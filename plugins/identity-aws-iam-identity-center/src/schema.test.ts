@@ -91,15 +91,18 @@ describe('IAM Identity Center sign-in cache', () => {
   it('lets one process at a time into a portal', async () => {
     const cache = new TokenCache(dir, 'https://x.awsapps.com/start', 'us-east-1');
     const order: string[] = [];
-    let waited = false;
+    const waited: string[] = [];
     const work = (name: string) => async () => {
       order.push(`${name} in`);
       await new Promise((r) => setTimeout(r, 300));
       order.push(`${name} out`);
     };
-    await Promise.all([cache.withLock(work('a'), { waitMs: 10_000 }), cache.withLock(work('b'), { waitMs: 10_000, onWait: () => (waited = true) })]);
-    assert.deepEqual(order, ['a in', 'a out', 'b in', 'b out']);
-    assert.ok(waited);
+    const options = (name: string) => ({ waitMs: 10_000, onWait: () => waited.push(name) });
+    await Promise.all([cache.withLock(work('a'), options('a')), cache.withLock(work('b'), options('b'))]);
+    // Whichever got the lock first, the other waited for it to finish: no interleaving.
+    const [first, second] = order[0] === 'a in' ? ['a', 'b'] : ['b', 'a'];
+    assert.deepEqual(order, [`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
+    assert.deepEqual(waited, [second]);
   });
 });
 
