@@ -16,6 +16,11 @@ export interface AwsCredentials extends Credentials {
   region?: string;
   /** The ARN these credentials act as, when the step learned it (AssumeRole tells it). */
   principalArn?: string;
+  /**
+   * An IAM user's session from sts:GetSessionToken (aws/user), not a role session: AssumeRole
+   * from it is not role chaining, so the role's own maximum duration applies, not one hour.
+   */
+  fromUserSession?: boolean;
 }
 
 export function isAwsCredentials(value: Credentials | undefined): value is AwsCredentials {

@@ -6,4 +6,5 @@ export * from './credentials.js';
 export * from './sts.js';
 export * from './managed-files.js';
 export * from './managed-env.js';
+export { readMfaCode } from './mfa.js';
 export { startRefreshServer, toProcessOutput, type RefreshServer } from './refresh-server.js';

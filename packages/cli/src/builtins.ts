@@ -10,6 +10,7 @@ export const builtinPlugins = [
   { name: '@tfwrap/identity-aws-permission-set', load: () => import('@tfwrap/identity-aws-permission-set') },
   { name: '@tfwrap/identity-github-oidc', load: () => import('@tfwrap/identity-github-oidc') },
   { name: '@tfwrap/identity-aws-credential-process', load: () => import('@tfwrap/identity-aws-credential-process') },
+  { name: '@tfwrap/identity-aws-user', load: () => import('@tfwrap/identity-aws-user') },
   // Does nothing unless switched on (`audit:` in tfwrap.yaml, or a plugins: entry with options).
   { name: '@tfwrap/plugin-audit', load: () => import('@tfwrap/plugin-audit') },
 ];

@@ -8,6 +8,7 @@ import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwra
 import { registerAuthCommands } from './commands/auth.js';
 import { registerAuthLoginCommand } from './commands/auth-login.js';
 import { registerCredentialProcessCommand } from './commands/credential-process.js';
+import { registerAuthUserCommands } from './commands/auth-user.js';
 import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
 import { registerPluginsCommands } from './commands/plugins.js';
@@ -36,6 +37,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerAuthCommands(program, () => globalOptions, setExit);
   registerAuthLoginCommand(program, () => globalOptions);
   registerCredentialProcessCommand(program, () => globalOptions);
+  registerAuthUserCommands(program, () => globalOptions);
   registerTerraformCommands(program, () => globalOptions, setExit);
   registerDescribeCommands(program, () => globalOptions);
   registerListCommands(program, () => globalOptions);

@@ -137,10 +137,11 @@ export interface IdentityKindImplementation {
   /** Ask the cloud who these credentials are. */
   whoami?(credentials: Credentials | undefined, ctx: { identity: string; config: IdentityConfig; parentEnv: Readonly<Env>; signal: AbortSignal }): Promise<Principal>;
   /**
-   * For chain roots that are not cached: a cheap, offline digest of what `authenticate` would
-   * resolve from (environment values, file contents), so that the sessions chained from it can
-   * be reused without resolving it. Undefined when that cannot be known offline; tfwrap then
-   * resolves the root and fingerprints its credentials instead.
+   * For chain roots: a cheap, offline digest of what `authenticate` would resolve from
+   * (environment values, file contents). For a root that is not cached, the sessions chained from
+   * it can then be reused without resolving it; undefined when that cannot be known offline, and
+   * tfwrap resolves the root and fingerprints its credentials instead. For a cached root
+   * (`cache: true`), it keys the root's own session, so a changed source never replays an old one.
    */
   sourceFingerprint?(ctx: FingerprintContext): string | undefined;
   /** Remove what the kind keeps outside the session cache (managed profiles) for `auth logout`. */

@@ -253,6 +253,11 @@ export class Tfwrap {
         rootCredentials = { value: await runStep(0, undefined) };
         previousKey = credentialsFingerprint(rootCredentials.value);
       }
+    } else if (kinds[0]!.cache) {
+      // A cached root may still know offline what it resolves from (aws/user: keys named by
+      // environment variables), so that rotated keys never replay a session of the old ones.
+      const offline = impls[0]!.sourceFingerprint?.({ identity: chain[0]!, config: identities[chain[0]!]!, parentEnv: this.parentEnv });
+      if (offline !== undefined) previousKey = stableHash('offline-source', offline);
     }
     const keys = chain.map((name, index) => (previousKey = stableHash(SESSION_KEY_VERSION, kinds[index]!.kind, name, identities[name], previousKey)));
     const cache = new SessionCache(join(this.paths.realmCacheDir, 'sessions'), this.log);

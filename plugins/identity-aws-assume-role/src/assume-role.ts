@@ -57,8 +57,9 @@ export const assumeRole: IdentityKindImplementation = {
           hint: 'chain via an aws/ambient or another aws/assume-role identity',
         });
       }
-      // Role chaining: a session assumed with temporary credentials lasts at most an hour.
-      if (source.sessionToken && durationSeconds > STS_LIMITS.chainedMaxDurationSeconds) {
+      // Role chaining: a session assumed with temporary credentials lasts at most an hour (an IAM
+      // user's GetSessionToken session is not a role session, so it is exempt).
+      if (source.sessionToken && !source.fromUserSession && durationSeconds > STS_LIMITS.chainedMaxDurationSeconds) {
         throw new TfwrapError('E_IDENTITY_INVALID', `principal.duration ${p.duration} is over the 1-hour limit AWS puts on role chaining: "${from}" yields temporary credentials (a role session), so the role it assumes can last at most 1h`, {
           hint: 'set principal.duration to 1h or less; long runs are refreshed automatically',
         });

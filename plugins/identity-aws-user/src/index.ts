@@ -1,0 +1,48 @@
+/**
+ * Kind `aws/user`: an IAM user's long-lived keys (from environment variables, or from the OS
+ * keychain where `tfwrap auth user configure` put them) exchanged for a session with
+ * sts:GetSessionToken, with an MFA code when `principal.mfa_serial` is set. The session is cached
+ * like any other step; the keys themselves are never written by tfwrap except into the store the
+ * user chose (docs/identities/aws-user.md). This module is light: schema and registration.
+ */
+import type { TfwrapPlugin } from '@tfwrap/core';
+import { AWS_CREDENTIALS } from '@tfwrap/aws';
+import { userSchema, type UserConfig } from './schema.js';
+
+export { userSchema, parseUserDuration, GET_SESSION_TOKEN_LIMITS, KEYRING_BACKENDS, type UserConfig, type KeyringBackendName } from './schema.js';
+
+export const AWS_USER_KIND = 'aws/user';
+
+const plugin: TfwrapPlugin = {
+  name: '@tfwrap/identity-aws-user',
+  apiVersion: 1,
+  apply(tfwrap) {
+    const paths = tfwrap.paths;
+    tfwrap.identityKinds.register({
+      kind: AWS_USER_KIND,
+      description: "an IAM user's long-lived keys (environment or OS keychain), sts:GetSessionToken with optional MFA",
+      schema: userSchema,
+      via: 'none',
+      produces: [AWS_CREDENTIALS],
+      // The session (not the keys) is cached, so a run within its lifetime asks for no MFA code.
+      cache: true,
+      // Room for an MFA prompt and a keychain unlock; STS calls themselves time out sooner.
+      timeoutMs: 90_000,
+      load: async () => (await import('./user.js')).createUserKind(paths),
+    });
+    // The variables that hold an IAM user's long-lived keys never reach a child, whether the user
+    // is the target or the root of a chain (aws/assume-role prepares that child's environment).
+    tfwrap.hooks.prepareEnv.tap(plugin.name, (env, info) => {
+      const identities = tfwrap.identities();
+      for (const step of info.auth?.chain ?? []) {
+        const credentials = (identities[step.identity] as UserConfig | undefined)?.credentials;
+        if (step.kind !== AWS_USER_KIND || !credentials?.access_key_id_env) continue;
+        delete env[credentials.access_key_id_env];
+        delete env[credentials.secret_access_key_env!];
+      }
+      return env;
+    });
+  },
+};
+
+export default plugin;
