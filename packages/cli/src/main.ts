@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerAuthLoginCommand } from './commands/auth-login.js';
 import { registerCredentialProcessCommand } from './commands/credential-process.js';
 import { registerAuthUserCommands } from './commands/auth-user.js';
 import { registerDescribeCommands } from './commands/describe.js';
@@ -34,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     globalOptions = action.optsWithGlobals<GlobalOptions>();
   });
   registerAuthCommands(program, () => globalOptions, setExit);
+  registerAuthLoginCommand(program, () => globalOptions);
   registerCredentialProcessCommand(program, () => globalOptions);
   registerAuthUserCommands(program, () => globalOptions);
   registerTerraformCommands(program, () => globalOptions, setExit);

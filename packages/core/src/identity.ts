@@ -146,6 +146,33 @@ export interface IdentityKindImplementation {
   sourceFingerprint?(ctx: FingerprintContext): string | undefined;
   /** Remove what the kind keeps outside the session cache (managed profiles) for `auth logout`. */
   logout?(ctx: { identity: string; config: IdentityConfig; paths: TfwrapPaths }): void | Promise<void>;
+  /**
+   * `tfwrap auth login`: for kinds a person signs in to (a browser or device-code sign-in). Sign in
+   * now, even when a cached sign-in is still good and even without a terminal: the person asked.
+   * tfwrap calls it on the root of the chain of the identity given to `auth login`.
+   */
+  login?(ctx: LoginContext): Promise<LoginResult>;
+}
+
+/** What `login` is given: the root identity, no source. */
+export interface LoginContext {
+  identity: string;
+  config: IdentityConfig;
+  parentEnv: Readonly<Env>;
+  /** Aborts on Ctrl-C. */
+  signal: AbortSignal;
+  /** Whether a browser may be opened (false with `--no-browser`). */
+  browser: boolean;
+  log: Logger;
+  secret(value: string | undefined): void;
+}
+
+/** What `login` reports: one line for the person, and when the sign-in ends. */
+export interface LoginResult {
+  /** `signed in to https://... until ...`: shown as it is. */
+  summary: string;
+  credentials?: Credentials;
+  expiration?: Date;
 }
 
 /** One step of an authenticated chain, as `auth whoami --json` shows it. */

@@ -1,0 +1,80 @@
+/**
+ * `tfwrap auth login [-i X]`: sign in to what identity X chains from (an IAM Identity Center portal,
+ * or any kind that implements `login`), now and interactively, then say who is signed in and until
+ * when. Every identity on the same portal shares the sign-in.
+ */
+import type { Command } from 'commander';
+import { TfwrapError, TfwrapErrors, buildChain, messageOf, unknownIdentity, type Tfwrap } from '@tfwrap/core';
+import { createTfwrap, type GlobalOptions } from '../context.js';
+
+export function registerAuthLoginCommand(program: Command, globals: () => GlobalOptions): void {
+  const auth = program.commands.find((command) => command.name() === 'auth');
+  if (!auth) throw new Error('tfwrap auth login: register the auth commands first');
+  auth
+    .command('login')
+    .description('sign in to the portal an identity chains from (aws/iam-identity-center), then show who is signed in')
+    .option('-i, --identity <name>', 'identity (default: TFWRAP_IDENTITY, then the default identity)')
+    .option('--no-browser', 'print the sign-in URL and code only; do not open a browser')
+    .action(async (opts: { identity?: string; browser?: boolean }) => {
+      const tfwrap = await createTfwrap(globals());
+      await login(tfwrap, opts.identity, opts.browser !== false);
+    });
+}
+
+async function login(tfwrap: Tfwrap, requested: string | undefined, browser: boolean): Promise<void> {
+  const identities = tfwrap.identities();
+  const name = tfwrap.requireIdentity(requested);
+  if (!identities[name]) throw unknownIdentity(name, Object.keys(identities));
+  const chain = buildChain(identities, name);
+  const problems = (await tfwrap.validateAuth()).filter((problem) => chain.some((identity) => problem.message.includes(`"${identity}"`)));
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new TfwrapErrors(problems);
+
+  const root = chain[0]!;
+  const config = identities[root]!;
+  const kind = tfwrap.identityKinds.require(config.kind, root);
+  const impl = await tfwrap.identityKinds.load(kind.kind);
+  if (!impl.login) {
+    throw new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" needs no sign-in: ${root === name ? 'it is' : `the root of its chain, "${root}", is`} of kind ${kind.kind}, which has no login`, {
+      hint: 'tfwrap auth login is for identities that chain from a portal sign-in (aws/iam-identity-center); tfwrap auth whoami shows who an identity is',
+    });
+  }
+
+  // Ctrl-C and the kind's time limit end the wait for the person.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TfwrapError('E_AUTH_TIMEOUT', 'gave up waiting for the sign-in')), tfwrap.authTimeoutMs(kind.timeoutMs));
+  const onSignal = () => controller.abort(new TfwrapError('E_INTERRUPTED', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  let summary: string;
+  try {
+    const result = await impl.login({
+      identity: root,
+      config,
+      parentEnv: tfwrap.parentEnv,
+      signal: controller.signal,
+      browser,
+      log: tfwrap.log.child(root),
+      secret: (value) => tfwrap.redactor.add(value),
+    });
+    summary = result.summary;
+  } catch (err) {
+    const reason = controller.signal.aborted && controller.signal.reason instanceof TfwrapError ? controller.signal.reason : err;
+    if (reason instanceof TfwrapError) {
+      if (reason.message.includes(`"${root}"`)) throw reason;
+      throw new TfwrapError(reason.code, `identity "${root}": ${reason.message}`, { hint: reason.hint, plugin: reason.plugin ?? kind.plugin, cause: reason });
+    }
+    throw new TfwrapError('E_AUTH_FAILED', `identity "${root}" (${kind.kind}) could not sign in: ${tfwrap.redactor.redact(messageOf(err))}`, { plugin: kind.plugin, cause: err });
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+  }
+  process.stdout.write(`${tfwrap.redactor.redact(summary)}\n`);
+
+  // Show who the requested identity is with this sign-in (a permission set's ARN names the person).
+  if (name !== root) {
+    const auth = await tfwrap.authenticate(name);
+    const principal = await tfwrap.whoami(auth);
+    const until = auth.credentials?.expiration?.toISOString();
+    process.stdout.write(`"${name}" is ${principal.arn ?? 'unknown'}${principal.account ? ` (account ${principal.account})` : ''}${until ? `, session until ${until}` : ''}\n`);
+  }
+}

@@ -1,0 +1,61 @@
+/** The `aws/iam-identity-center` entry, checked offline by `tfwrap auth validate`. */
+import { parseDuration } from '@tfwrap/core';
+import * as v from 'valibot';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** A sign-in may be renewed for at most this long (AWS caps portal sessions at 90 days). */
+export const SESSION_LIMITS = { minSeconds: 15 * 60, maxSeconds: 90 * 24 * 3600 } as const;
+
+/** Seconds, or a message saying what is wrong. */
+export function parseSessionDuration(value: string | number): number | string {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) return `"${value}" is not a duration (write 12h, 8h30m or 43200s)`;
+  if (seconds < SESSION_LIMITS.minSeconds) return `${value} is shorter than 15 minutes`;
+  if (seconds > SESSION_LIMITS.maxSeconds) return `${value} is longer than the 90 days (2160h) a portal session can last`;
+  return seconds;
+}
+
+/** Hosts for which plain http is accepted: the machine itself (tests, local proxies). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function startUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be the portal URL, such as https://my-org.awsapps.com/start';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must be an https:// URL (http is accepted for 127.0.0.1 and localhost only)';
+}
+
+export const identityCenterSchema = v.looseObject({
+  kind: v.literal('aws/iam-identity-center'),
+  default: v.optional(v.boolean()),
+  description: v.optional(v.string()),
+  principal: v.strictObject(
+    {
+      start_url: v.pipe(
+        v.string('start_url is required: the AWS access portal URL, such as https://my-org.awsapps.com/start'),
+        v.check((value) => startUrlProblem(value) === undefined, (issue) => startUrlProblem(String(issue.input))!),
+      ),
+      region: v.pipe(v.string('region is required: the region of IAM Identity Center, such as us-east-1'), v.regex(REGION, 'must be an AWS region such as us-east-1')),
+      session_duration: v.optional(
+        v.pipe(
+          v.union([v.string(), v.number()]),
+          v.check((value) => typeof parseSessionDuration(value) === 'number', (issue) => String(parseSessionDuration(issue.input as string | number))),
+        ),
+      ),
+    },
+    (issue) =>
+      issue.expected === 'never'
+        ? `unknown field ${issue.received}: aws/iam-identity-center takes start_url, region, session_duration`
+        : `${issue.expected} is required: ${issue.expected === '"region"' ? 'the region of IAM Identity Center, such as us-east-1' : 'the AWS access portal URL, such as https://my-org.awsapps.com/start'}`,
+  ),
+});
+
+export type IdentityCenterConfig = v.InferOutput<typeof identityCenterSchema>;

@@ -1,0 +1,155 @@
+/**
+ * The sign-in cache: one JSON file per portal (start URL + region) under
+ * `<tfwrap cache dir>/aws-sso/`, 0600 in a 0700 directory, shared by every identity and every
+ * repository that signs in to the same portal. It holds the OIDC client registration, the access
+ * token and the refresh token, so that an expired access token is renewed without a browser.
+ *
+ * Writes are a temp file renamed into place; a lock per portal keeps two processes from starting
+ * two sign-ins at once (the second waits, then reads what the first wrote).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensurePrivateDir } from '@tfwrap/core';
+
+export const TOKEN_CACHE_VERSION = 1;
+
+export interface ClientRegistration {
+  clientId: string;
+  clientSecret: string;
+  /** ISO time after which the registration must be renewed. */
+  expiresAt: string;
+}
+
+export interface CachedSignIn {
+  version: number;
+  startUrl: string;
+  region: string;
+  registration: ClientRegistration;
+  accessToken: string;
+  /** ISO */
+  expiresAt: string;
+  refreshToken?: string;
+  /** ISO: when the person approved this sign-in (a refresh keeps it). */
+  signedInAt: string;
+  /** Random, new at each sign-in (not at a refresh): what sessions obtained from it are keyed by. */
+  signInId: string;
+}
+
+/** `https://x.awsapps.com/start/` and `https://x.awsapps.com/start` are the same portal. */
+export function normalizeStartUrl(startUrl: string): string {
+  return startUrl.trim().replace(/#.*$/, '').replace(/\/+$/, '');
+}
+
+export function portalKey(startUrl: string, region: string): string {
+  return createHash('sha256').update(`${normalizeStartUrl(startUrl)}\n${region}`).digest('hex').slice(0, 32);
+}
+
+export class TokenCache {
+  readonly dir: string;
+  readonly file: string;
+
+  constructor(cacheDir: string, readonly startUrl: string, readonly region: string) {
+    this.dir = join(cacheDir, 'aws-sso');
+    this.file = join(this.dir, `${portalKey(startUrl, region)}.json`);
+  }
+
+  private parse(text: string): CachedSignIn | undefined {
+    try {
+      const parsed = JSON.parse(text) as CachedSignIn;
+      if (
+        parsed.version !== TOKEN_CACHE_VERSION ||
+        typeof parsed.accessToken !== 'string' ||
+        typeof parsed.registration?.clientId !== 'string' ||
+        typeof parsed.registration?.clientSecret !== 'string' ||
+        Number.isNaN(Date.parse(parsed.expiresAt)) ||
+        typeof parsed.signInId !== 'string'
+      ) {
+        return undefined;
+      }
+      if (normalizeStartUrl(parsed.startUrl) !== normalizeStartUrl(this.startUrl) || parsed.region !== this.region) return undefined;
+      return parsed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The cached sign-in; undefined when there is none or it cannot be read (it is then replaced). */
+  async read(): Promise<CachedSignIn | undefined> {
+    try {
+      return this.parse(await readFile(this.file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Synchronous and offline, for fingerprints. */
+  readSync(): CachedSignIn | undefined {
+    try {
+      return this.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async write(signIn: Omit<CachedSignIn, 'version'>): Promise<void> {
+    ensurePrivateDir(this.dir);
+    const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, JSON.stringify({ version: TOKEN_CACHE_VERSION, ...signIn }) + '\n', { mode: 0o600, flag: 'wx' });
+      await rename(temp, this.file);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+
+  /**
+   * Run `work` holding this portal's lock. Waits while another process holds it (it may be in the
+   * middle of a sign-in), until `waitMs` has passed or `signal` aborts; then works unlocked.
+   */
+  async withLock<T>(work: () => Promise<T>, options: { waitMs: number; signal?: AbortSignal; onWait?: () => void }): Promise<T> {
+    ensurePrivateDir(this.dir);
+    const { default: lockfile } = await import('proper-lockfile');
+    const deadline = Date.now() + options.waitMs;
+    let release: (() => Promise<void>) | undefined;
+    let announced = false;
+    for (;;) {
+      try {
+        // stale: a crashed process's lock is taken over after 30 s; the holder refreshes it.
+        release = await lockfile.lock(this.file, { realpath: false, lockfilePath: `${this.file}.lock`, stale: 30_000, update: 5_000 });
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ELOCKED' || Date.now() > deadline || options.signal?.aborted) break;
+        if (!announced) options.onWait?.();
+        announced = true;
+        await sleep(250, options.signal).catch(() => undefined);
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+}
+
+/** Resolves after `ms`, or rejects when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
