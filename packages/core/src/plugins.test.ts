@@ -56,6 +56,27 @@ describe('plugin resolution and loading', () => {
     assert.deepEqual((globalThis as { __applied?: unknown }).__applied, [['foo', undefined], ['local', { level: 3 }], ['bar', { x: true }]]);
   });
 
+  it('imports a plugin that declares its kinds only when the configuration uses one of them', async () => {
+    const declaring = (name: string, kind: string) => ({
+      [`node_modules/${name}/package.json`]: JSON.stringify({ name, type: 'module', exports: { '.': { import: './index.js' } }, tfwrap: { kinds: [kind] } }),
+      [`node_modules/${name}/index.js`]: pluginSource(name, kindBody(kind)),
+    });
+    const dir = fixtureDir({
+      'tfwrap.yaml': 'plugins: [used, unused, ./plain.mjs]\nauth:\n  identities:\n    a: { kind: vendor/used }\n',
+      'plain.mjs': pluginSource('plain'),
+      ...declaring('tfwrap-plugin-used', 'vendor/used'),
+      ...declaring('tfwrap-plugin-unused', 'vendor/unused'),
+    });
+    const tfwrap = await create(dir);
+    assert.deepEqual(tfwrap.plugins.map((p) => p.plugin.name), ['tfwrap-plugin-used', 'plain']);
+    assert.deepEqual(((globalThis as { __applied?: unknown[][] }).__applied ?? []).map((a) => a[0]), ['tfwrap-plugin-used', 'plain']);
+    // Its kinds still count as known (for "did you mean"), and applyAllPlugins applies it.
+    assert.deepEqual(tfwrap.identityKinds.names(), ['vendor/unused', 'vendor/used']);
+    assert.equal(tfwrap.identityKinds.get('vendor/unused'), undefined);
+    await tfwrap.applyAllPlugins();
+    assert.equal(tfwrap.identityKinds.get('vendor/unused')?.plugin, 'tfwrap-plugin-unused');
+  });
+
   it('says which package is missing, who asked for it and how to install it', async () => {
     const dir = fixtureDir({ 'tfwrap.yaml': 'plugins:\n  - vault\n' });
     const err = await rejection(create(dir));

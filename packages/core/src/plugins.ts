@@ -33,6 +33,16 @@ export interface PluginRequest {
   location?: SourceLocation;
   /** Built-in plugins come with their own loader. */
   load?: () => Promise<unknown>;
+  /**
+   * What the plugin declares it provides, so core can leave it unimported when the configuration
+   * uses none of it: identity kinds, and top-level configuration keys that switch it on. Built-in
+   * plugins declare them in the CLI's preset; packages in package.json (`"tfwrap": {"kinds": [...],
+   * "configKeys": [...]}`). A plugin that declares nothing is always applied.
+   */
+  kinds?: readonly string[];
+  configKeys?: readonly string[];
+  /** The module file, once resolved. */
+  resolved?: string;
 }
 
 export interface LoadedPlugin {
@@ -131,9 +141,28 @@ function pickImportEntry(exports: unknown): string | undefined {
   return undefined;
 }
 
+/** `tfwrap.kinds`/`tfwrap.configKeys` from the package.json of a resolved plugin module, if any. */
+export function readDeclarations(resolved: string): Pick<PluginRequest, 'kinds' | 'configKeys'> {
+  for (let dir = dirname(resolved); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const declared = (JSON.parse(readFileSync(manifest, 'utf8')) as { tfwrap?: { kinds?: unknown; configKeys?: unknown } }).tfwrap;
+      const strings = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined);
+      return { kinds: strings(declared?.kinds), configKeys: strings(declared?.configKeys) };
+    }
+    if (dirname(dir) === dir || dir.endsWith('node_modules')) return {};
+  }
+}
+
+/** Whether a plugin must be applied for this configuration (see PluginRequest.kinds). */
+export function isPluginNeeded(request: Pick<PluginRequest, 'kinds' | 'configKeys'>, usedKinds: ReadonlySet<string>, configKeys: ReadonlySet<string>): boolean {
+  if (!request.kinds && !request.configKeys) return true;
+  return (request.kinds ?? []).some((kind) => usedKinds.has(kind)) || (request.configKeys ?? []).some((key) => configKeys.has(key));
+}
+
 /** Import a plugin module and check its shape and API version. */
 export async function loadPlugin(request: PluginRequest, baseDir: string): Promise<LoadedPlugin> {
-  const resolved = request.load ? request.specifier : resolvePlugin(request, baseDir);
+  const resolved = request.load ? request.specifier : (request.resolved ?? resolvePlugin(request, baseDir));
   let mod: unknown;
   try {
     mod = request.load ? await request.load() : await import(pathToFileURL(resolved).href);

@@ -10,6 +10,7 @@ export interface RegisteredKind extends IdentityKindDefinition {
 
 export class IdentityKindRegistry {
   private readonly kinds = new Map<string, RegisteredKind>();
+  private readonly declared = new Map<string, string>();
   private readonly loaded = new Map<string, Promise<IdentityKindImplementation>>();
 
   constructor(private readonly currentPlugin: () => string | undefined, private readonly requestedBy: () => string) {}
@@ -37,12 +38,19 @@ export class IdentityKindRegistry {
     throw unknownKind(kind, identity, this.names());
   }
 
-  names(): string[] {
-    return [...this.kinds.keys()].sort();
+  /** A kind a plugin declares but that was not applied, because the configuration uses none of its kinds. */
+  declare(kind: string, plugin: string): void {
+    if (!this.kinds.has(kind)) this.declared.set(kind, plugin);
   }
 
+  /** Every kind: registered, and declared by plugins left unapplied (error messages list them all). */
+  names(): string[] {
+    return [...new Set([...this.kinds.keys(), ...this.declared.keys()])].sort();
+  }
+
+  /** The registered kinds (call Tfwrap.applyAllPlugins first to include every declared one). */
   list(): RegisteredKind[] {
-    return this.names().map((name) => this.kinds.get(name)!);
+    return [...this.kinds.keys()].sort().map((name) => this.kinds.get(name)!);
   }
 
   /** Import a kind's implementation once per process. */

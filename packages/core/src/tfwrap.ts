@@ -10,7 +10,7 @@ import { TfwrapHooks, instrumentHooks, type ExecRequest, type ExecResult, type P
 import type { AuthResult, AuthStep, Credentials, Env, IdentityConfig, LiveRun } from './identity.js';
 import { Redactor, createLogger, type Logger } from './logger.js';
 import { tfwrapPaths, type TfwrapPaths } from './paths.js';
-import { loadPlugin, pluginRequestsFrom, type LoadedPlugin, type PluginRequest } from './plugins.js';
+import { isPluginNeeded, loadPlugin, pluginRequestsFrom, readDeclarations, resolvePlugin, type LoadedPlugin, type PluginRequest } from './plugins.js';
 import { IdentityKindRegistry } from './registry.js';
 import { join } from 'node:path';
 import { formatDuration, parseDuration } from './duration.js';
@@ -24,7 +24,7 @@ export interface TfwrapOptions {
   env?: Readonly<Record<string, string | undefined>>;
   debug?: boolean;
   /** Plugins that come with the CLI (the default preset); loaded before the configured ones. */
-  builtinPlugins?: ReadonlyArray<{ name: string; load: () => Promise<unknown> }>;
+  builtinPlugins?: ReadonlyArray<{ name: string; load: () => Promise<unknown>; kinds?: readonly string[]; configKeys?: readonly string[] }>;
   /** Where log lines go (tests capture them). */
   writeLog?: (line: string) => void;
 }
@@ -72,6 +72,8 @@ export class Tfwrap {
   readonly parentEnv: Readonly<Env>;
 
   private applying: string | undefined;
+  /** Plugins not applied because the configuration uses none of their declared kinds. */
+  private readonly deferred: PluginRequest[] = [];
 
   private constructor(readonly loaded: LoadedConfig, readonly options: TfwrapOptions) {
     this.parentEnv = Object.freeze(definedOnly(options.env ?? process.env));
@@ -104,7 +106,7 @@ export class Tfwrap {
 
   private async applyPlugins(): Promise<void> {
     const requests: PluginRequest[] = [
-      ...(this.options.builtinPlugins ?? []).map((p) => ({ specifier: p.name, requestedBy: 'built-in', load: p.load })),
+      ...(this.options.builtinPlugins ?? []).map((p) => ({ specifier: p.name, requestedBy: 'built-in', load: p.load, kinds: p.kinds, configKeys: p.configKeys })),
       ...pluginRequestsFrom(this.config.plugins ?? [], this.loaded.file ?? 'configuration'),
     ];
     for (const [index, request] of requests.entries()) {
@@ -112,6 +114,32 @@ export class Tfwrap {
         request.location = await locate(this.loaded.file, ['plugins', index - (this.options.builtinPlugins?.length ?? 0)]);
       }
     }
+    // A plugin that declares its kinds is imported only when the configuration uses one of them:
+    // a run with `ambient` identities never imports the AWS plugins (nor, so, the AWS SDK helpers).
+    const usedKinds = new Set(Object.values(this.identities()).map((identity) => identity.kind));
+    const configKeys = new Set(Object.keys(this.config));
+    const needed: PluginRequest[] = [];
+    for (const request of requests) {
+      if (request.requestedBy !== 'built-in' && !request.kinds && !request.configKeys) {
+        request.resolved = resolvePlugin(request, this.loaded.dir);
+        Object.assign(request, readDeclarations(request.resolved));
+      }
+      if (isPluginNeeded(request, usedKinds, configKeys)) needed.push(request);
+      else this.deferred.push(request);
+    }
+    for (const request of this.deferred) for (const kind of request.kinds ?? []) this.identityKinds.declare(kind, request.specifier);
+    await this.importAndApply(needed);
+  }
+
+  /**
+   * Apply the plugins left unapplied because the configuration does not use them: for commands
+   * that show or check every kind (`tfwrap plugins list`, `tfwrap schema`).
+   */
+  async applyAllPlugins(): Promise<void> {
+    await this.importAndApply(this.deferred.splice(0));
+  }
+
+  private async importAndApply(requests: readonly PluginRequest[]): Promise<void> {
     // Import in parallel (I/O), apply in order (registration order is observable).
     const loadedPlugins = await Promise.all(requests.map((request) => this.log.time(`import plugin ${request.specifier}`, () => loadPlugin(request, this.loaded.dir))));
     for (const loaded of loadedPlugins) {

@@ -36,6 +36,7 @@ export function registerPluginsCommands(program: Command, globals: () => GlobalO
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const tfwrap = await createTfwrap(globals());
+      await tfwrap.applyAllPlugins(); // list every plugin, not only those this configuration uses
       const rows = listPlugins(tfwrap);
       if (opts.json) return printJson(rows);
       process.stdout.write(

@@ -9,6 +9,7 @@ export function registerSchemaCommand(program: Command, globals: () => GlobalOpt
     .option('--stack', 'the schema of stack manifests instead')
     .action(async (opts: { stack?: boolean }) => {
       const tfwrap = await createTfwrap(globals());
+      await tfwrap.applyAllPlugins(); // the schema offers every installed kind
       // Lazy: the JSON Schema converter is only needed here, not on every run's start-up path.
       const { configJsonSchema, stackManifestJsonSchema } = await import('@tfwrap/plugin-kit/json-schema');
       printJson(opts.stack ? stackManifestJsonSchema(Object.keys(tfwrap.identities())) : configJsonSchema(tfwrap.identityKinds.list()));
