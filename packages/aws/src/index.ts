@@ -8,3 +8,4 @@ export * from './managed-files.js';
 export * from './managed-env.js';
 export { readMfaCode } from './mfa.js';
 export { startRefreshServer, toProcessOutput, type RefreshServer } from './refresh-server.js';
+export * from './managed-kind.js';

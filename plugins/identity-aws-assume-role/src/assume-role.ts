@@ -2,18 +2,16 @@
  * The `aws/assume-role` implementation, loaded only when such an identity runs. The SDK is
  * imported on the first STS call, so a warm run (cached session) never loads it.
  */
-import { TfwrapError, type Credentials, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, type IdentityKindImplementation } from '@tfwrap/core';
 import {
   describeAwsError,
   fromSdkCredentials,
-  getCallerIdentity,
   isAwsCredentials,
-  prepareManagedEnv,
   quietSdk,
-  removeManagedProfile,
   resolveRegion,
   toSdkCredentials,
   type AwsCredentials,
+  managedAwsMethods,
 } from '@tfwrap/aws';
 import { STS_LIMITS, defaultSessionName, parseAssumeRoleDuration, type AssumeRoleConfig } from './schema.js';
 import { readMfaCode } from './mfa.js';
@@ -89,29 +87,7 @@ export const assumeRole: IdentityKindImplementation = {
     }
   },
 
-  prepareEnv(env, ctx) {
-    const credentials = ctx.credentials;
-    if (!isAwsCredentials(credentials)) {
-      throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
-    }
-    return prepareManagedEnv(env, {
-      identity: ctx.identity,
-      credentials,
-      region: credentials.region ?? (ctx.config as AssumeRoleConfig).principal.region,
-      paths: ctx.paths,
-      live: ctx.live,
-      toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
-    });
-  },
-
-  async whoami(credentials, ctx) {
-    if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
-    return getCallerIdentity(credentials, resolveRegion(credentials.region, ctx.parentEnv), ctx.signal);
-  },
-
-  logout(ctx) {
-    return removeManagedProfile(ctx.paths.realmConfigDir, ctx.identity);
-  },
+  ...managedAwsMethods((ctx) => (ctx.config as AssumeRoleConfig).principal.region),
 };
 
 function policyArns(p: AssumeRoleConfig['principal']) {

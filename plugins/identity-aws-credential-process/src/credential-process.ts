@@ -6,15 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
-import { TfwrapError, type Credentials, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
 import {
   fromSdkCredentials,
-  getCallerIdentity,
-  isAwsCredentials,
-  prepareManagedEnv,
-  removeManagedProfile,
-  resolveRegion,
   type AwsCredentials,
+  managedAwsMethods,
 } from '@tfwrap/aws';
 import { DEFAULT_TIMEOUT_SECONDS, parseCommandTimeout, type CredentialProcessConfig } from './index.js';
 
@@ -175,26 +171,6 @@ export function createCredentialProcessKind(where: { dir: string }): IdentityKin
       return credentials;
     },
 
-    prepareEnv(env, ctx) {
-      const credentials = ctx.credentials;
-      if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
-      return prepareManagedEnv(env, {
-        identity: ctx.identity,
-        credentials,
-        region: credentials.region ?? (ctx.config as CredentialProcessConfig).principal.region,
-        paths: ctx.paths,
-        live: ctx.live,
-        toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
-      });
-    },
-
-    async whoami(credentials, ctx) {
-      if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
-      return getCallerIdentity(credentials, resolveRegion(credentials.region, ctx.parentEnv), ctx.signal);
-    },
-
-    logout(ctx) {
-      return removeManagedProfile(ctx.paths.realmConfigDir, ctx.identity);
-    },
+    ...managedAwsMethods((ctx) => (ctx.config as CredentialProcessConfig).principal.region),
   };
 }

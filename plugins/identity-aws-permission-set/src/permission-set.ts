@@ -2,8 +2,8 @@
  * The `aws/permission-set` implementation, loaded only when such an identity runs. The SDK is
  * imported on the first portal call, so a warm run (cached session) never loads it.
  */
-import { TfwrapError, type Credentials, type Env, type IdentityKindImplementation } from '@tfwrap/core';
-import { describeAwsError, getCallerIdentity, isAwsCredentials, prepareManagedEnv, quietSdk, removeManagedProfile, resolveRegion, type AwsCredentials } from '@tfwrap/aws';
+import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { describeAwsError, quietSdk, type AwsCredentials, managedAwsMethods } from '@tfwrap/aws';
 import { configuredEndpoint, isSsoToken } from '@tfwrap/identity-aws-iam-identity-center';
 import type { PermissionSetConfig } from './schema.js';
 
@@ -76,29 +76,7 @@ export const permissionSet: IdentityKindImplementation = {
     }
   },
 
-  prepareEnv(env, ctx) {
-    const credentials = ctx.credentials;
-    if (!isAwsCredentials(credentials)) {
-      throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
-    }
-    return prepareManagedEnv(env, {
-      identity: ctx.identity,
-      credentials,
-      region: credentials.region ?? (ctx.config as PermissionSetConfig).principal.region,
-      paths: ctx.paths,
-      live: ctx.live,
-      toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
-    });
-  },
-
-  async whoami(credentials, ctx) {
-    if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
-    return getCallerIdentity(credentials, resolveRegion(credentials.region, ctx.parentEnv), ctx.signal);
-  },
-
-  logout(ctx) {
-    return removeManagedProfile(ctx.paths.realmConfigDir, ctx.identity);
-  },
+  ...managedAwsMethods((ctx) => (ctx.config as PermissionSetConfig).principal.region),
 };
 
 interface Where {

@@ -3,18 +3,15 @@
  * GetSessionToken call, so a warm run (cached session) loads neither it nor the keychain.
  */
 import { createHash } from 'node:crypto';
-import { TfwrapError, type AuthenticateContext, type Credentials, type IdentityKindImplementation, type TfwrapPaths } from '@tfwrap/core';
+import { TfwrapError, type AuthenticateContext, type IdentityKindImplementation, type TfwrapPaths } from '@tfwrap/core';
 import {
   describeAwsError,
   fromSdkCredentials,
-  getCallerIdentity,
-  isAwsCredentials,
-  prepareManagedEnv,
   quietSdk,
   readMfaCode,
-  removeManagedProfile,
   resolveRegion,
   type AwsCredentials,
+  managedAwsMethods,
 } from '@tfwrap/aws';
 import { GET_SESSION_TOKEN_LIMITS, parseUserDuration, type UserConfig } from './schema.js';
 import { entryName, label, openKeyStore, type StoredKeys } from './store.js';
@@ -25,12 +22,6 @@ const STS_REQUEST_TIMEOUT_MS = 5_000;
 /** `AKIA…WXYZ`: enough to tell keys apart in a message, not the whole id. */
 export function maskKeyId(id: string): string {
   return id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-4)}` : '…';
-}
-
-/** Where the keys of an identity come from, in words, for messages. */
-function sourceOf(config: UserConfig): string {
-  const c = config.credentials;
-  return c?.access_key_id_env ? `$${c.access_key_id_env} and $${c.secret_access_key_env}` : 'the key store';
 }
 
 export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>): IdentityKindImplementation {
@@ -111,27 +102,6 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
       }
     },
 
-    prepareEnv(env, ctx) {
-      const credentials = ctx.credentials;
-      if (!isAwsCredentials(credentials)) {
-        throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
-      }
-      return prepareManagedEnv(env, {
-        identity: ctx.identity,
-        credentials,
-        // The parent's region otherwise, under both names (the aws CLI v1 reads only AWS_DEFAULT_REGION).
-        region: credentials.region ?? (ctx.config as UserConfig).principal?.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
-        paths: ctx.paths,
-        live: ctx.live,
-        toAws: (fresh) => (isAwsCredentials(fresh as Credentials) ? (fresh as AwsCredentials) : undefined),
-      });
-    },
-
-    async whoami(credentials, ctx) {
-      if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
-      return getCallerIdentity(credentials, resolveRegion(credentials.region, ctx.parentEnv), ctx.signal);
-    },
-
     /**
      * Keys named by environment variables are known offline: their digest keys the cached session,
      * so new keys in those variables never get a session of the old ones. Stored keys are not read
@@ -145,9 +115,8 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
         .digest('hex');
     },
 
-    logout(ctx) {
-      return removeManagedProfile(ctx.paths.realmConfigDir, ctx.identity);
-    },
+    // Without its own region, the child keeps the parent's under both names (aws CLI v1 reads only AWS_DEFAULT_REGION).
+    ...managedAwsMethods((ctx, env) => (ctx.config as UserConfig).principal?.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
   };
 }
 
