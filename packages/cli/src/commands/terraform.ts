@@ -18,7 +18,7 @@ export const TERRAFORM_COMMANDS: Record<string, string> = {
   destroy: 'destroy what the components manage',
   init: 'write the var and backend files, initialize and select the workspace',
   output: "print the components' outputs",
-  validate: 'check the components\' configuration',
+  validate: 'with no stack, check the configuration, every stack manifest and the auth graph offline (exit 0 or 1); with a stack, run terraform validate on its components',
   show: 'show the state or a saved plan',
 };
 
