@@ -68,4 +68,22 @@ describe('identity graph', () => {
     expect(/more than one identity is marked default: one, two/);
     assert.equal(text.filter((t) => t.includes('E_IDENTITY_CYCLE')).length, 1, 'a cycle is reported once');
   });
+  it("reports a kind's own chain check with the identity's file and line", async () => {
+    let plugin: string | undefined = 'picky-plugin';
+    const kinds = new IdentityKindRegistry(() => plugin, () => 'tfwrap.yaml');
+    const impl = () => ({ authenticate: async () => undefined, prepareEnv: (env: Record<string, string>) => env });
+    kinds.register({ kind: 'root', schema: v.looseObject({ kind: v.string() }), produces: ['t'], load: impl });
+    kinds.register({
+      kind: 'picky',
+      schema: v.looseObject({ kind: v.string() }),
+      via: 'required',
+      accepts: ['t'],
+      produces: ['t'],
+      checkChain: (identity, source) => (source.kind === 'picky' ? `cannot follow "${source.name}" (${identity.name})` : undefined),
+      load: impl,
+    });
+    plugin = undefined;
+    const problems = await validateIdentities({ r: { kind: 'root' }, a: { kind: 'picky', via: { identity: 'r' } }, b: { kind: 'picky', via: { identity: 'a' } } }, kinds, undefined);
+    assert.deepEqual(problems.map((p) => [p.code, p.message, p.plugin]), [['E_IDENTITY_INVALID', 'identity "b" (kind picky): cannot follow "a" (b)', 'picky-plugin']]);
+  });
 });

@@ -87,6 +87,14 @@ export async function validateIdentities(identities: Identities, kinds: Identity
       }));
     } else if (via !== undefined) {
       const parent = kinds.get(identities[via]!.kind);
+      const chainProblem = kind.checkChain?.({ name, config: identity }, { name: via, kind: identities[via]!.kind, config: identities[via]! });
+      if (chainProblem) {
+        problems.push(new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${chainProblem}`, {
+          location: await at(name, 'principal'),
+          plugin: kind.plugin,
+          hint: `see the ${identity.kind} documentation`,
+        }));
+      }
       if (parent && kind.accepts && !(parent.produces ?? []).some((type) => kind.accepts!.includes(type))) {
         problems.push(new TfwrapError('E_CHAIN_INCOMPATIBLE', `identity "${name}" (kind ${identity.kind}) cannot chain via "${via}" (kind ${parent.kind}): it needs ${kind.accepts.join(' or ')} credentials, and ${parent.kind} yields ${parent.produces?.join(', ') || 'none'}`, {
           location: await at(name, 'via', 'identity'),

@@ -61,6 +61,11 @@ export interface IdentityKindDefinition {
    * kinds that read credentials from the environment, which must not be written anywhere.
    */
   cache?: boolean;
+  /**
+   * A static check that needs the `via` identity too (offline, for `tfwrap auth validate`): return a
+   * problem in words, or undefined. Core adds the identity, file and line.
+   */
+  checkChain?(identity: { name: string; config: IdentityConfig }, source: { name: string; kind: string; config: IdentityConfig }): string | undefined;
   /** Loads the implementation. Import heavy SDKs inside the loaded module, never at the top of the plugin. */
   load(): Promise<IdentityKindImplementation> | IdentityKindImplementation;
 }

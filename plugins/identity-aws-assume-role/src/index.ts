@@ -6,7 +6,7 @@
  */
 import type { TfwrapPlugin } from '@tfwrap/core';
 import { AWS_CREDENTIALS } from '@tfwrap/aws';
-import { assumeRoleSchema } from './schema.js';
+import { assumeRoleSchema, chainedDurationProblem } from './schema.js';
 
 export { assumeRoleSchema, defaultSessionName, parseAssumeRoleDuration, STS_LIMITS } from './schema.js';
 
@@ -27,6 +27,7 @@ const plugin: TfwrapPlugin = {
       cache: true,
       // Room for an MFA prompt; STS calls themselves time out sooner (see assume-role.ts).
       timeoutMs: 60_000,
+      checkChain: chainedDurationProblem,
       load: async () => (await import('./assume-role.js')).assumeRole,
     });
   },

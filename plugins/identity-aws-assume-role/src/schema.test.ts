@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { assumeRoleSchema, defaultSessionName, parseAssumeRoleDuration } from './schema.js';
+import { assumeRoleSchema, defaultSessionName, parseAssumeRoleDuration, chainedDurationProblem } from './schema.js';
 import { stsError } from './assume-role.js';
 import { readMfaCode } from './mfa.js';
 import type { AuthenticateContext } from '@tfwrap/core';
@@ -67,5 +67,14 @@ describe('MFA code', () => {
   it('refuses a code that is not 6 digits, and says how to give one without a terminal', async () => {
     await assert.rejects(readMfaCode(ctx('12345'), serial), /must be 6 digits/);
     if (!process.stdin.isTTY) await assert.rejects(readMfaCode(ctx(), serial), (err: Error & { hint?: string }) => /no terminal to ask on/.test(err.message) && /--mfa-token/.test(err.hint ?? ''));
+  });
+  it('flags a role chained from a role session for longer than 1h, offline', () => {
+    const identity = (duration?: string) => ({ config: { principal: duration ? { duration } : {} } });
+    assert.match(chainedDurationProblem(identity('2h'), { name: 'hop', kind: 'aws/assume-role' }) ?? '', /2h is over the 1-hour limit .* "hop" \(aws\/assume-role\) yields a role session/);
+    assert.ok(chainedDurationProblem(identity('2h'), { name: 'sso', kind: 'aws/permission-set' }));
+    assert.equal(chainedDurationProblem(identity('1h'), { name: 'hop', kind: 'aws/assume-role' }), undefined);
+    assert.equal(chainedDurationProblem(identity(), { name: 'hop', kind: 'aws/assume-role' }), undefined);
+    // aws/ambient may hold long-lived keys: only the run, which sees the credentials, can tell.
+    assert.equal(chainedDurationProblem(identity('2h'), { name: 'base', kind: 'aws/ambient' }), undefined);
   });
 });

@@ -77,3 +77,21 @@ export const assumeRoleSchema = v.looseObject({
 });
 
 export type AssumeRoleConfig = v.InferOutput<typeof assumeRoleSchema>;
+
+/** Kinds whose credentials are always a role session, so a role assumed from them is role chaining. */
+const ROLE_SESSION_KINDS = new Set(['aws/assume-role', 'aws/permission-set']);
+
+/**
+ * The 1-hour role-chaining cap, checked offline where the source is known to yield a role session
+ * (other sources, such as aws/ambient with IRSA, are checked at run time, before any STS call).
+ */
+export function chainedDurationProblem(
+  identity: { config: { principal?: Record<string, unknown> } },
+  source: { name: string; kind: string },
+): string | undefined {
+  const duration = identity.config.principal?.duration;
+  if (duration === undefined || !ROLE_SESSION_KINDS.has(source.kind)) return undefined;
+  const seconds = parseAssumeRoleDuration(duration as string | number);
+  if (typeof seconds !== 'number' || seconds <= STS_LIMITS.chainedMaxDurationSeconds) return undefined;
+  return `principal.duration ${String(duration)} is over the 1-hour limit AWS puts on role chaining: "${source.name}" (${source.kind}) yields a role session, so the role it assumes can last at most 1h`;
+}
