@@ -477,7 +477,11 @@ sts.destroy();
     const sdkImports = () => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((line) => line.includes('@aws-sdk')) : []);
     proxy.reset();
     assertOk(await traced('lazy warm', ['auth', 'exec', '-i', 'hop2', '--', 'true']), 'warm exec');
-    assertOk(await traced('lazy validate', ['auth', 'validate']), 'validate');
+    // The fixture's one deliberate problem (a 2h role chained from a role session) is found offline.
+    const validate = await traced('lazy validate', ['auth', 'validate']);
+    assert.equal(validate.exitCode, 1, validate.stderr);
+    assert.match(validate.stderr, /identity "too-long" \(kind aws\/assume-role\): principal\.duration 2h is over the 1-hour limit AWS puts on role chaining: "cross-account-deployer" \(aws\/assume-role\) yields a role session/);
+    assert.match(validate.stderr, /tfwrap: 1 problem found/);
     assert.deepEqual(sdkImports(), []);
     assert.equal(proxy.count(), 0);
     assertOk(await traced('lazy fresh', ['auth', 'exec', '-i', 'hop2', '--fresh', '--', 'true']), 'fresh exec');
