@@ -7,11 +7,9 @@
  * into place, so concurrent runs never lose a section and a reader never sees half a file. A file
  * that already holds the wanted section is not rewritten (the warm path stays lock-free).
  */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir } from '@tfwrap/core';
+import { ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
 
 export interface ManagedFiles {
   dir: string;
@@ -73,17 +71,6 @@ function readOrEmpty(file: string): string {
   }
 }
 
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
-
 /** Lock the managed directory around a read-modify-write of both files. */
 async function withFilesLock<T>(files: ManagedFiles, work: () => Promise<T>): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');
@@ -119,7 +106,7 @@ export async function updateManagedFiles(files: ManagedFiles, changes: ReadonlyA
     for (const [file, header, rendered] of changes) byFile.set(file, wanted(byFile.get(file) ?? readOrEmpty(file), header, rendered));
     for (const [file, text] of byFile) {
       if (text === readOrEmpty(file) && existsSync(file)) continue;
-      await writeAtomic(file, text);
+      await writePrivateFileAtomic(file, text);
       chmodSync(file, 0o600);
     }
   });

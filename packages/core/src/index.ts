@@ -14,6 +14,7 @@ export * from './auth-graph.js';
 export * from './exec.js';
 export * from './env-format.js';
 export * from './paths.js';
+export * from './net.js';
 export * from './duration.js';
 export * from './session-cache.js';
 export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type AuthenticateOptions, type SessionSettings, type PrepareEnvOptions, type ExecIo } from './tfwrap.js';

@@ -3,8 +3,9 @@
  * cached sessions in the XDG cache directory, both separated per repository ("realm") so that two
  * checkouts never share a profile. Directories are 0700, files 0600. The user's ~/.aws is never used.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -34,4 +35,20 @@ export function ensurePrivateDir(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   return dir;
+}
+
+/**
+ * Write one of tfwrap's own files (sessions, profiles, sign-ins, stored keys): 0600, through a
+ * temporary file in the same directory renamed over the target, so that a reader in another
+ * process sees the old content or the new, never half a file. The directory must exist.
+ */
+export async function writePrivateFileAtomic(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
 }

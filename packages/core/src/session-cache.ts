@@ -10,13 +10,13 @@
  *   lock): the first calls the cloud, the others wait and then read what it wrote.
  * - A file that does not parse is renamed aside (`*.corrupt-<time>`) with a warning.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Credentials } from './identity.js';
 import type { Logger } from './logger.js';
-import { ensurePrivateDir } from './paths.js';
+import { ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
 
 export const SESSION_FILE_VERSION = 1;
 
@@ -121,12 +121,9 @@ export class SessionCache {
   async write(session: Omit<CachedSession, 'version'>, key: string): Promise<void> {
     const file = this.fileFor(session.identity, key);
     ensurePrivateDir(join(file, '..'));
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeFile(temp, JSON.stringify({ version: SESSION_FILE_VERSION, ...session }) + '\n', { mode: 0o600, flag: 'wx' });
-      await rename(temp, file);
+      await writePrivateFileAtomic(file, JSON.stringify({ version: SESSION_FILE_VERSION, ...session }) + '\n');
     } catch (err) {
-      await rm(temp, { force: true });
       this.log.warn(`could not cache the session for "${session.identity}": ${(err as Error).message}`);
     }
   }

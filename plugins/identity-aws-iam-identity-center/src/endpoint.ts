@@ -6,7 +6,7 @@
  * this machine only (test servers, local proxies).
  */
 import { TfwrapError, type Env } from '@tfwrap/core';
-import { isLoopbackHost } from './schema.js';
+import { isSecureOrLoopback } from '@tfwrap/core';
 
 export type SsoService = 'SSO_OIDC' | 'SSO';
 
@@ -21,7 +21,7 @@ export function configuredEndpoint(env: Readonly<Env>, service: SsoService): str
   } catch {
     throw new TfwrapError('E_CONFIG_INVALID', `${name}="${value}" is not a URL`, { hint: `unset ${name}, or set it to an https:// URL` });
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return value;
+  if (isSecureOrLoopback(url)) return value;
   throw new TfwrapError('E_CONFIG_INVALID', `${name}=${value}: IAM Identity Center tokens are sent only over https (plain http only to 127.0.0.1 or localhost)`, {
     hint: `use an https:// endpoint in ${name}`,
   });

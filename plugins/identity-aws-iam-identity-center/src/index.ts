@@ -11,7 +11,7 @@ import type { Credentials, TfwrapPlugin } from '@tfwrap/core';
 import { identityCenterSchema } from './schema.js';
 
 export { configuredEndpoint, type SsoService } from './endpoint.js';
-export { identityCenterSchema, parseSessionDuration, isLoopbackHost, SESSION_LIMITS, type IdentityCenterConfig } from './schema.js';
+export { identityCenterSchema, parseSessionDuration, SESSION_LIMITS, type IdentityCenterConfig } from './schema.js';
 
 /** The credential type this kind yields: an IAM Identity Center access token. */
 export const SSO_TOKEN_CREDENTIALS = 'aws-sso-token';

@@ -1,5 +1,5 @@
 /** The `aws/iam-identity-center` entry, checked offline by `tfwrap auth validate`. */
-import { parseDuration } from '@tfwrap/core';
+import { isSecureOrLoopback, parseDuration } from '@tfwrap/core';
 import * as v from 'valibot';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -16,11 +16,6 @@ export function parseSessionDuration(value: string | number): number | string {
   return seconds;
 }
 
-/** Hosts for which plain http is accepted: the machine itself (tests, local proxies). */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 function startUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
@@ -28,8 +23,7 @@ function startUrlProblem(value: string): string | undefined {
   } catch {
     return 'must be the portal URL, such as https://my-org.awsapps.com/start';
   }
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  if (isSecureOrLoopback(url)) return undefined;
   return 'must be an https:// URL (http is accepted for 127.0.0.1 and localhost only)';
 }
 

@@ -7,11 +7,11 @@
  * Writes are a temp file renamed into place; a lock per portal keeps two processes from starting
  * two sign-ins at once (the second waits, then reads what the first wrote).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir } from '@tfwrap/core';
+import { ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
 
 export const TOKEN_CACHE_VERSION = 1;
 
@@ -95,13 +95,7 @@ export class TokenCache {
 
   async write(signIn: Omit<CachedSignIn, 'version'>): Promise<void> {
     ensurePrivateDir(this.dir);
-    const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(temp, JSON.stringify({ version: TOKEN_CACHE_VERSION, ...signIn }) + '\n', { mode: 0o600, flag: 'wx' });
-      await rename(temp, this.file);
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await writePrivateFileAtomic(this.file, JSON.stringify({ version: TOKEN_CACHE_VERSION, ...signIn }) + '\n');
   }
 
   async remove(): Promise<void> {

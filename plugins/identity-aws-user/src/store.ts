@@ -15,12 +15,10 @@
  * never a silent downgrade to a plain file.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePrivateDir, messageOf } from '@tfwrap/core';
+import { ensurePrivateDir, messageOf, writePrivateFileAtomic } from '@tfwrap/core';
 import { KEYRING_BACKENDS, type KeyringBackendName } from './schema.js';
 
 export { KEYRING_BACKENDS, type KeyringBackendName } from './schema.js';
@@ -225,14 +223,7 @@ export function fileBackend(dir: string): KeyBackend {
     async set(entry, keys) {
       ensurePrivateDir(dir);
       const file = entryFile(dir, entry);
-      const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await writeFile(temp, JSON.stringify({ version: 1, entry, access_key_id: keys.accessKeyId, secret_access_key: keys.secretAccessKey }) + '\n', { mode: 0o600, flag: 'wx' });
-        await rename(temp, file);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await writePrivateFileAtomic(file, JSON.stringify({ version: 1, entry, access_key_id: keys.accessKeyId, secret_access_key: keys.secretAccessKey }) + '\n');
     },
     async delete(entry) {
       const file = entryFile(dir, entry);

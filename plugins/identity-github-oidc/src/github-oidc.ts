@@ -4,7 +4,7 @@
  * parameter. Plain Node (fetch): no SDK.
  */
 import { createHash } from 'node:crypto';
-import { TfwrapError, type Credentials, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, isSecureOrLoopback, type Credentials, type Env, type IdentityKindImplementation } from '@tfwrap/core';
 import { DEFAULT_AUDIENCE, WEB_IDENTITY_CREDENTIALS, type GithubOidcConfig } from './index.js';
 
 export const REQUEST_URL_VARIABLE = 'ACTIONS_ID_TOKEN_REQUEST_URL';
@@ -50,17 +50,13 @@ export function requestTarget(env: Readonly<Env>, audience: string): { url: URL;
   } catch {
     throw new TfwrapError('E_AUTH_FAILED', `${REQUEST_URL_VARIABLE} is not a URL`, { hint: 'it is set by the GitHub Actions runner; do not set it yourself' });
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!isSecureOrLoopback(url)) {
     throw new TfwrapError('E_AUTH_FAILED', `${REQUEST_URL_VARIABLE} must be an https URL (got ${url.protocol}//${url.host})`, {
       hint: 'the token request carries a bearer token: plain http is allowed only for 127.0.0.1, ::1 and localhost',
     });
   }
   url.searchParams.set('audience', audience);
   return { url, bearer };
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The claims of a JWT, unverified (for the expiry and whoami; STS does the verifying). */
