@@ -111,7 +111,8 @@ function lt(a: unknown, b: unknown): boolean {
 
 function evalArgs(args: unknown[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args);
+  // Go passes nil through printableValue here, which names it "<no value>".
+  return sprint(args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
 }
 
 export function htmlEscape(s: string): string {

@@ -335,8 +335,11 @@ export class ExecState {
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
     if (typeof receiver === 'object' && !Array.isArray(receiver) && !(receiver instanceof Date)) {
       const { found, value } = property(receiver as object, fieldName);
-      if (found && typeof value === 'function') {
-        // A function stored in the data is a method: it gets the arguments.
+      const proto = Object.getPrototypeOf(receiver);
+      const plain = proto === Object.prototype || proto === null;
+      if (found && typeof value === 'function' && (hasArgs || !plain)) {
+        // A function of a class instance is a method, as is one of a plain object given
+        // arguments (namespaces such as atmos.Component); otherwise it is a value for `call`.
         const fn = value as (...a: unknown[]) => unknown;
         return this.evalCall(dot, { params: [], variadic: 'any', fn: (...a: unknown[]) => fn.apply(receiver, a) }, node, fieldName, args, final);
       }

@@ -590,7 +590,18 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
     backup();
     return t;
   };
-  const unexpected = (t: Token, context: string): never => errorf(`unexpected ${tokenString(t)} in ${context}`);
+  let actionLine = 0;
+  const unexpected = (t: Token, context: string): never => {
+    if (t.type === 'error') {
+      let extra = '';
+      if (actionLine !== 0 && actionLine !== t.line) {
+        extra = ` in action started at ${ctx.name}:${actionLine}`;
+        if (t.val.endsWith(' action')) extra = extra.slice(' in action'.length);
+      }
+      return errorf(t.val + extra);
+    }
+    return errorf(`unexpected ${tokenString(t)} in ${context}`);
+  };
   const expect = (type: TokenType, context: string): Token => {
     const t = nextNonSpace();
     if (t.type !== type) unexpected(t, context);
@@ -627,8 +638,14 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
   function textOrAction(): Node | EndNode | ElseNode {
     const t = nextNonSpace();
     if (t.type === 'text') return { type: 'text', pos: t.pos, text: t.val };
-    if (t.type === 'leftDelim') return action();
-    if (t.type === 'error') return errorf(t.val);
+    if (t.type === 'leftDelim') {
+      actionLine = t.line;
+      try {
+        return action();
+      } finally {
+        actionLine = 0;
+      }
+    }
     return unexpected(t, 'input');
   }
 
@@ -650,12 +667,8 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
       }
       case 'end': return { type: 'end', pos: expect('rightDelim', 'end').pos };
       case 'if': case 'with': return control(t.type);
-      case 'range': {
-        rangeDepth++;
-        const r = control('range');
-        rangeDepth--;
-        return r;
-      }
+      case 'range':
+        return control('range');
       case 'template': {
         const nameTok = nextNonSpace();
         const name = templateName(nameTok, 'template clause');
@@ -675,7 +688,9 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
   function control(kind: 'if' | 'with' | 'range'): BranchNode {
     const mark = vars.length;
     const pipe = pipeline(kind);
+    if (kind === 'range') rangeDepth++;
     const { list, next: nx } = itemList();
+    if (kind === 'range') rangeDepth--;
     let elseList: ListNode | undefined;
     if (nx.type === 'else') {
       const p = peek();
@@ -768,8 +783,6 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
           backup();
           pipe.cmds.push(command());
           break;
-        case 'error':
-          return errorf(t.val);
         default:
           unexpected(t, context);
       }
@@ -794,7 +807,7 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
       if (op) cmd.args.push(op);
       const t = next();
       if (t.type === 'space') continue;
-      if (t.type === 'error') errorf(t.val);
+      if (t.type === 'error') unexpected(t, 'operand');
       else if (t.type === 'rightDelim' || t.type === 'rightParen') backup();
       else if (t.type !== 'pipe') errorf(`unexpected ${tokenString(t)} in operand`);
       break;
@@ -824,7 +837,7 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
   function term(): ArgNode | undefined {
     const t = nextNonSpace();
     switch (t.type) {
-      case 'error': return errorf(t.val);
+      case 'error': return unexpected(t, 'operand');
       case 'identifier':
         if (!ctx.hasFunction(t.val)) errorf(`function ${goQuote(t.val)} not defined`);
         return { type: 'identifier', pos: t.pos, name: t.val };
