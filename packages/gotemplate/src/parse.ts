@@ -14,11 +14,13 @@ type TokenType =
   | 'block' | 'break' | 'continue' | 'dot' | 'define' | 'else' | 'end' | 'if' | 'nil' | 'range'
   | 'template' | 'with';
 
-const KEYWORDS: Record<string, TokenType> = {
-  '.': 'dot', block: 'block', break: 'break', continue: 'continue', define: 'define', else: 'else',
-  end: 'end', if: 'if', range: 'range', nil: 'nil', template: 'template', with: 'with',
-};
-const KEYWORD_TYPES = new Set<TokenType>(Object.values(KEYWORDS));
+// A Map, not an object literal: "toString" or "constructor" must not look like keywords.
+const KEYWORDS = new Map<string, TokenType>([
+  ['.', 'dot'], ['block', 'block'], ['break', 'break'], ['continue', 'continue'], ['define', 'define'],
+  ['else', 'else'], ['end', 'end'], ['if', 'if'], ['range', 'range'], ['nil', 'nil'], ['template', 'template'],
+  ['with', 'with'],
+]);
+const KEYWORD_TYPES = new Set<TokenType>(KEYWORDS.values());
 
 interface Token {
   type: TokenType;
@@ -295,7 +297,7 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
           return tokens;
         }
         const word = text.slice(start, pos);
-        const kw = KEYWORDS[word];
+        const kw = KEYWORDS.get(word);
         if (kw !== undefined && kw !== 'dot') emit(kw);
         else if (word === 'true' || word === 'false') emit('bool');
         else emit('identifier');

@@ -449,7 +449,7 @@ function semverCompare(constraint: string, version: string): boolean {
   const v = parseVersion(version);
   if (!v) throw new Error('Invalid Semantic Version');
   return constraint.split('||').some((group) => {
-    const parts = group.trim().split(/\s*,\s*|\s+(?=[<>=!~^]|\d)/).filter(Boolean);
+    const parts = group.replace(/([<>=!~^]+)\s+/g, '$1').trim().split(/\s*,\s*|\s+/).filter(Boolean);
     return parts.every((c) => {
       const m = /^(!=|>=|=>|<=|=<|~>|[=<>~^])?\s*v?([0-9xX*]+)(?:\.([0-9xX*]+))?(?:\.([0-9xX*]+))?(-[0-9A-Za-z.-]+)?$/.exec(c.trim());
       if (!m) throw new Error(`improper constraint: ${c}`);

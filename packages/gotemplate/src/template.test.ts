@@ -72,6 +72,7 @@ describe('gotemplate: text, fields, literals', () => {
     ['parens: $ in paren', '{{($).x}}', 'x'],
     ['parens: chain on pipeline', '{{(.u).w.deep}}', 'deep'],
     ['multiline action', '{{\n.x\n}}', 'x'],
+    ['prototype names are ordinary missing keys', '{{ .constructor }} {{ .toString }} {{ .__proto__ }}', '<no value> <no value> <no value>'],
   ]);
 });
 
