@@ -83,13 +83,18 @@ export class Template {
 }
 
 /** The function map a template sees: builtins, then Sprig, then `funcs` (later wins). */
+let defaultMap: Map<string, FuncSpec> | undefined;
+
 export function functionMap(options: Pick<ParseOptions, 'funcs' | 'sprig' | 'env'> = {}): Map<string, FuncSpec> {
+  const plain = options.funcs === undefined && options.sprig !== false && options.env === undefined;
+  if (plain && defaultMap) return defaultMap;
   const map = new Map<string, FuncSpec>(Object.entries(builtins));
   if (options.sprig !== false) {
     const sprig = options.env ? sprigFunctions({ env: options.env }) : (sprigCache ??= sprigFunctions());
     for (const [k, v] of Object.entries(sprig)) map.set(k, v);
   }
   for (const [k, v] of Object.entries(options.funcs ?? {})) map.set(k, toSpec(v));
+  if (plain) defaultMap = map;
   return map;
 }
 

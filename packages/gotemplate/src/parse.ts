@@ -40,7 +40,12 @@ function tokenString(t: Token): string {
 }
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-const isAlphaNumeric = (c: string | undefined) => c !== undefined && c !== '' && (c === '_' || /^[\p{L}\p{Nd}]$/u.test(c));
+const isAlphaNumeric = (c: string | undefined): boolean => {
+  if (c === undefined || c === '') return false;
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return /^[\p{L}\p{Nd}]$/u.test(c);
+};
 
 export function runeDescription(c: string): string {
   const cp = c.codePointAt(0) ?? 0;
