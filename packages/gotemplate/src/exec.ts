@@ -117,7 +117,7 @@ export class ExecState {
   }
 
   private pop(mark: number) {
-    this.vars.length = mark;
+    while (this.vars.length > mark) this.vars.pop();
   }
 
   private setVar(name: string, value: unknown) {

@@ -103,9 +103,10 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
   };
   const hasLeftTrim = (at: number) => text[at] === '-' && isSpace(text[at + 1]);
   const hasRightTrim = (at: number) => isSpace(text[at]) && text[at + 1] === '-';
-  const atRightDelim = (): [boolean, boolean] => {
-    if (hasRightTrim(pos) && text.startsWith(rightDelim, pos + 2)) return [true, true];
-    return [text.startsWith(rightDelim, pos), false];
+  // 0: not at the right delimiter; 1: at it; 2: at " -" + delimiter.
+  const atRightDelim = (): 0 | 1 | 2 => {
+    if (hasRightTrim(pos) && text.startsWith(rightDelim, pos + 2)) return 2;
+    return text.startsWith(rightDelim, pos) ? 1 : 0;
   };
   const leftTrimLength = (at: number) => {
     let n = 0;
@@ -120,8 +121,9 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
   };
   const nextChar = (): string | undefined => {
     if (pos >= text.length) return undefined;
-    const cp = text.codePointAt(pos) as number;
-    const c = String.fromCodePoint(cp);
+    const code = text.charCodeAt(pos);
+    if (code < 0xd800 || code > 0xdbff) return text[pos++];
+    const c = String.fromCodePoint(text.codePointAt(pos) as number);
     pos += c.length;
     return c;
   };
@@ -161,8 +163,9 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
         return tokens;
       }
       pos = end + 2;
-      const [delim, trimSpace] = atRightDelim();
-      if (!delim) {
+      const at = atRightDelim();
+      const trimSpace = at === 2;
+      if (at === 0) {
         fail('comment ends before closing delimiter');
         return tokens;
       }
@@ -179,8 +182,9 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
     let parenDepth = 0;
     let closed = false;
     while (!closed) {
-      const [delim, trimSpace] = atRightDelim();
-      if (delim) {
+      const at = atRightDelim();
+      const trimSpace = at === 2;
+      if (at !== 0) {
         if (parenDepth !== 0) {
           fail('unclosed left paren');
           return tokens;
@@ -318,15 +322,18 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
   }
 
   function scanQuoted(quote: string): boolean {
+    // Quotes, backslashes and newlines are ASCII: code units are enough here.
+    const q = quote.charCodeAt(0);
     for (;;) {
-      const d = nextChar();
-      if (d === '\\') {
-        const e = nextChar();
-        if (e === undefined || e === '\n') return false;
+      if (pos >= text.length) return false;
+      const d = text.charCodeAt(pos++);
+      if (d === 92) {
+        if (pos >= text.length || text.charCodeAt(pos) === 10) return false;
+        pos++;
         continue;
       }
-      if (d === undefined || d === '\n') return false;
-      if (d === quote) return true;
+      if (d === 10) return false;
+      if (d === q) return true;
     }
   }
 
@@ -440,6 +447,8 @@ export function unquote(s: string): string {
     return body.replace(/\r/g, '');
   }
   if (q !== '"' && q !== "'") throw new Error('invalid syntax');
+  // Fast path: nothing to unescape.
+  if (q === '"' && !body.includes('\\') && !body.includes('"') && !body.includes('\n')) return body;
   const bytes: number[] = [];
   const pushRune = (cp: number) => {
     for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
