@@ -8,7 +8,9 @@ import { ExecState, toSpec, type FuncSpec, type MissingKey, type TemplateFunctio
 import { parseTemplate, type ListNode } from './parse.js';
 import { sprigFunctions, type SprigOptions } from './sprig.js';
 
-export { TemplateError } from './errors.js';
+import { TemplateError } from './errors.js';
+
+export { TemplateError };
 export { formatV, sprint, sprintf } from './fmt.js';
 export { truth } from './exec.js';
 export type { FuncSpec, MissingKey, ParamType, TemplateFunction } from './exec.js';
@@ -78,7 +80,7 @@ export class Template {
       if (name === this.name) state.errorf(`${JSON.stringify(name)} is an incomplete or empty template`);
       throw new Error(`template: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(this.name)}`);
     }
-    return state.run(tree, data);
+    return tooDeep(this.name, 'exec', () => state.run(tree, data));
   }
 }
 
@@ -102,14 +104,26 @@ export function functionMap(options: Pick<ParseOptions, 'funcs' | 'sprig' | 'env
 export function parse(name: string, text: string, options: ParseOptions = {}): Template {
   const funcs = functionMap(options);
   const [leftDelim, rightDelim] = options.delims ?? ['{{', '}}'];
-  const trees = parseTemplate({
+  const trees = tooDeep(name, 'parse', () => parseTemplate({
     name,
     text,
     leftDelim: leftDelim || '{{',
     rightDelim: rightDelim || '}}',
     hasFunction: (n) => funcs.has(n),
-  });
+  }));
   return new Template(name, text, trees, funcs, options.missingKey ?? 'default');
+}
+
+/** JavaScript's stack is the limit on nesting (parentheses, cyclic data): a TemplateError, not a crash. */
+function tooDeep<T>(name: string, kind: 'parse' | 'exec', f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new TemplateError(`template: ${name}: nesting too deep (${kind === 'parse' ? 'template' : 'data or templates'})`, { name, kind });
+    }
+    throw e;
+  }
 }
 
 /** Parses and executes in one call. */

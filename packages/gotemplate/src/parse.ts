@@ -583,6 +583,7 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
   let last: Token = tokens[0] as Token;
   let vars: string[] = ['$'];
   let rangeDepth = 0;
+  let parenDepth = 0;
 
   const errorf = (msg: string): never => {
     throw new TemplateError(`template: ${ctx.name}:${last.line}: ${msg}`, { name: ctx.name, line: last.line, kind: 'parse' });
@@ -873,7 +874,11 @@ export function parseTemplate(ctx: ParseContext): Map<string, ListNode> {
           return errorf((e as Error).message);
         }
       case 'leftParen': {
+        // Go limits expression depth (10000; 1000 on wasm, whose stack is small like ours).
+        if (parenDepth >= 1000) errorf('max expression depth exceeded');
+        parenDepth++;
         const p = pipeline('parenthesized pipeline');
+        parenDepth--;
         const close = next();
         if (close.type !== 'rightParen') errorf(`unclosed right paren: unexpected ${tokenString(close)}`);
         return p;

@@ -286,6 +286,22 @@ describe('gotemplate: execution errors (Go wording and positions)', () => {
   ], { sprig: false });
 });
 
+describe('gotemplate: hostile input', () => {
+  it('deeply nested parentheses stop at Go\'s expression depth limit', () => {
+    const text = (n: number) => '{{ ' + '('.repeat(n) + '1' + ')'.repeat(n) + ' }}';
+    assert.equal(parse('t', text(999)).execute({}), '1');
+    assert.throws(() => parse('t', text(5000)), { message: 'template: t:1: max expression depth exceeded' });
+  });
+  it('cyclic data is a TemplateError when printed', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    assert.throws(() => render('{{ . }}', cyclic), (e: unknown) => e instanceof TemplateError && /nesting too deep/.test(e.message));
+  });
+  it('an output too large for a string is an execution error', () => {
+    assert.throws(() => render('{{ repeat 2000000000 "xx" }}', {}, { name: 't' }), /error calling repeat/);
+  });
+});
+
 describe('gotemplate: parse errors (Go wording and line)', () => {
   failing([
     ['unclosed action', 'line1\n{{', 'template: t:2: unclosed action'],
