@@ -141,9 +141,11 @@ describe('components', () => {
     assert.equal(vpc.locked, true);
     assert.equal(vpc.backendType, 's3');
     // Root backend (globals) first, then terraform:, then the component.
-    assert.deepEqual(vpc.backend, { bucket: 'tf-state', region: 'us-east-1', key: 'vpc.tfstate' });
+    // ... and the automatic workspace_key_prefix: the Terraform directory, `/` as `-`.
+    assert.deepEqual(vpc.backend, { bucket: 'tf-state', region: 'us-east-1', key: 'vpc.tfstate', workspace_key_prefix: 'network-vpc' });
     assert.deepEqual(vpc.auth, { identity: 'prod-deployer', session: 'long' });
-    assert.equal(vpc.workspace, 'prod-eu');
+    // Built from another directory (network/vpc): the workspace names the component too.
+    assert.equal(vpc.workspace, 'prod-eu-vpc');
     assert.equal(vpc.varfileName, 'prod-eu-vpc.terraform.tfvars.json');
 
     const plain = await stack.component('plain');

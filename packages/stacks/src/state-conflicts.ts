@@ -35,7 +35,7 @@ export class StateConflicts {
     this.collidingStacks.add(pairKey(other.name, entry.name));
     this.problems.push(new ManifestProblem('E_STATE_CONFLICT',
       `stacks '${other.name}' (${this.shown(other.file)}) and '${entry.name}' (${this.shown(entry.file)}) both map to the name '${flat}' (workspace and var files)`,
-      entry.file, declaresName(entry.file) ? ['name'] : [], 'rename one of them, or give it another name:'));
+      entry.file, declaresName(entry.file) ? ['name'] : [], 'rename one of them, or give it another name:', textOf(entry.file)));
   }
 
   /** A resolved component; abstract ones are never run and have no state. */
@@ -66,9 +66,17 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}\0${b}` : `${b}\0${a}`;
 }
 
+function textOf(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function readDocument(file: string): unknown {
   try {
-    return parseYaml(readFileSync(file, 'utf8'), file);
+    return parseYaml(textOf(file) ?? '', file);
   } catch {
     return undefined;
   }
