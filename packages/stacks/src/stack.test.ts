@@ -271,4 +271,28 @@ describe('components', () => {
       if (hint) assert.match(err.hint ?? '', hint, yaml);
     }
   });
+
+  it('gives each component its workspace: inherited metadata counts, a workspace template is refused', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/prod/east.yaml': `
+        vars: { tenant: plat, stage: prod }
+        components:
+          terraform:
+            base: { metadata: { type: abstract, component: vpc, terraform_workspace_pattern: "{tenant}-{stage}-{component}" } }
+            vpc-a: { metadata: { inherits: [base] } }
+            vpc: {}
+            db: { metadata: { component: rds/postgres } }
+            templated:
+              metadata: { terraform_workspace_template: "{{ .vars.stage }}" }
+      `,
+    }, config);
+    const stack = await repo.loadStack('prod/east');
+    assert.equal((await stack.component('vpc-a')).workspace, 'plat-prod-vpc-a');
+    assert.equal((await stack.component('vpc')).workspace, 'prod-east');
+    assert.equal((await stack.component('db')).workspace, 'prod-east-db');
+    const err = await rejection(stack.component('templated'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.match(err.message, /terraform_workspace_template, which tfwrap does not support yet/);
+    assert.equal(err.location?.line, 9);
+  });
 });
