@@ -91,8 +91,9 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
       const result = await runTfwrap(['auth', 'exec', '-i', 'deployer', '--', 'aws', '--endpoint-url', moto.endpoint, 's3', 'cp', `s3://${STATE_BUCKET}/${path}`, '-'], { env, cwd: repo });
       return JSON.parse(ok(result, `read ${path}`).stdout) as { outputs: { echo: { value: { stage: string; ws: string } } } };
     };
-    assert.deepEqual((await s3(`env:/dev/${key}/terraform.tfstate`)).outputs.echo.value, { stage: 'dev', ws: 'dev' });
-    assert.deepEqual((await s3(`env:/prod/${key}/terraform.tfstate`)).outputs.echo.value, { stage: 'prod', ws: 'prod' });
+    // workspace_key_prefix is the component's directory (Atmos's automatic prefix), not terraform's env:.
+    assert.deepEqual((await s3(`app/dev/${key}/terraform.tfstate`)).outputs.echo.value, { stage: 'dev', ws: 'dev' });
+    assert.deepEqual((await s3(`app/prod/${key}/terraform.tfstate`)).outputs.echo.value, { stage: 'prod', ws: 'prod' });
     const workspaces = ok(await tfwrap('terraform', 'workspace', 'app', '-s', 'dev', '--', 'list'), 'workspace list');
     assert.match(workspaces.stdout, /\* dev/);
     assert.match(workspaces.stdout, /\bprod\b/);
@@ -100,6 +101,27 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
     const component = (JSON.parse(summary.stdout) as { components: Array<{ identity: string; principalArn: string }> }).components[0]!;
     assert.equal(component.identity, 'deployer');
     assert.match(component.principalArn, /assumed-role\/TerraformDeployRole\//);
+  });
+
+  it('gives components built from one directory their own objects: <directory>/<stack>-<component>/<key>', async () => {
+    const key = `tfwrap-e2e/${randomUUID()}`;
+    const repo = writeTree(tempDir('tfwrap-s3-prefix-'), {
+      'tfwrap.yaml': CONFIG,
+      'stacks/prod/east.yaml': backend(key) + [
+        'components:',
+        '  terraform:',
+        '    vpc-a: { metadata: { component: net/vpc }, vars: { stage: a } }',
+        '    vpc-b: { metadata: { component: net/vpc }, vars: { stage: b } }',
+        '',
+      ].join('\n'),
+      'components/terraform/net/vpc/main.tf': 'variable "stage" { type = string }\nresource "terraform_data" "this" { input = var.stage }\n',
+    });
+    const tfwrap = (...args: string[]) => runTfwrap(args, { env, cwd: repo });
+    ok(await tfwrap('apply', 'prod/east', '-auto-approve', '-no-color'), 'apply prod/east');
+    const listed = ok(await runTfwrap(['auth', 'exec', '-i', 'deployer', '--', 'aws', '--endpoint-url', moto.endpoint, 's3api', 'list-objects-v2',
+      '--bucket', STATE_BUCKET, '--query', 'Contents[].Key', '--output', 'json'], { env, cwd: repo }), 'list objects');
+    const keys = (JSON.parse(listed.stdout) as string[]).filter((object) => object.includes(key) && !object.endsWith('.tflock')).sort();
+    assert.deepEqual(keys, [`net-vpc/prod-east-vpc-a/${key}/terraform.tfstate`, `net-vpc/prod-east-vpc-b/${key}/terraform.tfstate`]);
   });
 
   it('the hashicorp/aws provider (offline mirror) sees terraform running as the chained role', async () => {

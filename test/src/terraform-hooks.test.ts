@@ -44,7 +44,8 @@ describe('terraform: hooks, audit, identities, interrupts', function () {
     assert.match(apply.stderr, /gate says no/);
     assert.match(apply.stderr, /hook 'gate' exited with 3/);
     assert.doesNotMatch(apply.stdout, /Apply complete|Creating/);
-    assert.ok(!existsSync(join(dir, 'components/terraform/app/terraform.tfstate.d/dev/terraform.tfstate')), 'nothing was applied');
+    // guarded is built from app's directory: its workspace is dev-guarded.
+    assert.ok(!existsSync(join(dir, 'components/terraform/app/terraform.tfstate.d/dev-guarded/terraform.tfstate')), 'nothing was applied');
   });
 
   it('the audit plugin writes one JSON line per run, with no secret', async () => {

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { fixtureRepo, rejection, removeFixtureRepos, writeFiles } from './test-support.js';
+import { stacksSettingsFrom } from './settings.js';
+import { StackRepository } from './repository.js';
+
+function prefixed(prefix: string, files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([name, text]) => [prefix + name, text]));
+}
 
 const config = { stacks: { excluded_paths: ['catalog/**', 'mixins/**'] } };
 
@@ -197,5 +203,39 @@ describe('imports', () => {
     // Changed on disk after the first load: the cached parse is what the second stack sees.
     writeFiles(dir, { 'stacks/catalog/shared.yaml': 'vars: { version: 2 }' });
     assert.equal((await (await repo.loadStack('b')).component('app')).vars.version, 1);
+  });
+
+  it('warns about imports outside the repository by default, and refuses them with imports_outside_repo: deny', async () => {
+    const files = {
+      'stacks/dev.yaml': 'import: [../../elsewhere/shared, catalog/ok]\nvars: {}',
+      'stacks/catalog/ok.yaml': 'vars: {}',
+    };
+    const { dir, file } = fixtureRepo({ 'project/.git/HEAD': 'ref', ...prefixed('project/', files) }, config);
+    writeFiles(dir, { 'elsewhere/shared.yaml': 'vars: { from: elsewhere }' });
+    // The repository is the git work tree holding the project: `project/`.
+    const repoIn = (policy?: string) =>
+      new StackRepository(stacksSettingsFrom(file('project'), { stacks: { ...config.stacks, ...(policy ? { imports_outside_repo: policy } : {}) } }));
+
+    const warned = repoIn();
+    await warned.loadStack('dev');
+    const warnings = await warned.warnings();
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.code, 'E_IMPORT_OUTSIDE');
+    assert.match(warnings[0]!.message, /^import '\.\.\/\.\.\/elsewhere\/shared' reaches outside the repository \(.*elsewhere\/shared\.yaml\)$/);
+    assert.equal(warnings[0]!.location?.file, file('project/stacks/dev.yaml'));
+    assert.equal(warnings[0]!.location?.line, 1);
+
+    const err = await rejection(repoIn('deny').loadStack('dev'));
+    assert.equal(err.code, 'E_IMPORT_OUTSIDE');
+    assert.match(err.hint ?? '', /stacks\.imports_outside_repo is deny/);
+  });
+
+  it('counts an absolute import path as outside, even when it points inside', async () => {
+    const { repo, file } = fixtureRepo({ 'stacks/catalog/ok.yaml': 'vars: {}' }, config);
+    writeFiles(file(''), { 'stacks/dev.yaml': `import: ["${file('stacks/catalog/ok.yaml')}"]\nvars: {}` });
+    await repo.loadStack('dev');
+    const warnings = await repo.warnings();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /is an absolute path$/);
   });
 });

@@ -10,7 +10,7 @@
  *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
  *   import of the catalog cannot undo the overrides made after it.
  */
-import { statSync, readdirSync } from 'node:fs';
+import { realpathSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { ManifestProblem, didYouMean } from './problem.js';
@@ -28,9 +28,13 @@ export class ImportResolver {
   /** Files matched by an import glob, by directory and pattern. */
   private readonly globMatches = new Map<string, string[]>();
 
+  /** Imports reaching outside the repository, when they are allowed (a warning each). */
+  readonly outsideImports: ManifestProblem[] = [];
+
   constructor(
     private readonly stacksBasePath: string,
     private readonly manifestAt: (file: string) => Manifest,
+    private readonly outside: { repositoryRoot: string; policy: 'warn' | 'deny' } = { repositoryRoot: path.parse(stacksBasePath).root, policy: 'warn' },
   ) {}
 
   /** The files merged to build `file`, in merge order; `file` is last. */
@@ -47,7 +51,9 @@ export class ImportResolver {
     const order: string[] = [];
     const merged = new Set<string>();
     manifest.imports.forEach((_entry, index) => {
-      for (const target of this.filesOf(manifest, index)) {
+      const targets = this.filesOf(manifest, index);
+      this.checkInsideRepository(manifest, index, targets);
+      for (const target of targets) {
         const cycleStart = importChain.indexOf(target);
         if (cycleStart >= 0) {
           const chain = [...importChain.slice(cycleStart), target].map((f) => this.displayName(f)).join(' -> ');
@@ -96,6 +102,33 @@ export class ImportResolver {
     );
   }
 
+  /**
+   * An import must stay in the repository: a stack that reads files from elsewhere on one machine
+   * is a different stack (or none) on the next, and a review of the repository does not show them.
+   */
+  private checkInsideRepository(manifest: Manifest, index: number, targets: string[]): void {
+    const entry = manifest.imports[index] as string;
+    // The stacks directory counts as inside even when configured elsewhere.
+    const roots = [realPath(this.outside.repositoryRoot), realPath(this.stacksBasePath)];
+    const isUnder = (root: string, file: string) => {
+      const relative = path.relative(root, file);
+      return !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
+    };
+    const escaping = targets.find((target) => !roots.some((root) => isUnder(root, realPath(target))));
+    if (!path.isAbsolute(entry) && escaping === undefined) return;
+    const deny = this.outside.policy === 'deny';
+    const problem = new ManifestProblem('E_IMPORT_OUTSIDE',
+      path.isAbsolute(entry)
+        ? `import '${entry}' is an absolute path`
+        : `import '${entry}' reaches outside the repository (${escaping})`,
+      manifest.file, ['import', index],
+      deny ? 'stacks.imports_outside_repo is deny: copy the file into the repository and import it by a path relative to the stacks directory'
+        : 'import files inside the repository by paths relative to the stacks directory; stacks.imports_outside_repo: deny makes this an error',
+      manifest.text);
+    if (deny) throw problem;
+    this.outsideImports.push(problem);
+  }
+
   private glob(baseDir: string, pattern: string): string[] {
     const key = `${baseDir}\0${pattern}`;
     let matches = this.globMatches.get(key);
@@ -122,6 +155,14 @@ export class ImportResolver {
   private displayDir(dir: string): string {
     const relative = this.displayName(dir);
     return relative === '' ? 'the stacks directory' : `${relative}/`;
+  }
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
   }
 }
 

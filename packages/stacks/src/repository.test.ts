@@ -113,4 +113,30 @@ describe('StackRepository', () => {
     assert.equal(err.location?.file, file('stacks/dev.yaml'));
     assert.equal(typeof err.location?.line, 'number');
   });
+
+  it('takes every spelling of a stack name as the one name: ./dev, dev.yaml, dev/../dev, dev/', async () => {
+    const { repo } = fixtureRepo({ 'stacks/dev.yaml': 'components: { terraform: { app: {} } }', 'stacks/prod/east.yaml': 'vars: {}' });
+    for (const spelling of ['dev', './dev', 'dev.yaml', 'dev/../dev', 'dev/', ' ./dev.yml ', 'prod/../dev']) {
+      const stack = await repo.loadStack(spelling);
+      assert.equal(stack.name, 'dev', spelling);
+      assert.equal((await stack.component('app')).workspace, 'dev', spelling);
+    }
+    assert.equal((await repo.loadStack('./prod//east.yaml')).name, 'prod/east');
+  });
+
+  it('refuses stack names that leave the stacks directory or name nothing', async () => {
+    const { repo } = fixtureRepo({ 'stacks/dev.yaml': 'vars: {}', 'outside.yaml': 'vars: {}' });
+    for (const spelling of ['../outside', '/etc/passwd', '.', '', 'dev/../../outside']) {
+      const err = await rejection(repo.loadStack(spelling));
+      assert.equal(err.code, 'E_STACK_UNKNOWN', spelling);
+      assert.match(err.message, /is not a stack name: it (points outside the stacks directory|names no manifest)$/, spelling);
+    }
+    // A spelling of no manifest is unknown, never a new stack.
+    assert.equal((await rejection(repo.loadStack('./dev2'))).message, "unknown stack 'dev2'");
+  });
+
+  it('does not take another case of a file name as the stack (case-insensitive disks)', async () => {
+    const { repo } = fixtureRepo({ 'stacks/dev.yaml': 'vars: {}' });
+    assert.equal((await rejection(repo.loadStack('Dev'))).code, 'E_STACK_UNKNOWN');
+  });
 });

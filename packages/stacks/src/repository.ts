@@ -7,13 +7,14 @@
  * just each file's `name:` line. Parsed files and import closures are cached for the life of the
  * repository object, so a thousand stacks sharing a catalog parse it once.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
 import { readManifest, scanStackName, type Manifest } from './manifest.js';
-import { ManifestProblem, didYouMean, hints, withLocatedErrors } from './problem.js';
+import { ManifestProblem, didYouMean, hints, toTfwrapError, withLocatedErrors } from './problem.js';
+import type { TfwrapError } from '@tfwrap/core';
 import type { StacksSettings } from './settings.js';
 import { LoadedStack, type Stack } from './stack.js';
 
@@ -31,7 +32,10 @@ export class StackRepository {
   private readonly isExcluded: (relativePath: string) => boolean;
 
   constructor(readonly settings: StacksSettings) {
-    this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file));
+    this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
+      repositoryRoot: repositoryRootOf(settings.rootDir),
+      policy: settings.importsOutsideRepo,
+    });
     this.isIncluded = settings.includedPaths.length > 0 ? picomatch(settings.includedPaths) : () => false;
     this.isExcluded = settings.excludedPaths.length > 0 ? picomatch(settings.excludedPaths) : () => false;
   }
@@ -61,11 +65,19 @@ export class StackRepository {
    */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
-      const wanted = name.trim();
+      const wanted = canonicalStackName(name);
       const file = this.findStack(wanted);
       const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-      return new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath);
+      return new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath, { workspacesEnabled: this.settings.workspacesEnabled });
     });
+  }
+
+  /**
+   * Warnings about the stacks loaded so far (imports reaching outside the repository), each once,
+   * located at the import.
+   */
+  warnings(): Promise<TfwrapError[]> {
+    return Promise.all(this.imports.outsideImports.map(toTfwrapError));
   }
 
   /** Whether a manifest (absolute path) is a stack: included and not excluded. */
@@ -105,7 +117,8 @@ export class StackRepository {
     let excludedCandidate: string | undefined;
     for (const extension of ['.yaml', '.yml']) {
       const candidate = path.join(this.settings.stacksBasePath, name + extension);
-      if (!isFile(candidate)) continue;
+      // The exact spelling: on a case-insensitive disk `Dev` must not become a second name of `dev`.
+      if (!isFile(candidate) || !readdirSync(path.dirname(candidate)).includes(path.basename(candidate))) continue;
       if (!this.isStackFile(candidate)) {
         excludedCandidate ??= candidate;
         continue;
@@ -166,6 +179,30 @@ export class StackRepository {
   }
 }
 
+/** The git work tree holding the project (the nearest directory with a .git), else the project. */
+function repositoryRootOf(projectDir: string): string {
+  for (let dir = path.resolve(projectDir); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(projectDir);
+  }
+}
+
 function isFile(file: string): boolean {
   return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/**
+ * A stack name as typed, in the one spelling that names the stack: `./dev`, `dev.yaml`, `dev/`
+ * and `dev/../dev` are `dev`. Each spelling would otherwise be a workspace of its own, with an
+ * empty state. A name that leaves the stacks directory is refused.
+ */
+export function canonicalStackName(typed: string): string {
+  const trimmed = typed.trim();
+  const normalized = path.posix.normalize(trimmed.replace(/\\/g, '/')).replace(/\/+$/, '').replace(/\.ya?ml$/, '');
+  if (normalized === '' || normalized === '.' || normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) {
+    const why = normalized === '' || normalized === '.' ? 'it names no manifest' : 'it points outside the stacks directory';
+    throw new ManifestProblem('E_STACK_UNKNOWN', `'${trimmed}' is not a stack name: ${why}`, undefined, [],
+      'name the stack as `tfwrap list stacks` shows it, such as prod/us-east-1');
+  }
+  return normalized;
 }

@@ -11,6 +11,8 @@ describe('stacksSettingsFrom', () => {
       includedPaths: ['**/*'],
       excludedPaths: [],
       componentsBasePath: '/repo/components/terraform',
+      workspacesEnabled: true,
+      importsOutsideRepo: 'warn',
     });
   });
 
@@ -33,6 +35,8 @@ describe('stacksSettingsFrom', () => {
       [{ stacks: { included_paths: '**/*' } }, /^stacks\.included_paths must be a list of glob strings/],
       [{ stacks: { excluded_paths: [1] } }, /^stacks\.excluded_paths must be a list of glob strings/],
       [{ components: { terraform: { base_path: '' } } }, /^components\.terraform\.base_path must be a non-empty string/],
+      [{ components: { terraform: { workspaces_enabled: 'no' } } }, /^components\.terraform\.workspaces_enabled must be true or false/],
+      [{ stacks: { imports_outside_repo: 'allow' } }, /^stacks\.imports_outside_repo must be one of warn, deny/],
     ];
     for (const [config, message] of cases) {
       assert.throws(() => stacksSettingsFrom('/repo', config, { configFile: '/repo/tfwrap.yaml' }), (err: TfwrapError) =>

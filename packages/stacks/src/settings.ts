@@ -20,6 +20,13 @@ export interface StacksSettings {
   excludedPaths: string[];
   /** Absolute directory holding one directory per Terraform component. */
   componentsBasePath: string;
+  /** `components.terraform.workspaces_enabled` (default true); false: every component in `default`. */
+  workspacesEnabled: boolean;
+  /**
+   * `stacks.imports_outside_repo`: what an import reaching outside the repository (an absolute
+   * path, or `../` past its top) is. `warn` (default): a `tfwrap validate` warning; `deny`: an error.
+   */
+  importsOutsideRepo: 'warn' | 'deny';
 }
 
 export const defaultStacksBasePath = 'stacks';
@@ -65,6 +72,17 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     return value.map(normalizeGlob);
   };
 
+  const booleanAt = (value: unknown, key: string, fallback: boolean): boolean => {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') throw invalid(key, 'true or false', `${key}: ${fallback}`);
+    return value;
+  };
+  const choiceAt = <const T extends string>(value: unknown, key: string, choices: readonly T[], fallback: T): T => {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) throw invalid(key, `one of ${choices.join(', ')}`, `${key}: ${fallback}`);
+    return value as T;
+  };
+
   const root = path.resolve(rootDir);
   return {
     rootDir: root,
@@ -75,6 +93,8 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
       root,
       stringAt(terraform.base_path, 'components.terraform.base_path', defaultComponentsBasePath),
     ),
+    workspacesEnabled: booleanAt(terraform.workspaces_enabled, 'components.terraform.workspaces_enabled', true),
+    importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
   };
 }
 

@@ -141,9 +141,11 @@ describe('components', () => {
     assert.equal(vpc.locked, true);
     assert.equal(vpc.backendType, 's3');
     // Root backend (globals) first, then terraform:, then the component.
-    assert.deepEqual(vpc.backend, { bucket: 'tf-state', region: 'us-east-1', key: 'vpc.tfstate' });
+    // ... and the automatic workspace_key_prefix: the Terraform directory, `/` as `-`.
+    assert.deepEqual(vpc.backend, { bucket: 'tf-state', region: 'us-east-1', key: 'vpc.tfstate', workspace_key_prefix: 'network-vpc' });
     assert.deepEqual(vpc.auth, { identity: 'prod-deployer', session: 'long' });
-    assert.equal(vpc.workspace, 'prod-eu');
+    // Built from another directory (network/vpc): the workspace names the component too.
+    assert.equal(vpc.workspace, 'prod-eu-vpc');
     assert.equal(vpc.varfileName, 'prod-eu-vpc.terraform.tfvars.json');
 
     const plain = await stack.component('plain');
@@ -268,5 +270,29 @@ describe('components', () => {
       assert.equal(err.location?.line, line, yaml);
       if (hint) assert.match(err.hint ?? '', hint, yaml);
     }
+  });
+
+  it('gives each component its workspace: inherited metadata counts, a workspace template is refused', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/prod/east.yaml': `
+        vars: { tenant: plat, stage: prod }
+        components:
+          terraform:
+            base: { metadata: { type: abstract, component: vpc, terraform_workspace_pattern: "{tenant}-{stage}-{component}" } }
+            vpc-a: { metadata: { inherits: [base] } }
+            vpc: {}
+            db: { metadata: { component: rds/postgres } }
+            templated:
+              metadata: { terraform_workspace_template: "{{ .vars.stage }}" }
+      `,
+    }, config);
+    const stack = await repo.loadStack('prod/east');
+    assert.equal((await stack.component('vpc-a')).workspace, 'plat-prod-vpc-a');
+    assert.equal((await stack.component('vpc')).workspace, 'prod-east');
+    assert.equal((await stack.component('db')).workspace, 'prod-east-db');
+    const err = await rejection(stack.component('templated'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.match(err.message, /terraform_workspace_template, which tfwrap does not support yet/);
+    assert.equal(err.location?.line, 9);
   });
 });

@@ -20,6 +20,7 @@ import type { ComponentMetadata, ComponentSection, Manifest, SectionName } from 
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
+import { backendWithKeyPrefix, terraformWorkspace } from './state-address.js';
 
 export interface ComponentAuth {
   /** The identity to run Terraform as. */
@@ -45,14 +46,20 @@ export interface ComponentInstance {
   env: Record<string, string>;
   settings: Record<string, unknown>;
   backendType?: string;
-  /** The settings of `backend.<backendType>`; undefined when no backend_type is set. */
+  /**
+   * The settings of `backend.<backendType>`, with the automatic key prefix (s3
+   * `workspace_key_prefix`, gcs `prefix`, azurerm `key`); undefined when no backend_type is set.
+   */
   backend?: Record<string, unknown>;
   auth?: ComponentAuth;
   /** Enabled hooks by name, in declaration order. */
   hooks: Record<string, Hook>;
   /** `settings.depends_on`: components of the same stack to apply first. */
   dependsOn: string[];
-  /** Terraform workspace: the stack name with `/` replaced by `-`. */
+  /**
+   * Terraform workspace (Atmos's rule, see state-address.ts): the stack name, or
+   * `<stack>-<name>` when built from another directory, or metadata's; `/` replaced by `-`.
+   */
   workspace: string;
   /** `<stack>-<component>.terraform.tfvars.json`, with `/` replaced by `-`. */
   varfileName: string;
@@ -106,6 +113,7 @@ export class LoadedStack implements Stack {
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
     private readonly componentsBasePath: string,
+    private readonly options: { workspacesEnabled: boolean } = { workspacesEnabled: true },
   ) {
     this.files = manifests.map((manifest) => manifest.file);
     const globals: Layer[] = [];
@@ -199,8 +207,34 @@ export class LoadedStack implements Stack {
       const origin = lastLayerWith(layers, ['hooks', hookName]);
       return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', hookName], text: origin.manifest.text };
     }, name);
-    const component = this.terraformComponentOf(name) ?? name;
+    const component = this.inheritedMetadataOf(name, 'component') ?? name;
     const flatten = (text: string) => text.replace(/\//g, '-');
+    const vars = merged('vars');
+    // The metadata that decides where the state is: the component's own, else its bases'.
+    const stateMetadata: Mapping = {};
+    for (const key of ['name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template'] as const) {
+      const value = this.inheritedMetadataOf(name, key);
+      if (value !== undefined) stateMetadata[key] = value;
+    }
+    if (stateMetadata.terraform_workspace_template !== undefined) {
+      throw this.problemAt(this.inheritedLayers(name, [name]), ['metadata', 'terraform_workspace_template'], [], 'E_COMPONENT_INVALID',
+        `component '${name}' sets metadata.terraform_workspace_template, which tfwrap does not support yet`,
+        'use metadata.terraform_workspace_pattern ({stage}, {component}, ...) or metadata.terraform_workspace');
+    }
+    let backend: Mapping | undefined;
+    if (backendType !== undefined) {
+      const rootBackends = this.sharedSection('backend') ?? {};
+      const ownBackends = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined));
+      backend = backendWithKeyPrefix({
+        name, component, metadata: stateMetadata, backendType,
+        backend: (backends[backendType] ?? {}) as Mapping,
+        rootAzurermKey: ((rootBackends.azurerm ?? {}) as Mapping).key,
+        ownAzurermKey: typeof ((ownBackends.azurerm ?? {}) as Mapping).key === 'string',
+      });
+    }
+    const workspace = terraformWorkspace({
+      stack: this.name, name, component, metadata: stateMetadata, vars, backendType, workspacesEnabled: this.options.workspacesEnabled,
+    });
 
     // The merge shares nested values with the cached manifests; hand out copies.
     const instance: ComponentInstance = cloneData({
@@ -211,15 +245,15 @@ export class LoadedStack implements Stack {
       type: metadata.type === 'abstract' ? 'abstract' : 'real',
       locked: metadata.locked === true,
       inherits: metadata.inherits ?? [],
-      vars: merged('vars'),
+      vars,
       env: stringValues(merged('env')),
       settings,
       backendType,
-      backend: backendType === undefined ? undefined : ((backends[backendType] ?? {}) as Mapping),
+      backend,
       auth: Object.keys(auth).length > 0 ? (auth as ComponentAuth) : undefined,
       hooks,
       dependsOn: Array.isArray(settings.depends_on) ? (settings.depends_on as string[]) : [],
-      workspace: flatten(this.name),
+      workspace,
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
       sources: [...new Set(layers.map((layer) => layer.manifest.file))],
     });
@@ -275,15 +309,17 @@ export class LoadedStack implements Stack {
   }
 
   /**
-   * `metadata.component`: the component's own, else the last inherited component's that has one
-   * (so `vpc-secondary` inheriting `vpc-defaults` deploys the `vpc` directory too).
+   * A metadata value that decides the component's directory or state (`component`, `name`,
+   * `terraform_workspace`, ...): the component's own, else the last inherited component's that has
+   * one (so `vpc-secondary` inheriting `vpc-defaults` deploys the `vpc` directory too).
    */
-  private terraformComponentOf(name: string): string | undefined {
+  private inheritedMetadataOf(name: string, key: string): string | undefined {
     const metadata = this.ownMetadata(name);
-    if (metadata.component) return metadata.component;
+    const own = metadata[key];
+    if (typeof own === 'string') return own;
     for (const base of [...(metadata.inherits ?? [])].reverse()) {
-      const inherited = this.terraformComponentOf(base);
-      if (inherited) return inherited;
+      const inherited = this.inheritedMetadataOf(base, key);
+      if (inherited !== undefined) return inherited;
     }
     return undefined;
   }

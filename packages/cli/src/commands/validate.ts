@@ -17,6 +17,8 @@ export interface ValidationReport {
   stacks: number;
   components: number;
   problems: TfwrapError[];
+  /** Found but allowed (an import outside the repository): printed, exit 0. */
+  warnings: TfwrapError[];
 }
 
 /**
@@ -25,6 +27,7 @@ export interface ValidationReport {
  */
 export async function validateAction(globals: GlobalOptions, opts: { json?: boolean }, setExit: (code: number) => void): Promise<void> {
   const report = await validateProject(globals);
+  if (!opts.json) for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format()}\n`);
   if (opts.json) {
     printJson({
       valid: report.problems.length === 0,
@@ -33,6 +36,7 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
       stacks: report.stacks,
       components: report.components,
       problems: report.problems.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, plugin: p.plugin ?? null, hint: p.hint ?? null })),
+      warnings: report.warnings.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, hint: p.hint ?? null })),
     });
   } else if (report.problems.length) {
     for (const problem of report.problems) process.stderr.write(`tfwrap: ${problem.format()}\n`);
@@ -48,7 +52,7 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
 
 export async function validateProject(globals: GlobalOptions): Promise<ValidationReport> {
   const problems: TfwrapError[] = [];
-  const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, problems };
+  const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, problems, warnings: [] };
   let tfwrap: Tfwrap | undefined;
   let project: { dir: string; config: unknown; file?: string } | undefined;
   try {
@@ -87,7 +91,7 @@ function rawProject(errors: TfwrapError[]): { dir: string; config: unknown; file
 }
 
 async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport): Promise<void> {
-  const { StackRepository, stacksSettingsFrom } = await import('@tfwrap/stacks');
+  const { StackRepository, StateConflicts, stacksSettingsFrom } = await import('@tfwrap/stacks');
   const problems = report.problems;
   let repo: InstanceType<typeof StackRepository>;
   try {
@@ -106,6 +110,9 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
     return;
   }
   report.stacks = entries.length;
+  // One Terraform state per (stack, component); one name per stack once `/` is `-`.
+  const conflicts = new StateConflicts(project.dir);
+  for (const entry of entries) conflicts.addStack(entry);
   const known = identities ? new Set(identities) : undefined;
   for (const entry of entries) {
     try {
@@ -120,6 +127,7 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
         }
       }
       report.components += components.length;
+      for (const component of components) conflicts.addComponent(component);
       if (components.length === stack.componentNames().length) await stack.dependencyLevels();
       for (const component of components) {
         const identity = component.auth?.identity;
@@ -137,6 +145,8 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
       problems.push(...problemsIn(err));
     }
   }
+  problems.push(...(await conflicts.located()));
+  report.warnings.push(...(await repo.warnings()));
 }
 
 /** The problems a thrown TfwrapError or TfwrapErrors carries; anything else is rethrown. */
