@@ -10,3 +10,5 @@ export type { DependencyNode } from './dependencies.js';
 export { deepMerge } from './merge.js';
 export { stackManifestSchema, manifestIssueReport } from './manifest-schema.js';
 export type { ManifestIssueReport, StackManifest } from './manifest-schema.js';
+export { describeAffected } from './affected.js';
+export type { AffectedComponent, AffectedOptions, AffectedReport } from './affected.js';
