@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseYaml } from '@tfwrap/core';
-import { changedFiles, exportTree, openGitRepository, resolveCommit, type ExportedTree } from './git-revision.js';
+import { changedFiles, exportTree, isClean, openGitRepository, resolveCommit, type ExportedTree } from './git-revision.js';
 import { StackRepository } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 import type { ComponentAuth, ComponentInstance, Stack } from './stack.js';
@@ -60,7 +60,12 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
 
   const trees: ExportedTree[] = [];
   try {
-    const [baseTree, headTree] = await Promise.all([exportTree(repo, base), exportTree(repo, head)]);
+    // A clean work tree at the head commit (as in CI) is read in place; otherwise head is exported too.
+    const inPlace = (options.head ?? 'HEAD') === 'HEAD' && await isClean(repo);
+    const [baseTree, headTree] = await Promise.all([
+      exportTree(repo, base),
+      inPlace ? { projectDir: options.projectDir, remove: async () => {} } : exportTree(repo, head),
+    ]);
     trees.push(baseTree, headTree);
     const configRelative = options.configFile ? path.relative(options.projectDir, options.configFile) : undefined;
     const baseSide = openSide(baseTree.projectDir, configRelative);
@@ -71,7 +76,7 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     report.components = await compare(baseSide, headSide, changed, configRelative, options.includeDependents === true);
     return report;
   } finally {
-    for (const tree of trees) tree.remove();
+    await Promise.all(trees.map((tree) => tree.remove()));
   }
 }
 
@@ -140,7 +145,8 @@ async function compare(
 
   for (const [name, entry] of headStacks) {
     const headStack = await headSide.repository.loadStack(name);
-    headStackObjects.set(name, headStack);
+    // Kept only when needed: a thousand resolved stacks held at once cost more in GC than loading again.
+    if (includeDependents) headStackObjects.set(name, headStack);
     const baseEntry = baseStacks.get(name);
     if (!baseEntry) {
       for (const instance of await real(headStack)) add(name, instance.name, instance, ['component.added']);

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TfwrapError } from '@tfwrap/core';
@@ -74,13 +75,13 @@ export async function changedFiles(repo: GitRepository, base: string, head: stri
 export interface ExportedTree {
   /** The project directory inside the export. */
   projectDir: string;
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 /** `git archive <commit> <prefix> | tar -x`: only the project's part of the tree is written. */
 export async function exportTree(repo: GitRepository, commit: string): Promise<ExportedTree> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tfwrap-affected-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => rm(dir, { recursive: true, force: true });
   try {
     await new Promise<void>((resolve, reject) => {
       const archive = spawn('git', ['archive', '--format=tar', commit, ...(repo.prefix === '' ? [] : ['--', repo.prefix])], { cwd: repo.top, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,8 +104,14 @@ export async function exportTree(repo: GitRepository, commit: string): Promise<E
       tar.on('close', done);
     });
   } catch (err) {
-    remove();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return { projectDir: path.join(dir, ...repo.prefix.split('/').filter(Boolean)), remove };
+}
+
+/** Whether the project's part of the work tree is the HEAD commit exactly: no change, no untracked file. */
+export async function isClean(repo: GitRepository): Promise<boolean> {
+  const status = await git(repo.top, ['status', '--porcelain', '--untracked-files=all', '--', repo.prefix === '' ? '.' : repo.prefix], 'read the work tree status');
+  return status.trim() === '';
 }

@@ -75,12 +75,17 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         if (grouped) {
           process.stderr.write(`tfwrap: ${entries.filter((e) => !e.deleted).length} affected components are more than GitHub's ${MATRIX_LIMIT} jobs per matrix: one job per stack (${matrix.include.length} stacks), its components in matrix.component\n`);
         }
-        process.stdout.write(JSON.stringify(matrix) + '\n');
+        await writeStdout(JSON.stringify(matrix) + '\n');
       } else if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+        await writeStdout(JSON.stringify(entries, null, 2) + '\n');
       } else {
         const { stringify } = await import('yaml');
-        process.stdout.write(stringify(entries));
+        await writeStdout(stringify(entries));
       }
     });
+}
+
+/** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
 }
