@@ -5,9 +5,9 @@
 //
 //   node bench/describe-affected.mjs     BENCH_RUNS=N (default 3), BENCH_STACKS=N (default 1000),
 //                                        BENCH_COMPONENTS=N (default 50)
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, report, repoRoot, timeCommand, tfwrapBin } from './lib.mjs';
 
@@ -52,6 +52,12 @@ try {
     ['describe affected --format matrix (grouped per stack)', median(timeCommand(process.execPath, [...args, '--format', 'matrix'], { runs, warmup: 0, cwd: dir }))],
   ];
   report(`tfwrap describe affected (median of ${runs} runs; ${out.length} affected components, matrix of ${JSON.parse(matrix.toString()).include.length} jobs)`, rows, { base: 'node -e 0' });
+  // On a shared machine wall time includes waiting for a core; the CPU time is what the work costs.
+  if (existsSync('/usr/bin/time')) {
+    const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [wall, user, system] = timed.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
+    console.log(`  one more run: ${(wall * 1000).toFixed(0)} ms wall, ${((user + system) * 1000).toFixed(0)} ms CPU (user ${(user * 1000).toFixed(0)} + system ${(system * 1000).toFixed(0)}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  }
 } finally {
   if (!process.env.BENCH_KEEP_DIR) rmSync(dir, { recursive: true, force: true });
 }

@@ -17,6 +17,9 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseYaml } from '@tfwrap/core';
 import { changedFiles, exportTree, isClean, openGitRepository, resolveCommit, type ExportedTree } from './git-revision.js';
+import jsYaml from 'js-yaml';
+import { ImportResolver } from './imports.js';
+import { readManifest, type Manifest } from './manifest.js';
 import { StackRepository } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 import type { ComponentAuth, ComponentInstance, Stack } from './stack.js';
@@ -83,12 +86,67 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
 interface Side {
   projectDir: string;
   repository: StackRepository;
+  /** The files of a stack's import closure, found by reading only its `import:` block when possible. */
+  closureOf(stackFile: string): string[] | undefined;
 }
 
 function openSide(projectDir: string, configRelative: string | undefined): Side {
   const configFile = configRelative === undefined ? undefined : path.join(projectDir, configRelative);
   const config = configFile && existsSync(configFile) ? parseYaml(readFileSync(configFile, 'utf8'), configFile) : undefined;
-  return { projectDir, repository: new StackRepository(stacksSettingsFrom(projectDir, config, { configFile })) };
+  const settings = stacksSettingsFrom(projectDir, config, { configFile });
+  const manifests = new Map<string, Manifest>();
+  const manifestAt = (file: string) => {
+    let manifest = manifests.get(file);
+    if (!manifest) manifests.set(file, (manifest = readManifest(file)));
+    return manifest;
+  };
+  const resolver = new ImportResolver(settings.stacksBasePath, manifestAt);
+  return {
+    projectDir,
+    repository: new StackRepository(settings),
+    closureOf(stackFile) {
+      const text = readFileSync(stackFile, 'utf8');
+      const imports = scanImports(text);
+      if (imports === undefined) return undefined;
+      const stub: Manifest = { file: stackFile, text, imports, globals: {}, terraform: {}, components: new Map() };
+      try {
+        const files = new Set<string>();
+        imports.forEach((_entry, index) => {
+          for (const target of resolver.filesOf(stub, index)) for (const file of resolver.closure(target)) files.add(file);
+        });
+        files.add(stackFile);
+        return [...files];
+      } catch {
+        return undefined; // loading the stack reports the problem
+      }
+    },
+  };
+}
+
+/**
+ * A stack file's `import:` list without parsing the whole file (a thousand stacks of fifty
+ * components each are most of the parsing): the root-level `import:` block only. Undefined when
+ * the file is not plainly written that way (flow-style root, anchors), so the caller loads it whole.
+ */
+function scanImports(text: string): string[] | undefined {
+  if (/^\s*[{[]/.test(text.replace(/^(\s*#.*\n)*/, ''))) return undefined;
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => /^(?:import|"import"|'import')[ \t]*:/.test(line));
+  if (start < 0) return [];
+  let end = start + 1;
+  while (end < lines.length && /^([ \t-]|#|$)/.test(lines[end]!)) end++;
+  const block = lines.slice(start, end).join('\n');
+  if (/[&*<]/.test(block.replace(/#.*$/gm, '').replace(/"[^"]*"|'[^']*'/g, ''))) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = jsYaml.load(block);
+  } catch {
+    return undefined;
+  }
+  const value = (parsed as { import?: unknown } | null)?.import;
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) return undefined;
+  return value.map((entry: string) => entry.trim());
 }
 
 const sections: Array<[string, (instance: ComponentInstance) => unknown]> = [
@@ -144,20 +202,25 @@ async function compare(
   }
 
   for (const [name, entry] of headStacks) {
-    const headStack = await headSide.repository.loadStack(name);
+    const baseEntry = baseStacks.get(name);
+    let touched = !baseEntry || configChanged
+      || path.relative(headSide.projectDir, entry.file) !== path.relative(baseSide.projectDir, baseEntry.file);
+    // Which files make the stack: from its import block when it can be read alone, else by loading it.
+    let headStack: Stack | undefined;
+    const headFiles = touched ? [] : headSide.closureOf(entry.file) ?? (headStack = await headSide.repository.loadStack(name)).files;
+    touched ||= headFiles.some((file) => fileChanged(headSide, file));
+    let baseStack: Stack | undefined;
+    if (!touched && manifestsAddedOrDeleted) {
+      const baseFiles = baseSide.closureOf(baseEntry!.file) ?? (baseStack = await baseSide.repository.loadStack(name)).files;
+      touched = baseFiles.some((file) => fileChanged(baseSide, file));
+    }
+    if (!touched && !directoryReasons.any) continue;
+    headStack ??= await headSide.repository.loadStack(name);
     // Kept only when needed: a thousand resolved stacks held at once cost more in GC than loading again.
     if (includeDependents) headStackObjects.set(name, headStack);
-    const baseEntry = baseStacks.get(name);
     if (!baseEntry) {
       for (const instance of await real(headStack)) add(name, instance.name, instance, ['component.added']);
       continue;
-    }
-    let touched = configChanged || headStack.files.some((file) => fileChanged(headSide, file))
-      || path.relative(headSide.projectDir, entry.file) !== path.relative(baseSide.projectDir, baseEntry.file);
-    let baseStack: Stack | undefined;
-    if (!touched && manifestsAddedOrDeleted) {
-      baseStack = await baseSide.repository.loadStack(name);
-      touched = baseStack.files.some((file) => fileChanged(baseSide, file));
     }
     if (!touched) {
       if (!directoryReasons.any) continue;
