@@ -73,7 +73,8 @@ describe('tfwrap describe affected', function () {
       'stacks/catalog/components.yaml': CATALOG,
       'stacks/mixins/eu.yaml': 'vars:\n  region: eu-west-1\n',
       'stacks/dev.yaml': 'import: [catalog/components, mixins/eu]\nvars:\n  stage: dev\n',
-      'stacks/staging.yaml': 'import: [catalog/components, mixins/eu]\nvars:\n  stage: staging\n',
+      // Block-style imports with a comment: read without parsing the whole file.
+      'stacks/staging.yaml': '# staging\nimport:\n  - catalog/components   # every component\n  - mixins/eu\nvars:\n  stage: staging\n',
       'stacks/prod.yaml': 'import: [catalog/components]\nvars:\n  stage: prod\n  region: us-east-1\nauth:\n  identity: deployer\n',
       'components/terraform/network/main.tf': component('../../../modules/net'),
       'components/terraform/database/main.tf': component(),
