@@ -267,5 +267,14 @@ describe('tfwrap plan --affected', function () {
     assert.match(markdown, /^\| Component \| Identity \| Result \| Add \| Change \| Destroy \| Duration \|$/m);
     assert.match(markdown, /^\| dev\/network \| local \| ok \| 1 \| 0 \| 0 \| [\d.]+m?s \|$/m);
     assert.match(markdown, /^\| prod\/app \| local \| ok \| 1 \| 0 \| 0 \| /m);
+
+    // A whole-stack run: plan files per component, the table appended, --format json as --json.
+    const whole = await runTfwrap(['plan', 'prod', '-out=plans/', '--format', 'json'], { env: { ...env, GITHUB_STEP_SUMMARY: stepSummary }, cwd: dir });
+    assert.equal(whole.exitCode, 0, whole.stderr);
+    assert.deepEqual((JSON.parse(whole.stdout) as typeof json).components.map((c) => `${c.stack}/${c.component}`), ['prod/app', 'prod/network']);
+    assert.ok(existsSync(join(dir, 'plans/prod-network.tfplan')));
+    const after = readFileSync(stepSummary, 'utf8');
+    assert.ok(after.startsWith(markdown), 'appended, not overwritten');
+    assert.match(after.slice(markdown.length), /^### tfwrap plan prod\n\n\| Component \|[^]*^\| prod\/network \| local \| ok \| 1 \| 0 \| 0 \| /m);
   });
 });

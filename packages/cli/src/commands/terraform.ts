@@ -31,6 +31,7 @@ export interface RunCommandOptions {
   json?: boolean;
   autoApprove?: boolean;
   fresh?: boolean;
+  format?: string;
   affected?: boolean;
   base?: string;
   head?: string;
@@ -63,6 +64,7 @@ function runOptions(command: Command): Command {
     .option('--parallelism <n>', 'components run at once in a whole-stack run', '4')
     .option('--continue-on-error', 'keep going after a component fails (what depends on it is skipped)')
     .option('--json', 'print the summary as JSON on stdout (Terraform\'s output goes to stderr)')
+    .option('--format <format>', 'the summary: table (default, on stderr) or json (the same as --json)')
     .option('--auto-approve', 'the same as -auto-approve')
     .option('--fresh', 'ignore cached sessions');
 }
@@ -136,12 +138,15 @@ function commandOptions(opts: RunCommandOptions, subcommand: string[]) {
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
   }
+  if (opts.format !== undefined && opts.format !== 'table' && opts.format !== 'json') {
+    throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format table or --format json' });
+  }
   return {
     subcommand,
     skipInit: opts.skipInit === true,
     parallelism,
     continueOnError: opts.continueOnError === true,
-    json: opts.json === true,
+    json: opts.json === true || opts.format === 'json',
     autoApprove: opts.autoApprove === true,
     fresh: opts.fresh === true,
   };
