@@ -4,7 +4,7 @@
 // asserts only that the affected set is the expected one.
 //
 //   node bench/describe-affected.mjs     BENCH_RUNS=N (default 3), BENCH_STACKS=N (default 1000),
-//                                        BENCH_COMPONENTS=N (default 50)
+//                                        BENCH_COMPONENTS=N (default 50), BENCH_KEEP_DIR=<dir> (build there, keep it)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
