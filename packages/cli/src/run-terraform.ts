@@ -1,7 +1,9 @@
 /** The work behind `tfwrap plan|apply|...` and `tfwrap terraform`: load, check, confirm, run, report. */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { TfwrapError, type RunRequest, type Tfwrap } from '@tfwrap/core';
-import { checkRunnable, hasFlag, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, LOCKED_COMMANDS } from '@tfwrap/terraform';
+import { checkRunnable, hasFlag, formatMarkdownSummary, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, withPlanFile, LOCKED_COMMANDS, type StackRunSummary } from '@tfwrap/terraform';
 import type { ComponentInstance } from '@tfwrap/stacks';
 import { printJson } from './context.js';
 import { openStacks } from './stacks.js';
@@ -14,6 +16,10 @@ export interface TerraformCommandOptions {
   json: boolean;
   autoApprove: boolean;
   fresh: boolean;
+  /** Always name plan files per stack and component (plan --affected); else only when several run. */
+  namePlanFiles?: boolean;
+  /** Hand the results over instead of reporting them (plan --affected reports all stacks at once). */
+  onSummary?(summary: StackRunSummary): void;
 }
 
 export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, options: TerraformCommandOptions): Promise<number> {
@@ -59,8 +65,14 @@ export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, o
     json: options.json,
     identityFor: (instance) => identityForComponent(tfwrap, instance, request.identity),
     fresh: options.fresh,
+    ...((all.length > 1 || options.namePlanFiles) && hasFlag(args, 'out') ? { argsFor: planFilesIn(all, args, request.cwd) } : {}),
   });
+  if (options.onSummary) {
+    options.onSummary(summary);
+    return summary.exitCode;
+  }
   if (options.json) printJson(summaryJson(summary.results, summary.exitCode));
+  if (summary.results.length > 1) appendStepSummary(`tfwrap ${options.subcommand.join(' ')} ${stack.name}`, summary);
   const only = summary.results.length === 1 ? summary.results[0] : undefined;
   if (only?.error) throw only.error;
   return summary.exitCode;
@@ -81,4 +93,20 @@ async function confirm(subcommand: string, stack: string, instances: ComponentIn
   } finally {
     readline.close();
   }
+}
+
+/** Plan files named per stack and component; their directories are made first. */
+function planFilesIn(instances: ComponentInstance[], args: string[], cwd: string): (instance: ComponentInstance, args: string[]) => string[] {
+  for (const instance of instances) {
+    const out = withPlanFile(args, instance, cwd).find((arg) => arg.startsWith('-out='));
+    if (out) mkdirSync(path.dirname(out.slice('-out='.length)), { recursive: true });
+  }
+  return (instance, componentArgs) => withPlanFile(componentArgs, instance, cwd);
+}
+
+/** In GitHub Actions, a Markdown table of the results in the job's summary page. */
+export function appendStepSummary(title: string, summary: StackRunSummary): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  appendFileSync(file, formatMarkdownSummary(title, summary.results));
 }

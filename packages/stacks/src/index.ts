@@ -14,3 +14,5 @@ export { StateConflicts } from './state-conflicts.js';
 export { terraformWorkspace, backendWithKeyPrefix, stateAddress, DEFAULT_WORKSPACE } from './state-address.js';
 export type { StateAddress } from './state-address.js';
 export { canonicalStackName } from './repository.js';
+export { describeAffected } from './affected.js';
+export type { AffectedComponent, AffectedOptions, AffectedReport } from './affected.js';

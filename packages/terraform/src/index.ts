@@ -9,5 +9,6 @@ export { TerraformRunner, terraformSettingsFrom, componentEnv, checkRunnable, ou
 export type { TerraformSettings, ComponentOutput, ComponentOutcome, ComponentResult, ComponentRunRequest } from './runner.js';
 export { runComponents } from './stack-run.js';
 export type { StackRunOptions, StackRunSummary } from './stack-run.js';
-export { formatSummaryTable, summaryJson, combinedExitCode, formatDuration } from './report.js';
+export { formatSummaryTable, formatMarkdownSummary, summaryJson, combinedExitCode, formatDuration } from './report.js';
+export { withPlanFile, planFileFor } from './plan-file.js';
 export { identityForComponent } from './identity.js';

@@ -41,3 +41,17 @@ export function combinedExitCode(results: readonly ComponentResult[]): number {
   if (results.some((r) => r.result === 'changes')) return 2;
   return 0;
 }
+
+/** A Markdown table of a run's results, for GitHub's job summary (`GITHUB_STEP_SUMMARY`). */
+export function formatMarkdownSummary(title: string, results: readonly ComponentResult[]): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const count = (n: number | null) => (n === null ? '-' : String(n));
+  const lines = [
+    `### ${cell(title)}`,
+    '',
+    '| Component | Identity | Result | Add | Change | Destroy | Duration |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => `| ${cell(`${r.stack}/${r.component}`)} | ${cell(r.identity ?? '-')} | ${cell(r.exitCode === 0 || r.result === 'skipped' ? r.result : `${r.result} (${r.exitCode})`)} | ${count(r.add)} | ${count(r.change)} | ${count(r.destroy)} | ${r.result === 'skipped' ? '-' : formatDuration(r.durationMs)} |`),
+  ];
+  return lines.join('\n') + '\n\n';
+}

@@ -27,6 +27,8 @@ export interface StackRunOptions {
   /** The identity to run a component as; undefined for no tfwrap auth. */
   identityFor(instance: ComponentInstance): string | undefined;
   fresh?: boolean;
+  /** Per-component Terraform arguments (plan files named per component); default: `args` as they are. */
+  argsFor?(instance: ComponentInstance, args: string[]): string[];
 }
 
 export interface StackRunSummary {
@@ -111,7 +113,7 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
       display.started(key, identity);
       const auth = identity ? await authFor(identity) : undefined;
       const env = await componentEnv(tfwrap, options.settings, instance, auth, { stdoutIsTerminal: process.stdout.isTTY === true && !options.json });
-      result = await runner.run({ instance, subcommand: options.subcommand, args, skipInit: options.skipInit, auth, env, output });
+      result = await runner.run({ instance, subcommand: options.subcommand, args: options.argsFor ? options.argsFor(instance, args) : args, skipInit: options.skipInit, auth, env, output });
     } catch (err) {
       if (!(err instanceof TfwrapError)) throw err;
       result = {

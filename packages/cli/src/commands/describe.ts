@@ -1,4 +1,7 @@
-/** `tfwrap describe component <component> -s <stack> [--format yaml|json]`. */
+/**
+ * `tfwrap describe component <component> -s <stack> [--format yaml|json]` and
+ * `tfwrap describe affected --base <ref> [--head <ref>] [--format json|yaml|matrix] [--include-dependents]`.
+ */
 import type { Command } from 'commander';
 import { TfwrapError } from '@tfwrap/core';
 import { createTfwrap, identityFlag, type GlobalOptions } from '../context.js';
@@ -51,4 +54,38 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         process.stdout.write(stringify(described, { aliasDuplicateObjects: false }));
       }
     });
+
+  describe
+    .command('affected')
+    .description('the components a change between two git revisions affects, and why (docs/ci.md)')
+    .requiredOption('--base <ref>', 'the revision to compare with (for a pull request: its base branch)')
+    .option('--head <ref>', 'the changed revision', 'HEAD')
+    .option('--format <format>', 'json, yaml or matrix (a GitHub Actions matrix)', 'json')
+    .option('--include-dependents', 'add the components that depend on an affected one (settings.depends_on)')
+    .option('-i, --identity <name>', 'as if run with --identity')
+    .action(async (opts: { base: string; head: string; format: string; includeDependents?: boolean; identity?: string }) => {
+      if (!['json', 'yaml', 'matrix'].includes(opts.format)) {
+        throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format json, yaml or matrix' });
+      }
+      const tfwrap = await createTfwrap(globals());
+      const { affectedEntries, matrixOf, MATRIX_LIMIT } = await import('../affected.js');
+      const entries = await affectedEntries(tfwrap, opts, identityFlag(opts.identity));
+      if (opts.format === 'matrix') {
+        const { matrix, grouped } = matrixOf(entries);
+        if (grouped) {
+          process.stderr.write(`tfwrap: ${entries.filter((e) => !e.deleted).length} affected components are more than GitHub's ${MATRIX_LIMIT} jobs per matrix: one job per stack (${matrix.include.length} stacks), its components in matrix.component\n`);
+        }
+        await writeStdout(JSON.stringify(matrix) + '\n');
+      } else if (opts.format === 'json') {
+        await writeStdout(JSON.stringify(entries, null, 2) + '\n');
+      } else {
+        const { stringify } = await import('yaml');
+        await writeStdout(stringify(entries));
+      }
+    });
+}
+
+/** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
 }

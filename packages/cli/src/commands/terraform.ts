@@ -31,6 +31,11 @@ export interface RunCommandOptions {
   json?: boolean;
   autoApprove?: boolean;
   fresh?: boolean;
+  format?: string;
+  affected?: boolean;
+  base?: string;
+  head?: string;
+  includeDependents?: boolean;
 }
 
 const TERRAFORM_ARGS = Symbol('terraformArgs');
@@ -59,6 +64,7 @@ function runOptions(command: Command): Command {
     .option('--parallelism <n>', 'components run at once in a whole-stack run', '4')
     .option('--continue-on-error', 'keep going after a component fails (what depends on it is skipped)')
     .option('--json', 'print the summary as JSON on stdout (Terraform\'s output goes to stderr)')
+    .option('--format <format>', 'the summary: table (default, on stderr) or json (the same as --json)')
     .option('--auto-approve', 'the same as -auto-approve')
     .option('--fresh', 'ignore cached sessions');
 }
@@ -68,7 +74,25 @@ export function registerTerraformCommands(program: Command, globals: Globals, se
     const command = runOptions(terraformStyleCommand(program, name))
       .description(`${description}: tfwrap ${name} <stack> [component...] [terraform flags]`)
       .argument('[names...]', 'the stack, then components (or only components with -s)');
+    if (name === 'plan') {
+      command
+        .option('--affected', 'plan the components a change affects (with --base; see tfwrap describe affected)')
+        .option('--base <ref>', 'with --affected: the revision to compare with')
+        .option('--head <ref>', 'with --affected: the changed revision (default HEAD)')
+        .option('--include-dependents', 'with --affected: also what depends on an affected component');
+    }
     command.action(async (names: string[], opts: RunCommandOptions) => {
+      if (opts.affected) {
+        if (names.length > 0 || opts.stack) {
+          throw new TfwrapError('E_USAGE', 'tfwrap plan --affected takes no stack or component', { hint: 'run tfwrap plan --affected --base <ref>' });
+        }
+        const { planAffected } = await import('../affected.js');
+        setExit(await planAffected(globals(), opts, terraformArgsOf(command), commandOptions(opts, ['plan'])));
+        return;
+      }
+      if (opts.base || opts.head || opts.includeDependents) {
+        throw new TfwrapError('E_USAGE', '--base, --head and --include-dependents go with --affected', { hint: 'run tfwrap plan --affected --base <ref>' });
+      }
       let stack = opts.stack;
       let components = names;
       if (stack === undefined) {
@@ -99,23 +123,31 @@ export function registerTerraformCommands(program: Command, globals: Globals, se
 }
 
 async function run(globals: GlobalOptions, command: string, subcommand: string[], stack: string, components: string[], args: string[], opts: RunCommandOptions): Promise<number> {
-  const parallelism = Number(opts.parallelism);
-  if (!Number.isInteger(parallelism) || parallelism < 1) {
-    throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
-  }
+  const options = commandOptions(opts, subcommand);
   // Import the runner (stacks, terraform) while the configuration and plugins load.
   const runner = import('../run-terraform.js');
   runner.catch(() => {});
   const tfwrap = await createTfwrap(globals);
   const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
   const { runTerraformCommand } = await runner;
-  return runTerraformCommand(tfwrap, request, {
+  return runTerraformCommand(tfwrap, request, options);
+}
+
+function commandOptions(opts: RunCommandOptions, subcommand: string[]) {
+  const parallelism = Number(opts.parallelism);
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
+  }
+  if (opts.format !== undefined && opts.format !== 'table' && opts.format !== 'json') {
+    throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format table or --format json' });
+  }
+  return {
     subcommand,
     skipInit: opts.skipInit === true,
     parallelism,
     continueOnError: opts.continueOnError === true,
-    json: opts.json === true,
+    json: opts.json === true || opts.format === 'json',
     autoApprove: opts.autoApprove === true,
     fresh: opts.fresh === true,
-  });
+  };
 }

@@ -1,0 +1,63 @@
+// tfwrap describe affected between two commits of the generated repository (1,000 stacks x 50
+// components by default) where one mixin imported by 100 stacks changed. Target (issue 13): <= 3 s
+// end to end (node start, git export of both revisions and comparison included). Prints figures;
+// asserts only that the affected set is the expected one.
+//
+//   node bench/describe-affected.mjs     BENCH_RUNS=N (default 3), BENCH_STACKS=N (default 1000),
+//                                        BENCH_COMPONENTS=N (default 50), BENCH_KEEP_DIR=<dir> (build there, keep it)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, report, repoRoot, timeCommand, tfwrapBin } from './lib.mjs';
+
+const { generateRepo } = await import(join(repoRoot, 'packages/stacks/dist/bench-fixture.js'));
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const stacks = Number(process.env.BENCH_STACKS ?? 1000);
+const components = Number(process.env.BENCH_COMPONENTS ?? 50);
+const importers = Math.min(100, stacks);
+
+const dir = process.env.BENCH_KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'tfwrap-bench-affected-'));
+const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const git = (...args) => execFileSync('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+try {
+  const generated = generateRepo(dir, { stacks, componentsPerStack: components, importLevels: 5 });
+  writeFileSync(join(dir, 'tfwrap.yaml'), JSON.stringify({ ...generated.projectConfig, auth: { identities: { base: { kind: 'ambient', default: true } } } }, null, 2) + '\n');
+  // One mixin, imported by the first 100 stacks.
+  mkdirSync(join(dir, 'stacks/catalog/mixins'), { recursive: true });
+  writeFileSync(join(dir, 'stacks/catalog/mixins/team.yaml'), 'vars:\n  team: platform\n');
+  for (let n = 0; n < importers; n++) {
+    const file = join(dir, `stacks/deploy/group-${Math.floor(n / 50)}/stack-${n}.yaml`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('import: [', 'import: [catalog/mixins/team, '));
+  }
+  for (let i = 0; i < 10; i++) {
+    mkdirSync(join(dir, `components/terraform/module-${i}`), { recursive: true });
+    writeFileSync(join(dir, `components/terraform/module-${i}/main.tf`), 'variable "name" { type = string }\n');
+  }
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  writeFileSync(join(dir, 'stacks/catalog/mixins/team.yaml'), 'vars:\n  team: networking\n');
+  git('commit', '-qam', 'change the mixin');
+
+  const args = [tfwrapBin, 'describe', 'affected', '--base', 'HEAD~1'];
+  const out = JSON.parse(execFileSync(process.execPath, args, { cwd: dir, maxBuffer: 1 << 28 }).toString());
+  const expected = importers * components;
+  if (out.length !== expected) throw new Error(`expected ${expected} affected components, got ${out.length}`);
+  const matrix = execFileSync(process.execPath, [...args, '--format', 'matrix'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+  const files = git('ls-files').split('\n').length;
+  const rows = [
+    ['node -e 0', median(timeCommand(process.execPath, ['-e', '0'], { runs, cwd: dir }))],
+    [`describe affected: ${stacks} stacks x ${components} components, ${files} files, 1 mixin in ${importers} stacks (target <= 3000 ms)`, median(timeCommand(process.execPath, args, { runs, warmup: 1, cwd: dir }))],
+    ['describe affected --format matrix (grouped per stack)', median(timeCommand(process.execPath, [...args, '--format', 'matrix'], { runs, warmup: 0, cwd: dir }))],
+  ];
+  report(`tfwrap describe affected (median of ${runs} runs; ${out.length} affected components, matrix of ${JSON.parse(matrix.toString()).include.length} jobs)`, rows, { base: 'node -e 0' });
+  // On a shared machine wall time includes waiting for a core; the CPU time is what the work costs.
+  if (existsSync('/usr/bin/time')) {
+    const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [wall, user, system] = timed.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
+    console.log(`  one more run: ${(wall * 1000).toFixed(0)} ms wall, ${((user + system) * 1000).toFixed(0)} ms CPU (user ${(user * 1000).toFixed(0)} + system ${(system * 1000).toFixed(0)}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  }
+} finally {
+  if (!process.env.BENCH_KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+}
