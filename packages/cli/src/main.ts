@@ -73,23 +73,27 @@ function reportError(err: unknown, debug: boolean): number {
     return ExitCode.usage;
   }
   if (err instanceof TfwrapErrors) {
-    for (const e of err.errors) process.stderr.write(`tfwrap: error: ${e.format()}\n`);
+    for (const e of err.errors) process.stderr.write(redacted(`tfwrap: error: ${e.format()}\n`));
     return err.exitCode;
   }
   if (err instanceof TfwrapError) {
-    process.stderr.write(`tfwrap: error: ${err.format()}\n`);
+    process.stderr.write(redacted(`tfwrap: error: ${err.format()}\n`));
     if (debug && err.cause instanceof Error) process.stderr.write(redactStack(err.cause));
     return err.exitCode;
   }
-  process.stderr.write(`tfwrap: internal error: ${messageOf(err)} (please report it; --debug shows where) [E_INTERNAL]\n`);
+  process.stderr.write(redacted(`tfwrap: internal error: ${messageOf(err)} (please report it; --debug shows where) [E_INTERNAL]\n`));
   if (debug && err instanceof Error) process.stderr.write(redactStack(err));
   return ExitCode.internal;
 }
 
 function redactStack(err: Error): string {
-  const redactor = new Redactor();
-  redactor.addFromEnv(process.env);
-  return redactor.redact(`${err.stack ?? err.message}\n`);
+  return redacted(`${err.stack ?? err.message}\n`);
+}
+
+/** Every secret this process learned (credentials, keys) and secret-looking variables, masked. */
+function redacted(text: string): string {
+  Redactor.everywhere.addFromEnv(process.env);
+  return Redactor.everywhere.redact(text);
 }
 
 /** The binary's entry. */

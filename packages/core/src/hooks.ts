@@ -45,6 +45,8 @@ export interface PrepareEnvInfo {
 export interface ExecRequest {
   command: string;
   args: string[];
+  /** The arguments as `--debug` shows them, when some hold secrets (terraform's `-var` values). */
+  displayArgs?: string[];
   env: Env;
   cwd: string;
   identity?: string;

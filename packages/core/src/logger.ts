@@ -11,6 +11,12 @@ const SECRET_NAME = /(secret|token|password|passwd|credential|private|session|ap
 const MIN_SECRET_LENGTH = 8;
 
 export class Redactor {
+  /**
+   * Every value any redactor of this process was given: for what is printed outside one (the
+   * final error line in the CLI's entry), so that no message leaves tfwrap unredacted.
+   */
+  static readonly everywhere: Redactor = new Redactor();
+
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
 
@@ -19,6 +25,7 @@ export class Redactor {
     this.values.add(value);
     this.values.add(encodeURIComponent(value));
     this.pattern = undefined;
+    if (this !== Redactor.everywhere) Redactor.everywhere.add(value);
   }
 
   /** Register the values of variables whose names look secret (AWS_SECRET_ACCESS_KEY, *_TOKEN, ...). */

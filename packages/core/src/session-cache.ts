@@ -8,17 +8,54 @@
  * - Writes are a temp file renamed into place: a reader sees the old file or the new, never half.
  * - `withLock` serialises the processes that miss on the same key (proper-lockfile, a directory
  *   lock): the first calls the cloud, the others wait and then read what it wrote.
- * - A file that does not parse is renamed aside (`*.corrupt-<time>`) with a warning.
+ * - The cache is an optimisation and always degrades to "no cache": a file that is too large, does
+ *   not parse or does not match `cachedSessionFileSchema` (the schema writes are checked against
+ *   too) is renamed aside (`*.corrupt-<time>`) with a warning; a directory tfwrap may not read or
+ *   write (another user's, read-only) is one warning, and the run goes on uncached.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as v from 'valibot';
+import { messageOf } from './errors.js';
 import type { Credentials } from './identity.js';
 import type { Logger } from './logger.js';
 import { ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
 
 export const SESSION_FILE_VERSION = 1;
+
+/** A session file is well under a KiB; anything past this is not one, and is not read. */
+export const MAX_SESSION_FILE_BYTES = 64 * 1024;
+
+const isoDate = v.pipe(v.string(), v.check((text) => !Number.isNaN(Date.parse(text)), 'not a date'));
+
+/** A session file as stored (dates as ISO text). Reads and writes are both checked against it. */
+export const cachedSessionFileSchema = v.object({
+  version: v.literal(SESSION_FILE_VERSION),
+  identity: v.string(),
+  kind: v.string(),
+  issuedAt: isoDate,
+  // A kind's own fields pass as they are; core needs only the type and the expiry.
+  credentials: v.looseObject({ type: v.string(), expiration: v.optional(isoDate) }),
+  chain: v.array(
+    v.object({
+      identity: v.string(),
+      kind: v.string(),
+      principalArn: v.optional(v.string()),
+      expiration: v.optional(isoDate),
+    }),
+  ),
+});
+
+/** Errors of the file system that mean "tfwrap may not use this directory", not "no file". */
+function isAccessProblem(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ELOOP';
+}
+
+/** Directories already reported as unusable: one warning per run, not one per step. */
+const unusableDirs = new Set<string>();
 
 /** A step before the cached one, as `auth whoami` shows it (no credentials). */
 export interface CachedStepSummary {
@@ -92,39 +129,83 @@ export class SessionCache {
 
   /** The cached session, undefined when there is none; a corrupt file is set aside. */
   async read(identity: string, key: string): Promise<CachedSession | undefined> {
+    if (this.unusable) return undefined;
     const file = this.fileFor(identity, key);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
+      text = await readCapped(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (err instanceof TooLarge) return this.setAside(file, identity, err.message);
+      this.giveUp(err);
       return undefined;
     }
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as CachedSession;
-      if (parsed.version !== SESSION_FILE_VERSION || typeof parsed.credentials?.type !== 'string' || typeof parsed.issuedAt !== 'string') throw new Error('unexpected shape');
-      const expiration = parsed.credentials.expiration as unknown;
-      if (expiration !== undefined) {
-        const date = new Date(expiration as string);
-        if (Number.isNaN(date.getTime())) throw new Error('bad expiration');
-        parsed.credentials.expiration = date;
-      }
-      return parsed;
+      parsed = JSON.parse(text);
     } catch (err) {
-      const aside = `${file}.corrupt-${Date.now()}`;
-      await rename(file, aside).catch(() => rm(file, { force: true }));
-      this.log.warn(`cached session for "${identity}" was unreadable (${(err as Error).message}); set aside as ${aside} and obtaining a new one`);
-      return undefined;
+      return this.setAside(file, identity, messageOf(err));
+    }
+    const result = v.safeParse(cachedSessionFileSchema, parsed);
+    if (!result.success) {
+      const issue = result.issues[0]!;
+      const where = v.getDotPath(issue);
+      return this.setAside(file, identity, `${where ? `${where}: ` : ''}${issue.message}`);
+    }
+    const session = result.output;
+    const expiration = session.credentials.expiration;
+    return { ...session, credentials: { ...session.credentials, expiration: expiration === undefined ? undefined : new Date(expiration) } } as CachedSession;
+  }
+
+  private async setAside(file: string, identity: string, why: string): Promise<undefined> {
+    const aside = `${file}.corrupt-${Date.now()}`;
+    await rename(file, aside).catch(() => rm(file, { force: true })).catch(() => {});
+    this.log.warn(`cached session for "${identity}" was unreadable (${why}); set aside as ${aside} and obtaining a new one`);
+    return undefined;
+  }
+
+  /** True once the directory proved unusable in this run: every later use is skipped. */
+  private get unusable(): boolean {
+    return unusableDirs.has(this.dir);
+  }
+
+  /** A directory tfwrap cannot use: warn once and run without the cache. */
+  private giveUp(err: unknown): void {
+    if (this.unusable) return;
+    unusableDirs.add(this.dir);
+    const code = (err as NodeJS.ErrnoException).code;
+    this.log.warn(`cannot use the session cache in ${this.dir} (${code ?? messageOf(err)}); running without it. Hint: make it writable by this user, or point TFWRAP_CACHE_DIR elsewhere`);
+  }
+
+  /** ensurePrivateDir, or false (with the one warning) when the directory cannot be used. */
+  private prepareDir(file: string): boolean {
+    if (this.unusable) return false;
+    try {
+      ensurePrivateDir(join(file, '..'));
+      return true;
+    } catch (err) {
+      if (!isAccessProblem(err)) throw err;
+      this.giveUp(err);
+      return false;
     }
   }
 
   /** Store atomically: temp file (0600) in the same directory, then rename over the old one. */
   async write(session: Omit<CachedSession, 'version'>, key: string): Promise<void> {
     const file = this.fileFor(session.identity, key);
-    ensurePrivateDir(join(file, '..'));
+    if (!this.prepareDir(file)) return;
+    // JSON turns the dates into ISO text: what is written is checked against what reads accept.
+    const stored = JSON.parse(JSON.stringify({ version: SESSION_FILE_VERSION, ...session })) as unknown;
+    const checked = v.safeParse(cachedSessionFileSchema, stored);
+    if (!checked.success) {
+      this.log.warn(`not caching the session for "${session.identity}": ${v.getDotPath(checked.issues[0]!) ?? 'it'} ${checked.issues[0]!.message}`);
+      return;
+    }
     try {
-      await writePrivateFileAtomic(file, JSON.stringify({ version: SESSION_FILE_VERSION, ...session }) + '\n');
+      await writePrivateFileAtomic(file, JSON.stringify(stored) + '\n');
     } catch (err) {
-      this.log.warn(`could not cache the session for "${session.identity}": ${(err as Error).message}`);
+      if (isAccessProblem(err)) return this.giveUp(err);
+      this.log.warn(`could not cache the session for "${session.identity}": ${messageOf(err)}`);
     }
   }
 
@@ -134,7 +215,7 @@ export class SessionCache {
    */
   async withLock<T>(identity: string, key: string, work: () => Promise<T>): Promise<T> {
     const file = this.fileFor(identity, key);
-    ensurePrivateDir(join(file, '..'));
+    if (!this.prepareDir(file)) return work();
     const { default: lockfile } = await import('proper-lockfile');
     let release: (() => Promise<void>) | undefined;
     try {
@@ -149,7 +230,8 @@ export class SessionCache {
         onCompromised: (err) => this.log.debug(`session cache lock for "${identity}" lost: ${err.message}`),
       });
     } catch (err) {
-      this.log.warn(`could not lock the session cache for "${identity}" (${(err as Error).message}); continuing without it`);
+      if (isAccessProblem(err)) this.giveUp(err);
+      else this.log.warn(`could not lock the session cache for "${identity}" (${messageOf(err)}); continuing without it`);
     }
     try {
       return await work();
@@ -167,6 +249,23 @@ export class SessionCache {
       rmSync(dir, { recursive: true, force: true });
     }
     return count;
+  }
+}
+
+class TooLarge extends Error {}
+
+/** The file's text, without reading more than the cap: a huge file is refused from its size. */
+async function readCapped(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_SESSION_FILE_BYTES) throw new TooLarge(`${size} bytes, more than a session file holds`);
+    const buffer = Buffer.alloc(MAX_SESSION_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_SESSION_FILE_BYTES) throw new TooLarge(`more than ${MAX_SESSION_FILE_BYTES} bytes, more than a session file holds`);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -486,7 +486,7 @@ export class Tfwrap {
    */
   async exec(request: ExecRequest, auth?: AuthResult, extra: Partial<ExecResult> = {}, io: ExecIo = {}): Promise<ExecResult> {
     await this.hooks.beforeExec.promise(request);
-    this.log.debug(`exec ${request.command} ${request.args.join(' ')}`);
+    this.log.debug(`exec ${request.command} ${(request.displayArgs ?? request.args).join(' ')}`);
     const outcome = await runChild({ command: request.command, args: request.args, env: request.env, cwd: request.cwd, stdio: io.stdio, onStdout: io.onStdout, onStderr: io.onStderr });
     const result: ExecResult = {
       command: request.command,

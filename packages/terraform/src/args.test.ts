@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hasFlag, splitTerraformArgs } from './args.js';
+import { hasFlag, maskArgs, splitTerraformArgs } from './args.js';
 
 describe('splitTerraformArgs', () => {
   it("sends Terraform's single-dash flags to Terraform and keeps tfwrap's own words", () => {
@@ -28,5 +28,14 @@ describe('hasFlag', () => {
     assert.ok(hasFlag(['-detailed-exitcode=true'], 'detailed-exitcode'));
     assert.ok(!hasFlag(['-auto-approve=false'], 'auto-approve'));
     assert.ok(!hasFlag(['-auto'], 'auto-approve'));
+  });
+});
+
+describe('maskArgs', () => {
+  it('masks the values of -var and -backend-config, in both spellings, and nothing else', () => {
+    assert.deepEqual(
+      maskArgs(['plan', '-var', 'db_password=hunter2', '-var=token=abc', '-backend-config=access_key=AK', '-backend-config', 'backend.hcl', '-out', 'plan.bin', '-input=false']),
+      ['plan', '-var', 'db_password=***', '-var=token=***', '-backend-config=access_key=***', '-backend-config', 'backend.hcl', '-out', 'plan.bin', '-input=false'],
+    );
   });
 });

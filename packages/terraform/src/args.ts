@@ -45,3 +45,29 @@ export function splitTerraformArgs(words: readonly string[]): SplitArgs {
 export function hasFlag(args: readonly string[], name: string): boolean {
   return args.some((arg) => arg === `-${name}` || arg === `--${name}` || (arg.startsWith(`-${name}=`) && !/=(false|0)$/i.test(arg)));
 }
+
+/** Flags whose value may hold a secret (`-var db_password=...`, `-backend-config=access_key=...`). */
+const SECRET_VALUE_FLAGS = new Set(['var', 'backend-config']);
+
+/**
+ * Terraform's arguments as `--debug` shows them: the value of each `-var NAME=value` and
+ * `-backend-config KEY=value` masked (`NAME=***`). A `-backend-config` naming a file stays.
+ */
+export function maskArgs(args: readonly string[]): string[] {
+  const mask = (value: string) => (value.includes('=') ? `${value.slice(0, value.indexOf('='))}=***` : value);
+  const out: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    const flag = /^--?([a-zA-Z][a-zA-Z0-9_-]*)(?:=(.*))?$/s.exec(word);
+    if (!flag || !SECRET_VALUE_FLAGS.has(flag[1]!)) {
+      out.push(word);
+      continue;
+    }
+    if (flag[2] !== undefined) out.push(`${word.slice(0, word.indexOf('='))}=${mask(flag[2])}`);
+    else {
+      out.push(word);
+      if (index + 1 < args.length) out.push(mask(args[++index]!));
+    }
+  }
+  return out;
+}

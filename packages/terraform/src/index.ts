@@ -1,7 +1,7 @@
 /**
  * @tfwrap/terraform: running Terraform for the components of a stack. See docs/terraform.md.
  */
-export { splitTerraformArgs, hasFlag } from './args.js';
+export { splitTerraformArgs, hasFlag, maskArgs } from './args.js';
 export type { SplitArgs } from './args.js';
 export { writeFileAtomic, writeComponentFiles, varfileText, backendText, BACKEND_FILE } from './files.js';
 export { summaryFromLine, stripAnsi, LineSplitter, SummaryReader } from './summary.js';

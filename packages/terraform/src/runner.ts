@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TfwrapError, runChild, type AuthResult, type Env, type PlanSummary, type Tfwrap } from '@tfwrap/core';
 import { hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
-import { hasFlag } from './args.js';
+import { hasFlag, maskArgs } from './args.js';
 import { writeComponentFiles } from './files.js';
 import { SummaryReader } from './summary.js';
 
@@ -215,7 +215,7 @@ export class TerraformRunner {
     const reader = new SummaryReader();
     const result = await this.spawnTerraform(() =>
       this.tfwrap.exec(
-        { command: this.settings.command, args, env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+        { command: this.settings.command, args, displayArgs: maskArgs(args), env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
         request.auth,
         { subcommand: request.subcommand.join(' ') },
         {
@@ -239,7 +239,7 @@ export class TerraformRunner {
   /** A helper step (init, workspace): output kept, shown only when it fails. */
   private async quiet(args: string[], env: Env, cwd: string, output: ComponentOutput): Promise<number> {
     const chunks: Buffer[] = [];
-    this.tfwrap.log.debug(`[${cwd}] ${this.settings.command} ${args.join(' ')}`);
+    this.tfwrap.log.debug(`[${cwd}] ${this.settings.command} ${maskArgs(args).join(' ')}`);
     const result = await this.spawnTerraform(() =>
       this.tfwrap.log.time(`terraform ${args[0]}`, () =>
         runChild({ command: this.settings.command, args, env, cwd, stdio: ['ignore', 'pipe', 'pipe'], onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) }),

@@ -5,8 +5,15 @@
  * - a quick answer off EC2: probing instance metadata where there is none costs 1-2 s per run, so
  *   IMDS is skipped unless this machine looks like EC2, an endpoint is configured, or
  *   `TFWRAP_AWS_IMDS=on` asks for it;
- * - a report that names each source tried and why it failed, gathered from the SDK's own debug
- *   lines, instead of its bare "Could not load credentials from any providers".
+ * - a report that names each source tried and how it ended, gathered from the SDK's own debug
+ *   lines, instead of its bare "Could not load credentials from any providers". The SDK's reasons
+ *   are summarised (no credentials, expired, failed, the error's class), never echoed: they can
+ *   hold a profile's credential_process command line and that command's stderr;
+ * - a guard against resolving through tfwrap itself: a profile whose credential_process runs
+ *   `tfwrap auth credential-process` for an aws/ambient identity with that same AWS_PROFILE would
+ *   start tfwrap again and again. While the SDK resolves, RESOLVING_PROFILES_ENV names the profile
+ *   in tfwrap's environment (which the SDK's credential_process child inherits), and a tfwrap that
+ *   finds its own profile there stops at once.
  * The overall time limit is core's (every authentication step has one).
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -14,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
-import { describeAwsError, fromSdkCredentials, getCallerIdentity, isAwsCredentials, quietSdk, resolveRegion, withRegion } from '@tfwrap/aws';
+import { fromSdkCredentials, getCallerIdentity, isAwsCredentials, quietSdk, resolveRegion, withRegion } from '@tfwrap/aws';
 
 interface AmbientConfig {
   principal?: { region?: string };
@@ -30,6 +37,37 @@ const SOURCE_NAMES: Record<string, string> = {
   'fromHttp/fromContainerMetadata': 'ECS container endpoint (AWS_CONTAINER_CREDENTIALS_*)',
   fromInstanceMetadata: 'EC2 instance metadata (IMDS)',
 };
+
+/** The profiles tfwrap is resolving through the SDK, comma-separated, for its own children to see. */
+export const RESOLVING_PROFILES_ENV = 'TFWRAP_AWS_RESOLVING_PROFILES';
+
+/** What stops a nested tfwrap (and lets the outer one tell the user what happened). */
+const RECURSION_TEXT = 'resolves through tfwrap itself';
+
+/** The profile the SDK chain would read. */
+export function profileOf(env: Readonly<Env>): string {
+  return env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || 'default';
+}
+
+/**
+ * One of a few fixed phrases for a reason the SDK gave: its text may carry a credential_process
+ * command line (with tokens on it) and that command's stderr, so it is classified, never shown.
+ */
+export function summariseReason(reason: string, profile: string): string {
+  if (reason.includes(RECURSION_TEXT)) return `the credential_process of profile "${profile}" runs tfwrap for that same profile (recursion)`;
+  if (/credential_process|^Command failed/i.test(reason)) return `the credential_process of profile "${profile}" failed`;
+  if (/expired/i.test(reason)) return 'expired credentials';
+  if (/(not found|could not be found|unable to find|not set|did not contain|no .*(found|specified|defined)|not configured|missing|could not load)/i.test(reason)) return 'no credentials';
+  return 'failed';
+}
+
+/** The class of an SDK error (`AccessDenied`, `CredentialsProviderError`, `TimeoutError`), with the HTTP status. */
+export function errorClass(err: unknown): string {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  return `${code}${status ? ` (HTTP ${status})` : ''}`;
+}
 
 /** Records which source the chain is trying and why each one declined. */
 class ChainReport {
@@ -58,13 +96,19 @@ class ChainReport {
     if (reason && current && !/^Could not load credentials from any providers/.test(reason)) current.reasons.push(reason.replace(/\s+/g, ' ').trim());
   }
 
-  summary(imdsSkipped: boolean): string {
+  summary(imdsSkipped: boolean, profile: string): string {
     return this.attempts
       .map(({ source, reasons }) => {
         if (imdsSkipped && source === SOURCE_NAMES.remoteProvider) return `${source}: skipped, not on EC2`;
-        return `${source}: ${reasons.length ? reasons.join('; ') : 'no credentials'}`;
+        const phrases = [...new Set(reasons.map((reason) => summariseReason(reason, profile)))];
+        return `${source}: ${phrases.length ? phrases.join('; ') : 'no credentials'}`;
       })
       .join(' | ');
+  }
+
+  /** Did any source report that it ran into tfwrap itself? */
+  get recursed(): boolean {
+    return this.attempts.some(({ reasons }) => reasons.some((reason) => reason.includes(RECURSION_TEXT)));
   }
 }
 
@@ -96,6 +140,15 @@ export const awsAmbient: IdentityKindImplementation = {
     const config = ctx.config as AmbientConfig;
     const region = config.principal?.region;
     const report = new ChainReport();
+    const profile = profileOf(ctx.parentEnv);
+    const resolving = (ctx.parentEnv[RESOLVING_PROFILES_ENV] ?? '').split(',').filter(Boolean);
+    // Keys in the environment come first in the chain: the profile is not read, nothing recurses.
+    const keysInEnv = Boolean(ctx.parentEnv.AWS_ACCESS_KEY_ID && ctx.parentEnv.AWS_SECRET_ACCESS_KEY);
+    if (resolving.includes(profile) && !keysInEnv) {
+      throw new TfwrapError('E_AUTH_FAILED', `AWS profile "${profile}" ${RECURSION_TEXT}: its credential_process runs tfwrap, which reads AWS_PROFILE=${profile} again`, {
+        hint: `give the aws/ambient identity another source than profile "${profile}" (unset AWS_PROFILE for tfwrap, or use a profile with its own keys), or point the profile at an identity of another kind`,
+      });
+    }
     quietSdk();
     const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
 
@@ -104,6 +157,8 @@ export const awsAmbient: IdentityKindImplementation = {
     const imdsDisabledBefore = process.env.AWS_EC2_METADATA_DISABLED;
     const probeImds = shouldProbeImds(ctx.parentEnv);
     if (!probeImds) process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const resolvingBefore = process.env[RESOLVING_PROFILES_ENV];
+    process.env[RESOLVING_PROFILES_ENV] = [...resolving, profile].join(',');
     try {
       const provider = fromNodeProviderChain({
         logger: report.logger,
@@ -117,18 +172,22 @@ export const awsAmbient: IdentityKindImplementation = {
       return fromSdkCredentials(sdk, { region });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      const tried = report.summary(!probeImds);
+      const tried = report.summary(!probeImds, profile);
       const last = report.attempts[report.attempts.length - 1];
       // A source that was found but failed (an STS error for IRSA) stops the chain: say which.
       const bare = /Could not load credentials from any providers/.test(String((err as Error).message));
-      const cause = bare ? '' : ` ${last?.source ?? 'a source'} failed: ${describeAwsError(err)}.`;
+      const cause = bare ? '' : ` ${last?.source ?? 'a source'} failed: ${errorClass(err)}.`;
       throw new TfwrapError('E_AUTH_FAILED', `no AWS credentials found in the environment.${cause} Tried: ${tried}`, {
-        hint: probeImds
+        hint: report.recursed
+          ? `profile "${profile}" must not run tfwrap auth credential-process for an aws/ambient identity that reads that same profile`
+          : probeImds
           ? 'set credentials in the environment or a profile, or run where IRSA, ECS or EC2 provide them'
           : 'set credentials in the environment or a profile; on EC2 without DMI, set TFWRAP_AWS_IMDS=on',
         cause: err,
       });
     } finally {
+      if (resolvingBefore === undefined) delete process.env[RESOLVING_PROFILES_ENV];
+      else process.env[RESOLVING_PROFILES_ENV] = resolvingBefore;
       if (!probeImds) {
         if (imdsDisabledBefore === undefined) delete process.env.AWS_EC2_METADATA_DISABLED;
         else process.env.AWS_EC2_METADATA_DISABLED = imdsDisabledBefore;

@@ -30,15 +30,15 @@ const plugin: TfwrapPlugin = {
       timeoutMs: 90_000,
       load: async () => (await import('./user.js')).createUserKind(paths),
     });
-    // The variables that hold an IAM user's long-lived keys never reach a child, whether the user
-    // is the target or the root of a chain (aws/assume-role prepares that child's environment).
-    tfwrap.hooks.prepareEnv.tap(plugin.name, (env, info) => {
-      const identities = tfwrap.identities();
-      for (const step of info.auth?.chain ?? []) {
-        const credentials = (identities[step.identity] as UserConfig | undefined)?.credentials;
-        if (step.kind !== AWS_USER_KIND || !credentials?.access_key_id_env) continue;
-        delete env[credentials.access_key_id_env];
-        delete env[credentials.secret_access_key_env!];
+    // The variables that hold an IAM user's long-lived keys never reach a child: not the children
+    // of the user's own identity or of chains from it (which get the session), and not those of
+    // any other identity, nor stack hooks, nor runs without an identity.
+    tfwrap.hooks.prepareEnv.tap(plugin.name, (env) => {
+      for (const config of Object.values(tfwrap.identities())) {
+        const credentials = (config as UserConfig).credentials;
+        if (config.kind !== AWS_USER_KIND || !credentials) continue;
+        if (credentials.access_key_id_env) delete env[credentials.access_key_id_env];
+        if (credentials.secret_access_key_env) delete env[credentials.secret_access_key_env];
       }
       return env;
     });

@@ -23,8 +23,14 @@ export interface StsError {
   type?: 'Sender' | 'Receiver';
 }
 
-/** A preset or a custom error, sent in STS's XML error format. */
-export type StsFault = 'throttling' | 'accessDenied' | StsError;
+/**
+ * A preset or a custom error, sent in STS's XML error format; or a fault of the transport:
+ * `malformed` (200 with a body that is not XML), `reset` (the connection closed without an
+ * answer), `{ delayMs }` (the answer forwarded only after that long).
+ */
+export type StsFault = 'throttling' | 'accessDenied' | 'serverError' | 'malformed' | 'reset' | { delayMs: number } | StsError;
+
+type TransportFault = { transport: 'malformed' } | { transport: 'reset' } | { transport: 'delay'; delayMs: number };
 
 export interface FaultOptions {
   /** Only requests with this Action (default: any STS request). */
@@ -63,8 +69,9 @@ const STS_ACTIONS = new Set([
   'GetSessionToken',
 ]);
 
-const PRESETS: Record<'throttling' | 'accessDenied', StsError> = {
+const PRESETS: Record<'throttling' | 'accessDenied' | 'serverError', StsError> = {
   throttling: { status: 400, code: 'Throttling', message: 'Rate exceeded', type: 'Sender' },
+  serverError: { status: 500, code: 'InternalFailure', message: 'internal failure (injected by sts-proxy)', type: 'Receiver' },
   accessDenied: {
     status: 403,
     code: 'AccessDenied',
@@ -111,7 +118,8 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: false });
   let calls: StsCall[] = [];
-  let faults: { error: StsError; action?: string; left: number }[] = [];
+  let faults: { error: StsError | TransportFault; action?: string; left: number }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -125,6 +133,20 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
         if (pending) {
           pending.left--;
           faults = faults.filter((f) => f.left > 0);
+          if ('transport' in pending.error) {
+            const t = pending.error;
+            if (t.transport === 'reset') return void req.socket.destroy();
+            if (t.transport === 'malformed') {
+              res.writeHead(200, { 'Content-Type': 'text/xml' });
+              return void res.end('<GetSessionTokenResponse><Credentials><AccessKeyId>truncated');
+            }
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              forward();
+            }, t.delayMs);
+            timers.add(timer);
+            return;
+          }
           const f = pending.error;
           const requestId = randomUUID();
           res.writeHead(f.status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
@@ -137,6 +159,8 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
           return;
         }
       }
+      forward();
+      function forward(): void {
       // Forward as received: the Host header is part of the SigV4 signature moto checks.
       const headers = { ...req.headers };
       // Hop-by-hop, and never signed: we hold the whole body and use a fresh upstream connection.
@@ -155,6 +179,7 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
         res.end(`sts-proxy: upstream error: ${err.message}`);
       });
       out.end(body);
+      }
     });
   });
 
@@ -179,7 +204,11 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
       return out;
     },
     injectFault(fault, opts = {}) {
-      const error = typeof fault === 'string' ? PRESETS[fault] : fault;
+      const error: StsError | TransportFault =
+        fault === 'malformed' || fault === 'reset' ? { transport: fault }
+        : typeof fault === 'string' ? PRESETS[fault]
+        : 'delayMs' in fault ? { transport: 'delay', delayMs: fault.delayMs }
+        : fault;
       faults.push({ error, left: opts.times ?? 1, ...(opts.action ? { action: opts.action } : {}) });
     },
     reset() {
@@ -188,6 +217,7 @@ export async function startStsProxy(target: string): Promise<StsProxy> {
     },
     close() {
       return new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
         agent.destroy();
