@@ -2,8 +2,8 @@
  * Running a child with the prepared environment.
  *
  * node:child_process rather than execa here: `tfwrap auth exec` is on the hot path and execa costs
- * ~70 ms to import (bench/README.md). Only three things matter for this child: the exact env
- * (nothing inherited), inherited stdio, and signals.
+ * ~70 ms to import (measured once; bench/ambient-exec.mjs times the whole path). Only three things
+ * matter for this child: the exact env (nothing inherited), inherited stdio, and signals.
  *
  * Signals: SIGTERM, SIGINT and SIGHUP reach the child once, so terraform can release its state lock.
  * When tfwrap is in the foreground of a terminal, Ctrl-C already reached the child through the

@@ -56,7 +56,7 @@ export interface IdentityKindDefinition {
    */
   timeoutMs?: number;
   /**
-   * Keep this kind's sessions on disk and reuse them across runs (docs/adr/001-session-cache.md).
+   * Keep this kind's sessions on disk and reuse them across runs (docs/adr/002-session-cache.md).
    * Only for kinds whose credentials come from a call worth saving (AssumeRole, SSO); never for
    * kinds that read credentials from the environment, which must not be written anywhere.
    */

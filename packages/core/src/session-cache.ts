@@ -1,5 +1,5 @@
 /**
- * The on-disk session cache (docs/adr/001-session-cache.md). Cloud-free: a session is whatever
+ * The on-disk session cache (docs/adr/002-session-cache.md). Cloud-free: a session is whatever
  * `Credentials` a kind that opted in (`cache: true`) returned, stored as JSON, 0600, one file per
  * key under `<realmCacheDir>/sessions/<identity>/`.
  *
