@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { TfwrapError } from '@tfwrap/core';
 import { splitTerraformArgs } from '@tfwrap/terraform/args';
-import { createTfwrap, identityFlag, resolveRequest, type GlobalOptions } from '../context.js';
+import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
 type Globals = () => GlobalOptions;
 
@@ -107,15 +107,16 @@ async function run(globals: GlobalOptions, command: string, subcommand: string[]
   const runner = import('../run-terraform.js');
   runner.catch(() => {});
   const tfwrap = await createTfwrap(globals);
-  const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
-  const { runTerraformCommand } = await runner;
-  return runTerraformCommand(tfwrap, request, {
-    subcommand,
-    skipInit: opts.skipInit === true,
-    parallelism,
-    continueOnError: opts.continueOnError === true,
-    json: opts.json === true,
-    autoApprove: opts.autoApprove === true,
-    fresh: opts.fresh === true,
+  return withRun(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals, async (run) => {
+    const { runTerraformCommand } = await runner;
+    return runTerraformCommand(run, {
+      subcommand,
+      skipInit: opts.skipInit === true,
+      parallelism,
+      continueOnError: opts.continueOnError === true,
+      json: opts.json === true,
+      autoApprove: opts.autoApprove === true,
+      fresh: opts.fresh === true,
+    });
   });
 }
