@@ -86,7 +86,10 @@ describe('run lifecycle (issue 9)', function () {
       const env = hermeticEnv();
       const init = await runTfwrap(['-C', dir, 'init', 'dev', 'big'], { env, cwd: dir });
       assert.equal(init.exitCode, 0, init.stderr);
-      const run = await sh(`${tfwrapCmd} plan dev big -no-color --skip-init > file.txt; echo "file $?" > status; ${tfwrapCmd} plan dev big -no-color --skip-init | (sleep 2; cat > pipe.txt); echo "pipe \${PIPESTATUS[0]}" >> status`, env, dir);
+      // The reader sleeps longer than the whole plan takes, so tfwrap has written everything (and,
+      // before the fix, exited with most of it still queued) by the time anything is read.
+      const plan = `${tfwrapCmd} plan dev big -no-color --skip-init`;
+      const run = await sh(`start=$SECONDS; ${plan} > file.txt; echo "file $?" > status; wait=$((SECONDS - start + 3)); ${plan} | (sleep $wait; cat > pipe.txt); echo "pipe \${PIPESTATUS[0]}" >> status`, env, dir);
       assert.equal(run.exitCode, 0, run.stderr);
       assert.equal(readFileSync(join(dir, 'status'), 'utf8'), 'file 0\npipe 0\n');
       const file = readFileSync(join(dir, 'file.txt'));

@@ -58,7 +58,7 @@ export class Authenticator {
   /**
    * Authenticate `identity`, root of its chain first, each step feeding the next. Steps of kinds
    * with `cache: true` come from the session cache while they have more than the refresh margin
-   * left; a warm run whose target is cached resolves nothing else (docs/adr/001-session-cache.md).
+   * left; a warm run whose target is cached resolves nothing else (docs/adr/002-session-cache.md).
    */
   async authenticate(identity: string, options: AuthenticateOptions = {}): Promise<AuthResult> {
     const identities = this.host.identities();
