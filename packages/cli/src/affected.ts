@@ -5,7 +5,7 @@
 import { TfwrapError, type Tfwrap } from '@tfwrap/core';
 import { describeAffected, type AffectedComponent, type ComponentInstance } from '@tfwrap/stacks';
 import { combinedExitCode, formatSummaryTable, identityForComponent, summaryJson, type ComponentResult } from '@tfwrap/terraform';
-import { createTfwrap, identityFlag, printJson, resolveRequest, type GlobalOptions } from './context.js';
+import { createTfwrap, identityFlag, printJson, withRun, type GlobalOptions } from './context.js';
 import { appendStepSummary, runTerraformCommand, type TerraformCommandOptions } from './run-terraform.js';
 
 export interface AffectedFlags {
@@ -101,15 +101,18 @@ export async function planAffected(globals: GlobalOptions, flags: AffectedFlags 
       for (const component of components) results.push(skipped(stack, component));
       continue;
     }
-    const request = await resolveRequest(tfwrap, { command: 'plan', identity: identityFlag(flags.identity), stack, components, args }, globals);
-    await runTerraformCommand(tfwrap, request, {
-      ...options,
-      namePlanFiles: true,
-      onSummary: (summary) => {
-        results.push(...summary.results);
-        if (summary.results.some((r) => r.result === 'failed' || r.result === 'interrupted')) failed = true;
-      },
-    });
+    const code = await withRun(tfwrap, { command: 'plan', identity: identityFlag(flags.identity), stack, components, args }, globals, (run) =>
+      runTerraformCommand(run, {
+        ...options,
+        namePlanFiles: true,
+        onSummary: (summary) => {
+          results.push(...summary.results);
+          if (summary.results.some((r) => r.result === 'failed' || r.result === 'interrupted')) failed = true;
+        },
+      }),
+    );
+    // Interrupted (129/130/143): no further stack starts.
+    if (code === 129 || code === 130 || code === 143) return code;
     if (results.some((r) => r.result === 'interrupted')) break;
   }
   const exitCode = combinedExitCode(results);

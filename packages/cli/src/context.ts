@@ -1,6 +1,6 @@
 /** What every command needs: global options, the Tfwrap object, output helpers. */
 import { resolve } from 'node:path';
-import { Tfwrap, type RunRequest } from '@tfwrap/core';
+import { Tfwrap, type Run, type RunRequest } from '@tfwrap/core';
 import { builtinPlugins } from './builtins.js';
 
 export interface GlobalOptions {
@@ -22,9 +22,24 @@ export function createTfwrap(options: GlobalOptions): Promise<Tfwrap> {
   });
 }
 
-/** Run `beforeResolve` over a request built from the command line. */
-export function resolveRequest(tfwrap: Tfwrap, request: Omit<RunRequest, 'cwd'>, options: GlobalOptions): Promise<RunRequest> {
-  return tfwrap.hooks.beforeResolve.promise({ ...request, cwd: workingDirectory(options) });
+/**
+ * The one path of every command that resolves an identity or a stack: `beforeResolve` over what
+ * the command line asked for (a policy tap may change or refuse it), then a Run that owns the
+ * command's work, its children and its signals; at the end the run waits for its children and
+ * removes what they used. Returns the exit status: the work's, or 130/143/129 when interrupted.
+ */
+export async function withRun(tfwrap: Tfwrap, request: Omit<RunRequest, 'cwd'>, options: GlobalOptions, work: (run: Run) => Promise<number | void>): Promise<number> {
+  const run = await tfwrap.startRun({ ...request, cwd: workingDirectory(options) }, { signals: true });
+  try {
+    return run.exitCodeFor((await work(run)) ?? 0);
+  } catch (err) {
+    // Whatever failed after an interrupt failed because of it (a killed credential command).
+    if (!run.interruptedBy) throw err;
+    process.stderr.write(`tfwrap: interrupted by ${run.interruptedBy}\n`);
+    return run.exitCodeFor(0);
+  } finally {
+    await run.dispose();
+  }
 }
 
 /** `--identity=false` and friends mean "no tfwrap auth". */

@@ -35,11 +35,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     globalOptions = action.optsWithGlobals<GlobalOptions>();
   });
   registerAuthCommands(program, () => globalOptions, setExit);
-  registerAuthLoginCommand(program, () => globalOptions);
-  registerCredentialProcessCommand(program, () => globalOptions);
+  registerAuthLoginCommand(program, () => globalOptions, setExit);
+  registerCredentialProcessCommand(program, () => globalOptions, setExit);
   registerAuthUserCommands(program, () => globalOptions);
   registerTerraformCommands(program, () => globalOptions, setExit);
-  registerDescribeCommands(program, () => globalOptions);
+  registerDescribeCommands(program, () => globalOptions, setExit);
   registerListCommands(program, () => globalOptions);
   registerPluginsCommands(program, () => globalOptions);
   registerSchemaCommand(program, () => globalOptions);
@@ -96,11 +96,34 @@ function redacted(text: string): string {
   return Redactor.everywhere.redact(text);
 }
 
-/** The binary's entry. */
+/**
+ * The binary's entry. The process ends once stdout and stderr are flushed: a pipe to a slow reader
+ * (`| jq`, `| tee`) gets every byte, and a reader that stops early (`| head`) ends tfwrap quietly.
+ */
 export async function run(): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const code = await main(process.argv);
   process.exitCode = code;
-  // Exit explicitly: an abandoned credential request (an endpoint that never answers) must not
-  // keep the process alive after tfwrap has given up on it.
-  setImmediate(() => process.exit(code));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Everything the command started has ended (a run waits for its children); what may remain is an
+  // abandoned credential request (an endpoint that never answers), which must not keep tfwrap alive.
+  setTimeout(() => process.exit(code), 200).unref();
+}
+
+/** Resolves when what was written before has been handed to the OS (or the stream is gone). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/** EPIPE: the reader is gone; drop further output instead of a stack trace. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      stream.destroy();
+      return;
+    }
+    throw err;
+  });
 }

@@ -2,7 +2,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { TfwrapError, type RunRequest, type Tfwrap } from '@tfwrap/core';
+import { TfwrapError, type Run } from '@tfwrap/core';
 import { checkRunnable, hasFlag, formatMarkdownSummary, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, withPlanFile, LOCKED_COMMANDS, type StackRunSummary } from '@tfwrap/terraform';
 import type { ComponentInstance } from '@tfwrap/stacks';
 import { printJson } from './context.js';
@@ -22,7 +22,8 @@ export interface TerraformCommandOptions {
   onSummary?(summary: StackRunSummary): void;
 }
 
-export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, options: TerraformCommandOptions): Promise<number> {
+export async function runTerraformCommand(run: Run, options: TerraformCommandOptions): Promise<number> {
+  const { tfwrap, request } = run;
   const subcommand = options.subcommand[0]!;
   const args = [...request.args];
   if (options.autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
@@ -49,12 +50,12 @@ export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, o
   }
 
   if ((subcommand === 'apply' || subcommand === 'destroy') && all.length > 1 && !hasFlag(args, 'auto-approve')) {
-    await confirm(subcommand, stack.name, all);
+    await confirm(subcommand, stack.name, all, run.signal);
     args.push('-auto-approve');
   }
 
   const summary = await runComponents({
-    tfwrap,
+    run,
     settings,
     levels,
     subcommand: options.subcommand,
@@ -79,7 +80,7 @@ export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, o
 }
 
 /** A whole-stack apply or destroy asks first, like terraform apply does. */
-async function confirm(subcommand: string, stack: string, instances: ComponentInstance[]): Promise<void> {
+async function confirm(subcommand: string, stack: string, instances: ComponentInstance[], signal: AbortSignal): Promise<void> {
   const list = instances.map((instance) => instance.name).join(', ');
   if (!process.stdin.isTTY) {
     throw new TfwrapError('E_USAGE', `tfwrap ${subcommand} of every component of stack '${stack}' (${list}) needs confirmation, and stdin is not a terminal`, {
@@ -88,7 +89,7 @@ async function confirm(subcommand: string, stack: string, instances: ComponentIn
   }
   const readline = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await readline.question(`Do you want to ${subcommand} ${instances.length} components of stack '${stack}' (${list})?\n  Only 'yes' will be accepted: `);
+    const answer = await readline.question(`Do you want to ${subcommand} ${instances.length} components of stack '${stack}' (${list})?\n  Only 'yes' will be accepted: `, { signal });
     if (answer.trim() !== 'yes') throw new TfwrapError('E_INTERRUPTED', `${subcommand} cancelled`);
   } finally {
     readline.close();

@@ -8,9 +8,10 @@
  * Signals: SIGTERM, SIGINT and SIGHUP reach the child once, so terraform can release its state lock.
  * When tfwrap is in the foreground of a terminal, Ctrl-C already reached the child through the
  * process group, so SIGINT is not sent twice (terraform treats a second SIGINT as "abort now").
- * A second interrupt kills the child.
+ * A second interrupt kills the child. Inside a `Run` (run.ts), the run does this for all of its
+ * children at once (`tracker`), and also aborts whatever else the run is doing.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { ExitCode, TfwrapError } from './errors.js';
 import type { Env } from './identity.js';
@@ -25,6 +26,21 @@ export interface SpawnOptions {
   /** Called with each chunk when stdout/stderr are piped. */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** The run that owns the child: it forwards signals and waits for the child before cleaning up. */
+  tracker?: ChildTracker;
+}
+
+/** What a run offers its children (run.ts). */
+export interface ChildTracker {
+  add(child: ChildProcess): void;
+  delete(child: ChildProcess): void;
+  /** The exit status the run ends with when it was interrupted (130, 143, 129); else undefined. */
+  interruptedCode(): number | undefined;
+}
+
+/** 128 + the signal's number, as a shell reports it: SIGINT 130, SIGTERM 143, SIGHUP 129. */
+export function signalExitCode(signal: string): number {
+  return 128 + (constants.signals[signal as NodeJS.Signals] ?? 2);
 }
 
 export interface SpawnResult {
@@ -48,19 +64,24 @@ export function runChild(options: SpawnOptions): Promise<SpawnResult> {
     if (options.onStdout) child.stdout?.on('data', options.onStdout);
     if (options.onStderr) child.stderr?.on('data', options.onStderr);
 
+    const tracker = options.tracker;
     let interrupts = 0;
+    let received: string | undefined;
     const fromTerminal = process.stdin.isTTY === true;
     const onSignal = (signal: NodeJS.Signals) => {
       interrupts++;
+      received ??= signal;
       if (interrupts > 1) {
         child.kill('SIGKILL');
       } else if (!(signal === 'SIGINT' && fromTerminal)) {
         child.kill(signal);
       }
     };
-    for (const signal of FORWARDED) process.on(signal, onSignal);
+    if (tracker) tracker.add(child);
+    else for (const signal of FORWARDED) process.on(signal, onSignal);
     const cleanup = () => {
-      for (const signal of FORWARDED) process.off(signal, onSignal);
+      if (tracker) tracker.delete(child);
+      else for (const signal of FORWARDED) process.off(signal, onSignal);
     };
 
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -77,11 +98,12 @@ export function runChild(options: SpawnOptions): Promise<SpawnResult> {
     });
     child.on('close', (code, signal) => {
       cleanup();
-      const signalCode = signal ? 128 + (constants.signals[signal] ?? 0) : undefined;
+      const signalCode = signal ? signalExitCode(signal) : undefined;
+      const interruptedCode = tracker ? tracker.interruptedCode() : received ? signalExitCode(received) : undefined;
       resolvePromise({
-        exitCode: interrupts > 0 ? ExitCode.interrupted : (code ?? signalCode ?? ExitCode.internal),
+        exitCode: interruptedCode ?? code ?? signalCode ?? ExitCode.internal,
         signal: signal ?? undefined,
-        interrupted: interrupts > 0,
+        interrupted: interruptedCode !== undefined,
         durationMs: performance.now() - start,
       });
     });

@@ -42,7 +42,15 @@ export interface PrepareEnvInfo {
   component?: string;
 }
 
+/**
+ * Which child of a run this is: `init` and `workspace` (terraform's preparation), `hook` (a stack's
+ * `hooks:` command), `main` (the terraform command asked for, or the command of `auth exec`).
+ */
+export type ExecPhase = 'init' | 'workspace' | 'hook' | 'main';
+
 export interface ExecRequest {
+  /** Which child of the run this is; `main` when not given. */
+  phase?: ExecPhase;
   command: string;
   args: string[];
   /** The arguments as `--debug` shows them, when some hold secrets (terraform's `-var` values). */
@@ -62,6 +70,8 @@ export interface PlanSummary {
 }
 
 export interface ExecResult {
+  /** Which child of the run this was (always set by tfwrap; optional for results built elsewhere). */
+  phase?: ExecPhase;
   command: string;
   args: string[];
   exitCode: number;
@@ -79,21 +89,37 @@ export interface ExecResult {
 }
 
 export class TfwrapHooks {
+  // Hooks that can stop a run: beforeResolve, beforeAuthenticate, prepareEnv and beforeExec (a tap
+  // that throws ends the run with its error). Observers: afterAuthenticate and afterExec (a tap that
+  // throws is reported on one line; the run's result stands). docs/plugins.md says the same.
+
   /** Before anything is resolved; taps may return a changed request or throw to stop the run. */
   readonly beforeResolve: AsyncSeriesWaterfallHookType<[RunRequest]> = new AsyncSeriesWaterfallHook(['request']);
   /** Once per step of an identity chain, root first, before any step fetches credentials. Throw to refuse. */
   readonly beforeAuthenticate: AsyncSeriesHookType<[AuthenticateStepInfo]> = new AsyncSeriesHook(['step']);
-  /** After the whole chain authenticated; the result holds every step. */
+  /** After the whole chain authenticated; the result holds every step. An observer: it cannot stop the run. */
   readonly afterAuthenticate: AsyncSeriesHookType<[AuthResult]> = new AsyncSeriesHook(['result']);
   /** A waterfall over the child's environment; it starts from what the identity's own preparation returned. */
   readonly prepareEnv: AsyncSeriesWaterfallHookType<[Env, PrepareEnvInfo]> = new AsyncSeriesWaterfallHook(['env', 'info']);
   /** Just before a child starts. Taps may change args, env or cwd in place, or throw to stop. */
   readonly beforeExec: AsyncSeriesHookType<[ExecRequest]> = new AsyncSeriesHook(['request']);
-  /** After a child ended: exit code, duration, identity, command. For audit logs and notifications. */
+  /** After a child ended: exit code, duration, identity, command, phase. For audit logs and notifications; an observer. */
   readonly afterExec: AsyncSeriesHookType<[ExecResult]> = new AsyncSeriesHook(['result']);
 }
 
 export type HookName = keyof TfwrapHooks;
+
+/**
+ * Call an observer hook: a tap that throws is reported as one warning line naming its plugin, and
+ * what it observed (a child's exit code, an authentication) stands.
+ */
+export async function observe(host: { log: Logger }, call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    host.log.warn(isTfwrapError(err) ? err.format() : messageOf(err));
+  }
+}
 
 /** Who tapped what, for `tfwrap plugins list` and error messages. */
 export interface TapRecord {

@@ -6,14 +6,16 @@
  *      when backend.tf.json changed);
  *   3. select the workspace named after the stack, creating it when missing;
  *   4. the stack's `before-terraform-<command>` hooks; a failing one stops here;
- *   5. the command itself, through `tfwrap.exec` (so `beforeExec`/`afterExec` see it), with `-var-file`;
+ *   5. the command itself, with `-var-file`;
  *   6. the `after-terraform-<command>` hooks.
  *
+ * Every child goes through the run (`run.exec`): `beforeExec`/`afterExec` see it with its phase
+ * (init, workspace, hook, main), an interrupt reaches it, and nothing starts after one.
  * Steps 2 and 3 run quietly; their output is shown when they fail.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode, TfwrapError, runChild, type AuthResult, type Env, type PlanSummary, type Tfwrap } from '@tfwrap/core';
+import { ExitCode, TfwrapError, type AuthResult, type Env, type ExecPhase, type PlanSummary, type Run, type Tfwrap } from '@tfwrap/core';
 import { hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
 import { hasFlag, maskArgs } from './args.js';
 import { writeComponentFiles } from './files.js';
@@ -95,9 +97,11 @@ export interface ComponentEnvOptions {
  * `TF_WORKSPACE` is dropped (tfwrap selects the workspace itself; the variable silently creates
  * one), and a `TF_CLI_CONFIG_FILE` naming a missing file is dropped (Terraform would warn on every run).
  */
-export async function componentEnv(tfwrap: Tfwrap, settings: TerraformSettings, instance: ComponentInstance, auth: AuthResult | undefined, options: ComponentEnvOptions): Promise<Env> {
-  // live: terraform runs under this process, so a managed identity's session refreshes through it.
-  const prepared = await tfwrap.prepareEnv(auth, { stack: instance.stack, component: instance.name }, tfwrap.parentEnv, { live: true });
+export async function componentEnv(run: Run, settings: TerraformSettings, instance: ComponentInstance, auth: AuthResult | undefined, options: ComponentEnvOptions): Promise<Env> {
+  const { tfwrap } = run;
+  // live: terraform runs under this process, so a managed identity's session refreshes through it
+  // (the run owns the refresh server and removes it after its children ended).
+  const prepared = await run.prepareEnv(auth, { stack: instance.stack, component: instance.name }, tfwrap.parentEnv, { live: true });
   const env: Env = { ...prepared, ...instance.env };
   if (!options.stdoutIsTerminal) env.TF_IN_AUTOMATION = '1';
   if (!env.TF_PLUGIN_CACHE_DIR) {
@@ -140,7 +144,12 @@ export function checkRunnable(instance: ComponentInstance, subcommand: string, s
 }
 
 export class TerraformRunner {
-  constructor(readonly tfwrap: Tfwrap, readonly settings: TerraformSettings) {}
+  /** `owner`: the run this component belongs to (its signal, its children, its run files). */
+  constructor(readonly owner: Run, readonly settings: TerraformSettings) {}
+
+  get tfwrap(): Tfwrap {
+    return this.owner.tfwrap;
+  }
 
   async run(request: ComponentRunRequest): Promise<ComponentResult> {
     const started = performance.now();
@@ -158,7 +167,7 @@ export class TerraformRunner {
     };
     const finish = (exitCode: number, extra: Partial<ComponentResult> = {}): ComponentResult => ({
       ...base,
-      result: outcomeOf(subcommand, request.args, exitCode),
+      result: this.owner.signal.aborted ? 'interrupted' : outcomeOf(subcommand, request.args, exitCode),
       exitCode,
       durationMs: Math.round(performance.now() - started),
       ...extra,
@@ -170,7 +179,7 @@ export class TerraformRunner {
     if (!request.skipInit && subcommand !== 'init') {
       // -reconfigure only when the backend changed (another stack's key): with an unchanged local
       // backend it makes Terraform ask about migrating the workspaces' state.
-      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output);
+      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output, request);
       if (init !== 0) return finish(init, { message: 'terraform init failed' });
     }
 
@@ -187,17 +196,17 @@ export class TerraformRunner {
     // The workspace is selected before the hooks run, so that they may use TF_WORKSPACE safely.
     const selectsWorkspace = subcommand !== 'workspace';
     if (selectsWorkspace && subcommand !== 'init') {
-      const selected = await this.selectWorkspace(instance, request.env, output);
+      const selected = await this.selectWorkspace(instance, request.env, output, request);
       if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
     }
     const hookEnv = selectsWorkspace && subcommand !== 'init' ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env;
-    const before = await this.runHooks(hooksFor(instance.hooks, 'before', subcommand), hookEnv, instance, output);
-    if (before) return finish(before.exitCode, { message: before.message, result: before.exitCode === ExitCode.interrupted ? 'interrupted' : 'failed' });
+    const before = await this.runHooks(hooksFor(instance.hooks, 'before', subcommand), hookEnv, request);
+    if (before) return finish(before.exitCode, { message: before.message, result: this.owner.signal.aborted ? 'interrupted' : 'failed' });
 
     const main = await this.main(request, args, cwd);
     if (main.exitCode !== 0 && outcomeOf(subcommand, request.args, main.exitCode) !== 'changes') return finish(main.exitCode, main.counts);
     if (subcommand === 'init') {
-      const selected = await this.selectWorkspace(instance, request.env, output);
+      const selected = await this.selectWorkspace(instance, request.env, output, request);
       if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
     }
     return this.afterHooks(request, selectsWorkspace ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env, finish(main.exitCode, main.counts));
@@ -205,17 +214,17 @@ export class TerraformRunner {
 
   private async afterHooks(request: ComponentRunRequest, hookEnv: Env, result: ComponentResult): Promise<ComponentResult> {
     if (result.result === 'failed' || result.result === 'interrupted') return result;
-    const after = await this.runHooks(hooksFor(request.instance.hooks, 'after', request.subcommand[0]!), hookEnv, request.instance, request.output);
+    const after = await this.runHooks(hooksFor(request.instance.hooks, 'after', request.subcommand[0]!), hookEnv, request);
     if (!after) return result;
-    return { ...result, exitCode: after.exitCode, result: after.exitCode === ExitCode.interrupted ? 'interrupted' : 'failed', message: after.message };
+    return { ...result, exitCode: after.exitCode, result: this.owner.signal.aborted ? 'interrupted' : 'failed', message: after.message };
   }
 
-  /** The command itself, through tfwrap.exec so that plugins see it. */
+  /** The command itself (phase `main`). */
   private async main(request: ComponentRunRequest, args: string[], cwd: string): Promise<{ exitCode: number; counts: Partial<ComponentResult> }> {
     const reader = new SummaryReader();
     const result = await this.spawnTerraform(() =>
-      this.tfwrap.exec(
-        { command: this.settings.command, args, displayArgs: maskArgs(args), env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+      this.owner.exec(
+        { phase: 'main', command: this.settings.command, args, displayArgs: maskArgs(args), env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
         request.auth,
         { subcommand: request.subcommand.join(' ') },
         {
@@ -236,16 +245,22 @@ export class TerraformRunner {
     return { exitCode: result.exitCode, counts: summary ? { add: summary.add, change: summary.change, destroy: summary.destroy } : {} };
   }
 
-  /** A helper step (init, workspace): output kept, shown only when it fails. */
-  private async quiet(args: string[], env: Env, cwd: string, output: ComponentOutput): Promise<number> {
+  /** A helper step (init, workspace): output kept, shown only when it fails. Phase `init` or `workspace`. */
+  private async quiet(args: string[], env: Env, cwd: string, output: ComponentOutput, request: ComponentRunRequest): Promise<number> {
     const chunks: Buffer[] = [];
+    const phase: ExecPhase = args[0] === 'workspace' ? 'workspace' : 'init';
     this.tfwrap.log.debug(`[${cwd}] ${this.settings.command} ${maskArgs(args).join(' ')}`);
     const result = await this.spawnTerraform(() =>
       this.tfwrap.log.time(`terraform ${args[0]}`, () =>
-        runChild({ command: this.settings.command, args, env, cwd, stdio: ['ignore', 'pipe', 'pipe'], onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) }),
+        this.owner.exec(
+          { phase, command: this.settings.command, args, displayArgs: maskArgs(args), env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+          request.auth,
+          { subcommand: args[0] },
+          { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) },
+        ),
       ),
     );
-    if (result.exitCode !== 0 && !result.interrupted) output.stderr(Buffer.concat(chunks));
+    if (result.exitCode !== 0 && !this.owner.signal.aborted) output.stderr(Buffer.concat(chunks));
     return result.exitCode;
   }
 
@@ -254,7 +269,7 @@ export class TerraformRunner {
    * `.terraform/environment` first: when it is already the right one, no process is started.
    * (`TF_WORKSPACE` is not used: with a name that does not exist it silently creates the workspace.)
    */
-  private async selectWorkspace(instance: ComponentInstance, env: Env, output: ComponentOutput): Promise<number> {
+  private async selectWorkspace(instance: ComponentInstance, env: Env, output: ComponentOutput, request: ComponentRunRequest): Promise<number> {
     const dataDir = path.resolve(instance.componentDir, env.TF_DATA_DIR ?? '.terraform');
     let current = 'default';
     try {
@@ -263,25 +278,23 @@ export class TerraformRunner {
       // no file: the default workspace
     }
     if (current === instance.workspace) return 0;
-    return this.quiet(['workspace', 'select', '-or-create=true', instance.workspace], env, instance.componentDir, output);
+    return this.quiet(['workspace', 'select', '-or-create=true', instance.workspace], env, instance.componentDir, output, request);
   }
 
-  /** Run hooks in order; the first failing one (unless continue_on_error) ends the run. */
-  private async runHooks(hooks: Hook[], env: Env, instance: ComponentInstance, output: ComponentOutput): Promise<{ exitCode: number; message: string } | undefined> {
+  /** Run hooks in order (phase `hook`); the first failing one (unless continue_on_error) ends the run. */
+  private async runHooks(hooks: Hook[], env: Env, request: ComponentRunRequest): Promise<{ exitCode: number; message: string } | undefined> {
+    const { instance, output } = request;
     for (const hook of hooks) {
       const cwd = hook.workingDir ? path.resolve(instance.componentDir, hook.workingDir) : instance.componentDir;
       const [command, args] = Array.isArray(hook.command) ? [hook.command[0]!, hook.command.slice(1)] : shellCommand(hook.command);
       let exitCode: number;
       try {
-        const result = await runChild({
-          command,
-          args,
-          env: { ...env, ...hook.env },
-          cwd,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          onStdout: (chunk) => output.stdout(chunk),
-          onStderr: (chunk) => output.stderr(chunk),
-        });
+        const result = await this.owner.exec(
+          { phase: 'hook', command, args, env: { ...env, ...hook.env }, cwd, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
+          request.auth,
+          {},
+          { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => output.stdout(chunk), onStderr: (chunk) => output.stderr(chunk) },
+        );
         exitCode = result.exitCode;
       } catch (err) {
         if (!(err instanceof TfwrapError)) throw err;
@@ -290,7 +303,7 @@ export class TerraformRunner {
       }
       if (exitCode === 0) continue;
       const message = `hook '${hook.name}' exited with ${exitCode}`;
-      if (exitCode !== ExitCode.interrupted && hook.continueOnError) {
+      if (!this.owner.signal.aborted && hook.continueOnError) {
         output.stderr(`tfwrap: ${message} (continue_on_error)\n`);
         continue;
       }

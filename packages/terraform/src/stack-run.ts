@@ -2,17 +2,19 @@
  * Running a set of components of one stack: levels in dependency order, the components of a level
  * in parallel (at most `parallelism` at once; two components built from the same directory never
  * at the same time), each with its own identity. A failure stops what has not started yet unless
- * `continueOnError`; then only what depends on the failure is skipped. An interrupt (SIGINT,
- * SIGTERM) reaches the running Terraforms once (runChild forwards it) and starts nothing new.
+ * `continueOnError`; then only what depends on the failure is skipped. An interrupt aborts the
+ * run's signal: the running Terraforms get it once (a second one kills them, run.ts), and nothing
+ * new starts; the run waits for them before it removes their run files.
  */
-import { ExitCode, TfwrapError, type AuthResult, type Tfwrap } from '@tfwrap/core';
+import { TfwrapError, type AuthResult, type Run } from '@tfwrap/core';
 import type { ComponentInstance } from '@tfwrap/stacks';
 import { RunDisplay } from './display.js';
 import { combinedExitCode } from './report.js';
 import { TerraformRunner, componentEnv, type ComponentResult, type TerraformSettings } from './runner.js';
 
 export interface StackRunOptions {
-  tfwrap: Tfwrap;
+  /** The command's run: its signal stops the scheduler, its children are the Terraforms. */
+  run: Run;
   settings: TerraformSettings;
   /** From `stack.dependencyLevels(names)`. */
   levels: ComponentInstance[][];
@@ -37,7 +39,7 @@ export interface StackRunSummary {
 }
 
 export async function runComponents(options: StackRunOptions): Promise<StackRunSummary> {
-  const { tfwrap } = options;
+  const { run } = options;
   const all = options.levels.flat();
   const multi = all.length > 1;
   const display = new RunDisplay({
@@ -47,28 +49,16 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
     live: process.stderr.isTTY === true,
     total: all.length,
   });
-  const runner = new TerraformRunner(tfwrap, options.settings);
+  const runner = new TerraformRunner(run, options.settings);
   const auths = new Map<string, Promise<AuthResult>>();
   const authFor = (identity: string) => {
     let auth = auths.get(identity);
     // A run must not start on a session about to end (auth.session.min_remaining).
-    if (!auth) auths.set(identity, (auth = tfwrap.authenticate(identity, { fresh: options.fresh }).then((a) => tfwrap.ensureRemainingLifetime(a, { fresh: options.fresh }))));
+    if (!auth) auths.set(identity, (auth = run.authenticate(identity, { fresh: options.fresh }).then((a) => run.ensureRemainingLifetime(a, { fresh: options.fresh }))));
     return auth;
   };
   // Several components: no prompts (they would interleave); apply was confirmed for the whole stack.
   const args = multi ? withMultiArgs(options.subcommand[0]!, options.args) : options.args;
-
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) {
-      // A second interrupt with nothing left to wait for.
-      display.close();
-      process.exit(ExitCode.interrupted);
-    }
-    interrupted = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const results = new Map<string, ComponentResult>();
   const failed = new Set<string>();
@@ -93,6 +83,7 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
   const runOne = async (instance: ComponentInstance): Promise<void> => {
     const key = `${instance.stack}/${instance.name}`;
     const blockedBy = instance.dependsOn.find((dependency) => failed.has(dependency));
+    const interrupted = run.signal.aborted;
     if (interrupted || stop || blockedBy) {
       const result = skip(instance, interrupted ? 'interrupted' : blockedBy ? `depends on ${blockedBy}, which did not succeed` : 'an earlier component failed');
       results.set(instance.name, result);
@@ -112,7 +103,7 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
       const identity = options.identityFor(instance);
       display.started(key, identity);
       const auth = identity ? await authFor(identity) : undefined;
-      const env = await componentEnv(tfwrap, options.settings, instance, auth, { stdoutIsTerminal: process.stdout.isTTY === true && !options.json });
+      const env = await componentEnv(run, options.settings, instance, auth, { stdoutIsTerminal: process.stdout.isTTY === true && !options.json });
       result = await runner.run({ instance, subcommand: options.subcommand, args: options.argsFor ? options.argsFor(instance, args) : args, skipInit: options.skipInit, auth, env, output });
     } catch (err) {
       if (!(err instanceof TfwrapError)) throw err;
@@ -142,13 +133,12 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
       await pool(level, Math.max(1, options.parallelism), runOne);
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    display.close();
   }
 
   const ordered = all.map((instance) => results.get(instance.name)!);
   display.summary(ordered);
-  const exitCode = interrupted ? ExitCode.interrupted : combinedExitCode(ordered);
+  const exitCode = run.exitCodeFor(combinedExitCode(ordered));
   return { results: ordered, exitCode };
 }
 

@@ -77,6 +77,8 @@ const plugin: TfwrapPlugin = {
     const target = path.resolve(tfwrap.loaded.dir, file);
     const user = currentUser(tfwrap.parentEnv);
     tfwrap.hooks.afterExec.tapPromise('audit', async (result) => {
+      // One line per command run: init, workspace selection and stack hooks are its preparation.
+      if (result.phase !== undefined && result.phase !== 'main') return;
       await mkdir(path.dirname(target), { recursive: true });
       await appendFile(target, tfwrap.redactor.redact(auditLine(result, user)), { mode: 0o600 });
     });

@@ -67,13 +67,29 @@ export function runCommand(spec: CommandSpec, options: RunOptions): Promise<stri
   return new Promise((resolvePromise, reject) => {
     // A command may prompt (an MFA code, a browser sign-in): give it the terminal when there is one.
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    // Without a terminal the command gets a process group of its own, so that stopping it (an
+    // interrupt, its time limit) stops what it started too (`sh -c 'sleep 4; ...'`). With one it
+    // stays in tfwrap's foreground group to read the terminal, where Ctrl-C reaches all of it.
+    const ownGroup = !interactive && process.platform !== 'win32';
     const child = spawn(spec.file, spec.args, {
       cwd: options.cwd,
       env: { ...options.env },
       shell: spec.shell,
       stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
       windowsHide: true,
+      detached: ownGroup,
     });
+    const stop = () => {
+      if (ownGroup && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+          return;
+        } catch {
+          // the group is gone already
+        }
+      }
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    };
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
@@ -84,7 +100,7 @@ export function runCommand(spec: CommandSpec, options: RunOptions): Promise<stri
       clearTimeout(timer);
       options.signal.removeEventListener('abort', onAbort);
       if (err) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        stop();
         reject(err);
       } else resolvePromise(value!);
     };

@@ -4,10 +4,10 @@
  * when. Every identity on the same portal shares the sign-in.
  */
 import type { Command } from 'commander';
-import { TfwrapError, TfwrapErrors, buildChain, messageOf, unknownIdentity, type Tfwrap } from '@tfwrap/core';
-import { createTfwrap, type GlobalOptions } from '../context.js';
+import { TfwrapError, TfwrapErrors, buildChain, messageOf, unknownIdentity, type Run } from '@tfwrap/core';
+import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
-export function registerAuthLoginCommand(program: Command, globals: () => GlobalOptions): void {
+export function registerAuthLoginCommand(program: Command, globals: () => GlobalOptions, setExit: (code: number) => void): void {
   const auth = program.commands.find((command) => command.name() === 'auth');
   if (!auth) throw new Error('tfwrap auth login: register the auth commands first');
   auth
@@ -17,13 +17,15 @@ export function registerAuthLoginCommand(program: Command, globals: () => Global
     .option('--no-browser', 'print the sign-in URL and code only; do not open a browser')
     .action(async (opts: { identity?: string; browser?: boolean }) => {
       const tfwrap = await createTfwrap(globals());
-      await login(tfwrap, opts.identity, opts.browser !== false);
+      const request = { command: 'auth login', identity: identityFlag(opts.identity), args: [] };
+      setExit(await withRun(tfwrap, request, globals(), (run) => login(run, opts.browser !== false)));
     });
 }
 
-async function login(tfwrap: Tfwrap, requested: string | undefined, browser: boolean): Promise<void> {
+async function login(run: Run, browser: boolean): Promise<void> {
+  const { tfwrap } = run;
   const identities = tfwrap.identities();
-  const name = tfwrap.requireIdentity(requested);
+  const name = tfwrap.requireIdentity(run.request.identity || undefined);
   if (!identities[name]) throw unknownIdentity(name, Object.keys(identities));
   const chain = buildChain(identities, name);
   const problems = (await tfwrap.validateAuth()).filter((problem) => chain.some((identity) => problem.message.includes(`"${identity}"`)));
@@ -40,11 +42,12 @@ async function login(tfwrap: Tfwrap, requested: string | undefined, browser: boo
     });
   }
 
-  // Ctrl-C and the kind's time limit end the wait for the person.
+  // An interrupt (the run's signal) and the kind's time limit end the wait for the person.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new TfwrapError('E_AUTH_TIMEOUT', 'gave up waiting for the sign-in')), tfwrap.authTimeoutMs(kind.timeoutMs));
   const onSignal = () => controller.abort(new TfwrapError('E_INTERRUPTED', 'interrupted'));
-  process.once('SIGINT', onSignal);
+  if (run.signal.aborted) onSignal();
+  run.signal.addEventListener('abort', onSignal, { once: true });
   let summary: string;
   try {
     const result = await impl.login({
@@ -66,14 +69,14 @@ async function login(tfwrap: Tfwrap, requested: string | undefined, browser: boo
     throw new TfwrapError('E_AUTH_FAILED', `identity "${root}" (${kind.kind}) could not sign in: ${tfwrap.redactor.redact(messageOf(err))}`, { plugin: kind.plugin, cause: err });
   } finally {
     clearTimeout(timer);
-    process.off('SIGINT', onSignal);
+    run.signal.removeEventListener('abort', onSignal);
   }
   process.stdout.write(`${tfwrap.redactor.redact(summary)}\n`);
 
   // Show who the requested identity is with this sign-in (a permission set's ARN names the person).
   if (name !== root) {
-    const auth = await tfwrap.authenticate(name);
-    const principal = await tfwrap.whoami(auth);
+    const auth = await run.authenticate(name);
+    const principal = await run.whoami(auth);
     const until = auth.credentials?.expiration?.toISOString();
     process.stdout.write(`"${name}" is ${principal.arn ?? 'unknown'}${principal.account ? ` (account ${principal.account})` : ''}${until ? `, session until ${until}` : ''}\n`);
   }

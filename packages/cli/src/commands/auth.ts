@@ -1,8 +1,8 @@
 /** `tfwrap auth ...`: list, validate, env, exec, whoami, logout. */
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ENV_FORMATS, ExitCode, TfwrapError, TfwrapErrors, buildChain, diffEnv, formatEnv, type AuthResult, type EnvFormat, type Tfwrap } from '@tfwrap/core';
-import { createTfwrap, formatTable, identityFlag, printJson, resolveRequest, type GlobalOptions } from '../context.js';
+import { ENV_FORMATS, ExitCode, TfwrapError, TfwrapErrors, buildChain, diffEnv, formatEnv, type AuthResult, type EnvFormat, type Run, type Tfwrap } from '@tfwrap/core';
+import { createTfwrap, formatTable, identityFlag, printJson, withRun, type GlobalOptions } from '../context.js';
 import { githubMaskCommands } from './github-mask.js';
 
 type Globals = () => GlobalOptions;
@@ -65,25 +65,30 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: `use one of ${ENV_FORMATS.join(', ')}` });
       }
       const tfwrap = await createTfwrap(globals());
-      const { auth } = await authenticateFor(tfwrap, 'auth env', opts, globals());
-      const env = await tfwrap.prepareEnv(auth);
-      const diff = diffEnv(tfwrap.parentEnv, env);
-      for (const [name, value] of Object.entries(diff.set)) {
-        if (tfwrap.redactor.redact(value) !== value) {
-          throw new TfwrapError('E_AUTH_FAILED', `identity "${auth?.identity}" puts a secret in ${name}; auth env prints no secrets`, {
-            hint: 'use tfwrap auth exec to run a command with it instead',
-          });
-        }
-      }
-      const text = formatEnv(diff, opts.format as EnvFormat);
-      if (opts.format === 'github' && tfwrap.parentEnv.GITHUB_ENV) {
-        process.stdout.write(githubMaskCommands(auth?.credentials));
-        appendFileSync(tfwrap.parentEnv.GITHUB_ENV, text);
-        process.stderr.write(`tfwrap: wrote ${Object.keys(diff.set).length} variables to $GITHUB_ENV\n`);
-        if (diff.unset.length) process.stderr.write(`tfwrap: warning: $GITHUB_ENV cannot remove variables; later steps still see ${diff.unset.join(', ')} (remove them from the job, or use tfwrap auth exec)\n`);
-      } else {
-        process.stdout.write(text);
-      }
+      const request = { command: 'auth env', identity: identityFlag(opts.identity), args: [] };
+      setExit(
+        await withRun(tfwrap, request, globals(), async (run) => {
+          const auth = await authenticateFor(run, opts);
+          const env = await run.prepareEnv(auth);
+          const diff = diffEnv(tfwrap.parentEnv, env);
+          for (const [name, value] of Object.entries(diff.set)) {
+            if (tfwrap.redactor.redact(value) !== value) {
+              throw new TfwrapError('E_AUTH_FAILED', `identity "${auth?.identity}" puts a secret in ${name}; auth env prints no secrets`, {
+                hint: 'use tfwrap auth exec to run a command with it instead',
+              });
+            }
+          }
+          const text = formatEnv(diff, opts.format as EnvFormat);
+          if (opts.format === 'github' && tfwrap.parentEnv.GITHUB_ENV) {
+            process.stdout.write(githubMaskCommands(auth?.credentials));
+            appendFileSync(tfwrap.parentEnv.GITHUB_ENV, text);
+            process.stderr.write(`tfwrap: wrote ${Object.keys(diff.set).length} variables to $GITHUB_ENV\n`);
+            if (diff.unset.length) process.stderr.write(`tfwrap: warning: $GITHUB_ENV cannot remove variables; later steps still see ${diff.unset.join(', ')} (remove them from the job, or use tfwrap auth exec)\n`);
+          } else {
+            process.stdout.write(text);
+          }
+        }),
+      );
     });
 
   auth
@@ -96,14 +101,18 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
     .passThroughOptions()
     .action(async (command: string[], opts: { identity?: string; fresh?: boolean; mfaToken?: string }) => {
       const tfwrap = await createTfwrap(globals());
-      const found = await authenticateFor(tfwrap, 'auth exec', { ...opts, args: command }, globals());
-      const request = found.request;
-      // A run must not start on a session about to end; the child then refreshes through tfwrap.
-      const auth = found.auth && (await tfwrap.ensureRemainingLifetime(found.auth, { mfaToken: opts.mfaToken }));
-      const env = await tfwrap.prepareEnv(auth, {}, tfwrap.parentEnv, { live: true });
-      const [bin, ...args] = request.args;
-      const result = await tfwrap.exec({ command: bin!, args, env, cwd: request.cwd, identity: auth?.identity }, auth);
-      setExit(result.exitCode);
+      const request = { command: 'auth exec', identity: identityFlag(opts.identity), args: command };
+      setExit(
+        await withRun(tfwrap, request, globals(), async (run) => {
+          const found = await authenticateFor(run, opts);
+          // A run must not start on a session about to end; the child then refreshes through tfwrap.
+          const auth = found && (await run.ensureRemainingLifetime(found, { mfaToken: opts.mfaToken }));
+          const env = await run.prepareEnv(auth, {}, tfwrap.parentEnv, { live: true });
+          const [bin, ...args] = run.request.args;
+          const result = await run.exec({ phase: 'main', command: bin!, args, env, cwd: run.request.cwd, identity: auth?.identity }, auth);
+          return result.exitCode;
+        }),
+      );
     });
 
   auth
@@ -115,34 +124,8 @@ export function registerAuthCommands(program: Command, globals: Globals, setExit
     .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN, else a prompt)')
     .action(async (opts: { identity?: string; json?: boolean; fresh?: boolean; mfaToken?: string }) => {
       const tfwrap = await createTfwrap(globals());
-      const { auth } = await authenticateFor(tfwrap, 'auth whoami', { ...opts, required: true }, globals());
-      const principal = await tfwrap.whoami(auth!);
-      const expiration = auth!.credentials?.expiration?.toISOString() ?? null;
-      const out = {
-        identity: auth!.identity,
-        kind: auth!.kind,
-        account: principal.account ?? null,
-        arn: principal.arn ?? null,
-        expiration,
-        chain: auth!.chain.map((step) => ({
-          identity: step.identity,
-          kind: step.kind,
-          arn: step.principalArn ?? null,
-          expiration: (step.expiration ?? step.credentials?.expiration)?.toISOString() ?? null,
-          cached: step.cached === true,
-        })),
-      };
-      if (opts.json) return printJson(out);
-      process.stdout.write(
-        formatTable([
-          ['Identity', out.identity],
-          ['Kind', out.kind],
-          ['Account', out.account ?? '-'],
-          ['ARN', out.arn ?? '-'],
-          ['Expires', expiration ?? 'never'],
-          ...(out.chain.length > 1 ? [['Chain', out.chain.map((s) => s.identity).join(' -> ')]] : []),
-        ]),
-      );
+      const request = { command: 'auth whoami', identity: identityFlag(opts.identity), args: [] };
+      setExit(await withRun(tfwrap, request, globals(), (run) => whoami(run, opts)));
     });
 
   auth
@@ -163,17 +146,43 @@ function reportProblems(lines: string[]): void {
   process.stderr.write(`tfwrap: ${lines.length} ${lines.length === 1 ? 'problem' : 'problems'} found\n`);
 }
 
-/** `beforeResolve`, identity selection, and authentication, shared by the commands that run things. */
-async function authenticateFor(
-  tfwrap: Tfwrap,
-  command: string,
-  opts: { identity?: string; fresh?: boolean; mfaToken?: string; args?: string[]; required?: boolean },
-  globals: GlobalOptions,
-): Promise<{ auth?: AuthResult; request: Awaited<ReturnType<typeof resolveRequest>> }> {
-  const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), args: opts.args ?? [] }, globals);
-  const name = request.identity === false && !opts.required ? undefined : tfwrap.requireIdentity(request.identity || undefined);
-  const auth = name ? await tfwrap.authenticate(name, { fresh: opts.fresh, mfaToken: opts.mfaToken }) : undefined;
-  return { auth, request };
+/** Identity selection (after `beforeResolve`) and authentication, shared by the commands that run things. */
+async function authenticateFor(run: Run, opts: { fresh?: boolean; mfaToken?: string; required?: boolean }): Promise<AuthResult | undefined> {
+  const requested = run.request.identity;
+  const name = requested === false && !opts.required ? undefined : run.tfwrap.requireIdentity(requested || undefined);
+  return name ? run.authenticate(name, { fresh: opts.fresh, mfaToken: opts.mfaToken }) : undefined;
+}
+
+/** `auth whoami`: the kind asks the cloud who the credentials are. */
+async function whoami(run: Run, opts: { json?: boolean; fresh?: boolean; mfaToken?: string }): Promise<void> {
+  const auth = await authenticateFor(run, { ...opts, required: true });
+  const principal = await run.whoami(auth!);
+  const expiration = auth!.credentials?.expiration?.toISOString() ?? null;
+  const out = {
+    identity: auth!.identity,
+    kind: auth!.kind,
+    account: principal.account ?? null,
+    arn: principal.arn ?? null,
+    expiration,
+    chain: auth!.chain.map((step) => ({
+      identity: step.identity,
+      kind: step.kind,
+      arn: step.principalArn ?? null,
+      expiration: (step.expiration ?? step.credentials?.expiration)?.toISOString() ?? null,
+      cached: step.cached === true,
+    })),
+  };
+  if (opts.json) return printJson(out);
+  process.stdout.write(
+    formatTable([
+      ['Identity', out.identity],
+      ['Kind', out.kind],
+      ['Account', out.account ?? '-'],
+      ['ARN', out.arn ?? '-'],
+      ['Expires', expiration ?? 'never'],
+      ...(out.chain.length > 1 ? [['Chain', out.chain.map((s) => s.identity).join(' -> ')]] : []),
+    ]),
+  );
 }
 
 export interface IdentityRow {

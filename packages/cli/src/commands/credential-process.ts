@@ -10,9 +10,9 @@
  */
 import type { Command } from 'commander';
 import { TfwrapError } from '@tfwrap/core';
-import { createTfwrap, identityFlag, resolveRequest, type GlobalOptions } from '../context.js';
+import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
-export function registerCredentialProcessCommand(program: Command, globals: () => GlobalOptions): void {
+export function registerCredentialProcessCommand(program: Command, globals: () => GlobalOptions, setExit: (code: number) => void): void {
   const auth = program.commands.find((command) => command.name() === 'auth');
   if (!auth) throw new Error('register the auth commands first');
   auth
@@ -23,20 +23,24 @@ export function registerCredentialProcessCommand(program: Command, globals: () =
     .option('--mfa-token <code>', 'MFA code for identities with mfa_serial (else TFWRAP_MFA_TOKEN)')
     .action(async (opts: { identity?: string; fresh?: boolean; mfaToken?: string }) => {
       const tfwrap = await createTfwrap(globals());
-      const request = await resolveRequest(tfwrap, { command: 'auth credential-process', identity: identityFlag(opts.identity), args: [] }, globals());
-      if (request.identity === false) {
-        throw new TfwrapError('E_USAGE', 'auth credential-process needs an identity', { hint: 'pass -i <identity> naming an identity of an AWS kind' });
-      }
-      const name = tfwrap.requireIdentity(request.identity);
-      const first = await tfwrap.authenticate(name, { fresh: opts.fresh, mfaToken: opts.mfaToken });
-      // The SDK asks again when these expire; a session about to end is renewed first.
-      const auth = await tfwrap.ensureRemainingLifetime(first, { mfaToken: opts.mfaToken });
-      const { isAwsCredentials, toProcessOutput } = await import('@tfwrap/aws');
-      if (!isAwsCredentials(auth.credentials)) {
-        throw new TfwrapError('E_AUTH_FAILED', `identity "${name}" (${auth.kind}) yields no AWS credentials to print`, {
-          hint: 'name an identity of an AWS kind (aws/ambient, aws/assume-role, aws/credential-process, ...)',
-        });
-      }
-      process.stdout.write(JSON.stringify(toProcessOutput(auth.credentials)) + '\n');
+      const request = { command: 'auth credential-process', identity: identityFlag(opts.identity), args: [] };
+      setExit(
+        await withRun(tfwrap, request, globals(), async (run) => {
+          if (run.request.identity === false) {
+            throw new TfwrapError('E_USAGE', 'auth credential-process needs an identity', { hint: 'pass -i <identity> naming an identity of an AWS kind' });
+          }
+          const name = tfwrap.requireIdentity(run.request.identity);
+          const first = await run.authenticate(name, { fresh: opts.fresh, mfaToken: opts.mfaToken });
+          // The SDK asks again when these expire; a session about to end is renewed first.
+          const auth = await run.ensureRemainingLifetime(first, { mfaToken: opts.mfaToken });
+          const { isAwsCredentials, toProcessOutput } = await import('@tfwrap/aws');
+          if (!isAwsCredentials(auth.credentials)) {
+            throw new TfwrapError('E_AUTH_FAILED', `identity "${name}" (${auth.kind}) yields no AWS credentials to print`, {
+              hint: 'name an identity of an AWS kind (aws/ambient, aws/assume-role, aws/credential-process, ...)',
+            });
+          }
+          process.stdout.write(JSON.stringify(toProcessOutput(auth.credentials)) + '\n');
+        }),
+      );
     });
 }

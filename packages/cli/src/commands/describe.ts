@@ -3,10 +3,10 @@
  * `tfwrap describe affected --base <ref> [--head <ref>] [--format json|yaml|matrix] [--include-dependents]`.
  */
 import type { Command } from 'commander';
-import { TfwrapError } from '@tfwrap/core';
-import { createTfwrap, identityFlag, type GlobalOptions } from '../context.js';
+import { TfwrapError, type Run } from '@tfwrap/core';
+import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
-export function registerDescribeCommands(program: Command, globals: () => GlobalOptions): void {
+export function registerDescribeCommands(program: Command, globals: () => GlobalOptions, setExit: (code: number) => void): void {
   const describe = program.command('describe').description('show merged configuration');
   describe
     .command('component')
@@ -20,39 +20,9 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
       }
       const tfwrap = await createTfwrap(globals());
-      const [{ openStacks }, { identityForComponent }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
-      const stack = await openStacks(tfwrap).loadStack(opts.stack);
-      const instance = await stack.component(name);
-      const identity = identityForComponent(tfwrap, instance, identityFlag(opts.identity));
-      const kind = identity ? (tfwrap.identities()[identity]?.kind ?? null) : null;
-      const described = {
-        stack: instance.stack,
-        component: instance.name,
-        terraform_component: instance.component,
-        component_dir: instance.componentDir,
-        type: instance.type,
-        locked: instance.locked,
-        inherits: instance.inherits,
-        identity: identity ?? null,
-        identity_kind: kind,
-        workspace: instance.workspace,
-        varfile: instance.varfileName,
-        backend_type: instance.backendType ?? null,
-        backend: instance.backend ?? null,
-        vars: instance.vars,
-        env: instance.env,
-        settings: instance.settings,
-        auth: instance.auth ?? null,
-        hooks: instance.hooks,
-        depends_on: instance.dependsOn,
-        sources: instance.sources,
-      };
-      if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(described, null, 2) + '\n');
-      } else {
-        const { stringify } = await import('yaml');
-        process.stdout.write(stringify(described, { aliasDuplicateObjects: false }));
-      }
+      // Through beforeResolve like a run: a policy that refuses the stack refuses describing it too.
+      const request = { command: 'describe component', identity: identityFlag(opts.identity), stack: opts.stack, components: [name], args: [] };
+      setExit(await withRun(tfwrap, request, globals(), (run) => describeComponent(run, opts.format)));
     });
 
   describe
@@ -88,4 +58,42 @@ export function registerDescribeCommands(program: Command, globals: () => Global
 /** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
 function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The merged component as YAML or JSON, with the identity it would run as. */
+async function describeComponent(run: Run, format: string): Promise<void> {
+  const { tfwrap, request } = run;
+  const [{ openStacks }, { identityForComponent }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
+  const stack = await openStacks(tfwrap).loadStack(request.stack!);
+  const instance = await stack.component(request.components![0]!);
+  const identity = identityForComponent(tfwrap, instance, request.identity);
+  const kind = identity ? (tfwrap.identities()[identity]?.kind ?? null) : null;
+  const described = {
+    stack: instance.stack,
+    component: instance.name,
+    terraform_component: instance.component,
+    component_dir: instance.componentDir,
+    type: instance.type,
+    locked: instance.locked,
+    inherits: instance.inherits,
+    identity: identity ?? null,
+    identity_kind: kind,
+    workspace: instance.workspace,
+    varfile: instance.varfileName,
+    backend_type: instance.backendType ?? null,
+    backend: instance.backend ?? null,
+    vars: instance.vars,
+    env: instance.env,
+    settings: instance.settings,
+    auth: instance.auth ?? null,
+    hooks: instance.hooks,
+    depends_on: instance.dependsOn,
+    sources: instance.sources,
+  };
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(described, null, 2) + '\n');
+  } else {
+    const { stringify } = await import('yaml');
+    process.stdout.write(stringify(described, { aliasDuplicateObjects: false }));
+  }
 }

@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { TfwrapError } from '@tfwrap/core';
 import { splitTerraformArgs } from '@tfwrap/terraform/args';
-import { createTfwrap, identityFlag, resolveRequest, type GlobalOptions } from '../context.js';
+import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
 type Globals = () => GlobalOptions;
 
@@ -128,9 +128,10 @@ async function run(globals: GlobalOptions, command: string, subcommand: string[]
   const runner = import('../run-terraform.js');
   runner.catch(() => {});
   const tfwrap = await createTfwrap(globals);
-  const request = await resolveRequest(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals);
-  const { runTerraformCommand } = await runner;
-  return runTerraformCommand(tfwrap, request, options);
+  return withRun(tfwrap, { command, identity: identityFlag(opts.identity), stack, components, args }, globals, async (run) => {
+    const { runTerraformCommand } = await runner;
+    return runTerraformCommand(run, options);
+  });
 }
 
 function commandOptions(opts: RunCommandOptions, subcommand: string[]) {
