@@ -9,6 +9,7 @@ import { openStacks } from './stacks.js';
 export interface TerraformCommandOptions {
   subcommand: string[];
   skipInit: boolean;
+  forceInit?: boolean;
   parallelism: number;
   continueOnError: boolean;
   json: boolean;
@@ -54,6 +55,7 @@ export async function runTerraformCommand(tfwrap: Tfwrap, request: RunRequest, o
     subcommand: options.subcommand,
     args,
     skipInit: options.skipInit,
+    forceInit: options.forceInit,
     parallelism: options.parallelism,
     continueOnError: options.continueOnError,
     json: options.json,
