@@ -15,7 +15,7 @@
  *
  * A workspace not known to exist is selected, and created, by `terraform workspace select -or-create`.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Env } from '@tfwrap/core';
 import { writeFileAtomic } from './files.js';
@@ -89,6 +89,7 @@ export async function ensureWorkspace(context: WorkspaceContext, selectWithTerra
     return 0;
   }
   if (knownToExist(context, dataDir)) {
+    mkdirSync(dataDir, { recursive: true });
     writeFileAtomic(path.join(dataDir, 'environment'), context.workspace);
     context.log.debug(`workspace: selected ${context.workspace} (known to exist; no terraform process)`);
     return 0;
