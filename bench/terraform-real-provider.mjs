@@ -30,7 +30,15 @@ const { startMoto } = await import(pathToFileURL(motoModule).href);
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const root = mkdtempSync(join(tmpdir(), 'tfwrap-bench-aws-'));
-const moto = await startMoto();
+// moto's seeding has a 30 s limit, which a busy machine can miss: try a few times.
+let moto;
+for (let attempt = 1; !moto; attempt++) {
+  try {
+    moto = await startMoto();
+  } catch (err) {
+    if (attempt === 3) throw err;
+  }
+}
 try {
   const project = join(root, 'project');
   const app = join(project, 'components/terraform/app');
