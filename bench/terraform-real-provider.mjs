@@ -38,7 +38,7 @@ process.on('unhandledRejection', (err) => {
 let moto;
 for (let attempt = 1; !moto; attempt++) {
   try {
-    moto = await startMoto();
+    moto = await startMoto({ startTimeoutMs: 180_000 });
   } catch (err) {
     if (attempt === 3) throw err;
   }
