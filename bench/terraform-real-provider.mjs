@@ -170,6 +170,8 @@ output "arn" { value = data.aws_caller_identity.current.arn }
     rows.tfwrap.push(plan.ms);
     rows.skip.push((await tfwrap('plan', 'dev', 'app', '-input=false', '--skip-init')).ms);
     rows.init.push((await tfwrap('plan', 'dev', 'app', '-input=false', '--init')).ms);
+    // Progress on stderr: on a busy machine a run takes minutes.
+    console.error(`  run ${i + 1}/${runs}: by hand ${rows.hand[i].toFixed(0)} ms, tfwrap ${rows.tfwrap[i].toFixed(0)} ms, --skip-init ${rows.skip[i].toFixed(0)} ms, --init ${rows.init[i].toFixed(0)} ms`);
   }
   const table = [
     ['terraform plan (by hand)', median(rows.hand)],
