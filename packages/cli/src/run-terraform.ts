@@ -11,6 +11,7 @@ import { openStacks } from './stacks.js';
 export interface TerraformCommandOptions {
   subcommand: string[];
   skipInit: boolean;
+  forceInit?: boolean;
   parallelism: number;
   continueOnError: boolean;
   json: boolean;
@@ -61,6 +62,7 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
     subcommand: options.subcommand,
     args,
     skipInit: options.skipInit,
+    forceInit: options.forceInit,
     parallelism: options.parallelism,
     continueOnError: options.continueOnError,
     json: options.json,

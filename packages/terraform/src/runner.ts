@@ -2,9 +2,10 @@
  * Running Terraform for one component of one stack:
  *
  *   1. write `<stack>-<component>.terraform.tfvars.json` and `backend.tf.json` (atomically);
- *   2. `terraform init` unless `--skip-init` (providers from a shared plugin cache; `-reconfigure`
- *      when backend.tf.json changed);
- *   3. select the workspace named after the stack, creating it when missing;
+ *   2. `terraform init` when something it depends on changed since the last successful init in the
+ *      directory (init-fingerprint.ts), or `--init`; never with `--skip-init` (providers from a shared
+ *      plugin cache; `-reconfigure` when backend.tf.json changed);
+ *   3. select the workspace named after the stack, creating it when missing (workspace.ts);
  *   4. the stack's `before-terraform-<command>` hooks; a failing one stops here;
  *   5. the command itself, with `-var-file`;
  *   6. the `after-terraform-<command>` hooks.
@@ -13,12 +14,14 @@
  * (init, workspace, hook, main), an interrupt reaches it, and nothing starts after one.
  * Steps 2 and 3 run quietly; their output is shown when they fail.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TfwrapError, type AuthResult, type Env, type ExecPhase, type PlanSummary, type Run, type Tfwrap } from '@tfwrap/core';
 import { hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
 import { hasFlag, maskArgs } from './args.js';
-import { writeComponentFiles } from './files.js';
+import { backendText, writeComponentFiles, type WrittenFiles } from './files.js';
+import { decideInit, forgetInit, partialInitArgs, recordInit, type InitContext } from './init-fingerprint.js';
+import { ensureWorkspace } from './workspace.js';
 import { SummaryReader } from './summary.js';
 
 /** Subcommands that take the stack's variables with `-var-file`. */
@@ -80,6 +83,8 @@ export interface ComponentRunRequest {
   /** Terraform's own arguments. */
   args: string[];
   skipInit: boolean;
+  /** `--init`: run terraform init even when nothing it depends on changed. */
+  forceInit?: boolean;
   auth?: AuthResult;
   /** The prepared environment (see `componentEnv`). */
   env: Env;
@@ -177,9 +182,7 @@ export class TerraformRunner {
     const cwd = instance.componentDir;
 
     if (!request.skipInit && subcommand !== 'init') {
-      // -reconfigure only when the backend changed (another stack's key): with an unchanged local
-      // backend it makes Terraform ask about migrating the workspaces' state.
-      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output, request);
+      const init = await this.initIfNeeded(request, files);
       if (init !== 0) return finish(init, { message: 'terraform init failed' });
     }
 
@@ -187,6 +190,7 @@ export class TerraformRunner {
     if (subcommand === 'init') {
       args.push('-input=false');
       if (files.backendChanged && !hasFlag(request.args, 'reconfigure') && !hasFlag(request.args, 'migrate-state')) args.push('-reconfigure');
+      forgetInit(this.initContext(request, files));
     }
     if (VARFILE_COMMANDS.has(subcommand) && !(subcommand === 'apply' && request.args.some((arg) => !arg.startsWith('-')))) {
       args.push(`-var-file=${path.basename(files.varfile)}`);
@@ -206,6 +210,7 @@ export class TerraformRunner {
     const main = await this.main(request, args, cwd);
     if (main.exitCode !== 0 && outcomeOf(subcommand, request.args, main.exitCode) !== 'changes') return finish(main.exitCode, main.counts);
     if (subcommand === 'init') {
+      if (!partialInitArgs(request.args)) await recordInit(this.initContext(request, files), request.args);
       const selected = await this.selectWorkspace(instance, request.env, output, request);
       if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
     }
@@ -217,6 +222,30 @@ export class TerraformRunner {
     const after = await this.runHooks(hooksFor(request.instance.hooks, 'after', request.subcommand[0]!), hookEnv, request);
     if (!after) return result;
     return { ...result, exitCode: after.exitCode, result: this.owner.signal.aborted ? 'interrupted' : 'failed', message: after.message };
+  }
+
+  private initContext(request: ComponentRunRequest, files: WrittenFiles): InitContext {
+    const { instance, env } = request;
+    return { componentDir: instance.componentDir, env, command: this.settings.command, cacheDir: this.tfwrap.paths.cacheDir, backendText: backendText(instance), backendChanged: files.backendChanged, log: this.tfwrap.log };
+  }
+
+  /**
+   * `terraform init` when its inputs changed since the last successful init here, or `--init`
+   * (see init-fingerprint.ts). -reconfigure only when tfwrap's backend changed (another stack's
+   * key): with an unchanged local backend it makes Terraform ask about migrating the workspaces' state.
+   */
+  private async initIfNeeded(request: ComponentRunRequest, files: WrittenFiles): Promise<number> {
+    const context = this.initContext(request, files);
+    const decision = await decideInit(context, { force: request.forceInit === true });
+    if (!decision.run) {
+      this.tfwrap.log.debug('init: skipped (unchanged)');
+      return 0;
+    }
+    this.tfwrap.log.debug(`init: running (${decision.reason})`);
+    forgetInit(context);
+    const exitCode = await this.quiet(['init', '-input=false', ...(decision.reconfigure ? ['-reconfigure'] : [])], request.env, context.componentDir, request.output, request);
+    if (exitCode === 0) await recordInit(context);
+    return exitCode;
   }
 
   /** The command itself (phase `main`). */
@@ -265,20 +294,14 @@ export class TerraformRunner {
   }
 
   /**
-   * Select the stack's workspace, creating it when missing. The selected workspace is read from
-   * `.terraform/environment` first: when it is already the right one, no process is started.
-   * (`TF_WORKSPACE` is not used: with a name that does not exist it silently creates the workspace.)
+   * Select the stack's workspace, creating it when missing; without a process when it is already
+   * selected or known to exist (workspace.ts). (`TF_WORKSPACE` is not used: with a name that does
+   * not exist it silently creates the workspace.)
    */
   private async selectWorkspace(instance: ComponentInstance, env: Env, output: ComponentOutput, request: ComponentRunRequest): Promise<number> {
-    const dataDir = path.resolve(instance.componentDir, env.TF_DATA_DIR ?? '.terraform');
-    let current = 'default';
-    try {
-      current = readFileSync(path.join(dataDir, 'environment'), 'utf8').trim() || 'default';
-    } catch {
-      // no file: the default workspace
-    }
-    if (current === instance.workspace) return 0;
-    return this.quiet(['workspace', 'select', '-or-create=true', instance.workspace], env, instance.componentDir, output, request);
+    return ensureWorkspace({ componentDir: instance.componentDir, env, workspace: instance.workspace, log: this.tfwrap.log }, () =>
+      this.quiet(['workspace', 'select', '-or-create=true', instance.workspace], env, instance.componentDir, output, request),
+    );
   }
 
   /** Run hooks in order (phase `hook`); the first failing one (unless continue_on_error) ends the run. */

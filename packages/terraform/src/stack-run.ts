@@ -22,6 +22,8 @@ export interface StackRunOptions {
   /** Terraform's own arguments, for every component. */
   args: string[];
   skipInit: boolean;
+  /** `--init`: run terraform init even when nothing it depends on changed. */
+  forceInit?: boolean;
   parallelism: number;
   continueOnError: boolean;
   /** Terraform's stdout goes to stderr (stdout carries the JSON summary). */
@@ -104,7 +106,7 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
       display.started(key, identity);
       const auth = identity ? await authFor(identity) : undefined;
       const env = await componentEnv(run, options.settings, instance, auth, { stdoutIsTerminal: process.stdout.isTTY === true && !options.json });
-      result = await runner.run({ instance, subcommand: options.subcommand, args: options.argsFor ? options.argsFor(instance, args) : args, skipInit: options.skipInit, auth, env, output });
+      result = await runner.run({ instance, subcommand: options.subcommand, args: options.argsFor ? options.argsFor(instance, args) : args, skipInit: options.skipInit, forceInit: options.forceInit, auth, env, output });
     } catch (err) {
       if (!(err instanceof TfwrapError)) throw err;
       result = {

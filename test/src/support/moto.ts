@@ -89,9 +89,9 @@ async function motoApi(endpoint: string, path: string, body?: string): Promise<s
   return text;
 }
 
-function runBootstrap(python: string, endpoint: string): Promise<{ admin: AwsKey; nopolicy: AwsKey }> {
+function runBootstrap(python: string, endpoint: string, timeout = 30_000): Promise<{ admin: AwsKey; nopolicy: AwsKey }> {
   return new Promise((resolve, reject) => {
-    execFile(python, [BOOTSTRAP, endpoint], { env: pythonEnv(), timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(python, [BOOTSTRAP, endpoint], { env: pythonEnv(), timeout }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`moto bootstrap failed: ${err.message}\n${stderr}`));
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
@@ -177,7 +177,7 @@ export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
       }
     }
 
-    let keys = await runBootstrap(info.python, endpoint);
+    let keys = await runBootstrap(info.python, endpoint, opts.startTimeoutMs);
     return {
       endpoint,
       port: info.port,

@@ -26,6 +26,7 @@ export interface RunCommandOptions {
   stack?: string;
   identity?: string;
   skipInit?: boolean;
+  init?: boolean;
   parallelism: string;
   continueOnError?: boolean;
   json?: boolean;
@@ -61,6 +62,7 @@ function runOptions(command: Command): Command {
     .option('-s, --stack <stack>', 'the stack (then every word is a component)')
     .option('-i, --identity <name>', 'identity for every component (default: TFWRAP_IDENTITY, the component\'s auth.identity, the default); false for none')
     .option('--skip-init', 'do not run terraform init first')
+    .option('--init', 'run terraform init even when nothing it depends on changed since the last one')
     .option('--parallelism <n>', 'components run at once in a whole-stack run', '4')
     .option('--continue-on-error', 'keep going after a component fails (what depends on it is skipped)')
     .option('--json', 'print the summary as JSON on stdout (Terraform\'s output goes to stderr)')
@@ -135,6 +137,9 @@ async function run(globals: GlobalOptions, command: string, subcommand: string[]
 }
 
 function commandOptions(opts: RunCommandOptions, subcommand: string[]) {
+  if (opts.init && opts.skipInit) {
+    throw new TfwrapError('E_USAGE', '--init and --skip-init cannot be used together', { hint: '--init forces terraform init, --skip-init leaves it out; give one' });
+  }
   const parallelism = Number(opts.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new TfwrapError('E_USAGE', `--parallelism must be a whole number of at least 1, not "${opts.parallelism}"`, { hint: 'for example --parallelism 4 (the default)' });
@@ -145,6 +150,7 @@ function commandOptions(opts: RunCommandOptions, subcommand: string[]) {
   return {
     subcommand,
     skipInit: opts.skipInit === true,
+    forceInit: opts.init === true,
     parallelism,
     continueOnError: opts.continueOnError === true,
     json: opts.json === true || opts.format === 'json',
