@@ -47,6 +47,7 @@ const catalogue = {
   E_COMPONENT_LOCKED: ExitCode.config,
   E_IMPORT_MISSING: ExitCode.config,
   E_IMPORT_CYCLE: ExitCode.config,
+  E_UNSUPPORTED: ExitCode.config,
   E_AUTH_FAILED: ExitCode.auth,
   E_AUTH_TIMEOUT: ExitCode.auth,
   E_AUTH_EXPIRING: ExitCode.auth,

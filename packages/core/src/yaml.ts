@@ -10,9 +10,9 @@ import jsYaml from 'js-yaml';
 import { TfwrapError, oneLine, type SourceLocation } from './errors.js';
 
 /** Parse YAML text; a syntax error becomes E_CONFIG_SYNTAX naming the file, line and column. */
-export function parseYaml(text: string, file: string): unknown {
+export function parseYaml(text: string, file: string, options: Pick<jsYaml.LoadOptions, 'schema' | 'listener'> = {}): unknown {
   try {
-    return jsYaml.load(text, { filename: file });
+    return jsYaml.load(text, { ...options, filename: file });
   } catch (err) {
     const mark = (err as { mark?: { line: number; column: number } }).mark;
     const reason = (err as { reason?: string }).reason ?? (err as Error).message;
