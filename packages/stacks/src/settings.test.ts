@@ -11,6 +11,10 @@ describe('stacksSettingsFrom', () => {
       includedPaths: ['**/*'],
       excludedPaths: [],
       componentsBasePath: '/repo/components/terraform',
+      namePattern: undefined,
+      nameTemplate: undefined,
+      listMergeStrategy: 'replace',
+      workspacesEnabled: true,
     });
   });
 
