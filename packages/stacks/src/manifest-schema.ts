@@ -189,7 +189,7 @@ export type StackManifest = v.InferOutput<typeof manifestSchema>;
  * Typed as a plain schema: the full type is deep enough to exhaust the type checker of a consumer
  * (toJsonSchema of it does), and nothing needs more than its output type.
  */
-export const stackManifestSchema: v.GenericSchema<unknown, StackManifest> = manifestSchema;
+export const stackManifestSchema: v.GenericSchema<unknown, unknown> = manifestSchema;
 
 /** One problem of a manifest, ready for a ManifestProblem: where, what, and what to do. */
 export interface ManifestIssueReport {

@@ -29,6 +29,12 @@ export interface TerraformSettings {
   command: string;
   /** The shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`) unless the environment sets one. */
   pluginCacheDir: string;
+  /** `components.terraform.auto_generate_backend_file` (default true; false when atmos.yaml is read and does not set it, as in Atmos). */
+  autoGenerateBackendFile: boolean;
+  /** `components.terraform.init_run_reconfigure`: every init gets `-reconfigure`. */
+  initRunReconfigure: boolean;
+  /** `components.terraform.apply_auto_approve`: apply gets `-auto-approve`. */
+  applyAutoApprove: boolean;
 }
 
 /** `components.terraform.command` from the project configuration. */
@@ -42,7 +48,25 @@ export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
     });
   }
   const resolved = typeof command === 'string' && (command.includes('/') || command.includes('\\')) ? path.resolve(tfwrap.loaded.dir, command) : (command ?? 'terraform');
-  return { command: resolved, pluginCacheDir: path.join(tfwrap.paths.cacheDir, 'terraform-plugins') };
+  const terraform = (components?.terraform ?? {}) as Record<string, unknown>;
+  const flag = (key: string, fallback: boolean): boolean => {
+    const value = terraform[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') {
+      throw new TfwrapError('E_CONFIG_INVALID', `components.terraform.${key} must be true or false`, {
+        location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
+      });
+    }
+    return value;
+  };
+  return {
+    command: resolved,
+    pluginCacheDir: path.join(tfwrap.paths.cacheDir, 'terraform-plugins'),
+    // Atmos writes backend.tf.json only when told to; tfwrap's own default is to write it.
+    autoGenerateBackendFile: flag('auto_generate_backend_file', tfwrap.loaded.atmosFile === undefined),
+    initRunReconfigure: flag('init_run_reconfigure', false),
+    applyAutoApprove: flag('apply_auto_approve', false),
+  };
 }
 
 /** Where a component's output goes. Chunks, not lines: a prompt has no newline. */
@@ -164,13 +188,13 @@ export class TerraformRunner {
       ...extra,
     });
 
-    const files = writeComponentFiles(instance);
+    const files = writeComponentFiles(instance, { backend: this.settings.autoGenerateBackendFile });
     const cwd = instance.componentDir;
 
     if (!request.skipInit && subcommand !== 'init') {
       // -reconfigure only when the backend changed (another stack's key): with an unchanged local
       // backend it makes Terraform ask about migrating the workspaces' state.
-      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged ? ['-reconfigure'] : [])], request.env, cwd, output);
+      const init = await this.quiet(['init', '-input=false', ...(files.backendChanged || this.settings.initRunReconfigure ? ['-reconfigure'] : [])], request.env, cwd, output);
       if (init !== 0) return finish(init, { message: 'terraform init failed' });
     }
 
