@@ -10,3 +10,7 @@ export type { DependencyNode } from './dependencies.js';
 export { deepMerge } from './merge.js';
 export { stackManifestSchema, manifestIssueReport } from './manifest-schema.js';
 export type { ManifestIssueReport, StackManifest } from './manifest-schema.js';
+export { unactedIn } from './unsupported.js';
+export type { Unacted } from './unsupported.js';
+export { evaluateFunctions } from './yaml-functions.js';
+export type { Manifest } from './manifest.js';

@@ -77,6 +77,8 @@ export interface Manifest {
   overrides: ConfigSections;
   /** Lines holding Go template syntax (`{{`), which tfwrap leaves as text. */
   templateLines: number[];
+  /** The whole document, functions evaluated (for validate's report of what tfwrap leaves alone). */
+  document: unknown;
   terraform: ConfigSections;
   /** `components.terraform`, by component name, in file order. */
   components: Map<string, ComponentSection>;
@@ -125,6 +127,7 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
     overrides: mergeOverrideSections(overrides),
     components,
     templateLines: templateLinesOf(text),
+    document: root,
   };
 }
 
