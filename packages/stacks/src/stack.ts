@@ -391,7 +391,7 @@ export class LoadedStack implements Stack {
     const metadata = this.ownMetadata(name);
     if (metadata.component) return metadata.component;
     const legacy = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
-    if (legacy !== undefined && legacy !== name && !this.ownLayersByComponent.has(legacy)) return legacy;
+    if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.terraformComponentOf(legacy) ?? legacy) : legacy;
     for (const base of [...this.inheritsOf(name)].reverse()) {
       const inherited = this.terraformComponentOf(base);
       if (inherited) return inherited;
