@@ -47,6 +47,15 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     assert.deepEqual(described.depends_on, ['vpc']);
   });
 
+  it("describe stacks prints every stack's components in Atmos's shape, filtered by --stack, --components, --sections", async () => {
+    const all = JSON.parse(ok(await tfwrap('describe', 'stacks', '--components', 'app', '--sections', 'vars,workspace', '--format', 'json'), 'describe stacks').stdout);
+    assert.deepEqual(Object.keys(all), ['dev', 'prod']);
+    assert.deepEqual(all.prod, { components: { terraform: { app: { workspace: 'prod', vars: { namespace: 'demo', stage: 'prod', replicas: 3, image: 'example/app:1.0' } } } } });
+    const one = JSON.parse(ok(await tfwrap('describe', 'stacks', '-s', 'dev', '--format', 'json'), 'describe stacks -s dev').stdout);
+    assert.deepEqual(Object.keys(one.dev.components.terraform), ['app', 'vpc', 'vpc/defaults']);
+    assert.deepEqual(one.dev.components.terraform.app.env, { TEAM: 'apps' });
+  });
+
   it('a disabled component (metadata.enabled: false) is skipped by a whole-stack run and reported', async () => {
     const prod = join(dir, 'stacks/deploy/prod.yaml');
     const original = readFileSync(prod, 'utf8');
