@@ -157,6 +157,15 @@ export class StackRepository {
 
   /** The manifests giving stack `name`; none is E_STACK_UNKNOWN with suggestions. */
   private findStack(name: string): string[] {
+    // Without a name template or pattern, `dev` is usually stacks/dev.yaml: take it without reading
+    // every manifest's name: line (the scale target). Another manifest declaring `name: dev` then
+    // joins the stack only in list/validate/describe stacks, which scan.
+    if (this.settings.nameTemplate === undefined && this.settings.namePattern === undefined && this.scanned === undefined) {
+      for (const extension of ['.yaml', '.yml']) {
+        const candidate = path.join(this.settings.stacksBasePath, name + extension);
+        if (isFile(candidate) && this.isStackFile(candidate) && (this.manifest(candidate).name ?? name) === name) return [candidate];
+      }
+    }
     const named = this.scanStacks();
     const files = named.filter((entry) => entry.name === name).map((entry) => entry.file);
     if (files.length > 0) return files;
