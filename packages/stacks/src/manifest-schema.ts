@@ -12,7 +12,6 @@
  * drop a setting. Null stands for "absent" wherever the loader has always taken it so.
  */
 import * as v from 'valibot';
-import { AtmosTag } from '@tfwrap/core';
 import { didYouMean } from './problem.js';
 import { hookEvents } from './hooks.js';
 import type { Mapping } from './merge.js';
@@ -52,8 +51,7 @@ const anyMapping = mapping(v.record(v.string(), v.unknown()));
 
 /** Environment values: text; numbers and booleans are written out; null unsets an inherited one. */
 function envSchema(valueMessage: v.ErrorMessage<v.UnionIssue<v.BaseIssue<unknown>>>) {
-  // An Atmos YAML function tfwrap does not evaluate stays a placeholder, reported when used.
-  return mapping(v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean(), v.instance(AtmosTag)], valueMessage))));
+  return mapping(v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean()], valueMessage))));
 }
 
 /** A hook (see hooks.ts). Required keys (events, command) are checked once the layers are merged. */

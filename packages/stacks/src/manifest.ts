@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { parseAtmosYaml } from '@tfwrap/core';
+import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
@@ -95,7 +95,9 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   const parsed = parseAtmosYaml(text, file) ?? {};
   const root = functions ? evaluateFunctions(parsed, file, functions) : parsed;
   // The schema judges the shape; the values used are the document's own (valibot's output is a copy).
-  const result = v.safeParse(stackManifestSchema, root);
+  // An unevaluated Atmos function (AtmosTag) is checked as the text it stands for: it is reported
+  // when a component uses it, not as a wrong type here.
+  const result = v.safeParse(stackManifestSchema, text.includes('!') ? tagsAsText(root) : root);
   if (!result.success) {
     const problems = result.issues.map((issue) => {
       const { yamlPath, message, hint } = manifestIssueReport(issue);
@@ -144,6 +146,21 @@ function templateLinesOf(text: string): number[] {
     if (line.includes('{{') && !/^\s*#/.test(line)) lines.push(index + 1);
   });
   return lines;
+}
+
+function tagsAsText(value: unknown): unknown {
+  if (value instanceof AtmosTag) return `${value.tag} ${value.argument}`;
+  if (Array.isArray(value)) return value.map(tagsAsText);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = tagsAsText((value as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else result[key] = item;
+    }
+    return result;
+  }
+  return value;
 }
 
 /** A manifest that passed `stackManifestSchema`, as the loader reads it. */
