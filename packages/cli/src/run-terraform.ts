@@ -27,8 +27,9 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
   const { tfwrap, request } = run;
   const subcommand = options.subcommand[0]!;
   const args = [...request.args];
-  if (options.autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
   const settings = terraformSettingsFrom(tfwrap);
+  const autoApprove = options.autoApprove || (settings.applyAutoApprove && subcommand === 'apply');
+  if (autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
   const stack = await tfwrap.log.time('load stack', () => openStacks(tfwrap).loadStack(request.stack!));
   const named = request.components ?? [];
   let levels = await stack.dependencyLevels(named.length ? named : undefined);
@@ -38,6 +39,18 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
   if (named.length === 0 && LOCKED_COMMANDS.has(subcommand)) {
     levels = levels.map((level) => level.filter((instance) => !(instance.locked && locked.push(instance)))).filter((level) => level.length > 0);
   }
+  // metadata.enabled: false (Atmos): skipped, named or not, and said so.
+  const disabled: ComponentInstance[] = [];
+  levels = levels.map((level) => level.filter((instance) => instance.enabled || !disabled.push(instance))).filter((level) => level.length > 0);
+  for (const instance of disabled) {
+    process.stderr.write(`tfwrap: skipping ${instance.stack}/${instance.name}: disabled (metadata.enabled: false)\n`);
+  }
+  for (const instance of levels.flat()) {
+    for (const dependency of instance.crossStackDependsOn) {
+      process.stderr.write(`tfwrap: note: ${instance.stack}/${instance.name} depends on ${dependency.component} in ${dependency.stack ?? 'another stack'}, which this run does not include\n`);
+    }
+  }
+  if (levels.length === 0 && disabled.length > 0) return 0;
   const all = levels.flat();
   for (const instance of all) checkRunnable(instance, subcommand, stack.file);
   for (const instance of locked) {

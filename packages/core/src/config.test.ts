@@ -33,14 +33,48 @@ describe('configuration loading', () => {
     assert.equal((err as TfwrapError).code, 'E_CONFIG_NOT_FOUND');
   });
 
-  it("uses an atmos.yaml's auth section when no tfwrap configuration exists", async () => {
+  it('reads the whole atmos.yaml as project configuration when no tfwrap configuration exists', async () => {
     const dir = fixtureDir({
-      'atmos.yaml': 'base_path: .\nauth:\n  identities:\n    pod-base:\n      kind: aws/ambient\n      principal: { region: us-east-1 }\n',
+      'atmos.yaml': 'base_path: .\nstacks: { base_path: stacks, name_pattern: "{stage}" }\nauth:\n  identities:\n    pod-base:\n      kind: aws/ambient\n      principal: { region: us-east-1 }\n',
     });
     const loaded = await loadConfig({ cwd: dir });
     assert.equal(loaded.source, 'atmos');
+    assert.equal(loaded.atmosFile, join(dir, 'atmos.yaml'));
     assert.equal(loaded.config.auth?.identities?.['pod-base']?.kind, 'aws/ambient');
-    assert.equal((loaded.config as Record<string, unknown>).base_path, undefined);
+    assert.equal((loaded.config as Record<string, unknown>).base_path, '.');
+    assert.deepEqual((loaded.config as Record<string, unknown>).stacks, { base_path: 'stacks', name_pattern: '{stage}' });
+  });
+
+  it('merges a tfwrap.yaml beside atmos.yaml over it, key by key (the tfwrap file wins)', async () => {
+    const dir = fixtureDir({
+      'atmos.yaml': 'stacks: { base_path: stacks, name_pattern: "{stage}" }\ncomponents: { terraform: { command: tofu, base_path: components/terraform } }\n',
+      'tfwrap.yaml': 'components: { terraform: { command: terraform } }\nauth: { identities: { a: { kind: ambient } } }\n',
+    });
+    const loaded = await loadConfig({ cwd: dir });
+    assert.equal(loaded.source, 'tfwrap');
+    assert.equal(loaded.file, join(dir, 'tfwrap.yaml'));
+    assert.equal(loaded.atmosFile, join(dir, 'atmos.yaml'));
+    const config = loaded.config as Record<string, unknown>;
+    assert.deepEqual(config.components, { terraform: { command: 'terraform', base_path: 'components/terraform' } });
+    assert.deepEqual(config.stacks, { base_path: 'stacks', name_pattern: '{stage}' });
+  });
+
+  it('an Atmos YAML function in atmos.yaml does not break loading; !env and !repo-root are evaluated (Atmos pkg/config)', async () => {
+    process.env.TFWRAP_TEST_STACKS_DIR = 'from-env';
+    try {
+      const dir = fixtureDir({
+        '.git/HEAD': 'ref: refs/heads/main\n',
+        'atmos.yaml': 'stacks:\n  base_path: !env TFWRAP_TEST_STACKS_DIR\n  other: !env TFWRAP_TEST_UNSET_VARIABLE fallback\ncomponents:\n  terraform:\n    base_path: !repo-root\n    x: !terraform.output vpc id\n',
+      });
+      const config = (await loadConfig({ cwd: dir })).config as Record<string, any>;
+      assert.equal(config.stacks.base_path, 'from-env');
+      assert.equal(config.stacks.other, 'fallback');
+      assert.equal(config.components.terraform.base_path, dir);
+      assert.equal(config.components.terraform.x.tag, '!terraform.output');
+      assert.equal(config.components.terraform.x.line, 7);
+    } finally {
+      delete process.env.TFWRAP_TEST_STACKS_DIR;
+    }
   });
 
   it('names file and line of a YAML syntax error', async () => {

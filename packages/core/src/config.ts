@@ -1,11 +1,16 @@
 /**
  * Finding and reading the configuration: cosmiconfig (module name `tfwrap`) searching upward from
- * the working directory, `--config`/`TFWRAP_CONFIG` to name a file, and an Atmos `atmos.yaml` as a
- * fallback whose `auth:` section is used as it is.
+ * the working directory, `--config`/`TFWRAP_CONFIG` to name a file, and an Atmos `atmos.yaml`.
+ *
+ * `atmos.yaml` is project configuration as it is (stacks, components, settings, auth). When a
+ * tfwrap configuration file stands in the same directory as an `atmos.yaml`, both are read and
+ * merged key by key, the tfwrap file winning: tfwrap-only keys (plugins, hooks, ...) go there and
+ * Atmos keeps reading its own file unchanged. See docs/configuration.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import * as v from 'valibot';
+import { AtmosTag, parseAtmosYaml } from './atmos-tags.js';
 import { TfwrapError, TfwrapErrors, type SourceLocation } from './errors.js';
 import { locateInYaml, parseYaml, type YamlPath } from './yaml.js';
 
@@ -47,6 +52,8 @@ export interface LoadedConfig {
   dir: string;
   source: 'tfwrap' | 'atmos' | 'none';
   config: TfwrapConfig;
+  /** The `atmos.yaml` read (alone, or beside the tfwrap file and merged under it). */
+  atmosFile?: string;
 }
 
 export interface LoadConfigOptions {
@@ -93,20 +100,68 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         hint: 'check --config or TFWRAP_CONFIG',
       });
     }
+    if (file.endsWith('atmos.yaml')) return { ...(await validate(file, readAtmosYaml(file), 'atmos')), atmosFile: file };
     found = await loadFile(() => explorer.load(file), file);
   } else {
     found = await loadFile(() => explorer.search(options.cwd), options.cwd);
   }
 
-  if (found) return validate(found.filepath, found.config ?? {}, 'tfwrap');
-
-  const atmos = findUpward(options.cwd, 'atmos.yaml');
-  if (atmos) {
-    const raw = parseYaml(readFileSync(atmos, 'utf8'), atmos);
-    const auth = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).auth : undefined;
-    return validate(atmos, auth === undefined ? {} : { auth }, 'atmos');
+  if (found) {
+    const beside = join(dirname(found.filepath), 'atmos.yaml');
+    if (found.filepath !== beside && existsSync(beside)) {
+      const merged = mergeConfig(readAtmosYaml(beside), found.config ?? {});
+      return { ...(await validate(found.filepath, merged, 'tfwrap')), atmosFile: beside };
+    }
+    if (found.filepath === beside) return { ...(await validate(beside, readAtmosYaml(beside), 'atmos')), atmosFile: beside };
+    return validate(found.filepath, found.config ?? {}, 'tfwrap');
   }
+
+  const atmos = options.explicitPath ? undefined : findUpward(options.cwd, 'atmos.yaml');
+  if (atmos) return { ...(await validate(atmos, readAtmosYaml(atmos), 'atmos')), atmosFile: atmos };
   return { dir: options.cwd, source: 'none', config: {} };
+}
+
+/**
+ * An `atmos.yaml`, with Atmos's YAML functions allowed: `!env` and `!repo-root` are evaluated here
+ * (Atmos evaluates them in atmos.yaml too); other functions stay placeholders, which only the
+ * keys that use them notice (`tfwrap validate` names them). A tag never breaks loading.
+ */
+function readAtmosYaml(file: string): Record<string, unknown> {
+  const raw = parseAtmosYaml(readFileSync(file, 'utf8'), file) ?? {};
+  const evaluated = evaluateConfigTags(raw, dirname(file));
+  return evaluated && typeof evaluated === 'object' && !Array.isArray(evaluated) ? (evaluated as Record<string, unknown>) : {};
+}
+
+function evaluateConfigTags(value: unknown, dir: string): unknown {
+  if (value instanceof AtmosTag) {
+    const [name, ...rest] = value.argument.split(/\s+/);
+    const fallback = rest.join(' ').replace(/^(["'])(.*)\1$/, '$2');
+    if (value.tag === '!env' && name) return process.env[name] ?? fallback;
+    if (value.tag === '!repo-root') return findRepoRoot(dir) ?? (value.argument.replace(/^(["'])(.*)\1$/, '$2') || dir);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item) => evaluateConfigTags(item, dir));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = evaluateConfigTags(item, dir);
+    return result;
+  }
+  return value;
+}
+
+/** The directory holding `.git`, from `start` upward. */
+export function findRepoRoot(start: string): string | undefined {
+  const git = findUpward(start, '.git');
+  return git === undefined ? undefined : dirname(git);
+}
+
+/** `base` with `over` merged in: mappings key by key, anything else from `over` replacing. */
+function mergeConfig(base: unknown, over: unknown): unknown {
+  const isMap = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Date);
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) result[key] = mergeConfig(base[key], value);
+  return result;
 }
 
 async function loadFile<T>(load: () => Promise<T>, where: string): Promise<T> {

@@ -49,6 +49,7 @@ const catalogue = {
   E_IMPORT_CYCLE: ExitCode.config,
   E_IMPORT_OUTSIDE: ExitCode.config,
   E_STATE_CONFLICT: ExitCode.config,
+  E_UNSUPPORTED: ExitCode.config,
   E_AUTH_FAILED: ExitCode.auth,
   E_AUTH_TIMEOUT: ExitCode.auth,
   E_AUTH_EXPIRING: ExitCode.auth,

@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './yaml.js';
+export * from './atmos-tags.js';
 export * from './identity.js';
 export * from './hooks.js';
 export * from './logger.js';

@@ -34,8 +34,11 @@ function yamlLib(): YamlModule {
 /** An anchor (`&name`) at the start of a node: without one, a document can hold no alias. */
 const ANCHOR = /(?:^|[\s[{,])&[^\s,[\]{}]/m;
 
+/** What a reader may add to plain YAML: its own tags (Atmos's functions) and a node listener. */
+export type YamlParseOptions = Pick<jsYaml.LoadOptions, 'schema' | 'listener'>;
+
 /** Parse YAML text; a syntax error or a limit passed becomes E_CONFIG_SYNTAX naming the file and line. */
-export function parseYaml(text: string, file: string): unknown {
+export function parseYaml(text: string, file: string, options: YamlParseOptions = {}): unknown {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > YAML_LIMITS.maxBytes) {
     throw new TfwrapError('E_CONFIG_SYNTAX', `YAML file is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the ${YAML_LIMITS.maxBytes / 1024 / 1024} MiB tfwrap reads`, {
@@ -43,7 +46,13 @@ export function parseYaml(text: string, file: string): unknown {
       hint: 'split it, or check that this is the file you meant',
     });
   }
-  return ANCHOR.test(text) ? parseWithAliases(text, file) : parseSimple(text, file);
+  if (ANCHOR.test(text)) {
+    const value = parseWithAliases(text, file);
+    if (!options.schema && !options.listener) return value;
+    // Bounded by now; js-yaml again for the reader's own tags (its aliases share objects, so this
+    // expands nothing).
+  }
+  return parseSimple(text, file, options);
 }
 
 function tooDeep(location: SourceLocation): TfwrapError {
@@ -56,13 +65,15 @@ class DepthExceeded extends Error {
   }
 }
 
-function parseSimple(text: string, file: string): unknown {
+function parseSimple(text: string, file: string, options: YamlParseOptions = {}): unknown {
   let depth = 0;
   try {
     return jsYaml.load(text, {
       filename: file,
+      schema: options.schema,
       // js-yaml calls this around every node it composes: the nesting depth, without a second walk.
       listener(event, state) {
+        options.listener?.call(this, event, state);
         if (event === 'close') depth--;
         else if (++depth > YAML_LIMITS.maxDepth) throw new DepthExceeded(state.line + 1);
       },

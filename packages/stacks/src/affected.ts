@@ -108,7 +108,7 @@ function openSide(projectDir: string, configRelative: string | undefined): Side 
       const text = readFileSync(stackFile, 'utf8');
       const imports = scanImports(text);
       if (imports === undefined) return undefined;
-      const stub: Manifest = { file: stackFile, text, imports, globals: {}, terraform: {}, components: new Map() };
+      const stub: Manifest = { file: stackFile, text, imports, importEntries: imports.map((importPath) => ({ path: importPath, skipIfMissing: false })), overrides: {}, templateLines: [], document: undefined, globals: {}, terraform: {}, components: new Map() };
       try {
         const files = new Set<string>();
         imports.forEach((_entry, index) => {

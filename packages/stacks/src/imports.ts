@@ -10,7 +10,7 @@
  *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
  *   import of the catalog cannot undo the overrides made after it.
  */
-import { realpathSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { ManifestProblem, didYouMean } from './problem.js';
@@ -74,9 +74,27 @@ export class ImportResolver {
     return order;
   }
 
-  /** The files named by `manifest.imports[index]`; none found is an E_IMPORT_MISSING problem. */
+  /**
+   * The files named by `manifest.imports[index]`; none found is an E_IMPORT_MISSING problem (none
+   * at all for Atmos's `skip_if_missing: true`). A Go template import (`.tmpl`, or `context:`)
+   * whose file holds template syntax is E_UNSUPPORTED: tfwrap has no template engine yet.
+   */
   filesOf(manifest: Manifest, index: number): string[] {
+    const files = this.filesOfEntry(manifest, index);
+    const importEntry = manifest.importEntries[index];
+    for (const found of files) {
+      if (!found.endsWith('.tmpl') && importEntry?.context === undefined) continue;
+      if (!readFileSync(found, 'utf8').includes('{{')) continue;
+      throw new ManifestProblem('E_UNSUPPORTED',
+        `import '${importEntry?.path}' is a Go template (${this.displayName(found)}${importEntry?.context ? ', with context:' : ''}), and tfwrap does not evaluate templates yet`,
+        manifest.file, ['import', index], 'import a plain YAML manifest instead, with the values written out', manifest.text);
+    }
+    return files;
+  }
+
+  private filesOfEntry(manifest: Manifest, index: number): string[] {
     const entry = manifest.imports[index] as string;
+    const skipIfMissing = manifest.importEntries[index]?.skipIfMissing === true;
     const relativeToFile = entry.startsWith('./') || entry.startsWith('../');
     const baseDir = relativeToFile ? path.dirname(manifest.file) : this.stacksBasePath;
     const missing = (message: string, hint?: string): ManifestProblem =>
@@ -85,6 +103,7 @@ export class ImportResolver {
     if (isDynamicPattern(entry)) {
       const matches = this.glob(baseDir, entry).filter((file) => file !== manifest.file);
       if (matches.length === 0) {
+        if (skipIfMissing) return [];
         throw missing(`import '${entry}' matched no manifest under ${this.displayDir(baseDir)}`,
           'check the pattern; paths are relative to the stacks directory unless they start with ./ or ../');
       }
@@ -92,11 +111,12 @@ export class ImportResolver {
     }
 
     const target = path.resolve(baseDir, entry);
-    const candidates = hasManifestExtension(target) ? [target] : manifestExtensions.map((ext) => target + ext);
+    const candidates = hasManifestExtension(target) || target.endsWith('.tmpl') ? [target] : [...manifestExtensions, '.yaml.tmpl', '.yml.tmpl'].map((ext) => target + ext);
     const found = candidates.find(isFile);
     if (found) return [found];
+    if (skipIfMissing) return [];
     throw missing(
-      `import '${entry}' found no file (looked for ${candidates.map((file) => this.displayName(file)).join(' and ')})`,
+      `import '${entry}' found no file (looked for ${candidates.slice(0, 2).map((file) => this.displayName(file)).join(' and ')})`,
       didYouMean(path.basename(entry).replace(/\.ya?ml$/, ''), manifestNamesIn(path.dirname(target)))
         ?? 'paths are relative to the stacks directory unless they start with ./ or ../',
     );

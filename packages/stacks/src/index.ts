@@ -16,3 +16,7 @@ export type { StateAddress } from './state-address.js';
 export { canonicalStackName } from './repository.js';
 export { describeAffected } from './affected.js';
 export type { AffectedComponent, AffectedOptions, AffectedReport } from './affected.js';
+export { unactedIn } from './unsupported.js';
+export type { Unacted } from './unsupported.js';
+export { evaluateFunctions } from './yaml-functions.js';
+export type { Manifest } from './manifest.js';

@@ -9,11 +9,12 @@
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { parseYaml } from '@tfwrap/core';
+import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
+import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
-import type { Mapping } from './merge.js';
+import { deepMerge, type Mapping } from './merge.js';
 import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
 
 export { describe } from './manifest-schema.js';
@@ -27,9 +28,17 @@ export interface ConfigSections {
   hooks?: Mapping;
   backend_type?: string;
   backend?: Mapping;
+  remote_state_backend_type?: string;
+  remote_state_backend?: Mapping;
+  providers?: Mapping;
+  command?: string;
+  dependencies?: Mapping;
 }
 
-export const sectionNames = ['vars', 'env', 'settings', 'auth', 'hooks', 'backend_type', 'backend'] as const;
+export const sectionNames = [
+  'vars', 'env', 'settings', 'auth', 'hooks', 'backend_type', 'backend',
+  'remote_state_backend_type', 'remote_state_backend', 'providers', 'command', 'dependencies',
+] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface ComponentMetadata {
@@ -37,11 +46,21 @@ export interface ComponentMetadata {
   inherits?: string[];
   type?: 'real' | 'abstract';
   locked?: boolean;
+  enabled?: boolean;
   [key: string]: unknown;
 }
 
 export interface ComponentSection extends ConfigSections {
   metadata?: ComponentMetadata;
+  /** Atmos's legacy `component: <base>`. */
+  component?: string;
+}
+
+/** One `import:` entry: a path, or Atmos's object form. */
+export interface ImportEntry {
+  path: string;
+  context?: Mapping;
+  skipIfMissing: boolean;
 }
 
 /** A parsed, checked manifest. Unknown keys are kept in the files but ignored here. */
@@ -52,22 +71,33 @@ export interface Manifest {
   /** The explicit stack name (`name:`); only meaningful for the manifest of a stack. */
   name?: string;
   imports: string[];
+  importEntries: ImportEntry[];
   globals: ConfigSections;
+  /** `overrides:` then `terraform.overrides:` of this file (see overrides.ts for their scope). */
+  overrides: ConfigSections;
+  /** Lines holding Go template syntax (`{{`), which tfwrap leaves as text. */
+  templateLines: number[];
+  /** The whole document, functions evaluated (for validate's report of what tfwrap leaves alone). */
+  document: unknown;
   terraform: ConfigSections;
   /** `components.terraform`, by component name, in file order. */
   components: Map<string, ComponentSection>;
 }
 
-export function readManifest(file: string): Manifest {
+export function readManifest(file: string, functions?: FunctionContext): Manifest {
   const text = readFileSync(file, 'utf8');
-  return parseManifest(text, file);
+  return parseManifest(text, file, functions);
 }
 
-export function parseManifest(text: string, file: string): Manifest {
-  // An empty file is an empty manifest: a placeholder mixin is harmless.
-  const root = parseYaml(text, file) ?? {};
+export function parseManifest(text: string, file: string, functions?: FunctionContext): Manifest {
+  // An empty file is an empty manifest: a placeholder mixin is harmless. Atmos's YAML functions
+  // (!env, !include, ...) are evaluated here, per file; see yaml-functions.ts.
+  const parsed = parseAtmosYaml(text, file) ?? {};
+  const root = functions ? evaluateFunctions(parsed, file, functions) : parsed;
   // The schema judges the shape; the values used are the document's own (valibot's output is a copy).
-  const result = v.safeParse(stackManifestSchema, root);
+  // An unevaluated Atmos function (AtmosTag) is checked as the text it stands for: it is reported
+  // when a component uses it, not as a wrong type here.
+  const result = v.safeParse(stackManifestSchema, text.includes('!') ? tagsAsText(root) : root);
   if (!result.success) {
     const problems = result.issues.map((issue) => {
       const { yamlPath, message, hint } = manifestIssueReport(issue);
@@ -80,17 +110,57 @@ export function parseManifest(text: string, file: string): Manifest {
   const components = new Map<string, ComponentSection>();
   for (const [componentName, section] of Object.entries(terraformComponents)) {
     // Metadata is kept as written (a null clears an inherited value when the files are merged).
-    components.set(componentName, sectionsOf(section ?? {}, (section?.metadata ?? undefined) as ComponentMetadata | undefined));
+    const sections = sectionsOf(section ?? {}, (section?.metadata ?? undefined) as ComponentMetadata | undefined);
+    if (typeof section?.component === 'string') sections.component = section.component.trim();
+    components.set(componentName, sections);
   }
+  const importEntries: ImportEntry[] = (manifest.import ?? []).map((entry) => typeof entry === 'string'
+    ? { path: entry.trim(), skipIfMissing: false }
+    : { path: entry.path.trim(), context: entry.context ?? undefined, skipIfMissing: entry.skip_if_missing === true });
+  const overrides = [sectionsOf((manifest.overrides ?? {}) as SectionsDocument), sectionsOf((manifest.terraform?.overrides ?? {}) as SectionsDocument)];
   return {
     file,
     text,
     name: manifest.name?.trim(),
-    imports: (manifest.import ?? []).map((entry) => entry.trim()),
+    imports: importEntries.map((entry) => entry.path),
+    importEntries,
     globals: sectionsOf(manifest),
     terraform: sectionsOf(manifest.terraform ?? {}),
+    overrides: mergeOverrideSections(overrides),
     components,
+    templateLines: templateLinesOf(text),
+    document: root,
   };
+}
+
+/** Override sections merged, the later winning (Atmos: `overrides`, then `terraform.overrides`). */
+function mergeOverrideSections(list: ConfigSections[]): ConfigSections {
+  return deepMerge(list as Mapping[]) as ConfigSections;
+}
+
+/** 1-based lines with `{{` outside comments. */
+function templateLinesOf(text: string): number[] {
+  if (!text.includes('{{')) return [];
+  const lines: number[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.includes('{{') && !/^\s*#/.test(line)) lines.push(index + 1);
+  });
+  return lines;
+}
+
+function tagsAsText(value: unknown): unknown {
+  if (value instanceof AtmosTag) return `${value.tag} ${value.argument}`;
+  if (Array.isArray(value)) return value.map(tagsAsText);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = tagsAsText((value as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else result[key] = item;
+    }
+    return result;
+  }
+  return value;
 }
 
 /** A manifest that passed `stackManifestSchema`, as the loader reads it. */
@@ -126,7 +196,7 @@ export function scanStackName(text: string, file: string): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   let document: unknown;
   try {
-    document = parseYaml(text, file);
+    document = parseAtmosYaml(text, file);
   } catch {
     return undefined; // a broken file is reported when it is loaded, not while looking for names
   }

@@ -19,9 +19,9 @@ describe('StackRepository', () => {
       'stacks/README.md': 'not a manifest',
     }, config);
     assert.deepEqual(await repo.listStacks(), [
-      { name: 'dev', file: file('stacks/dev.yaml') },
-      { name: 'prod-eu', file: file('stacks/prod/eu-west-1.yaml') },
-      { name: 'prod/us-east-1', file: file('stacks/prod/us-east-1.yml') },
+      { name: 'dev', file: file('stacks/dev.yaml'), files: [file('stacks/dev.yaml')] },
+      { name: 'prod-eu', file: file('stacks/prod/eu-west-1.yaml'), files: [file('stacks/prod/eu-west-1.yaml')] },
+      { name: 'prod/us-east-1', file: file('stacks/prod/us-east-1.yml'), files: [file('stacks/prod/us-east-1.yml')] },
     ]);
     assert.equal((await repo.loadStack('prod/us-east-1')).file, file('stacks/prod/us-east-1.yml'));
     const explicit = await repo.loadStack('prod-eu');
@@ -63,17 +63,19 @@ describe('StackRepository', () => {
     assert.match(err.format(), /^unknown stack 'prod\/us-eats-1'\. Hint: Did you mean/);
   });
 
-  it('rejects two manifests giving one stack name', async () => {
+  it('makes one stack of two manifests giving one name; a component both define differently is an error (Atmos internal/exec/utils.go findComponentInStacks)', async () => {
     const { repo, file } = fixtureRepo({
-      'stacks/a.yaml': 'name: shared',
-      'stacks/b.yaml': 'vars: {}\nname: shared',
+      'stacks/a.yaml': 'name: shared\ncomponents: { terraform: { vpc: { vars: { cidr: 10.0.0.0/16 } }, dns: { vars: { zone: a } } } }',
+      'stacks/b.yaml': 'vars: {}\nname: shared\ncomponents: { terraform: { app: { vars: { image: x } }, dns: { vars: { zone: b } } } }',
     });
-    let err = await rejection(repo.listStacks());
+    assert.deepEqual(await repo.listStacks(), [{ name: 'shared', file: file('stacks/a.yaml'), files: [file('stacks/a.yaml'), file('stacks/b.yaml')] }]);
+    const stack = await repo.loadStack('shared');
+    assert.deepEqual(stack.componentNames(), ['app', 'dns', 'vpc']);
+    assert.deepEqual((await stack.component('vpc')).vars, { cidr: '10.0.0.0/16' });
+    assert.deepEqual((await stack.component('app')).vars, { image: 'x' });
+    const err = await rejection(stack.component('dns'));
     assert.equal(err.code, 'E_STACK_INVALID');
-    assert.equal(err.message, "stack name 'shared' is used by both a.yaml and b.yaml");
-    assert.deepEqual(err.location, { file: file('stacks/b.yaml'), line: 2, column: 1 });
-    err = await rejection(repo.loadStack('shared'));
-    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.message, "component 'dns' of stack 'shared' is defined differently by a.yaml and b.yaml");
   });
 
   it('loads a stack without reading unrelated manifests, even broken ones', async () => {

@@ -1,37 +1,59 @@
 /**
  * Finding and loading stacks.
  *
- * Loading is targeted: `loadStack('prod/us-east-1')` first tries `stacks/prod/us-east-1.yaml` (or
- * `.yml`) and reads only that file and its import closure. Only when that file is missing, is not a
- * stack (excluded), or declares another `name:`, are the stack manifests scanned, and the scan reads
- * just each file's `name:` line. Parsed files and import closures are cached for the life of the
- * repository object, so a thousand stacks sharing a catalog parse it once.
+ * A stack's name is decided as Atmos decides it (internal/exec/utils.go processStackContextPrefix,
+ * describe_stacks_component_processor.go resolveStackName): the manifest's `name:`, else
+ * `stacks.name_template`, else `stacks.name_pattern` (from the stack's vars), else the file's path
+ * under the stacks directory without its extension. When a template or pattern cannot be filled
+ * (a var is missing) the stack keeps its path name. Several manifests may give the same name: they
+ * form one stack, whose components are the union (a component defined by two of them must resolve
+ * to the same configuration, else it is an error, as in Atmos's findComponentInStacks).
+ *
+ * Without a name template or pattern, loading is targeted: `loadStack('prod/us-east-1')` reads the
+ * `name:` lines of the stack manifests and then only the files of that stack and their imports.
+ * With one, every stack manifest's import closure is read to learn its vars. Parsed files and
+ * import closures are cached for the life of the repository object, so a thousand stacks sharing a
+ * catalog parse it once.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
-import { readManifest, scanStackName, type Manifest } from './manifest.js';
+import { readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
+import { deepMerge, type Mapping } from './merge.js';
 import { ManifestProblem, didYouMean, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import type { TfwrapError } from '@tfwrap/core';
-import type { StacksSettings } from './settings.js';
-import { LoadedStack, type Stack } from './stack.js';
+import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
+import { CombinedStack, LoadedStack, type Stack } from './stack.js';
+import type { FunctionContext } from './yaml-functions.js';
 
 export interface StackEntry {
   name: string;
-  /** Absolute path of the stack's manifest. */
+  /** Absolute path of the stack's manifest (the first, when several give the name). */
   file: string;
+  /** Every manifest giving this name, sorted; usually just `file`. */
+  files: string[];
+}
+
+/** One stack manifest and the name it gives. */
+interface NamedFile {
+  name: string;
+  file: string;
+  /** The name came from the file's path (no name:, template or pattern gave one). */
+  byPath: boolean;
 }
 
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
-  private scanned: StackEntry[] | undefined;
+  private scanned: NamedFile[] | undefined;
+  private readonly functions: FunctionContext;
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
 
-  constructor(readonly settings: StacksSettings) {
+  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env) {
+    this.functions = { rootDir: settings.rootDir, env };
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
       policy: settings.importsOutsideRepo,
@@ -41,20 +63,18 @@ export class StackRepository {
   }
 
   /**
-   * Every stack, sorted by name. Reads each included manifest's `name:` line, not the whole file,
-   * so a manifest with broken YAML is listed (loading it reports the error). Two manifests
-   * giving the same stack name are an E_STACK_INVALID error.
+   * Every stack, sorted by name. Without a name template or pattern only each manifest's `name:`
+   * line is read, so a manifest with broken YAML is listed (loading it reports the error).
    */
   listStacks(): Promise<StackEntry[]> {
     return withLocatedErrors(() => {
-      const entries = this.scanStacks();
       const byName = new Map<string, StackEntry>();
-      for (const entry of entries) {
-        const other = byName.get(entry.name);
-        if (other) throw this.duplicateName(entry.name, [other, entry]);
-        byName.set(entry.name, entry);
+      for (const named of this.scanStacks()) {
+        const entry = byName.get(named.name);
+        if (entry) entry.files.push(named.file);
+        else byName.set(named.name, { name: named.name, file: named.file, files: [named.file] });
       }
-      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     });
   }
 
@@ -66,9 +86,9 @@ export class StackRepository {
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
       const wanted = canonicalStackName(name);
-      const file = this.findStack(wanted);
-      const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
-      return new LoadedStack(wanted, file, manifests, this.settings.componentsBasePath, { workspacesEnabled: this.settings.workspacesEnabled });
+      const files = this.findStack(wanted);
+      const stacks = files.map((file) => this.loadFile(wanted, file));
+      return stacks.length === 1 ? stacks[0]! : new CombinedStack(wanted, stacks, (file) => this.relativePath(file));
     });
   }
 
@@ -78,6 +98,40 @@ export class StackRepository {
    */
   warnings(): Promise<TfwrapError[]> {
     return Promise.all(this.imports.outsideImports.map(toTfwrapError));
+  }
+
+  /** One stack manifest with its imports, as stack `name`. */
+  private loadFile(name: string, file: string): LoadedStack {
+    const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
+    const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
+    return new LoadedStack(name, file, manifests, this.settings, overrides);
+  }
+
+  /**
+   * The overrides that apply to the components each file of `root`'s closure defines, as Atmos's
+   * ProcessYAMLConfigFile passes them (internal/exec/stack_processor_utils.go): a file's own
+   * `overrides` then `terraform.overrides`, under those of the files that import it (an importer
+   * wins), and over those its own imports hand back. A file reached twice counts where first reached.
+   */
+  private overridesFor(root: string): Map<string, ConfigSections> {
+    const result = new Map<string, ConfigSections>();
+    const visit = (file: string, inherited: Mapping): Mapping => {
+      const manifest = this.manifest(file);
+      const inline = deepMerge([manifest.overrides as Mapping, inherited]);
+      result.set(file, inline); // placeholder while its imports are visited (cycles were checked by closure())
+      let fromImports: Mapping = {};
+      manifest.imports.forEach((_entry, index) => {
+        for (const target of this.imports.filesOf(manifest, index)) {
+          if (result.has(target)) continue;
+          fromImports = deepMerge([fromImports, visit(target, inline)]);
+        }
+      });
+      const final = deepMerge([fromImports, inline]);
+      result.set(file, final as ConfigSections);
+      return final;
+    };
+    visit(root, {});
+    return result;
   }
 
   /** Whether a manifest (absolute path) is a stack: included and not excluded. */
@@ -107,49 +161,52 @@ export class StackRepository {
   private manifest(file: string): Manifest {
     let manifest = this.manifests.get(file);
     if (!manifest) {
-      manifest = readManifest(file);
+      manifest = readManifest(file, this.functions);
       this.manifests.set(file, manifest);
     }
     return manifest;
   }
 
-  private findStack(name: string): string {
+  /** The manifests giving stack `name`; none is E_STACK_UNKNOWN with suggestions. */
+  private findStack(name: string): string[] {
+    // Without a name template or pattern, `dev` is usually stacks/dev.yaml: take it without reading
+    // every manifest's name: line (the scale target). Another manifest declaring `name: dev` then
+    // joins the stack only in list/validate/describe stacks, which scan.
+    if (this.settings.nameTemplate === undefined && this.settings.namePattern === undefined && this.scanned === undefined) {
+      for (const extension of ['.yaml', '.yml']) {
+        const candidate = path.join(this.settings.stacksBasePath, name + extension);
+        if (isExactFile(candidate) && this.isStackFile(candidate) && (this.manifest(candidate).name ?? name) === name) return [candidate];
+      }
+    }
+    const named = this.scanStacks();
+    const files = named.filter((entry) => entry.name === name).map((entry) => entry.file);
+    if (files.length > 0) return files;
+
     let excludedCandidate: string | undefined;
     for (const extension of ['.yaml', '.yml']) {
       const candidate = path.join(this.settings.stacksBasePath, name + extension);
-      // The exact spelling: on a case-insensitive disk `Dev` must not become a second name of `dev`.
-      if (!isFile(candidate) || !readdirSync(path.dirname(candidate)).includes(path.basename(candidate))) continue;
-      if (!this.isStackFile(candidate)) {
-        excludedCandidate ??= candidate;
-        continue;
-      }
-      const declared = this.manifest(candidate).name;
-      if (declared === undefined || declared === name) return candidate;
+      if (isFile(candidate) && !this.isStackFile(candidate)) excludedCandidate ??= candidate;
     }
-
-    const entries = this.scanStacks();
-    const matches = entries.filter((entry) => entry.name === name);
-    if (matches.length > 1) throw this.duplicateName(name, matches);
-    if (matches[0]) return matches[0].file;
-
+    // A file's path when its stack is named otherwise: say what it is called.
+    const byFile = named.find((entry) => this.nameFromPath(entry.file) === name);
     throw new ManifestProblem('E_STACK_UNKNOWN', `unknown stack '${name}'`, undefined, [],
       hints(
-        didYouMean(name, entries.map((entry) => entry.name)),
+        byFile ? `${this.relativePath(byFile.file)} is stack '${byFile.name}'` : didYouMean(name, new Set(named.map((entry) => entry.name))),
         excludedCandidate && `${this.relativePath(excludedCandidate)} is not a stack because ${this.whyNotAStack(excludedCandidate)} (it can still be imported)`,
         'Run `tfwrap list stacks` to see the stacks',
       ));
   }
 
   /**
-   * Every stack manifest with its name, unsorted; reads `name:` lines only. Done once per
-   * repository object: walking every stack by name (tfwrap validate) must not rescan per stack.
+   * Every stack manifest with the name it gives, unsorted. Done once per repository object:
+   * walking every stack by name (tfwrap validate) must not rescan per stack.
    */
-  private scanStacks(): StackEntry[] {
+  private scanStacks(): NamedFile[] {
     this.scanned ??= this.scanStackFiles();
-    return [...this.scanned];
+    return this.scanned;
   }
 
-  private scanStackFiles(): StackEntry[] {
+  private scanStackFiles(): NamedFile[] {
     // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
     const files = globSync('**/*.{yaml,yml}', {
       cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,
@@ -157,20 +214,57 @@ export class StackRepository {
       .map((file) => path.resolve(file))
       .filter((file) => this.isStackFile(file))
       .sort();
-    return files.map((file) => {
+    const derived = this.settings.nameTemplate !== undefined || this.settings.namePattern !== undefined;
+    const named: NamedFile[] = [];
+    for (const file of files) {
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
       const declared = parsed ? parsed.name : scanStackName(readFileSync(file, 'utf8'), file);
-      return { name: declared ?? this.nameFromPath(file), file };
+      if (declared !== undefined) {
+        named.push({ name: declared, file, byPath: false });
+        continue;
+      }
+      if (!derived) {
+        named.push({ name: this.nameFromPath(file), file, byPath: true });
+        continue;
+      }
+      let stack: LoadedStack;
+      try {
+        stack = this.loadFile(this.nameFromPath(file), file);
+      } catch {
+        // A broken manifest is listed by its path; loading it reports the problem.
+        named.push({ name: this.nameFromPath(file), file, byPath: true });
+        continue;
+      }
+      // Atmos names stacks from their components; a manifest defining none is not a stack.
+      if (stack.componentNames().length === 0) continue;
+      const fromVars = this.nameFromVars(stack.contextVars());
+      named.push(fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false });
+    }
+    return named;
+  }
+
+  /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these vars. */
+  private nameFromVars(vars: Mapping): string | undefined {
+    if (this.settings.nameTemplate !== undefined) return nameFromTemplate(this.settings.nameTemplate, { vars });
+    if (this.settings.namePattern !== undefined) return nameFromPattern(this.settings.namePattern, vars) || undefined;
+    return undefined;
+  }
+
+  /**
+   * Stack manifests that name no stack although a name template or pattern is set (a var is
+   * missing), for `tfwrap validate` to warn about: they are listed by their path.
+   */
+  unnamedByPattern(): Promise<string[]> {
+    return withLocatedErrors(() => {
+      if (this.settings.nameTemplate === undefined && this.settings.namePattern === undefined) return [];
+      return this.scanStacks().filter((entry) => entry.byPath).map((entry) => entry.file);
     });
   }
 
-  private duplicateName(name: string, entries: StackEntry[]): ManifestProblem {
-    const [first, second] = entries as [StackEntry, StackEntry];
-    const declaresName = scanStackName(readFileSync(second.file, 'utf8'), second.file) !== undefined;
-    return new ManifestProblem('E_STACK_INVALID',
-      `stack name '${name}' is used by both ${this.relativePath(first.file)} and ${this.relativePath(second.file)}`,
-      second.file, declaresName ? ['name'] : [], 'give one of them another name: (or rename the file)');
+  /** Every manifest read so far (for validate's checks of what tfwrap leaves alone). */
+  loadedManifests(): Manifest[] {
+    return [...this.manifests.values()];
   }
 
   /** A path relative to the stacks directory, with `/` separators. */
@@ -180,6 +274,11 @@ export class StackRepository {
 }
 
 /** The git work tree holding the project (the nearest directory with a .git), else the project. */
+/** A file, spelled exactly so: on a case-insensitive disk `Dev` must not become a second name of `dev`. */
+function isExactFile(file: string): boolean {
+  return isFile(file) && readdirSync(path.dirname(file)).includes(path.basename(file));
+}
+
 function repositoryRootOf(projectDir: string): string {
   for (let dir = path.resolve(projectDir); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, '.git'))) return dir;

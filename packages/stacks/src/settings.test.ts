@@ -11,6 +11,9 @@ describe('stacksSettingsFrom', () => {
       includedPaths: ['**/*'],
       excludedPaths: [],
       componentsBasePath: '/repo/components/terraform',
+      namePattern: undefined,
+      nameTemplate: undefined,
+      listMergeStrategy: 'replace',
       workspacesEnabled: true,
       importsOutsideRepo: 'warn',
     });

@@ -1,8 +1,11 @@
 /**
- * Where stacks and components live, taken from the project configuration (`tfwrap.yaml`):
+ * Where stacks and components live and how stacks are named, taken from the project configuration
+ * (`tfwrap.yaml`, or Atmos's `atmos.yaml`, which uses the same keys):
  *
- *   components: { terraform: { base_path: components/terraform } }
- *   stacks: { base_path: stacks, included_paths: ["**\/*"], excluded_paths: [] }
+ *   base_path: .                      # the root the other paths are relative to
+ *   components: { terraform: { base_path: components/terraform, workspaces_enabled: true } }
+ *   stacks: { base_path: stacks, included_paths: ["**\/*"], excluded_paths: [], name_pattern: "{stage}" }
+ *   settings: { list_merge_strategy: replace }
  *
  * The configuration file is parsed elsewhere; this module validates only the keys it uses.
  */
@@ -20,6 +23,15 @@ export interface StacksSettings {
   excludedPaths: string[];
   /** Absolute directory holding one directory per Terraform component. */
   componentsBasePath: string;
+  /** `stacks.name_pattern`: `{tenant}-{environment}-{stage}` tokens filled from each stack's vars. */
+  namePattern?: string;
+  /**
+   * `stacks.name_template`, when it is a template tfwrap can evaluate without a template engine
+   * (text and `{{ .vars.x }}` lookups); any other template is an E_UNSUPPORTED error at load.
+   */
+  nameTemplate?: string;
+  /** `settings.list_merge_strategy`: how a later list meets an earlier one (default replace). */
+  listMergeStrategy: ListMergeStrategy;
   /** `components.terraform.workspaces_enabled` (default true); false: every component in `default`. */
   workspacesEnabled: boolean;
   /**
@@ -28,6 +40,9 @@ export interface StacksSettings {
    */
   importsOutsideRepo: 'warn' | 'deny';
 }
+
+export const listMergeStrategies = ['replace', 'append', 'merge'] as const;
+export type ListMergeStrategy = (typeof listMergeStrategies)[number];
 
 export const defaultStacksBasePath = 'stacks';
 export const defaultComponentsBasePath = 'components/terraform';
@@ -83,9 +98,32 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     return value as T;
   };
 
-  const root = path.resolve(rootDir);
+  const optionalString = (value: unknown, key: string, example: string): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw invalid(key, 'a string', `${key}: "${example}"`);
+    return value;
+  };
+  const settings = config.settings ?? {};
+  if (!isMapping(settings)) throw invalid('settings', 'a mapping');
+  const strategy = optionalString(settings.list_merge_strategy, 'settings.list_merge_strategy', 'replace') ?? 'replace';
+  if (!(listMergeStrategies as readonly string[]).includes(strategy)) {
+    throw invalid('settings.list_merge_strategy', `one of ${listMergeStrategies.join(', ')}, not "${strategy}"`, 'settings.list_merge_strategy: replace');
+  }
+  const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
+  if (nameTemplate !== undefined && !isSimpleNameTemplate(nameTemplate)) {
+    throw new TfwrapError('E_UNSUPPORTED', `stacks.name_template needs Go template support, which tfwrap does not have yet: ${JSON.stringify(nameTemplate)}`, {
+      location: options.configFile === undefined ? undefined : { file: options.configFile },
+      hint: 'tfwrap evaluates only text and {{ .vars.<name> }} lookups; use stacks.name_pattern (such as "{tenant}-{environment}-{stage}") or give each stack manifest a name:',
+    });
+  }
+
+  // `base_path` (Atmos) is the root the other paths hang from; relative to the configuration file.
+  const root = path.resolve(rootDir, stringAt(config.base_path, 'base_path', '.'));
   return {
     rootDir: root,
+    namePattern: optionalString(stacks.name_pattern, 'stacks.name_pattern', '{tenant}-{environment}-{stage}'),
+    nameTemplate,
+    listMergeStrategy: strategy as ListMergeStrategy,
     stacksBasePath: path.resolve(root, stringAt(stacks.base_path, 'stacks.base_path', defaultStacksBasePath)),
     includedPaths: globsAt(stacks.included_paths, 'stacks.included_paths', defaultIncludedPaths),
     excludedPaths: globsAt(stacks.excluded_paths, 'stacks.excluded_paths', defaultExcludedPaths),
@@ -105,4 +143,71 @@ function normalizeGlob(glob: string): string {
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `{{ .vars.stage }}`-style actions: a dotted lookup with optional `-` trimming, nothing else. */
+const simpleAction = /\{\{(-?)\s*((?:\.[A-Za-z_][\w-]*)+)\s*(-?)\}\}/g;
+
+/** Whether a name template is text and simple lookups only (see nameFromTemplate). */
+export function isSimpleNameTemplate(template: string): boolean {
+  return !template.replace(simpleAction, '').includes('{{');
+}
+
+/**
+ * Evaluate a simple name template against `context` (`{ vars, settings, ... }`) the way Go's
+ * text/template does for these actions: `{{- x -}}` trims the whitespace beside it; a missing
+ * value is undefined here (Atmos errors on it, then names the stack by its file).
+ */
+export function nameFromTemplate(template: string, context: Record<string, unknown>): string | undefined {
+  for (const match of template.matchAll(simpleAction)) {
+    const value = lookup(context, match[2] as string);
+    if (value === undefined || value === null) return undefined;
+  }
+  const name = trimTemplate(template, context);
+  return name === '' ? undefined : name;
+}
+
+function lookup(context: Record<string, unknown>, dotted: string): unknown {
+  let value: unknown = context;
+  for (const key of dotted.slice(1).split('.')) value = isMapping(value) ? value[key] : undefined;
+  return value;
+}
+
+function trimTemplate(template: string, context: Record<string, unknown>): string {
+  const parts: string[] = [];
+  let last = 0;
+  let trimNextText = false;
+  for (const match of template.matchAll(simpleAction)) {
+    let text = template.slice(last, match.index);
+    if (trimNextText) text = text.trimStart();
+    if (match[1] === '-') text = text.trimEnd();
+    parts.push(text);
+    const value = lookup(context, match[2] as string);
+    parts.push(typeof value === 'object' ? JSON.stringify(value) : String(value));
+    trimNextText = match[3] === '-';
+    last = (match.index as number) + match[0].length;
+  }
+  let tail = template.slice(last);
+  if (trimNextText) tail = tail.trimStart();
+  parts.push(tail);
+  return parts.join('');
+}
+
+/**
+ * A stack's name from `stacks.name_pattern`, as Atmos's GetContextPrefix (pkg/config/utils.go)
+ * computes it: the pattern is split on `-`; each part that is exactly `{namespace}`, `{tenant}`,
+ * `{environment}` or `{stage}` contributes that var, the others nothing; the contributions are
+ * joined with `-`. A token whose var is missing or empty gives undefined (Atmos: an error, and the
+ * stack keeps its file name).
+ */
+export function nameFromPattern(pattern: string, vars: Record<string, unknown>): string | undefined {
+  const parts: string[] = [];
+  for (const part of pattern.split('-')) {
+    const token = /^\{(namespace|tenant|environment|stage)\}$/.exec(part)?.[1];
+    if (!token) continue;
+    const value = vars[token];
+    if (typeof value !== 'string' || value === '') return undefined;
+    parts.push(value);
+  }
+  return parts.join('-');
 }

@@ -16,7 +16,9 @@
 import path from 'node:path';
 import type { YamlPath } from '@tfwrap/core';
 import { cloneData, deepMerge, type Mapping } from './merge.js';
-import type { ComponentMetadata, ComponentSection, Manifest, SectionName } from './manifest.js';
+import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
+import type { ListMergeStrategy, StacksSettings } from './settings.js';
+import { unsupportedFunctionIn } from './yaml-functions.js';
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
@@ -54,8 +56,23 @@ export interface ComponentInstance {
   auth?: ComponentAuth;
   /** Enabled hooks by name, in declaration order. */
   hooks: Record<string, Hook>;
-  /** `settings.depends_on`: components of the same stack to apply first. */
+  /** `metadata.enabled` (default true): a disabled component is left out of whole-stack runs. */
+  enabled: boolean;
+  /** `providers:`, written to `providers_override.tf.json` when not empty. */
+  providers: Record<string, unknown>;
+  /** `command:`: the program to run instead of `components.terraform.command`. */
+  command?: string;
+  remoteStateBackendType?: string;
+  remoteStateBackend?: Record<string, unknown>;
+  /**
+   * Components of the same stack to apply first: `settings.depends_on` (a list of names, or Atmos's
+   * map of `{ component }` entries) and `dependencies.components` entries without another stack.
+   */
   dependsOn: string[];
+  /** Dependencies on components of other stacks: reported, not run. */
+  crossStackDependsOn: Array<{ component: string; stack?: string; [key: string]: unknown }>;
+  /** The list merge strategy used for this component (`settings.list_merge_strategy`). */
+  listMergeStrategy: ListMergeStrategy;
   /**
    * Terraform workspace (Atmos's rule, see state-address.ts): the stack name, or
    * `<stack>-<name>` when built from another directory, or metadata's; `/` replaced by `-`.
@@ -105,16 +122,20 @@ export class LoadedStack implements Stack {
   private readonly sharedLayers: Layer[];
   private readonly inheritedLayersCache = new Map<string, Layer[]>();
   private readonly resolvedCache = new Map<string, Resolved>();
-  private readonly sharedSectionsCache = new Map<SectionName, Mapping | undefined>();
+  private readonly sharedSectionsCache = new Map<string, Mapping | undefined>();
+
+  private readonly componentsBasePath: string;
 
   constructor(
     readonly name: string,
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly componentsBasePath: string,
-    private readonly options: { workspacesEnabled: boolean } = { workspacesEnabled: true },
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'>,
+    /** The `overrides` that apply to the components each file defines (see overrides.ts). */
+    private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
   ) {
+    this.componentsBasePath = stacksSettings.componentsBasePath;
     this.files = manifests.map((manifest) => manifest.file);
     const globals: Layer[] = [];
     const terraform: Layer[] = [];
@@ -178,6 +199,11 @@ export class LoadedStack implements Stack {
     });
   }
 
+  /** A component, resolved, for CombinedStack; throws ManifestProblem. */
+  resolveSync(name: string): ComponentInstance {
+    return this.resolve(name).instance;
+  }
+
   /** Resolve a component; throws ManifestProblem. */
   private resolve(name: string): Resolved {
     const cached = this.resolvedCache.get(name);
@@ -192,16 +218,32 @@ export class LoadedStack implements Stack {
 
     const componentLayers = this.inheritedLayers(name, [name]);
     const layers = [...this.sharedLayers, ...componentLayers];
+    // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
+    // after every other layer; a component defined in several files merges their overrides.
+    const overrides = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.file) as Mapping | undefined));
+    // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
+    const lists = [
+      this.sharedSection('settings'),
+      ...componentLayers.map((layer) => layer.sections.settings as Mapping | undefined),
+      overrides.settings as Mapping | undefined,
+    ].reduce<ListMergeStrategy>((strategy, settings) => {
+      const value = settings?.list_merge_strategy;
+      return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
+    }, this.stacksSettings.listMergeStrategy);
     // The globals and terraform: layers are the same for every component: merged once per stack.
     const merged = (section: SectionName): Mapping => deepMerge([
-      this.sharedSection(section),
+      this.sharedSection(section, lists),
       ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
-    ]);
+      overrides[section] as Mapping | undefined,
+    ], lists);
     const metadata = this.ownMetadata(name);
 
     const settings = merged('settings');
-    const backendType = lastDefined(layers, 'backend_type') as string | undefined;
+    const lastOf = (key: keyof ComponentSection) => (overrides[key] as unknown) ?? lastDefined(layers, key);
+    const backendType = lastOf('backend_type') as string | undefined;
     const backends = merged('backend');
+    const remoteStateBackendType = lastOf('remote_state_backend_type') as string | undefined;
+    const remoteStateBackends = merged('remote_state_backend');
     const auth = merged('auth');
     const hooks = finishHooks(merged('hooks'), (hookName) => {
       const origin = lastLayerWith(layers, ['hooks', hookName]);
@@ -233,8 +275,10 @@ export class LoadedStack implements Stack {
       });
     }
     const workspace = terraformWorkspace({
-      stack: this.name, name, component, metadata: stateMetadata, vars, backendType, workspacesEnabled: this.options.workspacesEnabled,
+      stack: this.name, name, component, metadata: stateMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
     });
+    const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
+    const command = lastOf('command') as string | undefined;
 
     // The merge shares nested values with the cached manifests; hand out copies.
     const instance: ComponentInstance = cloneData({
@@ -244,34 +288,94 @@ export class LoadedStack implements Stack {
       componentDir: path.join(this.componentsBasePath, component),
       type: metadata.type === 'abstract' ? 'abstract' : 'real',
       locked: metadata.locked === true,
-      inherits: metadata.inherits ?? [],
+      enabled: metadata.enabled !== false,
+      inherits: this.inheritsOf(name),
       vars,
       env: stringValues(merged('env')),
       settings,
       backendType,
       backend,
+      remoteStateBackendType,
+      remoteStateBackend: remoteStateBackendType === undefined ? undefined : ((remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping),
+      providers: merged('providers'),
+      command,
       auth: Object.keys(auth).length > 0 ? (auth as ComponentAuth) : undefined,
       hooks,
-      dependsOn: Array.isArray(settings.depends_on) ? (settings.depends_on as string[]) : [],
+      dependsOn: sameStack,
+      crossStackDependsOn: crossStack,
+      listMergeStrategy: lists,
       workspace,
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
       sources: [...new Set(layers.map((layer) => layer.manifest.file))],
     });
-    if (instance.backendType === undefined) delete instance.backendType;
-    if (instance.backend === undefined) delete instance.backend;
-    if (instance.auth === undefined) delete instance.auth;
+    for (const key of ['backendType', 'backend', 'auth', 'command', 'remoteStateBackendType', 'remoteStateBackend'] as const) {
+      if (instance[key] === undefined) delete instance[key];
+    }
+    // An Atmos YAML function tfwrap does not evaluate: loading worked, using it does not.
+    for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
+      const unsupported = unsupportedFunctionIn(instance[section], `component '${name}' of stack '${this.name}'`);
+      if (unsupported) throw unsupported;
+    }
 
     const resolved = { instance, layers };
     this.resolvedCache.set(name, resolved);
     return resolved;
   }
 
-  private sharedSection(section: SectionName): Mapping | undefined {
-    if (!this.sharedSectionsCache.has(section)) {
+  private sharedSection(section: SectionName, lists: ListMergeStrategy = this.stacksSettings.listMergeStrategy): Mapping | undefined {
+    const key = `${section}:${lists}`;
+    if (!this.sharedSectionsCache.has(key)) {
       const layers = this.sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
-      this.sharedSectionsCache.set(section, layers.some((layer) => layer !== undefined) ? deepMerge(layers) : undefined);
+      this.sharedSectionsCache.set(key, layers.some((layer) => layer !== undefined) ? deepMerge(layers, lists) : undefined);
     }
-    return this.sharedSectionsCache.get(section);
+    return this.sharedSectionsCache.get(key);
+  }
+
+  /** The stack-wide vars (globals, then `terraform:`): what `stacks.name_pattern` reads. */
+  contextVars(): Mapping {
+    return this.sharedSection('vars') ?? {};
+  }
+
+  /**
+   * Same-stack and cross-stack dependencies. Atmos's map form of `settings.depends_on` names a
+   * component and optionally `stack` or `namespace`/`tenant`/`environment`/`stage`; an entry whose
+   * context matches this component's vars (or names this stack) is in this stack.
+   */
+  private dependenciesOf(settings: Mapping, dependencies: Mapping, vars: Mapping): { sameStack: string[]; crossStack: ComponentInstance['crossStackDependsOn'] } {
+    const sameStack: string[] = [];
+    const crossStack: ComponentInstance['crossStackDependsOn'] = [];
+    const add = (entry: Mapping, component: unknown) => {
+      if (typeof component !== 'string' || component === '') return;
+      const contextKeys = ['namespace', 'tenant', 'environment', 'stage'].filter((key) => typeof entry[key] === 'string' && entry[key] !== '');
+      const elsewhere = (typeof entry.stack === 'string' && entry.stack !== '' && entry.stack !== this.name)
+        || contextKeys.some((key) => entry[key] !== vars[key]);
+      if (elsewhere) crossStack.push({ ...entry, component });
+      else if (!sameStack.includes(component)) sameStack.push(component);
+    };
+    const dependsOn = settings.depends_on;
+    if (Array.isArray(dependsOn)) for (const name of dependsOn) add({}, name);
+    else if (dependsOn && typeof dependsOn === 'object') {
+      for (const entry of Object.values(dependsOn as Mapping)) if (entry && typeof entry === 'object') add(entry as Mapping, (entry as Mapping).component);
+    }
+    const listed = dependencies.components;
+    if (Array.isArray(listed)) {
+      for (const entry of listed) if (entry && typeof entry === 'object') add(entry as Mapping, (entry as Mapping).name ?? (entry as Mapping).component);
+    }
+    return { sameStack, crossStack };
+  }
+
+  /** What the component is built on, in merge order: Atmos's legacy `component:` first, then `metadata.inherits`. */
+  private inheritsOf(name: string): string[] {
+    const legacy = this.legacyBaseOf(name);
+    const inherits = this.ownMetadata(name).inherits ?? [];
+    return legacy !== undefined && !inherits.includes(legacy) ? [legacy, ...inherits] : [...inherits];
+  }
+
+  /** `component: <base>` when it names another component of the stack (else it only names a directory). */
+  private legacyBaseOf(name: string): string | undefined {
+    const own = this.ownLayersByComponent.get(name) ?? [];
+    const base = lastDefined(own, 'component') as string | undefined;
+    return base !== undefined && base !== name && this.ownLayersByComponent.has(base) ? base : undefined;
   }
 
   /**
@@ -282,11 +386,14 @@ export class LoadedStack implements Stack {
     const cached = this.inheritedLayersCache.get(name);
     if (cached) return cached;
     const own = this.ownLayersByComponent.get(name) ?? [];
-    const inherits = this.ownMetadata(name).inherits ?? [];
+    const inherits = this.inheritsOf(name);
+    const legacy = this.legacyBaseOf(name) !== undefined && !(this.ownMetadata(name).inherits ?? []).includes(this.legacyBaseOf(name)!);
     const layers: Layer[] = [];
-    inherits.forEach((base, index) => {
-      const problem = (message: string, hint?: string) =>
-        this.problemAt(own, ['metadata', 'inherits'], [index], 'E_COMPONENT_INVALID', message, hint);
+    inherits.forEach((base, position) => {
+      const index = legacy ? position - 1 : position;
+      const problem = (message: string, hint?: string) => index < 0
+        ? this.problemAt(own, ['component'], [], 'E_COMPONENT_INVALID', message, hint)
+        : this.problemAt(own, ['metadata', 'inherits'], [index], 'E_COMPONENT_INVALID', message, hint);
       if (!this.ownLayersByComponent.has(base)) {
         throw problem(`component '${name}' inherits from '${base}', which stack '${this.name}' does not define`,
           didYouMean(base, this.ownLayersByComponent.keys()) ?? 'define it in the stack or in a catalog it imports');
@@ -317,7 +424,12 @@ export class LoadedStack implements Stack {
     const metadata = this.ownMetadata(name);
     const own = metadata[key];
     if (typeof own === 'string') return own;
-    for (const base of [...(metadata.inherits ?? [])].reverse()) {
+    if (key === 'component') {
+      // Legacy top-level `component:` (before metadata.component): the base's directory.
+      const legacy = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
+      if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.inheritedMetadataOf(legacy, key) ?? legacy) : legacy;
+    }
+    for (const base of [...this.inheritsOf(name)].reverse()) {
       const inherited = this.inheritedMetadataOf(base, key);
       if (inherited !== undefined) return inherited;
     }
@@ -353,4 +465,81 @@ function lastLayerWith(layers: Layer[], keyPath: string[]): Layer | undefined {
     if (value !== undefined) return layers[i];
   }
   return undefined;
+}
+
+/**
+ * One stack given by several manifests (the same `name:`, or the same name from the name pattern):
+ * the union of their components, as Atmos's findComponentInStacks sees it. A component defined by
+ * more than one of them must come out the same from each (the first, by file path, is used);
+ * otherwise it is an E_STACK_INVALID error naming both files.
+ */
+export class CombinedStack implements Stack {
+  readonly file: string;
+  readonly files: readonly string[];
+
+  constructor(
+    readonly name: string,
+    private readonly parts: readonly LoadedStack[],
+    private readonly display: (file: string) => string,
+  ) {
+    this.file = parts[0]!.file;
+    this.files = [...new Set(parts.flatMap((part) => part.files))];
+  }
+
+  componentNames(): string[] {
+    return [...new Set(this.parts.flatMap((part) => part.componentNames()))].sort();
+  }
+
+  component(name: string): Promise<ComponentInstance> {
+    return withLocatedErrors(() => this.resolve(name));
+  }
+
+  components(): Promise<ComponentInstance[]> {
+    return withLocatedErrors(() => this.componentNames().map((name) => this.resolve(name)));
+  }
+
+  dependencyLevels(names?: readonly string[]): Promise<ComponentInstance[][]> {
+    return withLocatedErrors(() => {
+      for (const name of names ?? []) {
+        if (this.resolve(name).type === 'abstract') {
+          throw new ManifestProblem('E_COMPONENT_INVALID', `component '${name}' is abstract and cannot be run`, undefined, [],
+            'run a real component that inherits from it');
+        }
+      }
+      const real = this.componentNames().map((name) => this.resolve(name)).filter((instance) => instance.type === 'real');
+      const realNames = new Set(real.map((instance) => instance.name));
+      for (const instance of real) {
+        for (const dependency of instance.dependsOn) {
+          if (!realNames.has(dependency)) {
+            throw new ManifestProblem('E_COMPONENT_INVALID', `component '${instance.name}' depends on '${dependency}', which stack '${this.name}' does not define as a real component`,
+              instance.sources[instance.sources.length - 1], ['components', 'terraform', instance.name, 'settings', 'depends_on'], didYouMean(dependency, realNames));
+          }
+        }
+      }
+      const cycle = findDependencyCycle(real);
+      if (cycle) {
+        throw new ManifestProblem('E_COMPONENT_INVALID', `dependency cycle in stack '${this.name}': ${cycle.join(' -> ')}`, undefined, [],
+          'remove one of these settings.depends_on entries');
+      }
+      return levelsOf(real, names);
+    });
+  }
+
+  private resolve(name: string): ComponentInstance {
+    const defining = this.parts.filter((part) => part.componentNames().includes(name));
+    if (defining.length === 0) {
+      throw new ManifestProblem('E_COMPONENT_UNKNOWN', `stack '${this.name}' has no component '${name}'`, this.file, ['components', 'terraform'],
+        didYouMean(name, this.componentNames()));
+    }
+    const instances = defining.map((part) => part.resolveSync(name));
+    const first = instances[0]!;
+    const comparable = (instance: ComponentInstance) => JSON.stringify({ ...instance, sources: undefined });
+    const differing = instances.findIndex((instance) => comparable(instance) !== comparable(first));
+    if (differing > 0) {
+      throw new ManifestProblem('E_STACK_INVALID',
+        `component '${name}' of stack '${this.name}' is defined differently by ${this.display(defining[0]!.file)} and ${this.display(defining[differing]!.file)}`,
+        defining[differing]!.file, [], 'define it in one of the manifests that make up the stack, or give them different names', undefined);
+    }
+    return first;
+  }
 }

@@ -40,6 +40,15 @@ export function backendText(instance: ComponentInstance): string | undefined {
   return JSON.stringify({ terraform: { backend: { [instance.backendType]: instance.backend ?? {} } } }, null, 2) + '\n';
 }
 
+export const PROVIDERS_OVERRIDE_FILE = 'providers_override.tf.json';
+
+/** `{"provider":{...}}` from the component's `providers:` (as Atmos writes it), or undefined when empty. */
+export function providersText(instance: ComponentInstance): string | undefined {
+  const providers = instance.providers ?? {};
+  if (Object.keys(providers).length === 0) return undefined;
+  return JSON.stringify({ provider: providers }, null, 2) + '\n';
+}
+
 export interface WrittenFiles {
   varfile: string;
   backendFile?: string;
@@ -47,11 +56,17 @@ export interface WrittenFiles {
   backendChanged: boolean;
 }
 
-/** Write both files into the component directory. */
-export function writeComponentFiles(instance: ComponentInstance): WrittenFiles {
+/**
+ * Write the files into the component directory: the varfile, `providers_override.tf.json` when the
+ * component has `providers:`, and `backend.tf.json` unless `backend: false`
+ * (`components.terraform.auto_generate_backend_file: false`).
+ */
+export function writeComponentFiles(instance: ComponentInstance, options: { backend?: boolean } = {}): WrittenFiles {
   const varfile = path.join(instance.componentDir, instance.varfileName);
   writeFileAtomic(varfile, varfileText(instance));
-  const backend = backendText(instance);
+  const providers = providersText(instance);
+  if (providers !== undefined) writeFileAtomic(path.join(instance.componentDir, PROVIDERS_OVERRIDE_FILE), providers);
+  const backend = options.backend === false ? undefined : backendText(instance);
   if (backend === undefined) return { varfile, backendChanged: false };
   const backendFile = path.join(instance.componentDir, BACKEND_FILE);
   const backendChanged = writeFileAtomic(backendFile, backend);

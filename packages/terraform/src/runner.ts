@@ -34,6 +34,12 @@ export interface TerraformSettings {
   command: string;
   /** The shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`) unless the environment sets one. */
   pluginCacheDir: string;
+  /** `components.terraform.auto_generate_backend_file` (default true; false when atmos.yaml is read and does not set it, as in Atmos). */
+  autoGenerateBackendFile: boolean;
+  /** `components.terraform.init_run_reconfigure`: every init gets `-reconfigure`. */
+  initRunReconfigure: boolean;
+  /** `components.terraform.apply_auto_approve`: apply gets `-auto-approve`. */
+  applyAutoApprove: boolean;
 }
 
 /** `components.terraform.command` from the project configuration. */
@@ -47,7 +53,25 @@ export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
     });
   }
   const resolved = typeof command === 'string' && (command.includes('/') || command.includes('\\')) ? path.resolve(tfwrap.loaded.dir, command) : (command ?? 'terraform');
-  return { command: resolved, pluginCacheDir: path.join(tfwrap.paths.cacheDir, 'terraform-plugins') };
+  const terraform = (components?.terraform ?? {}) as Record<string, unknown>;
+  const flag = (key: string, fallback: boolean): boolean => {
+    const value = terraform[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') {
+      throw new TfwrapError('E_CONFIG_INVALID', `components.terraform.${key} must be true or false`, {
+        location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
+      });
+    }
+    return value;
+  };
+  return {
+    command: resolved,
+    pluginCacheDir: path.join(tfwrap.paths.cacheDir, 'terraform-plugins'),
+    // Atmos writes backend.tf.json only when told to; tfwrap's own default is to write it.
+    autoGenerateBackendFile: flag('auto_generate_backend_file', tfwrap.loaded.atmosFile === undefined),
+    initRunReconfigure: flag('init_run_reconfigure', false),
+    applyAutoApprove: flag('apply_auto_approve', false),
+  };
 }
 
 /** Where a component's output goes. Chunks, not lines: a prompt has no newline. */
@@ -178,7 +202,7 @@ export class TerraformRunner {
       ...extra,
     });
 
-    const files = writeComponentFiles(instance);
+    const files = writeComponentFiles(instance, { backend: this.settings.autoGenerateBackendFile });
     const cwd = instance.componentDir;
 
     if (!request.skipInit && subcommand !== 'init') {
@@ -243,7 +267,7 @@ export class TerraformRunner {
     }
     this.tfwrap.log.debug(`init: running (${decision.reason})`);
     forgetInit(context);
-    const exitCode = await this.quiet(['init', '-input=false', ...(decision.reconfigure ? ['-reconfigure'] : [])], request.env, context.componentDir, request.output, request);
+    const exitCode = await this.quiet(['init', '-input=false', ...(decision.reconfigure || this.settings.initRunReconfigure ? ['-reconfigure'] : [])], request.env, context.componentDir, request.output, request);
     if (exitCode === 0) await recordInit(context);
     return exitCode;
   }

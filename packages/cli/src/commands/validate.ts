@@ -17,7 +17,7 @@ export interface ValidationReport {
   stacks: number;
   components: number;
   problems: TfwrapError[];
-  /** Found but allowed (an import outside the repository): printed, exit 0. */
+  /** Found but allowed: imports outside the repository, and what tfwrap reads but does not act on (Atmos keys, templates, functions); printed, exit 0. */
   warnings: TfwrapError[];
 }
 
@@ -38,7 +38,11 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
       problems: report.problems.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, plugin: p.plugin ?? null, hint: p.hint ?? null })),
       warnings: report.warnings.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, hint: p.hint ?? null })),
     });
-  } else if (report.problems.length) {
+    setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
+    return;
+  }
+  for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format().replace(/ \[E_[A-Z_]+\]$/, '')}\n`);
+  if (report.problems.length) {
     for (const problem of report.problems) process.stderr.write(`tfwrap: ${problem.format()}\n`);
     process.stderr.write(`tfwrap: ${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'} found\n`);
   } else {
@@ -75,7 +79,9 @@ export async function validateProject(globals: GlobalOptions): Promise<Validatio
     problems.push(...(await tfwrap.validateAuth()));
   }
   if (project) await validateStacks(project, identityNames, report);
+  if (tfwrap?.loaded.atmosFile) report.warnings.unshift(...(await atmosConfigWarnings(tfwrap.loaded.atmosFile, tfwrap.config)));
   report.problems = dedupe(problems);
+  report.warnings = dedupe(report.warnings);
   return report;
 }
 
@@ -113,6 +119,11 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
   // One Terraform state per (stack, component); one name per stack once `/` is `-`.
   const conflicts = new StateConflicts(project.dir);
   for (const entry of entries) conflicts.addStack(entry);
+  for (const file of await repo.unnamedByPattern()) {
+    report.warnings.push(new TfwrapError('E_STACK_INVALID', `stack manifest ${file} lacks a var that stacks.name_pattern/name_template needs; it is named by its path`, {
+      location: { file }, hint: 'set the var (such as stage) in the manifest or a file it imports, or give it a name:',
+    }));
+  }
   const known = identities ? new Set(identities) : undefined;
   for (const entry of entries) {
     try {
@@ -147,6 +158,55 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
   }
   problems.push(...(await conflicts.located()));
   report.warnings.push(...(await repo.warnings()));
+  report.warnings.push(...(await manifestWarnings(repo)));
+}
+
+/** Warnings for what the stack manifests say and tfwrap does not act on. */
+async function manifestWarnings(repo: { loadedManifests(): import('@tfwrap/stacks').Manifest[] }): Promise<TfwrapError[]> {
+  const { unactedIn } = await import('@tfwrap/stacks');
+  const warnings: TfwrapError[] = [];
+  for (const manifest of repo.loadedManifests()) {
+    for (const item of unactedIn(manifest)) {
+      const location = item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath);
+      warnings.push(new TfwrapError('E_STACK_INVALID', item.message, { location }));
+    }
+  }
+  return warnings;
+}
+
+/** Keys of atmos.yaml tfwrap does not act on (templates, workflows, ...), and functions it left unevaluated. */
+const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit']);
+const atmosStacksKeys = new Set(['base_path', 'included_paths', 'excluded_paths', 'name_pattern', 'name_template', 'imports_outside_repo']);
+const atmosTerraformKeys = new Set(['base_path', 'command', 'workspaces_enabled', 'auto_generate_backend_file', 'init_run_reconfigure', 'apply_auto_approve', 'deploy_run_init']);
+
+async function atmosConfigWarnings(file: string, config: Record<string, unknown>): Promise<TfwrapError[]> {
+  const { findAtmosTags } = await import('@tfwrap/core');
+  let raw: unknown;
+  try {
+    raw = (await import('@tfwrap/core')).parseAtmosYaml(readFileSync(file, 'utf8'), file);
+  } catch {
+    return [];
+  }
+  if (!raw || typeof raw !== 'object') return [];
+  const warn = async (path: string[], message: string) => new TfwrapError('E_CONFIG_INVALID', message, { location: await locate(file, path) });
+  const warnings: TfwrapError[] = [];
+  const doc = raw as Record<string, any>;
+  for (const key of Object.keys(doc)) {
+    if (key === 'templates' && doc.templates?.settings?.enabled === true) warnings.push(await warn(['templates', 'settings', 'enabled'], 'templates.settings.enabled: Go templates in stack manifests are left as text: tfwrap does not evaluate templates yet'));
+    else if (!atmosConfigKeys.has(key)) warnings.push(await warn([key], `${key}: is not used by tfwrap`));
+  }
+  for (const key of Object.keys(doc.stacks ?? {})) if (!atmosStacksKeys.has(key)) warnings.push(await warn(['stacks', key], `stacks.${key}: is not used by tfwrap`));
+  for (const kind of Object.keys(doc.components ?? {})) {
+    if (kind !== 'terraform') warnings.push(await warn(['components', kind], `components.${kind}: tfwrap runs Terraform components only`));
+  }
+  for (const key of Object.keys(doc.components?.terraform ?? {})) {
+    if (!atmosTerraformKeys.has(key)) warnings.push(await warn(['components', 'terraform', key], `components.terraform.${key}: is not used by tfwrap`));
+    else if (key === 'deploy_run_init') warnings.push(await warn(['components', 'terraform', key], 'components.terraform.deploy_run_init: tfwrap has no deploy command; apply always runs init unless --skip-init'));
+  }
+  for (const tag of findAtmosTags(config)) {
+    warnings.push(new TfwrapError('E_CONFIG_INVALID', `${tag.tag} in atmos.yaml is not evaluated by tfwrap (only !env and !repo-root are)`, { location: { file: tag.file, line: tag.line } }));
+  }
+  return warnings;
 }
 
 /** The problems a thrown TfwrapError or TfwrapErrors carries; anything else is rethrown. */

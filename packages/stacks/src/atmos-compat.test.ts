@@ -1,0 +1,369 @@
+// Atmos compatibility: one test per rule, each asserting the value Atmos produces for the same
+// input. The rule and the Atmos source it comes from (cloudposse/atmos) are in each test's name.
+import assert from 'node:assert/strict';
+import { TfwrapError } from '@tfwrap/core';
+import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
+import { stacksSettingsFrom } from './settings.js';
+
+const atmosLayout = (extra: Record<string, unknown> = {}) => ({
+  base_path: '.',
+  stacks: { base_path: 'stacks', included_paths: ['orgs/**/*'], excluded_paths: ['**/_defaults.yaml'], ...extra },
+  components: { terraform: { base_path: 'components/terraform' } },
+});
+
+describe('Atmos compatibility (stacks)', () => {
+  after(removeFixtureRepos);
+
+  it('stack name from name_pattern: parts split on "-", tokens from vars, joined with "-" (pkg/config/utils.go GetContextPrefix)', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/acme/_defaults.yaml': 'vars: { namespace: acme, tenant: plat }',
+      'stacks/orgs/acme/dev/us-east-2.yaml': `
+        import: [orgs/acme/_defaults]
+        vars: { environment: ue2, stage: dev }
+        components: { terraform: { vpc: { vars: { cidr: 10.0.0.0/16 } } } }
+      `,
+      'stacks/orgs/acme/prod/us-east-2.yaml': `
+        import: [orgs/acme/_defaults]
+        vars: { environment: ue2, stage: prod }
+        components: { terraform: { vpc: { vars: {} } } }
+      `,
+    }, atmosLayout({ name_pattern: '{tenant}-{environment}-{stage}' }));
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['plat-ue2-dev', 'plat-ue2-prod']);
+    const stack = await repo.loadStack('plat-ue2-dev');
+    assert.equal(stack.file, file('stacks/orgs/acme/dev/us-east-2.yaml'));
+    const vpc = await stack.component('vpc');
+    // The workspace and the varfile use the logical name.
+    assert.equal(vpc.workspace, 'plat-ue2-dev');
+    assert.equal(vpc.varfileName, 'plat-ue2-dev-vpc.terraform.tfvars.json');
+    // The file path no longer names the stack, and the error says which name it has.
+    const err = await rejection(repo.loadStack('orgs/acme/dev/us-east-2'));
+    assert.equal(err.code, 'E_STACK_UNKNOWN');
+    assert.match(err.hint ?? '', /orgs\/acme\/dev\/us-east-2\.yaml is stack 'plat-ue2-dev'/);
+  });
+
+  it('name_pattern: a part that is not exactly a token contributes nothing (pkg/config/utils.go GetContextPrefix)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'vars: { tenant: t, stage: dev }\ncomponents: { terraform: { vpc: {} } }',
+    }, atmosLayout({ name_pattern: 'x-{tenant}-{stage}' }));
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['t-dev']);
+  });
+
+  it('name precedence: manifest name: > name_template > name_pattern > file path (internal/exec/describe_stacks_component_processor.go resolveStackName)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/a.yaml': 'name: explicit\nvars: { stage: a }\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/orgs/b.yaml': 'vars: { stage: b, tenant: t }\ncomponents: { terraform: { vpc: {} } }',
+      // A var the pattern needs is missing: the stack keeps its path name (resolveStackName's fallback).
+      'stacks/orgs/c.yaml': 'vars: { tenant: t }\ncomponents: { terraform: { vpc: {} } }',
+      // No components: under a pattern Atmos lists no stack for it.
+      'stacks/orgs/d.yaml': 'vars: { stage: d }',
+    }, atmosLayout({ name_pattern: '{tenant}-{stage}', name_template: '{{ .vars.tenant }}_{{- .vars.stage }}' }));
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['explicit', 'orgs/c', 't_b']);
+    assert.deepEqual(await repo.unnamedByPattern(), [(await repo.listStacks()).find((entry) => entry.name === 'orgs/c')!.file]);
+  });
+
+  it('name_template beyond {{ .vars.x }} lookups is a one-line E_UNSUPPORTED error naming atmos.yaml', () => {
+    assert.throws(() => stacksSettingsFrom('/repo', { stacks: { name_template: '{{ printf "%s" .vars.stage }}' } }, { configFile: '/repo/atmos.yaml' }), (err: unknown) => {
+      assert.ok(err instanceof TfwrapError);
+      assert.equal(err.code, 'E_UNSUPPORTED');
+      assert.equal(err.location?.file, '/repo/atmos.yaml');
+      assert.match(err.message, /^stacks\.name_template needs Go template support/);
+      return true;
+    });
+  });
+
+  it('excluded_paths: _defaults and catalog files are not stacks, but can be imported (pkg/config stacks.excluded_paths)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/_defaults.yaml': 'vars: { stage: dev }',
+      'stacks/orgs/dev.yaml': 'import: [orgs/_defaults]\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/catalog/vpc.yaml': 'components: { terraform: { vpc: {} } }',
+    }, atmosLayout());
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['orgs/dev']);
+    assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('vpc')).vars, { stage: 'dev' });
+  });
+
+  it('several manifests with one logical name are one stack; a component defined the same way twice is used once (internal/exec/utils.go findComponentInStacks)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/dns.yaml': 'components: { terraform: { dns: { vars: { zone: example.com } } } }',
+      'stacks/orgs/dev-network.yaml': 'import: [catalog/dns]\nvars: { stage: dev }\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/orgs/dev-apps.yaml': 'import: [catalog/dns]\nvars: { stage: dev }\ncomponents: { terraform: { app: {} } }',
+    }, atmosLayout({ name_pattern: '{stage}', excluded_paths: ['catalog/**'] }));
+    assert.deepEqual((await repo.listStacks()).map((entry) => [entry.name, entry.files.length]), [['dev', 2]]);
+    const stack = await repo.loadStack('dev');
+    assert.deepEqual(stack.componentNames(), ['app', 'dns', 'vpc']);
+    assert.deepEqual((await stack.component('dns')).vars, { stage: 'dev', zone: 'example.com' });
+  });
+
+  it('list_merge_strategy replace (default), append, merge (pkg/merge/merge_native.go)', async () => {
+    const files = {
+      'stacks/catalog/base.yaml': `
+        components:
+          terraform:
+            app:
+              vars:
+                zones: [a, b]
+                rules: [{ port: 80, proto: tcp }, { port: 443 }]
+      `,
+      'stacks/orgs/dev.yaml': `
+        import: [catalog/base]
+        components:
+          terraform:
+            app:
+              vars:
+                zones: [c]
+                rules: [{ port: 8080 }, notamap, { port: 9 }]
+      `,
+    };
+    const vars = async (strategy?: string) => {
+      const { repo } = fixtureRepo(files, { ...atmosLayout({ excluded_paths: ['catalog/**'] }), settings: strategy ? { list_merge_strategy: strategy } : {} });
+      return (await (await repo.loadStack('orgs/dev')).component('app')).vars;
+    };
+    assert.deepEqual(await vars(), { zones: ['c'], rules: [{ port: 8080 }, 'notamap', { port: 9 }] });
+    assert.deepEqual(await vars('append'), { zones: ['a', 'b', 'c'], rules: [{ port: 80, proto: 'tcp' }, { port: 443 }, { port: 8080 }, 'notamap', { port: 9 }] });
+    // merge: item by item; maps merge, otherwise the earlier item stays; the longer list's tail is kept.
+    assert.deepEqual(await vars('merge'), { zones: ['a', 'b'], rules: [{ port: 8080, proto: 'tcp' }, { port: 443 }, { port: 9 }] });
+  });
+
+  it('settings.list_merge_strategy on a component overrides the global one for that component (internal/exec/stack_processor_merge.go effectiveAtmosConfig)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        vars: { zones: [a] }
+        components:
+          terraform:
+            app:
+              settings: { list_merge_strategy: append }
+              vars: { zones: [b] }
+            db:
+              vars: { zones: [b] }
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    assert.deepEqual((await stack.component('app')).vars.zones, ['a', 'b']);
+    assert.deepEqual((await stack.component('db')).vars.zones, ['b']);
+  });
+
+  it("overrides apply to the components of the manifest that declares them and its imports, after every other layer; an importer's win (internal/exec/stack_processor_utils.go)", async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/app.yaml': 'components: { terraform: { app: { vars: { team: none, size: 1 } } } }',
+      'stacks/catalog/db.yaml': 'components: { terraform: { db: { vars: { team: none } } } }',
+      'stacks/teams/apps.yaml': `
+        import: [catalog/app]
+        terraform:
+          overrides:
+            vars: { team: apps }
+            env: { TEAM: apps }
+      `,
+      'stacks/teams/data.yaml': `
+        import: [catalog/db]
+        overrides:
+          vars: { team: data }
+      `,
+      'stacks/orgs/dev.yaml': `
+        import: [teams/apps, teams/data]
+        components:
+          terraform:
+            app:
+              vars: { team: dev-owner, size: 2 }
+      `,
+    }, atmosLayout({ excluded_paths: ['catalog/**', 'teams/**'] }));
+    const stack = await repo.loadStack('orgs/dev');
+    const app = await stack.component('app');
+    // Overrides come after every other layer: they beat the stack's own size-and-team values. And as
+    // Atmos's code does (finalTerraformOverrides = the imports' overrides, then the file's own, set on
+    // the file's own components), dev.yaml's own definition of app also gets what its imports hand
+    // back, in import order: teams/data's team after teams/apps's.
+    assert.deepEqual(app.vars, { team: 'data', size: 2 });
+    assert.deepEqual(app.env, { TEAM: 'apps' });
+    // teams/apps's overrides do not reach db, which teams/data imports.
+    assert.deepEqual((await stack.component('db')).vars, { team: 'data' });
+    assert.deepEqual((await stack.component('db')).env, {});
+  });
+
+  it('metadata.enabled: false marks a component disabled (internal/exec/stack_utils.go)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'components: { terraform: { a: { metadata: { enabled: false } }, b: {} } }',
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    assert.equal((await stack.component('a')).enabled, false);
+    assert.equal((await stack.component('b')).enabled, true);
+  });
+
+  it('legacy component: inherits the named component and its directory, before metadata.inherits (internal/exec/stack_processor_process_stacks_helpers_inheritance.go)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            vpc: { vars: { cidr: 10.0.0.0/16, name: vpc, from: vpc } }
+            mixin: { metadata: { type: abstract }, vars: { from: mixin } }
+            vpc-2:
+              component: vpc
+              metadata: { inherits: [mixin] }
+              vars: { name: vpc-2 }
+            legacy-dir:
+              component: some-directory
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    const vpc2 = await stack.component('vpc-2');
+    assert.deepEqual(vpc2.vars, { cidr: '10.0.0.0/16', name: 'vpc-2', from: 'mixin' });
+    assert.equal(vpc2.component, 'vpc');
+    assert.deepEqual(vpc2.inherits, ['vpc', 'mixin']);
+    // component: naming no component of the stack is only the Terraform directory.
+    assert.equal((await stack.component('legacy-dir')).component, 'some-directory');
+  });
+
+  it('metadata.inherits merges bases in list order, the later winning (internal/exec/stack_processor_merge.go)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            a: { metadata: { type: abstract }, vars: { x: a, y: a } }
+            b: { metadata: { type: abstract }, vars: { x: b } }
+            c: { metadata: { inherits: [a, b] } }
+      `,
+    }, atmosLayout());
+    assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('c')).vars, { x: 'b', y: 'a' });
+  });
+
+  it('null sets a value to null (key kept), which Terraform reads as the default (pkg/merge: src overrides dst)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'vars: { a: 1, b: { c: 2 } }\ncomponents: { terraform: { x: { vars: { a: null, b: { c: null } } } } }',
+    }, atmosLayout());
+    assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('x')).vars, { a: null, b: { c: null } });
+  });
+
+  it('env, settings, backend, remote_state_backend, providers and command sections are carried into the component (internal/exec/describe_stacks_component_processor.go)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        terraform:
+          backend_type: s3
+          backend: { s3: { bucket: b } }
+          remote_state_backend_type: s3
+          remote_state_backend: { s3: { role_arn: r } }
+          providers: { aws: { region: us-east-2 } }
+        components:
+          terraform:
+            x:
+              command: tofu
+              env: { A: "1" }
+              settings: { s: 1 }
+              providers: { aws: { assume_role: { role_arn: x } } }
+      `,
+    }, atmosLayout());
+    const x = await (await repo.loadStack('orgs/dev')).component('x');
+    assert.equal(x.backendType, 's3');
+    assert.deepEqual(x.backend, { bucket: 'b' });
+    assert.equal(x.remoteStateBackendType, 's3');
+    assert.deepEqual(x.remoteStateBackend, { role_arn: 'r' });
+    assert.deepEqual(x.providers, { aws: { region: 'us-east-2', assume_role: { role_arn: 'x' } } });
+    assert.equal(x.command, 'tofu');
+    assert.deepEqual(x.env, { A: '1' });
+    assert.deepEqual(x.settings, { s: 1 });
+  });
+
+  it('YAML functions !env, !exec, !include, !include.raw, !repo-root are evaluated (pkg/utils/yaml_func_env.go, yaml_func_exec.go, yaml_include_by_extension.go)', async () => {
+    process.env.TFWRAP_COMPAT_REGION = 'us-west-2';
+    try {
+      const { repo, dir } = fixtureRepo({
+        '.git/HEAD': 'ref: refs/heads/main\n',
+        'stacks/orgs/tags.json': '{"team": "apps"}',
+        'stacks/orgs/cidrs.yaml': 'primary: 10.0.0.0/16\n',
+        'stacks/orgs/notes.txt': 'hello\n',
+        'stacks/orgs/dev.yaml': `
+          components:
+            terraform:
+              x:
+                vars:
+                  region: !env TFWRAP_COMPAT_REGION
+                  fallback: !env TFWRAP_COMPAT_UNSET default-value
+                  empty: !env TFWRAP_COMPAT_UNSET
+                  computed: !exec echo '[1,2]'
+                  text: !exec printf 'plain\\n\\n'
+                  tags: !include tags.json
+                  cidrs: !include ./cidrs.yaml
+                  notes: !include.raw notes.txt
+                  root: !repo-root
+        `,
+      }, atmosLayout());
+      const x = await (await repo.loadStack('orgs/dev')).component('x');
+      assert.deepEqual(x.vars, {
+        region: 'us-west-2', fallback: 'default-value', empty: '', computed: [1, 2], text: 'plain',
+        tags: { team: 'apps' }, cidrs: { primary: '10.0.0.0/16' }, notes: 'hello\n', root: dir,
+      });
+    } finally {
+      delete process.env.TFWRAP_COMPAT_REGION;
+    }
+  });
+
+  it('!terraform.output, !terraform.state, !store: loading works; using one is E_UNSUPPORTED naming the tag and file:line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            vpc: { vars: {} }
+            app:
+              vars:
+                vpc_id: !terraform.output vpc vpc_id
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    assert.deepEqual((await stack.component('vpc')).vars, {});
+    const err = await rejection(stack.component('app'));
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(err.message, /^!terraform\.output \(component 'app' of stack 'orgs\/dev'\) is not supported/);
+    assert.deepEqual(err.location, { file: file('stacks/orgs/dev.yaml'), line: 6 });
+  });
+
+  it('an unknown tag is one error naming the tag, the file and the line', async () => {
+    const { repo, file } = fixtureRepo({ 'stacks/orgs/dev.yaml': 'vars:\n  a: !nope x\n' }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.equal(err.code, 'E_CONFIG_SYNTAX');
+    assert.match(err.message, /unknown tag !<!nope>/);
+    assert.equal(err.location?.file, file('stacks/orgs/dev.yaml'));
+    assert.equal(err.location?.line, 2);
+  });
+
+  it('map-form settings.depends_on and dependencies.components order the stack; other stacks are reported (website/docs/stacks/settings/depends_on.mdx)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        vars: { tenant: plat, stage: dev }
+        components:
+          terraform:
+            vpc: {}
+            db:
+              settings: { depends_on: { 1: { component: vpc }, 2: { component: vpc, stage: dev } } }
+            app:
+              settings:
+                depends_on:
+                  1: { component: db }
+                  2: { component: dns, stage: prod }
+              dependencies:
+                components: [{ name: vpc }, { name: shared, stack: plat-network }]
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    const app = await stack.component('app');
+    assert.deepEqual(app.dependsOn, ['db', 'vpc']);
+    assert.deepEqual(app.crossStackDependsOn, [{ component: 'dns', stage: 'prod' }, { name: 'shared', component: 'shared', stack: 'plat-network' }]);
+    assert.deepEqual((await stack.dependencyLevels()).map((level) => level.map((instance) => instance.name)), [['vpc'], ['db'], ['app']]);
+  });
+
+  it('import objects (path, skip_if_missing) are imports; a .tmpl with template syntax is E_UNSUPPORTED (internal/exec/stack_processor_utils.go ProcessImportSection)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/vpc.yaml': 'components: { terraform: { vpc: { vars: { a: 1 } } } }',
+      'stacks/catalog/tpl.yaml.tmpl': 'components: { terraform: { t: { vars: { s: "{{ .stage }}" } } } }',
+      'stacks/orgs/dev.yaml': 'import:\n  - path: catalog/vpc\n  - path: catalog/absent\n    skip_if_missing: true\n',
+      'stacks/orgs/qa.yaml': 'import:\n  - path: catalog/tpl\n    context: { stage: qa }\n',
+    }, atmosLayout({ excluded_paths: ['catalog/**'] }));
+    assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('vpc')).vars, { a: 1 });
+    const err = await rejection(repo.loadStack('orgs/qa'));
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(err.message, /import 'catalog\/tpl' is a Go template/);
+    assert.equal(err.location?.line, 2);
+  });
+
+  it('workspaces_enabled: false runs every stack in the default workspace (internal/exec/stack_utils.go BuildTerraformWorkspace)', async () => {
+    const { repo } = fixtureRepo({ 'stacks/orgs/dev.yaml': 'components: { terraform: { x: {} } }' },
+      { ...atmosLayout(), components: { terraform: { base_path: 'components/terraform', workspaces_enabled: false } } });
+    assert.equal((await (await repo.loadStack('orgs/dev')).component('x')).workspace, 'default');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Atmos's YAML functions in stack manifests. The parser (`parseAtmosYaml`) turns each tagged value
+ * into an AtmosTag; this module evaluates, per file as it is read, the ones tfwrap supports:
+ *
+ * - `!env NAME [default]`: the variable from tfwrap's environment, else the default, else "";
+ * - `!exec command`: the command's stdout through `sh -c` (run from the project root), trailing
+ *   newlines removed, decoded as JSON when it is JSON (Atmos pkg/utils/yaml_func_exec.go);
+ * - `!include path` / `!include.raw path`: a local file relative to the manifest, else to the
+ *   project root; `.yaml`/`.yml`/`.json` are parsed by `!include`, anything else is text;
+ * - `!repo-root [default]`: the directory holding `.git`, else the default;
+ * - `!template value`: a value without template syntax, decoded as JSON when it is JSON.
+ *
+ * The others (`!terraform.output`, `!terraform.state`, `!store`, `!template` with `{{`, ...) stay
+ * AtmosTag placeholders: loading works, and resolving a component that uses one is an
+ * E_UNSUPPORTED error naming the tag, the file and the line (see `unsupportedFunctionIn`).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
+
+export interface FunctionContext {
+  /** The project root (`base_path`): `!exec` runs here; `!include` falls back to it. */
+  rootDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `value` with the supported functions evaluated (a new tree where anything changed). */
+export function evaluateFunctions(value: unknown, file: string, context: FunctionContext): unknown {
+  if (value instanceof AtmosTag) return evaluate(value, file, context);
+  if (Array.isArray(value)) return value.map((item) => evaluateFunctions(item, file, context));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = evaluateFunctions((value as Record<string, unknown>)[key], file, context);
+      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else result[key] = item;
+    }
+    return result;
+  }
+  return value;
+}
+
+function unquote(text: string): string {
+  return text.replace(/^(["'])(.*)\1$/s, '$2');
+}
+
+function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknown {
+  const fail = (message: string, hint?: string) =>
+    new TfwrapError('E_STACK_INVALID', `${tag.tag} ${message}`, { location: { file, line: tag.line }, hint });
+  switch (tag.tag) {
+    case '!env': {
+      const [name, ...rest] = tag.argument.split(/\s+/);
+      if (!name) throw fail('needs the name of an environment variable', 'write !env NAME or !env NAME default');
+      return context.env[name] ?? unquote(rest.join(' '));
+    }
+    case '!exec': {
+      if (tag.argument === '') throw fail('needs a command', 'write !exec echo hello');
+      let output: string;
+      try {
+        output = execFileSync('sh', ['-c', tag.argument], { cwd: context.rootDir, env: context.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      } catch (err) {
+        // The command's output is not repeated: it may hold secrets.
+        const status = (err as { status?: number | null }).status;
+        throw fail(`command failed${typeof status === 'number' ? ` (exit ${status})` : ''}`, 'run the command by hand from the project root to see why');
+      }
+      const text = output.replace(/\n+$/, '');
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    }
+    case '!include':
+    case '!include.raw': {
+      const [target, ...query] = tag.argument.split(/\s+/);
+      if (!target) throw fail('needs a file', `write ${tag.tag} path/to/file.yaml`);
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target) || target.includes('::')) {
+        throw new TfwrapError('E_UNSUPPORTED', `${tag.tag} of a remote file (${target}) is not supported: tfwrap reads local files only`, {
+          location: { file, line: tag.line }, hint: 'vendor the file into the repository and include it by its path',
+        });
+      }
+      if (query.length > 0) {
+        throw new TfwrapError('E_UNSUPPORTED', `${tag.tag} with a yq expression is not supported`, {
+          location: { file, line: tag.line }, hint: 'include the whole file, or a file holding just the part you need',
+        });
+      }
+      const candidates = path.isAbsolute(target) ? [target] : [path.resolve(path.dirname(file), target), path.resolve(context.rootDir, target)];
+      const found = candidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+      if (!found) throw fail(`found no file ${target} (looked beside the manifest and under the project root)`);
+      const text = readFileSync(found, 'utf8');
+      if (tag.tag === '!include.raw') return text;
+      if (/\.ya?ml$/i.test(found)) return evaluateFunctions(parseAtmosYaml(text, found), found, context);
+      if (/\.json$/i.test(found)) {
+        try {
+          return JSON.parse(text);
+        } catch (err) {
+          throw fail(`cannot parse ${target} as JSON: ${(err as Error).message}`);
+        }
+      }
+      return text;
+    }
+    case '!repo-root': {
+      const root = findRepoRoot(context.rootDir);
+      if (root) return root;
+      if (tag.argument !== '') return unquote(tag.argument);
+      throw fail('found no git repository above the project root', 'give a default: !repo-root /path');
+    }
+    case '!template': {
+      if (tag.argument.includes('{{')) return tag;
+      try {
+        return JSON.parse(tag.argument);
+      } catch {
+        return unquote(tag.argument);
+      }
+    }
+    default:
+      return tag;
+  }
+}
+
+/** An E_UNSUPPORTED error for the first unevaluated function in `value`, naming its file:line. */
+export function unsupportedFunctionIn(value: unknown, where: string): TfwrapError | undefined {
+  const tag = firstTag(value);
+  if (!tag) return undefined;
+  const what = tag.tag === '!template' ? '!template with Go template syntax' : tag.tag;
+  return new TfwrapError('E_UNSUPPORTED', `${what} (${where}) is not supported by tfwrap yet`, {
+    location: { file: tag.file, line: tag.line },
+    hint: tag.tag.startsWith('!terraform.') ? 'pass the value in vars, or read it with a terraform_remote_state data source in the component'
+      : 'replace it with a plain value (tfwrap evaluates !env, !exec, !include, !include.raw, !repo-root)',
+  });
+}
+
+function firstTag(value: unknown): AtmosTag | undefined {
+  if (value instanceof AtmosTag) return value;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = firstTag(item);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const item of Object.values(value)) {
+      const found = firstTag(item);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

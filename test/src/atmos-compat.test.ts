@@ -1,0 +1,99 @@
+// Atmos compatibility, end to end: examples/atmos-quickstart (atmos.yaml, stacks/catalog,
+// stacks/deploy, name_pattern) with the built CLI and real terraform; validate's warnings.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTfwrap, type RunResult } from './support/cli.js';
+import { hermeticEnv } from './support/env.js';
+import { copyExample } from './support/terraform.js';
+
+function ok(result: RunResult, what: string): RunResult {
+  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
+  return result;
+}
+
+describe('Atmos compatibility: examples/atmos-quickstart', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let env: Record<string, string>;
+  const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+
+  before(() => {
+    dir = copyExample('atmos-quickstart');
+    env = hermeticEnv();
+  });
+
+  it('lists the stacks by their name_pattern names, not catalog or _defaults files (pkg/config GetContextPrefix; stacks.excluded_paths)', async () => {
+    assert.equal(ok(await tfwrap('list', 'stacks'), 'list stacks').stdout, 'dev\nprod');
+  });
+
+  it('tfwrap plan dev runs vpc then app (map-form depends_on), with the logical name in workspace and varfile', async () => {
+    const result = ok(await tfwrap('plan', 'dev', '-no-color'), 'plan dev');
+    assert.match(result.stdout, /^\[dev\/vpc\] Plan: 1 to add, 0 to change, 0 to destroy\./m);
+    assert.match(result.stdout, /^\[dev\/app\] Plan: 1 to add, 0 to change, 0 to destroy\./m);
+    const lines = result.stderr.split('\n');
+    assert.ok(lines.findIndex((l) => l.includes('[dev/app] started')) > lines.findIndex((l) => l.includes('[dev/vpc] ok')));
+    // The varfile is named after the logical stack; vpc/defaults's vars under dev's own.
+    const varfile = JSON.parse(readFileSync(join(dir, 'components/terraform/vpc/dev-vpc.terraform.tfvars.json'), 'utf8'));
+    assert.deepEqual(varfile, { namespace: 'demo', stage: 'dev', cidr: '10.0.0.0/16', availability_zones: ['a'] });
+  });
+
+  it('describe component shows the overrides env and the workspace of the logical stack (internal/exec/stack_processor_utils.go overrides)', async () => {
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app', '-s', 'prod', '--format', 'json'), 'describe').stdout);
+    assert.equal(described.workspace, 'prod');
+    assert.equal(described.varfile, 'prod-app.terraform.tfvars.json');
+    assert.deepEqual(described.env, { TEAM: 'apps' });
+    assert.deepEqual(described.vars, { namespace: 'demo', stage: 'prod', replicas: 3, image: 'example/app:1.0' });
+    assert.deepEqual(described.depends_on, ['vpc']);
+  });
+
+  it("describe stacks prints every stack's components in Atmos's shape, filtered by --stack, --components, --sections", async () => {
+    const all = JSON.parse(ok(await tfwrap('describe', 'stacks', '--components', 'app', '--sections', 'vars,workspace', '--format', 'json'), 'describe stacks').stdout);
+    assert.deepEqual(Object.keys(all), ['dev', 'prod']);
+    assert.deepEqual(all.prod, { components: { terraform: { app: { workspace: 'prod', vars: { namespace: 'demo', stage: 'prod', replicas: 3, image: 'example/app:1.0' } } } } });
+    const one = JSON.parse(ok(await tfwrap('describe', 'stacks', '-s', 'dev', '--format', 'json'), 'describe stacks -s dev').stdout);
+    assert.deepEqual(Object.keys(one.dev.components.terraform), ['app', 'vpc', 'vpc/defaults']);
+    assert.deepEqual(one.dev.components.terraform.app.env, { TEAM: 'apps' });
+  });
+
+  it('a disabled component (metadata.enabled: false) is skipped by a whole-stack run and reported', async () => {
+    const prod = join(dir, 'stacks/deploy/prod.yaml');
+    const original = readFileSync(prod, 'utf8');
+    writeFileSync(prod, original.replace('    app:\n      vars:', '    app:\n      metadata:\n        enabled: false\n      vars:'));
+    try {
+      const result = ok(await tfwrap('plan', 'prod', '-no-color'), 'plan prod');
+      assert.match(result.stderr, /^tfwrap: skipping prod\/app: disabled \(metadata\.enabled: false\)$/m);
+      // Only vpc is left: it runs as a single component.
+      assert.match(result.stdout, /^Plan: 1 to add, 0 to change, 0 to destroy\./m);
+      assert.match(result.stdout, /terraform_data\.vpc will be created/);
+      assert.doesNotMatch(result.stdout, /terraform_data\.app/);
+    } finally {
+      writeFileSync(prod, original);
+    }
+  });
+
+  it('validate is clean on the example, and warns with file:line about what tfwrap does not act on', async () => {
+    ok(await tfwrap('validate'), 'validate');
+    writeFileSync(join(dir, 'stacks/deploy/qa.yaml'), [
+      'import: [deploy/_defaults, catalog/vpc]',
+      'vars:',
+      '  stage: qa',
+      'locals:',
+      '  x: 1',
+      'components:',
+      '  terraform:',
+      '    vpc:',
+      '      vars:',
+      '        name: "{{ .vars.stage }}-vpc"',
+      '        id: !terraform.output other id',
+      '',
+    ].join('\n'));
+    const result = await tfwrap('validate');
+    const qa = join(dir, 'stacks/deploy/qa.yaml');
+    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:4:1: locals: is not used by tfwrap\\.?$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:10: Go template syntax \\({{ }}\\) is left as text`, 'm'));
+    // Using the function is an error naming it and its line.
+    assert.match(result.stderr, new RegExp(`^tfwrap: ${qa}:11: !terraform\\.output \\(component 'vpc' of stack 'qa'\\) is not supported`, 'm'));
+    assert.equal(result.exitCode, 1);
+  });
+});
