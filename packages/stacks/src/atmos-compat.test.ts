@@ -251,7 +251,7 @@ describe('Atmos compatibility (stacks)', () => {
     }, atmosLayout());
     const x = await (await repo.loadStack('orgs/dev')).component('x');
     assert.equal(x.backendType, 's3');
-    assert.deepEqual(x.backend, { bucket: 'b' });
+    assert.deepEqual(x.backend, { bucket: 'b', workspace_key_prefix: 'x' }); // the prefix: Atmos's automatic one (state-address.ts)
     assert.equal(x.remoteStateBackendType, 's3');
     assert.deepEqual(x.remoteStateBackend, { role_arn: 'r' });
     assert.deepEqual(x.providers, { aws: { region: 'us-east-2', assume_role: { role_arn: 'x' } } });
