@@ -7,7 +7,7 @@
 // Run after `tsc -b` (`npm run build` does both; scripts/run-tests.mjs runs it before e2e tests).
 // Writes packages/cli/dist/bundle/, replacing the previous bundle in one step.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,22 +33,42 @@ const commonJsDynamicImports = {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'real' || args.path.startsWith('node:')) return undefined;
       const real = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer, pluginData: 'real' });
-      if (real.errors.length || real.external || !isCommonJs(real.path)) return undefined;
-      return { path: real.path, namespace: 'commonjs-wrapper', pluginData: { resolveDir: args.resolveDir } };
+      const packageDir = real.errors.length || real.external ? undefined : commonJsPackageDir(real.path);
+      if (!packageDir) return undefined;
+      // One wrapper per installed package and specifier, named so that its chunk says what it
+      // holds (cosmiconfig-HASH.js).
+      return { path: join(packageDir, args.path), namespace: 'commonjs-wrapper', pluginData: real.path };
     });
     build.onLoad({ filter: /.*/, namespace: 'commonjs-wrapper' }, (args) => {
-      const names = Object.keys(createRequire(args.path)(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default' && n !== '__esModule');
-      const file = JSON.stringify(args.path);
-      const contents = [`const m = require(${file});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+      const file = args.pluginData;
+      const names = Object.keys(createRequire(file)(file)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default' && n !== '__esModule');
+      const contents = [`const m = require(${JSON.stringify(file)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
+      return { contents, loader: 'js', resolveDir: dirname(file) };
     });
   },
 };
 
-/** A .cjs file, or a .js file whose package.json does not say "type": "module". */
-function isCommonJs(file) {
-  if (file.endsWith('.cjs')) return true;
-  if (!file.endsWith('.js')) return false;
+/** The built-in plugins (plugins/<dir>) and the packages the commands import only when they need them. */
+function lazyEntries() {
+  const entries = {
+    stacks: 'packages/stacks/dist/index.js',
+    terraform: 'packages/terraform/dist/index.js',
+    aws: 'packages/aws/dist/index.js',
+    'json-schema': 'packages/plugin-kit/dist/json-schema.js',
+    'identity-aws-user-store': 'plugins/identity-aws-user/dist/store.js',
+  };
+  for (const dir of readdirSync(join(root, 'plugins'))) {
+    if (existsSync(join(root, 'plugins', dir, 'dist/index.js'))) entries[dir] = `plugins/${dir}/dist/index.js`;
+  }
+  return entries;
+}
+
+/**
+ * The directory of the package.json that owns a CommonJS file (a .cjs file, or a .js file whose
+ * package.json does not say "type": "module"); undefined for an ES module.
+ */
+function commonJsPackageDir(file) {
+  if (!file.endsWith('.js') && !file.endsWith('.cjs')) return undefined;
   for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
     let pkg;
     try {
@@ -56,9 +76,9 @@ function isCommonJs(file) {
     } catch {
       continue;
     }
-    return pkg.type !== 'module';
+    return file.endsWith('.cjs') || pkg.type !== 'module' ? dir : undefined;
   }
-  return true;
+  return undefined;
 }
 
 // Built beside the old bundle, then swapped in: a test or a run using the old one meanwhile
@@ -69,6 +89,8 @@ const result = await build({
   absWorkingDir: root,
   entryPoints: {
     main: 'packages/cli/dist/main.js',
+    // What the CLI imports lazily, by name (a trace of imports or a profile then says what loaded).
+    ...lazyEntries(),
     // Scripts tfwrap starts as child processes by path, `new URL('./x.js', import.meta.url)`:
     // they sit beside the chunks that name them.
     'credential-process': 'packages/aws/dist/credential-process.js',
