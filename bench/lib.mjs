@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.js');
+/** The tsc output without the bundle (what `bin/tfwrap.js` ran before the bundle), for comparison. */
+export const unbundledBin = join(repoRoot, 'bench/support/tfwrap-unbundled.mjs');
 
 /** Run a command `runs` times after `warmup` runs; returns the wall times in ms. */
 export function timeCommand(command, args, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
@@ -17,6 +19,24 @@ export function timeCommand(command, args, { runs = 20, warmup = 3, env = proces
     if (i >= warmup) times.push(elapsed);
   }
   return times;
+}
+
+/**
+ * Time several commands round-robin (one run of each per round), so that load on a shared machine
+ * falls on all of them alike. `variants` are [label, command, args]; returns [label, times[]].
+ */
+export function timeInterleaved(variants, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
+  const times = variants.map(() => []);
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const [i, [, command, args]] of variants.entries()) {
+      const start = performance.now();
+      const result = spawnSync(command, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+      const elapsed = performance.now() - start;
+      if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+      if (round >= warmup) times[i].push(elapsed);
+    }
+  }
+  return variants.map(([label], i) => [label, times[i]]);
 }
 
 export function median(values) {
