@@ -112,6 +112,8 @@ const result = await build({
     // cosmiconfig's TypeScript config loader requires it only for a tfwrap.config.ts.
     'typescript',
   ],
+  // cosmiconfig requires js-yaml's CommonJS build, core imports its ES build: one copy, not two.
+  alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
   define: { TFWRAP_BUNDLED_VERSION: JSON.stringify(version) },
   // CommonJS dependencies (commander, tapable, cosmiconfig) call require() for node builtins.
   banner: { js: "import { createRequire as __tfwrapCreateRequire } from 'node:module'; const require = __tfwrapCreateRequire(import.meta.url);" },
