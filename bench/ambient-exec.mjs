@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, repoRoot, report, timeInterleaved, tfwrapBin, unbundledBin } from './lib.mjs';
+import { median, repoRoot, report, timeInterleavedWithCpu, tfwrapBin, unbundledBin } from './lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfwrap-bench-'));
 writeFileSync(join(dir, 'tfwrap.yaml'), 'auth:\n  identities:\n    passthrough:\n      kind: ambient\n      default: true\n');
@@ -23,10 +23,13 @@ try {
     ['  the same, unbundled (tsc output)', process.execPath, [unbundledBin, ...exec]],
     ['tfwrap --version', process.execPath, [tfwrapBin, '--version']],
   ];
-  const rows = timeInterleaved(variants, { runs, env, cwd: dir }).map(([label, times]) => [label, median(times)]);
-  report(`ambient exec (median of ${runs} runs, round-robin)`, rows, { base: 'node -e 0' });
+  const measured = timeInterleavedWithCpu(variants, { runs, env, cwd: dir });
+  const rows = measured.map(([label, wall]) => [label, median(wall)]);
+  report(`ambient exec, wall time (median of ${runs} runs, round-robin)`, rows, { base: 'node -e 0' });
   const overhead = rows[1][1] - rows[0][1];
   console.log(`  start-up over node -e 0: ${overhead.toFixed(1)} ms (target <= 30 ms: ${overhead <= 30 ? 'met' : 'NOT met'}); bundled/unbundled ${(rows[1][1] / rows[2][1]).toFixed(2)}x`);
+  const cpuRows = measured.map(([label, , cpu]) => [label, median(cpu)]);
+  report('CPU time, user + sys (median; steadier than wall time on a shared machine)', cpuRows, { base: 'node -e 0' });
 
   console.log('\nmodule files loaded by tfwrap auth exec -i passthrough -- true');
   for (const [label, bin] of [['bundled', tfwrapBin], ['unbundled', unbundledBin]]) {

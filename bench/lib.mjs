@@ -39,6 +39,28 @@ export function timeInterleaved(variants, { runs = 20, warmup = 3, env = process
   return variants.map(([label], i) => [label, times[i]]);
 }
 
+/**
+ * As timeInterleaved, but each run goes through bash's `time`, which also gives the CPU time
+ * (user + sys) the command used: on a machine shared with other work, CPU time moves much less
+ * than wall time. Returns [label, wall times[], CPU times[]] in ms.
+ */
+export function timeInterleavedWithCpu(variants, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
+  const wall = variants.map(() => []);
+  const cpu = variants.map(() => []);
+  const script = 'TIMEFORMAT="%3R %3U %3S"; time "$@" </dev/null >/dev/null 2>/dev/null';
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const [i, [, command, args]] of variants.entries()) {
+      const result = spawnSync('bash', ['-c', script, 'bash', command, ...args], { env, cwd, encoding: 'utf8' });
+      const match = /^([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+      if (result.status !== 0 || !match) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+      if (round < warmup) continue;
+      wall[i].push(Number(match[1]) * 1000);
+      cpu[i].push((Number(match[2]) + Number(match[3])) * 1000);
+    }
+  }
+  return variants.map(([label], i) => [label, wall[i], cpu[i]]);
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
