@@ -41,6 +41,22 @@ try {
     const cjs = Number(readFileSync(`${out}.cjs`, 'utf8'));
     console.log(`  ${label.padEnd(10)} ${String(esm + cjs).padStart(4)} (${esm} ES modules, ${cjs} CommonJS)`);
   }
+
+  // System calls: a count that load on the machine does not change (only where strace exists).
+  const strace = spawnSync('strace', ['-V'], { stdio: 'ignore' });
+  if (strace.status === 0) {
+    console.log('\nsystem calls (strace -f -c): total, openat, statx');
+    for (const [label, args] of [['node -e 0', ['-e', '0']], ['bundled', [tfwrapBin, ...exec]], ['unbundled', [unbundledBin, ...exec]]]) {
+      const out = join(dir, `strace-${label.replace(/\W/g, '')}`);
+      const r = spawnSync('strace', ['-f', '-c', '-o', out, process.execPath, ...args], { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`strace ${label} exited ${r.status}: ${r.stderr}`);
+      const text = readFileSync(out, 'utf8');
+      const calls = (name) => Number(new RegExp(`^\\s*[\\d.]+\\s+[\\d.]+\\s+\\d+\\s+(\\d+)(?:\\s+\\d+)?\\s+${name}$`, 'm').exec(text)?.[1] ?? 0);
+      console.log(`  ${label.padEnd(10)} ${String(calls('total')).padStart(6)} ${String(calls('openat')).padStart(6)} ${String(calls('statx')).padStart(6)}`);
+    }
+  } else {
+    console.log('\nsystem calls: skipped (no strace on PATH)');
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
