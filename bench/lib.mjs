@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.js');
+/** The tsc output without the bundle (what `bin/tfwrap.js` ran before the bundle), for comparison. */
+export const unbundledBin = join(repoRoot, 'bench/support/tfwrap-unbundled.mjs');
 
 /** Run a command `runs` times after `warmup` runs; returns the wall times in ms. */
 export function timeCommand(command, args, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
@@ -17,6 +19,46 @@ export function timeCommand(command, args, { runs = 20, warmup = 3, env = proces
     if (i >= warmup) times.push(elapsed);
   }
   return times;
+}
+
+/**
+ * Time several commands round-robin (one run of each per round), so that load on a shared machine
+ * falls on all of them alike. `variants` are [label, command, args]; returns [label, times[]].
+ */
+export function timeInterleaved(variants, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
+  const times = variants.map(() => []);
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const [i, [, command, args]] of variants.entries()) {
+      const start = performance.now();
+      const result = spawnSync(command, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+      const elapsed = performance.now() - start;
+      if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+      if (round >= warmup) times[i].push(elapsed);
+    }
+  }
+  return variants.map(([label], i) => [label, times[i]]);
+}
+
+/**
+ * As timeInterleaved, but each run goes through bash's `time`, which also gives the CPU time
+ * (user + sys) the command used: on a machine shared with other work, CPU time moves much less
+ * than wall time. Returns [label, wall times[], CPU times[]] in ms.
+ */
+export function timeInterleavedWithCpu(variants, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
+  const wall = variants.map(() => []);
+  const cpu = variants.map(() => []);
+  const script = 'TIMEFORMAT="%3R %3U %3S"; time "$@" </dev/null >/dev/null 2>/dev/null';
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const [i, [, command, args]] of variants.entries()) {
+      const result = spawnSync('bash', ['-c', script, 'bash', command, ...args], { env, cwd, encoding: 'utf8' });
+      const match = /^([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+      if (result.status !== 0 || !match) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+      if (round < warmup) continue;
+      wall[i].push(Number(match[1]) * 1000);
+      cpu[i].push((Number(match[2]) + Number(match[3])) * 1000);
+    }
+  }
+  return variants.map(([label], i) => [label, wall[i], cpu[i]]);
 }
 
 export function median(values) {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRepo } from '@tfwrap/stacks/bench-fixture';
-import { median, tfwrapBin } from './lib.mjs';
+import { median, tfwrapBin, unbundledBin } from './lib.mjs';
 
 const stacks = Number(process.argv[2] ?? 1000);
 const components = Number(process.argv[3] ?? 50);
@@ -45,12 +45,12 @@ try {
   writeFileSync(maxRssHook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
   const env = { ...process.env, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config'), NODE_OPTIONS: `--require ${maxRssHook}` };
 
-  const measure = (label, args, count = runs) => {
+  const measure = (label, args, count = runs, bin = tfwrapBin) => {
     const times = [];
     const rss = [];
     for (let i = 0; i < count + 1; i++) {
       const start = performance.now();
-      const result = spawnSync(process.execPath, [tfwrapBin, '-C', repoDir, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const result = spawnSync(process.execPath, [bin, '-C', repoDir, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       const ms = performance.now() - start;
       if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
       if (i === 0) continue; // warm-up (file cache)
@@ -66,6 +66,7 @@ try {
   console.log(`\nscale (${runs} runs each, median; stack ${stack}, component ${component})`);
   const describe = measure(`describe component ${component} -s <stack>`, ['describe', 'component', component, '-s', stack]);
   const list = measure('list stacks', ['list', 'stacks'], Math.min(runs, 5));
+  const unbundled = measure('  describe, unbundled (tsc output)', ['describe', 'component', component, '-s', stack], runs, unbundledBin);
 
   // Time until terraform is spawned: the fake records its start; the workspace is pre-selected so
   // the first terraform started is the plan itself (after the stack's before-plan hooks).
@@ -81,7 +82,7 @@ try {
     if (i > 0) spawnTimes.push(Number(readFileSync(marks, 'utf8').trim().split('\n')[0]) - start);
   }
   console.log(`  ${'plan <stack> <component>: until terraform is spawned'.padEnd(56)} ${median(spawnTimes).toFixed(1).padStart(8)} ms`);
-  console.log(`\n  describe: ${(describe / 200).toFixed(2)} of the 200 ms target; list stacks: ${(list / 2000).toFixed(2)} of the 2 s target`);
+  console.log(`\n  describe: ${(describe / 200).toFixed(2)} of the 200 ms target (${(describe / unbundled).toFixed(2)}x unbundled); list stacks: ${(list / 2000).toFixed(2)} of the 2 s target`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

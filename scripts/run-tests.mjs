@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Run the mocha suite on built JS (run `tsc -b` first; `npm test` does).
+// Run the mocha suite on built JS (run `tsc -b` first; `npm test` does). Unless --unit, it first
+// bundles the CLI from that build (scripts/bundle.mjs, well under a second) so that the e2e tests
+// run what users run: packages/cli/bin/tfwrap.js and its bundle, never a stale one.
 //
 //   node scripts/run-tests.mjs [--unit] [--grep PATTERN]
 //
@@ -122,6 +124,14 @@ async function runMocha() {
 
 function summary({ passes = 0, failures = 0, pending = 0 }) {
   return `${passes} passed, ${failures} failed` + (pending ? `, ${pending} skipped` : '');
+}
+
+if (!unit && !process.env[NETNS_MARK]) {
+  const bundled = spawnSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' });
+  if (bundled.status !== 0) {
+    console.error('run-tests: the bundle step failed (did tsc -b run?)');
+    process.exit(1);
+  }
 }
 
 if (!runIsolated()) {

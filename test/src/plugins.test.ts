@@ -71,6 +71,19 @@ describe('third-party plugins (examples/plugins)', function () {
     assert.deepEqual(byName['tfwrap-plugin-audit-log']?.hooks, ['afterExec']);
     assert.deepEqual(byName['@tfwrap/identity-aws-ambient']?.kinds, ['aws/ambient']);
   });
+
+  // The plugin's TfwrapError comes from its own copy of @tfwrap/core (through the kit), the CLI's
+  // from its bundle: tfwrap must still take it as a TfwrapError, with the plugin's hint and code.
+  it('a TfwrapError the plugin throws reaches the user as the plugin wrote it', async () => {
+    const project = pluginProject();
+    copyExample(project, 'tfwrap-plugin-command');
+    writeFileSync(join(project, 'tfwrap.yaml'), config('  - ./plugins/tfwrap-plugin-command/index.js').replace(JSON.stringify(fakeCredentials), `${JSON.stringify(fakeCredentials)}, --garbage`));
+    const run = await runTfwrap(['auth', 'exec', '--', 'true'], { env: hermeticEnv(), cwd: project });
+    assert.equal(run.exitCode, 3, run.stderr);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^tfwrap: error: identity "deploy": credential command \S+ did not print JSON \(plugin tfwrap-plugin-command\)\. Hint: print \{"Version": 1, .*\[E_AUTH_FAILED\]$/);
+    assert.doesNotMatch(run.stderr, /not-json-secret-value/);
+  });
 });
 
 describe('the example plugin\'s own conformance test (the author\'s workflow)', function () {

@@ -17,7 +17,10 @@ import { registerFmtCommand } from './commands/fmt.js';
 import { registerTerraformCommands } from './commands/terraform.js';
 import type { GlobalOptions } from './context.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// The bundle has the version built in (scripts/bundle.mjs defines it); the tsc output reads it.
+declare const TFWRAP_BUNDLED_VERSION: string | undefined;
+const version =
+  typeof TFWRAP_BUNDLED_VERSION === 'string' ? TFWRAP_BUNDLED_VERSION : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('tfwrap');

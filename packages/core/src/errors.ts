@@ -76,7 +76,23 @@ export interface TfwrapErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * A plugin loaded from the user's repository imports its own copy of @tfwrap/core, while the CLI
+ * runs a bundle with core inside (docs/adr/005-bundled-cli.md): `instanceof` recognises tfwrap's
+ * errors by a brand every copy shares, not by which copy's class made them.
+ */
+const errorBrand = Symbol.for('tfwrap.TfwrapError');
+const errorsBrand = Symbol.for('tfwrap.TfwrapErrors');
+
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 export class TfwrapError extends Error {
+  static override [Symbol.hasInstance](value: unknown): value is TfwrapError {
+    return this === TfwrapError ? hasBrand(value, errorBrand) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   override readonly name = 'TfwrapError';
   readonly code: ErrorCode;
   readonly hint?: string;
@@ -125,6 +141,10 @@ export function messageOf(err: unknown): string {
 
 /** Several problems found at once (validation reports them all, not the first). */
 export class TfwrapErrors extends Error {
+  static override [Symbol.hasInstance](value: unknown): value is TfwrapErrors {
+    return this === TfwrapErrors ? hasBrand(value, errorsBrand) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   override readonly name = 'TfwrapErrors';
   constructor(readonly errors: TfwrapError[]) {
     super(errors.map((e) => e.format()).join('\n'));
@@ -133,3 +153,5 @@ export class TfwrapErrors extends Error {
     return this.errors[0]?.exitCode ?? ExitCode.config;
   }
 }
+Object.defineProperty(TfwrapError.prototype, errorBrand, { value: true });
+Object.defineProperty(TfwrapErrors.prototype, errorsBrand, { value: true });

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Bundle the built CLI (the tsc output under */dist) into a few ES-module files that
+// packages/cli/bin/tfwrap.js runs: see docs/adr/005-bundled-cli.md.
+//
+//   node scripts/bundle.mjs [--metafile FILE | --clean]
+//
+// Run after `tsc -b` (`npm run build` does both; scripts/run-tests.mjs runs it before e2e tests).
+// Writes packages/cli/dist/bundle/, replacing the previous bundle in one step.
+import { build } from 'esbuild';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'packages/cli/dist/bundle');
+const argv = process.argv.slice(2);
+const metafileOut = argv[0] === '--metafile' ? argv[1] : undefined;
+if (argv[0] === '--clean') {
+  rmSync(outdir, { recursive: true, force: true });
+  process.exit(0);
+}
+const { version } = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8'));
+
+/**
+ * `await import('cosmiconfig')` of a CommonJS package: Node gives its named exports, an esbuild
+ * chunk made from a CommonJS module only a default export. Such imports go through a small ES
+ * module that names the exports (found by loading the package here, once, at build time).
+ */
+const commonJsDynamicImports = {
+  name: 'commonjs-dynamic-imports',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'real' || args.path.startsWith('node:')) return undefined;
+      const real = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer, pluginData: 'real' });
+      const packageDir = real.errors.length || real.external ? undefined : commonJsPackageDir(real.path);
+      if (!packageDir) return undefined;
+      // One wrapper per installed package and specifier, named so that its chunk says what it
+      // holds (cosmiconfig-HASH.js).
+      return { path: join(packageDir, args.path), namespace: 'commonjs-wrapper', pluginData: real.path };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'commonjs-wrapper' }, (args) => {
+      const file = args.pluginData;
+      const names = Object.keys(createRequire(file)(file)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default' && n !== '__esModule');
+      const contents = [`const m = require(${JSON.stringify(file)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
+      return { contents, loader: 'js', resolveDir: dirname(file) };
+    });
+  },
+};
+
+/** The built-in plugins (plugins/<dir>) and the packages the commands import only when they need them. */
+function lazyEntries() {
+  const entries = {
+    stacks: 'packages/stacks/dist/index.js',
+    terraform: 'packages/terraform/dist/index.js',
+    aws: 'packages/aws/dist/index.js',
+    'json-schema': 'packages/plugin-kit/dist/json-schema.js',
+    'identity-aws-user-store': 'plugins/identity-aws-user/dist/store.js',
+  };
+  for (const dir of readdirSync(join(root, 'plugins'))) {
+    if (existsSync(join(root, 'plugins', dir, 'dist/index.js'))) entries[dir] = `plugins/${dir}/dist/index.js`;
+  }
+  return entries;
+}
+
+/**
+ * The directory of the package.json that owns a CommonJS file (a .cjs file, or a .js file whose
+ * package.json does not say "type": "module"); undefined for an ES module.
+ */
+function commonJsPackageDir(file) {
+  if (!file.endsWith('.js') && !file.endsWith('.cjs')) return undefined;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    let pkg;
+    try {
+      pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    return file.endsWith('.cjs') || pkg.type !== 'module' ? dir : undefined;
+  }
+  return undefined;
+}
+
+// Built beside the old bundle, then swapped in: a test or a run using the old one meanwhile
+// never sees half a bundle.
+const staging = `${outdir}.${process.pid}.tmp`;
+rmSync(staging, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: {
+    main: 'packages/cli/dist/main.js',
+    // What the CLI imports lazily, by name (a trace of imports or a profile then says what loaded).
+    ...lazyEntries(),
+    // Scripts tfwrap starts as child processes by path, `new URL('./x.js', import.meta.url)`:
+    // they sit beside the chunks that name them.
+    'credential-process': 'packages/aws/dist/credential-process.js',
+    'keychain-child': 'plugins/identity-aws-user/dist/keychain-child.js',
+  },
+  outdir: staging,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  chunkNames: '[name]-[hash]',
+  external: [
+    // Heavy, loaded only when an AWS identity calls AWS, and resolved from node_modules as before.
+    '@aws-sdk/*',
+    '@smithy/*',
+    // Native: loaded only inside the keychain helper.
+    '@napi-rs/keyring',
+    // cosmiconfig's TypeScript config loader requires it only for a tfwrap.config.ts.
+    'typescript',
+  ],
+  // cosmiconfig requires js-yaml's CommonJS build, core imports its ES build: one copy, not two.
+  alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
+  define: { TFWRAP_BUNDLED_VERSION: JSON.stringify(version) },
+  // CommonJS dependencies (commander, tapable, cosmiconfig) call require() for node builtins.
+  banner: { js: "import { createRequire as __tfwrapCreateRequire } from 'node:module'; const require = __tfwrapCreateRequire(import.meta.url);" },
+  plugins: [commonJsDynamicImports],
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: metafileOut !== undefined,
+});
+if (metafileOut) writeFileSync(metafileOut, JSON.stringify(result.metafile));
+const old = `${outdir}.${process.pid}.old`;
+if (existsSync(outdir)) renameSync(outdir, old);
+renameSync(staging, outdir);
+rmSync(old, { recursive: true, force: true });
