@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNTS, REGION, STATE_BUCKET, roleArn, sharedMoto, type Moto } from './support/moto.js';
+import { ACCOUNTS, REGION, STATE_BUCKET, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { runTfwrap, type RunResult } from './support/cli.js';
 import { writeTree } from './support/terraform.js';
@@ -30,23 +30,6 @@ auth:
         assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
 `;
 
-function backend(key: string): string {
-  return `
-terraform:
-  backend_type: s3
-  backend:
-    s3:
-      bucket: ${STATE_BUCKET}
-      key: ${key}/terraform.tfstate
-      region: ${REGION}
-      use_path_style: true
-      use_lockfile: true
-      skip_requesting_account_id: true
-      skip_metadata_api_check: true
-      skip_region_validation: true
-  auth: { identity: deployer }
-`;
-}
 
 describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', function () {
   this.timeout(180_000);
@@ -69,7 +52,7 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
     const key = `tfwrap-e2e/${randomUUID()}`;
     const repo = writeTree(tempDir('tfwrap-s3-'), {
       'tfwrap.yaml': CONFIG,
-      'stacks/catalog/base.yaml': backend(key) + 'components:\n  terraform:\n    app: {}\n',
+      'stacks/catalog/base.yaml': s3BackendSection(key) + 'components:\n  terraform:\n    app: {}\n',
       'stacks/dev.yaml': 'import: [catalog/base]\nvars: { stage: dev }\n',
       'stacks/prod.yaml': 'import: [catalog/base]\nvars: { stage: prod }\n',
       'components/terraform/app/main.tf': [
@@ -107,7 +90,7 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
     const key = `tfwrap-e2e/${randomUUID()}`;
     const repo = writeTree(tempDir('tfwrap-s3-prefix-'), {
       'tfwrap.yaml': CONFIG,
-      'stacks/prod/east.yaml': backend(key) + [
+      'stacks/prod/east.yaml': s3BackendSection(key) + [
         'components:',
         '  terraform:',
         '    vpc-a: { metadata: { component: net/vpc }, vars: { stage: a } }',

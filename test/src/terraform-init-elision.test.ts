@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ACCOUNTS, REGION, STATE_BUCKET, roleArn, sharedMoto } from './support/moto.js';
+import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { runCommand, runTfwrap, type RunResult } from './support/cli.js';
 import { fixtureProject, writeTree } from './support/terraform.js';
@@ -244,21 +244,7 @@ describe('terraform init elision (e2e, real terraform)', function () {
       AWS_ACCESS_KEY_ID: moto.admin.accessKeyId,
       AWS_SECRET_ACCESS_KEY: moto.admin.secretAccessKey,
     });
-    const catalog = (key: string) => `
-terraform:
-  backend_type: s3
-  backend:
-    s3:
-      bucket: ${STATE_BUCKET}
-      key: ${key}/terraform.tfstate
-      region: ${REGION}
-      use_path_style: true
-      use_lockfile: true
-      skip_requesting_account_id: true
-      skip_metadata_api_check: true
-      skip_region_validation: true
-  auth: { identity: deployer }
-components:
+    const catalog = (key: string) => `${s3BackendSection(key)}components:
   terraform:
     app: {}
 `;

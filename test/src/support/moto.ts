@@ -29,6 +29,28 @@ export function roleArn(account: string, name: string): string {
 }
 
 export const STATE_BUCKET = 'tfstate-bucket';
+
+/**
+ * A stack manifest's `terraform:` section that keeps state in moto's S3 under `key`, through the
+ * `deployer` identity (the options terraform's s3 backend needs against an emulator).
+ */
+export function s3BackendSection(key: string): string {
+  return `
+terraform:
+  backend_type: s3
+  backend:
+    s3:
+      bucket: ${STATE_BUCKET}
+      key: ${key}/terraform.tfstate
+      region: ${REGION}
+      use_path_style: true
+      use_lockfile: true
+      skip_requesting_account_id: true
+      skip_metadata_api_check: true
+      skip_region_validation: true
+  auth: { identity: deployer }
+`;
+}
 export const LOCK_TABLE = 'tflock';
 export const REGION = 'us-east-1';
 
