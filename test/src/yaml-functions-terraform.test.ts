@@ -28,14 +28,14 @@ output "token" {
 
 const APP = `
 variable "vpc_id" { type = string }
-variable "subnet" { type = string }
-variable "cost" { type = number }
-variable "tags" { type = map(any) }
-variable "team" { type = string }
-variable "prod_vpc" { type = string }
-variable "image" { type = string }
-variable "region" { type = string }
-variable "owner" { type = string }
+variable "subnet" { default = "" }
+variable "cost" { default = 0 }
+variable "tags" { default = {} }
+variable "team" { default = "" }
+variable "prod_vpc" { default = "" }
+variable "image" { default = "" }
+variable "region" { default = "" }
+variable "owner" { default = "" }
 resource "terraform_data" "app" { input = var.vpc_id }
 `;
 
@@ -90,6 +90,18 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
         '        vpc_id: !terraform.output vpc vpc_id',
         '',
       ].join('\n'),
+      // A whole-stack run: app reads vpc, which the same run applies first (settings.depends_on).
+      'stacks/stage.yaml': [
+        'vars: { stage: stage }',
+        'components:',
+        '  terraform:',
+        '    vpc: {}',
+        '    app:',
+        '      settings: { depends_on: [vpc] }',
+        '      vars:',
+        '        vpc_id: !terraform.output vpc vpc_id',
+        '',
+      ].join('\n'),
       'stacks/dev.yaml': [
         'vars: { stage: dev }',
         'components:',
@@ -119,7 +131,7 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
   });
 
   it('list stacks, validate and describe stacks run no terraform; describe stacks shows the functions as written', async () => {
-    assert.equal(ok(await tfwrap('list', 'stacks'), 'list stacks').stdout, 'dev\nprod\nqa');
+    assert.equal(ok(await tfwrap('list', 'stacks'), 'list stacks').stdout, 'dev\nprod\nqa\nstage');
     ok(await tfwrap('validate'), 'validate');
     const stacks = JSON.parse(ok(await tfwrap('describe', 'stacks', '-s', 'dev', '--components', 'app', '--sections', 'vars', '--format', 'json'), 'describe stacks').stdout);
     assert.equal(stacks.dev.components.terraform.app.vars.vpc_id, '!terraform.output vpc vpc_id');
@@ -148,6 +160,14 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
     // dev/vpc read once for four functions, prod/vpc once; !terraform.state read the state file itself.
     const outputs = terraformCalls().filter((line) => line.endsWith(' output -json'));
     assert.deepEqual(outputs, [`${join(dir, 'components/terraform/vpc')} output -json`, `${join(dir, 'components/terraform/vpc')} output -json`]);
+  });
+
+  it('a whole-stack apply evaluates a component\'s functions when it starts, after what it depends on was applied', async () => {
+    const result = ok(await tfwrap('apply', 'stage', '-auto-approve', '-no-color'), 'apply stage');
+    const lines = result.stderr.split('\n');
+    assert.ok(lines.findIndex((l) => l.includes('[stage/app] started')) > lines.findIndex((l) => l.includes('[stage/vpc] ok')), result.stderr);
+    const varfile = JSON.parse(readFileSync(join(dir, 'components/terraform/app/stage-app.terraform.tfvars.json'), 'utf8'));
+    assert.deepEqual(varfile, { stage: 'stage', vpc_id: 'vpc-stage' });
   });
 
   it('describe component app -s dev shows the values; a sensitive output is not printed', async () => {
