@@ -165,7 +165,19 @@ export class DeferredValues {
     } catch {
       throw this.fail(tag, `terraform output -json in ${instance.stack}/${instance.name} did not print JSON`);
     }
-    return outputsOf(parsed, Object.keys(parsed).length > 0 || stateExists(instance));
+    const outputs = outputsOf(parsed, Object.keys(parsed).length > 0 || stateExists(instance));
+    this.registerSecrets(outputs);
+    return outputs;
+  }
+
+  /** Sensitive outputs are secrets for the rest of the run: never printed in tfwrap's own messages. */
+  private registerSecrets(outputs: Outputs): void {
+    const add = (value: unknown): void => {
+      if (typeof value === 'string') this.options.run.tfwrap.redactor.add(value);
+      else if (Array.isArray(value)) value.forEach(add);
+      else if (value !== null && typeof value === 'object') Object.values(value).forEach(add);
+    };
+    for (const name of outputs.sensitive) add(outputs.values[name]);
   }
 
   /**
@@ -182,7 +194,9 @@ export class DeferredValues {
     } catch {
       throw this.fail(tag, `the state file ${file} is not JSON`);
     }
-    return outputsOf(state.outputs ?? {}, true);
+    const outputs = outputsOf(state.outputs ?? {}, true);
+    this.registerSecrets(outputs);
+    return outputs;
   }
 
   private async storeValue(tag: AtmosTag, call: StoreCall, user: ComponentInstance): Promise<unknown> {
