@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { TfwrapError, type Run } from '@tfwrap/core';
-import { checkRunnable, hasFlag, formatMarkdownSummary, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, withPlanFile, LOCKED_COMMANDS, type StackRunSummary } from '@tfwrap/terraform';
+import { DeferredValues, checkRunnable, hasFlag, formatMarkdownSummary, identityForComponent, runComponents, summaryJson, terraformSettingsFrom, withPlanFile, LOCKED_COMMANDS, type StackRunSummary } from '@tfwrap/terraform';
 import type { ComponentInstance } from '@tfwrap/stacks';
 import { printJson } from './context.js';
 import { openStacks } from './stacks.js';
@@ -30,7 +30,8 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
   const settings = terraformSettingsFrom(tfwrap);
   const autoApprove = options.autoApprove || (settings.applyAutoApprove && subcommand === 'apply');
   if (autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
-  const stack = await tfwrap.log.time('load stack', () => openStacks(tfwrap).loadStack(request.stack!));
+  const repository = openStacks(tfwrap);
+  const stack = await tfwrap.log.time('load stack', () => repository.loadStack(request.stack!));
   const named = request.components ?? [];
   let levels = await stack.dependencyLevels(named.length ? named : undefined);
 
@@ -68,6 +69,7 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
     args.push('-auto-approve');
   }
 
+  const deferred = new DeferredValues({ run, settings, identity: request.identity, loadStack: (name) => name === stack.name ? Promise.resolve(stack) : repository.loadStack(name) });
   const summary = await runComponents({
     run,
     settings,
@@ -80,6 +82,8 @@ export async function runTerraformCommand(run: Run, options: TerraformCommandOpt
     continueOnError: options.continueOnError,
     json: options.json,
     identityFor: (instance) => identityForComponent(tfwrap, instance, request.identity),
+    // !terraform.output and the like: evaluated per component as it comes up, once per run.
+    prepare: (instance) => deferred.resolve(instance),
     fresh: options.fresh,
     ...((all.length > 1 || options.namePlanFiles) && hasFlag(args, 'out') ? { argsFor: planFilesIn(all, args, request.cwd) } : {}),
   });

@@ -17,11 +17,19 @@ export const atmosTagNames = [
   '!git.name', '!git.host', '!git.url',
 ] as const;
 
-/** One tagged value: `!env HOME` is `{ tag: '!env', argument: 'HOME' }`. */
+/**
+ * One tagged value: `!env HOME` is `{ tag: '!env', argument: 'HOME' }`. Where it was written
+ * (`file`, `line`) is not enumerable: two markers are equal (isDeepStrictEqual, JSON) when they say
+ * the same thing, wherever the checkout is (describe affected compares two revisions).
+ */
 export class AtmosTag {
   /** 1-based line of the value in `file`, when known. */
-  line?: number;
-  constructor(readonly tag: string, readonly argument: string, readonly file: string) {}
+  declare line?: number;
+  declare readonly file: string;
+  constructor(readonly tag: string, readonly argument: string, file: string) {
+    Object.defineProperty(this, 'file', { value: file, enumerable: false });
+    Object.defineProperty(this, 'line', { value: undefined, enumerable: false, writable: true });
+  }
 
   /** `file:line` for messages. */
   where(): string {

@@ -50,6 +50,7 @@ const catalogue = {
   E_IMPORT_OUTSIDE: ExitCode.config,
   E_STATE_CONFLICT: ExitCode.config,
   E_UNSUPPORTED: ExitCode.config,
+  E_FUNCTION_FAILED: ExitCode.config,
   E_AUTH_FAILED: ExitCode.auth,
   E_AUTH_TIMEOUT: ExitCode.auth,
   E_AUTH_EXPIRING: ExitCode.auth,

@@ -11,6 +11,7 @@ export * from './logger.js';
 export * from './config.js';
 export * from './plugins.js';
 export * from './registry.js';
+export * from './stores.js';
 export * from './auth-graph.js';
 export * from './exec.js';
 export * from './env-format.js';

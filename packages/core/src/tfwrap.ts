@@ -15,6 +15,7 @@ import { Redactor, createLogger, type Logger } from './logger.js';
 import { tfwrapPaths, type TfwrapPaths } from './paths.js';
 import { isPluginNeeded, loadPlugin, pluginRequestsFrom, readDeclarations, resolvePlugin, type LoadedPlugin, type PluginRequest } from './plugins.js';
 import { IdentityKindRegistry } from './registry.js';
+import { StoreTypeRegistry } from './stores.js';
 import { Run } from './run.js';
 
 export type { AuthenticateOptions, SessionSettings } from './authenticator.js';
@@ -45,6 +46,8 @@ export const IDENTITY_ENV = 'TFWRAP_IDENTITY';
 export class Tfwrap {
   readonly hooks = new TfwrapHooks();
   readonly identityKinds: IdentityKindRegistry;
+  /** Store types for `!store` (stores.ts); plugins register them in `apply`. */
+  readonly storeTypes: StoreTypeRegistry = new StoreTypeRegistry(() => this.applying);
   readonly redactor = new Redactor();
   readonly log: Logger;
   readonly paths: TfwrapPaths;

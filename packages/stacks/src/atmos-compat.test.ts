@@ -294,23 +294,52 @@ describe('Atmos compatibility (stacks)', () => {
     }
   });
 
-  it('!terraform.output, !terraform.state, !store: loading works; using one is E_UNSUPPORTED naming the tag and file:line', async () => {
+  it('!terraform.output, !terraform.state, !store: deferred markers that survive the merge, evaluated only when described or run (internal/exec/yaml_func_terraform_output.go)', async () => {
     const { repo, file } = fixtureRepo({
+      'stacks/catalog/app.yaml': `
+        components:
+          terraform:
+            app:
+              vars:
+                vpc_id: !terraform.output vpc vpc_id
+                image: !store local app image
+      `,
       'stacks/orgs/dev.yaml': `
+        import: [catalog/app]
         components:
           terraform:
             vpc: { vars: {} }
             app:
               vars:
-                vpc_id: !terraform.output vpc vpc_id
+                name: app
+            broken:
+              vars:
+                id: !terraform.output nope vpc_id
       `,
     }, atmosLayout());
     const stack = await repo.loadStack('orgs/dev');
-    assert.deepEqual((await stack.component('vpc')).vars, {});
-    const err = await rejection(stack.component('app'));
+    const app = await stack.component('app');
+    assert.deepEqual(Object.keys(app.vars).sort(), ['image', 'name', 'vpc_id']);
+    const marker = app.vars.vpc_id as { tag: string; argument: string; file: string; line: number };
+    assert.equal(marker.tag, '!terraform.output');
+    assert.equal(marker.argument, 'vpc vpc_id');
+    assert.equal(marker.file, file('stacks/catalog/app.yaml'));
+    assert.equal(marker.line, 5);
+    // A same-stack reference to a component the stack does not define fails at load, with file:line.
+    const err = await rejection(stack.component('broken'));
+    assert.equal(err.code, 'E_COMPONENT_UNKNOWN');
+    assert.match(err.message, /^!terraform\.output nope vpc_id: stack 'orgs\/dev' has no component 'nope'/);
+    assert.deepEqual(err.location, { file: file('stacks/orgs/dev.yaml'), line: 10 });
+  });
+
+  it('a function tfwrap does not evaluate (!secret) is E_UNSUPPORTED naming the tag and file:line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'components:\n  terraform:\n    app:\n      vars:\n        token: !secret vault token\n',
+    }, atmosLayout());
+    const err = await rejection((await repo.loadStack('orgs/dev')).component('app'));
     assert.equal(err.code, 'E_UNSUPPORTED');
-    assert.match(err.message, /^!terraform\.output \(component 'app' of stack 'orgs\/dev'\) is not supported/);
-    assert.deepEqual(err.location, { file: file('stacks/orgs/dev.yaml'), line: 6 });
+    assert.match(err.message, /^!secret \(component 'app' of stack 'orgs\/dev'\) is not supported/);
+    assert.deepEqual(err.location, { file: file('stacks/orgs/dev.yaml'), line: 5 });
   });
 
   it('an unknown tag is one error naming the tag, the file and the line', async () => {

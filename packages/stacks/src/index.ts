@@ -20,3 +20,5 @@ export { unactedIn } from './unsupported.js';
 export type { Unacted } from './unsupported.js';
 export { evaluateFunctions } from './yaml-functions.js';
 export type { Manifest } from './manifest.js';
+export { deferredTagNames, isDeferred, parseDeferredCall, parsePathExpression, valueAtPath, deferredTagsIn, replaceDeferred, deferredAsText } from './deferred.js';
+export type { DeferredCall, TerraformCall, StoreCall, PathExpression } from './deferred.js';

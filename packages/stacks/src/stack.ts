@@ -14,11 +14,12 @@
  * for (or fail on) the others.
  */
 import path from 'node:path';
-import type { YamlPath } from '@tfwrap/core';
+import { TfwrapError, type YamlPath } from '@tfwrap/core';
 import { cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
 import type { ListMergeStrategy, StacksSettings } from './settings.js';
 import { unsupportedFunctionIn } from './yaml-functions.js';
+import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
@@ -291,7 +292,7 @@ export class LoadedStack implements Stack {
       enabled: metadata.enabled !== false,
       inherits: this.inheritsOf(name),
       vars,
-      env: stringValues(merged('env')),
+      env: envValues(merged('env')),
       settings,
       backendType,
       backend,
@@ -315,6 +316,19 @@ export class LoadedStack implements Stack {
     for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
       const unsupported = unsupportedFunctionIn(instance[section], `component '${name}' of stack '${this.name}'`);
       if (unsupported) throw unsupported;
+    }
+    // Deferred functions (!terraform.output, !store, ...) are evaluated when the component is
+    // described or run; here their arguments are checked, and a same-stack component must exist.
+    for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
+      for (const tag of deferredTagsIn(instance[section])) {
+        const call = parseDeferredCall(tag);
+        if ((call.fn === 'terraform.output' || call.fn === 'terraform.state') && call.stack === undefined && !this.ownLayersByComponent.has(call.component)) {
+          throw new TfwrapError('E_COMPONENT_UNKNOWN', `${tag.tag} ${tag.argument}: stack '${this.name}' has no component '${call.component}'`, {
+            location: { file: tag.file, line: tag.line },
+            hint: didYouMean(call.component, this.ownLayersByComponent.keys()) ?? 'name a component of this stack, or give the stack: <component> <stack> <output>',
+          });
+        }
+      }
     }
 
     const resolved = { instance, layers };
@@ -443,6 +457,14 @@ export class LoadedStack implements Stack {
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
   }
+}
+
+/** `env:` values as strings; a deferred function stays a marker until it is evaluated. */
+function envValues(env: Mapping): Record<string, string> {
+  const deferred = Object.entries(env).filter(([, value]) => isDeferred(value));
+  const result = stringValues(env);
+  for (const [key, value] of deferred) (result as Record<string, unknown>)[key] = value;
+  return result;
 }
 
 function hasAny(sections: object): boolean {

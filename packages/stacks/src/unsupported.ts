@@ -7,6 +7,7 @@ import { findAtmosTags } from '@tfwrap/core';
 import type { Manifest } from './manifest.js';
 import { sectionNames } from './manifest.js';
 import { isMapping } from './settings.js';
+import { deferredTagNames } from './deferred.js';
 
 export interface Unacted {
   file: string;
@@ -65,6 +66,8 @@ export function unactedIn(manifest: Manifest): Unacted[] {
     found.push({ file, yamlPath: [], line, message: 'Go template syntax ({{ }}) is left as text: tfwrap does not evaluate templates yet' });
   }
   for (const tag of findAtmosTags(document)) {
+    // Deferred ones are evaluated when a component is described or run (deferred.ts).
+    if (deferredTagNames.has(tag.tag)) continue;
     found.push({ file: tag.file, yamlPath: [], line: tag.line, message: `${tag.tag} is not evaluated by tfwrap; a component using it fails to load` });
   }
   return found;

@@ -10,14 +10,16 @@
  * - `!repo-root [default]`: the directory holding `.git`, else the default;
  * - `!template value`: a value without template syntax, decoded as JSON when it is JSON.
  *
- * The others (`!terraform.output`, `!terraform.state`, `!store`, `!template` with `{{`, ...) stay
- * AtmosTag placeholders: loading works, and resolving a component that uses one is an
- * E_UNSUPPORTED error naming the tag, the file and the line (see `unsupportedFunctionIn`).
+ * `!terraform.output`, `!terraform.state`, `!store` and `!store.get` stay AtmosTag markers that are
+ * evaluated when a component is described or run (deferred.ts). The others (`!template` with `{{`,
+ * `!secret`, ...) stay placeholders too: loading works, and resolving a component that uses one is
+ * an E_UNSUPPORTED error naming the tag, the file and the line (see `unsupportedFunctionIn`).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
+import { isDeferred } from './deferred.js';
 
 export interface FunctionContext {
   /** The project root (`base_path`): `!exec` runs here; `!include` falls back to it. */
@@ -126,13 +128,13 @@ export function unsupportedFunctionIn(value: unknown, where: string): TfwrapErro
   const what = tag.tag === '!template' ? '!template with Go template syntax' : tag.tag;
   return new TfwrapError('E_UNSUPPORTED', `${what} (${where}) is not supported by tfwrap yet`, {
     location: { file: tag.file, line: tag.line },
-    hint: tag.tag.startsWith('!terraform.') ? 'pass the value in vars, or read it with a terraform_remote_state data source in the component'
-      : 'replace it with a plain value (tfwrap evaluates !env, !exec, !include, !include.raw, !repo-root)',
+    hint: 'replace it with a plain value (tfwrap evaluates !env, !exec, !include, !include.raw, !repo-root, !terraform.output, !terraform.state, !store, !store.get)',
   });
 }
 
+/** The first tag that is neither evaluated at load nor deferred (deferred.ts). */
 function firstTag(value: unknown): AtmosTag | undefined {
-  if (value instanceof AtmosTag) return value;
+  if (value instanceof AtmosTag) return isDeferred(value) ? undefined : value;
   if (Array.isArray(value)) {
     for (const item of value) {
       const found = firstTag(item);

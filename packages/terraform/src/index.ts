@@ -12,3 +12,6 @@ export type { StackRunOptions, StackRunSummary } from './stack-run.js';
 export { formatSummaryTable, formatMarkdownSummary, summaryJson, combinedExitCode, formatDuration } from './report.js';
 export { withPlanFile, planFileFor } from './plan-file.js';
 export { identityForComponent } from './identity.js';
+export { DeferredValues, hasDeferredValues, SENSITIVE_PLACEHOLDER } from './deferred-values.js';
+export type { DeferredValuesOptions } from './deferred-values.js';
+export { yamlFileStore } from './file-store.js';

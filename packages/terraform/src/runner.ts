@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TfwrapError, type AuthResult, type Env, type ExecPhase, type PlanSummary, type Run, type Tfwrap } from '@tfwrap/core';
-import { hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
+import { deferredTagsIn, hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
 import { hasFlag, maskArgs } from './args.js';
 import { backendText, writeComponentFiles, type WrittenFiles } from './files.js';
 import { decideInit, forgetInit, partialInitArgs, recordInit, type InitContext } from './init-fingerprint.js';
@@ -202,6 +202,11 @@ export class TerraformRunner {
       ...extra,
     });
 
+    // A deferred function left unevaluated must not reach a varfile as an object (deferred-values.ts).
+    const unevaluated = deferredTagsIn([instance.vars, instance.env, instance.backend, instance.providers])[0];
+    if (unevaluated) {
+      throw new TfwrapError('E_INTERNAL', `${unevaluated.tag} ${unevaluated.argument} was not evaluated before terraform ${subcommand}`, { location: { file: unevaluated.file, line: unevaluated.line } });
+    }
     const files = writeComponentFiles(instance, { backend: this.settings.autoGenerateBackendFile });
     const cwd = instance.componentDir;
 

@@ -31,6 +31,11 @@ export interface StackRunOptions {
   /** The identity to run a component as; undefined for no tfwrap auth. */
   identityFor(instance: ComponentInstance): string | undefined;
   fresh?: boolean;
+  /**
+   * Just before a component runs (after the components it depends on): its final form, with the
+   * deferred YAML functions evaluated (deferred-values.ts). A TfwrapError fails the component.
+   */
+  prepare?(instance: ComponentInstance): Promise<ComponentInstance>;
   /** Per-component Terraform arguments (plan files named per component); default: `args` as they are. */
   argsFor?(instance: ComponentInstance, args: string[]): string[];
 }
@@ -82,7 +87,8 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
     message,
   });
 
-  const runOne = async (instance: ComponentInstance): Promise<void> => {
+  const runOne = async (listed: ComponentInstance): Promise<void> => {
+    let instance = listed;
     const key = `${instance.stack}/${instance.name}`;
     const blockedBy = instance.dependsOn.find((dependency) => failed.has(dependency));
     const interrupted = run.signal.aborted;
@@ -102,6 +108,7 @@ export async function runComponents(options: StackRunOptions): Promise<StackRunS
     const started = performance.now();
     let result: ComponentResult;
     try {
+      if (options.prepare) instance = await options.prepare(instance);
       const identity = options.identityFor(instance);
       display.started(key, identity);
       const auth = identity ? await authFor(identity) : undefined;

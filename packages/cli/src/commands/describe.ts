@@ -72,6 +72,8 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const wantedSections = list(opts.sections);
       const tfwrap = await createTfwrap(globals());
       const { openStacks } = await import('../stacks.js');
+      const { deferredAsText, deferredTagsIn } = await import('@tfwrap/stacks');
+      const hasDeferred = (value: unknown) => deferredTagsIn(value).length > 0;
       const repo = openStacks(tfwrap);
       const names = opts.stack ? [opts.stack] : (await repo.listStacks()).map((entry) => entry.name);
       const result: Record<string, unknown> = {};
@@ -98,6 +100,9 @@ export function registerDescribeCommands(program: Command, globals: () => Global
             auth: instance.auth ?? {},
             hooks: instance.hooks,
           };
+          // Deferred functions (!terraform.output, !store) are shown as written: evaluating them
+          // for every component would run terraform for each; describe component evaluates them.
+          if (hasDeferred(sections)) Object.assign(sections, deferredAsText(sections));
           terraform[componentName] = wantedSections
             ? Object.fromEntries(Object.entries(sections).filter(([key]) => wantedSections.includes(key)))
             : sections;
@@ -121,9 +126,16 @@ function writeStdout(text: string): Promise<void> {
 /** The merged component as YAML or JSON, with the identity it would run as. */
 async function describeComponent(run: Run, format: string): Promise<void> {
   const { tfwrap, request } = run;
-  const [{ openStacks }, { identityForComponent }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
-  const stack = await openStacks(tfwrap).loadStack(request.stack!);
-  const instance = await stack.component(request.components![0]!);
+  const [{ openStacks }, { identityForComponent, hasDeferredValues }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
+  const repository = openStacks(tfwrap);
+  const stack = await repository.loadStack(request.stack!);
+  let instance = await stack.component(request.components![0]!);
+  if (hasDeferredValues(instance)) {
+    // !terraform.output and the like, evaluated as a run would (sensitive outputs not shown).
+    const { DeferredValues, terraformSettingsFrom } = await import('@tfwrap/terraform');
+    const deferred = new DeferredValues({ run, settings: terraformSettingsFrom(tfwrap), identity: request.identity, redactSensitive: true, loadStack: (name) => repository.loadStack(name) });
+    instance = await deferred.resolve(instance);
+  }
   const identity = identityForComponent(tfwrap, instance, request.identity);
   const kind = identity ? (tfwrap.identities()[identity]?.kind ?? null) : null;
   const described = {

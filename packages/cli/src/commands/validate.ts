@@ -175,7 +175,7 @@ async function manifestWarnings(repo: { loadedManifests(): import('@tfwrap/stack
 }
 
 /** Keys of atmos.yaml tfwrap does not act on (templates, workflows, ...), and functions it left unevaluated. */
-const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit']);
+const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit', 'stores']);
 const atmosStacksKeys = new Set(['base_path', 'included_paths', 'excluded_paths', 'name_pattern', 'name_template', 'imports_outside_repo']);
 const atmosTerraformKeys = new Set(['base_path', 'command', 'workspaces_enabled', 'auto_generate_backend_file', 'init_run_reconfigure', 'apply_auto_approve', 'deploy_run_init']);
 

@@ -1,0 +1,72 @@
+/**
+ * Store types: where `!store` and `!store.get` read values (Atmos's `stores:`). Plugins register a
+ * type like they register an identity kind; `stores:` in the configuration names instances:
+ *
+ *   stores:
+ *     shared: { type: yaml-file, options: { path: stores/shared.yaml } }
+ *
+ * Core holds the registry only; tfwrap opens a store the first time a function reads from it.
+ */
+import { TfwrapError } from './errors.js';
+import type { Env } from './identity.js';
+import type { Logger } from './logger.js';
+
+/** One opened store. `get` reads a component's key (Atmos's Store.Get); `getKey` a key by itself. */
+export interface Store {
+  /** The value, or `undefined` when the store has no such key. Throw for anything else (access denied, ...). */
+  get(stack: string, component: string, key: string): Promise<unknown>;
+  /** For `!store.get <store> <key>`; a store without it refuses `!store.get`. */
+  getKey?(key: string): Promise<unknown>;
+}
+
+export interface StoreOpenContext {
+  /** The store's name under `stores:`. */
+  name: string;
+  /** The directory relative paths in the configuration resolve from. */
+  configDir: string;
+  /**
+   * The environment of the store's `identity:` (authenticated for this run, through the identity
+   * kind's own preparation), or tfwrap's own environment when it names none. SDK clients built
+   * from it use that identity's credentials.
+   */
+  env(): Promise<Env>;
+  log: Logger;
+}
+
+export interface StoreTypeDefinition {
+  /** The `type:` value that selects it (`yaml-file`, `aws-ssm-parameter-store`, ...). */
+  type: string;
+  description?: string;
+  /** Open a store from its `options:`; bad options are a TfwrapError (E_CONFIG_INVALID). */
+  open(options: Record<string, unknown>, context: StoreOpenContext): Store | Promise<Store>;
+}
+
+export interface RegisteredStoreType extends StoreTypeDefinition {
+  plugin: string;
+}
+
+export class StoreTypeRegistry {
+  private readonly types = new Map<string, RegisteredStoreType>();
+
+  constructor(private readonly currentPlugin: () => string | undefined) {}
+
+  register(definition: StoreTypeDefinition): void {
+    const plugin = this.currentPlugin() ?? 'built-in';
+    const existing = this.types.get(definition.type);
+    if (existing) {
+      throw new TfwrapError('E_KIND_DUPLICATE', `store type "${definition.type}" is registered by both "${existing.plugin}" and "${plugin}"`, {
+        plugin,
+        hint: 'remove one of the two plugins from plugins:',
+      });
+    }
+    this.types.set(definition.type, { ...definition, plugin });
+  }
+
+  get(type: string): RegisteredStoreType | undefined {
+    return this.types.get(type);
+  }
+
+  names(): string[] {
+    return [...this.types.keys()].sort();
+  }
+}
