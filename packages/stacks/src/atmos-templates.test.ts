@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
+import { StackRepository } from './repository.js';
+import { stacksSettingsFrom } from './settings.js';
 
 const layout = (templates?: Record<string, unknown>, stacks: Record<string, unknown> = {}) => ({
   base_path: '.',
@@ -154,6 +158,32 @@ describe('Atmos compatibility (Go templates)', () => {
     const vpc = await (await repo.loadStack('plat-dev')).component('vpc');
     assert.equal(vpc.workspace, 'plat-dev');
     assert.equal(vpc.varfileName, 'plat-dev-vpc.terraform.tfvars.json');
+  });
+
+  it('names a name_template derives are kept between runs while their files are unchanged (name-cache.ts)', async () => {
+    const config = layout(undefined, { name_template: '{{ .vars.tenant }}-{{ .vars.stage }}' });
+    const { dir, file } = fixtureRepo({
+      'stacks/catalog/tenant.yaml': 'vars: { tenant: plat }',
+      'stacks/deploy/dev.yaml': 'import: [catalog/tenant]\nvars: { stage: dev }\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/deploy/prod.yaml': 'import: [catalog/tenant]\nvars: { stage: prod }\ncomponents: { terraform: { vpc: {} } }',
+    }, config);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-name-cache-'));
+    try {
+      const open = () => new StackRepository(stacksSettingsFrom(dir, config), process.env, { cacheDir });
+      assert.deepEqual((await open().listStacks()).map((entry) => entry.name), ['plat-dev', 'plat-prod']);
+      // A new run finds the names without reading a manifest, and loads only the stack asked for.
+      const second = open();
+      assert.deepEqual((await second.listStacks()).map((entry) => entry.name), ['plat-dev', 'plat-prod']);
+      assert.equal(second.loadedManifests().length, 0);
+      await (await second.loadStack('plat-prod')).component('vpc');
+      assert.deepEqual(second.loadedManifests().map((m) => path.basename(m.file)).sort(), ['prod.yaml', 'tenant.yaml']);
+      // An imported file changes: the names follow.
+      writeFileSync(file('stacks/catalog/tenant.yaml'), 'vars: { tenant: core }');
+      utimesSync(file('stacks/catalog/tenant.yaml'), new Date(), new Date(Date.now() + 5000));
+      assert.deepEqual((await open().listStacks()).map((entry) => entry.name), ['core-dev', 'core-prod']);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('metadata.terraform_workspace_template comes first of the workspace rules (stack_utils.go BuildTerraformWorkspace)', async () => {

@@ -22,6 +22,7 @@ import { globSync } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
+import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
 import { ManifestProblem, didYouMean, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import type { TfwrapError } from '@tfwrap/core';
@@ -53,8 +54,15 @@ export class StackRepository {
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
 
-  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env) {
+  /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
+  private readonly nameCache: StackNameCache | undefined;
+
+  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, options: { cacheDir?: string } = {}) {
     this.functions = { rootDir: settings.rootDir, env };
+    const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
+    this.nameCache = derived && options.cacheDir !== undefined
+      ? new StackNameCache(StackNameCache.fileFor(options.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]))
+      : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
       policy: settings.importsOutsideRepo,
@@ -267,6 +275,11 @@ export class StackRepository {
         named.push({ name: this.nameFromPath(file), file, byPath: true });
         continue;
       }
+      const cached = this.nameCache?.lookup(file);
+      if (cached) {
+        if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
+        continue;
+      }
       let stack: LoadedStack;
       try {
         stack = this.loadFile(this.nameFromPath(file), file);
@@ -277,11 +290,24 @@ export class StackRepository {
         continue;
       }
       // Atmos names stacks from their components; a manifest defining none is not a stack.
-      if (stack.componentNames().length === 0) continue;
-      const fromVars = this.nameFromVars(stack.nameContext());
-      named.push(fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false });
+      const entry: NamedFile | undefined = stack.componentNames().length === 0 ? undefined : (() => {
+        const fromVars = this.nameFromVars(stack.nameContext());
+        return fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false };
+      })();
+      if (entry) named.push(entry);
+      if (this.nameCache && this.cacheable(stack)) this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files);
     }
+    this.nameCache?.save();
     return named;
+  }
+
+  /** A name may be kept between runs when it depends on files only (not on the environment or a command). */
+  private cacheable(stack: LoadedStack): boolean {
+    if (this.settings.nameTemplate !== undefined && /\benv\b|expandenv/.test(this.settings.nameTemplate)) return false;
+    return stack.files.every((file) => {
+      const text = this.manifests.get(file)?.text ?? '';
+      return !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+    });
   }
 
   /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these stack-wide sections. */

@@ -19,7 +19,7 @@ import { cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
 import type { ListMergeStrategy, StacksSettings } from './settings.js';
 import { evaluateTemplateTags, unsupportedFunctionIn } from './yaml-functions.js';
-import { AtmosTag, TfwrapError, findAtmosTags } from '@tfwrap/core';
+import { AtmosTag, TfwrapError } from '@tfwrap/core';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
@@ -396,10 +396,8 @@ export class LoadedStack implements Stack {
         return atmosSectionOf(instance, raised, what);
       },
     };
-    const original = findAtmosTags(section);
-    const rendered = renderSection(section, {
-      settings: templates, raised, what,
-      funcs: { atmos: () => atmos },
+    return renderSection(section, {
+      settings: templates, raised, what, atmos,
       locate: (text) => {
         for (let i = layers.length - 1; i >= 0; i--) {
           const manifest = layers[i]!.manifest;
@@ -409,16 +407,6 @@ export class LoadedStack implements Stack {
         return undefined;
       },
     });
-    if (!rendered) return undefined;
-    // The functions keep the file and line they were written at (the parse back knows only the text).
-    const found = findAtmosTags(rendered);
-    if (found.length === original.length && found.every((tag, i) => tag.tag === original[i]!.tag)) {
-      found.forEach((tag, i) => {
-        tag.line = original[i]!.line;
-        (tag as { file: string }).file = original[i]!.file;
-      });
-    }
-    return rendered;
   }
 
   /** Where a component's key is written (the last layer writing it), for template errors. */

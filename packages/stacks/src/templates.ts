@@ -13,7 +13,7 @@
  * templates never loads it.
  */
 import jsYaml from 'js-yaml';
-import { AtmosTag, TfwrapError, atmosTagNames, parseAtmosYaml } from '@tfwrap/core';
+import { AtmosTag, TfwrapError } from '@tfwrap/core';
 import type * as GoTemplate from '@tfwrap/gotemplate';
 import type { Mapping } from './merge.js';
 
@@ -99,26 +99,35 @@ export interface RenderOptions {
   where: { file?: string; line?: number; what: string };
   /** An error a function raised that should win over the template's own wording. */
   raised?: { error?: Error };
+  /** The text already parsed with these options (renderText's cache). */
+  parsed?: GoTemplate.Template;
 }
 
 /** Render `text`; a template error is a one-line TfwrapError naming the file (and line) and what. */
 export function render(text: string, data: unknown, options: RenderOptions): string {
   const go = templateEngine();
   try {
-    return go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey })
-      .execute(data, { missingKey: options.missingKey });
+    const template = options.parsed ?? go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+    return template.execute(data, { missingKey: options.missingKey });
   } catch (err) {
-    if (options.raised?.error) throw options.raised.error;
-    if (!isTemplateError(err)) throw err;
+    throw templateProblem(err, options);
+  }
+}
+
+/** A thrown template error as tfwrap reports it (anything else unchanged). */
+function templateProblem(err: unknown, options: RenderOptions): unknown {
+  {
+    if (options.raised?.error) return options.raised.error;
+    if (!isTemplateError(err)) return err;
     const missing = undefinedFunction(err);
     const location = options.where.file === undefined ? undefined
       : { file: options.where.file, line: options.where.line ?? (err.line === undefined ? undefined : err.line) };
     if (missing !== undefined && (unsupportedFunctions.includes(missing) || unsupportedFunctions.includes(missing.split('.')[0]!))) {
-      throw new TemplateProblem('E_UNSUPPORTED', `Go template function '${missing}' (${options.where.what}) is not supported by tfwrap`, {
+      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${missing}' (${options.where.what}) is not supported by tfwrap`, {
         location, hint: 'tfwrap has Go text/template, Sprig and atmos.Component; write the value out, or compute it with a Sprig function',
       });
     }
-    throw new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.where.what}: ${err.message}`, {
+    return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.where.what}: ${err.message}`, {
       location,
       hint: missing !== undefined && !options.sprig && !options.name.startsWith('name') ? `'${missing}' may be a Sprig function: set templates.settings.sprig.enabled: true in atmos.yaml`
         : /map has no entry for key/.test(err.message) ? 'give the key a value in the import\'s context:, or set ignore_missing_template_values: true on the import'
@@ -129,21 +138,13 @@ export function render(text: string, data: unknown, options: RenderOptions): str
 
 // --- the component section pass -------------------------------------------------------------
 
-/** js-yaml types that write an Atmos function back as its tag (`!template '{{ ... }}'`). */
-const dumpSchema = jsYaml.DEFAULT_SCHEMA.extend(atmosTagNames.map((tag) => new jsYaml.Type(tag, {
-  kind: 'scalar',
-  instanceOf: AtmosTag,
-  predicate: (value: unknown) => value instanceof AtmosTag && value.tag === tag,
-  represent: (value: object) => (value as AtmosTag).argument,
-})));
-
-export function toYaml(section: Mapping): string {
-  return jsYaml.dump(section, { schema: dumpSchema, lineWidth: -1, noRefs: true, sortKeys: false });
-}
+/** The `atmos` namespace of the render under way (templates are parsed once, rendered for many components). */
+let currentAtmos: object = {};
 
 export interface SectionRenderOptions {
   settings: TemplatesSettings;
-  funcs: Record<string, GoTemplate.TemplateFunction>;
+  /** The `atmos` namespace for this component (`atmos.Component`). */
+  atmos: object;
   raised: { error?: Error };
   /** `component 'vpc' of stack 'dev'`. */
   what: string;
@@ -151,44 +152,107 @@ export interface SectionRenderOptions {
   locate: (templateText: string) => { file: string; line?: number } | undefined;
 }
 
+/** Parsed templates by text and options: a catalog's templates are the same text in every stack. */
+const parsedTemplates = new Map<string, GoTemplate.Template>();
+
 /**
- * The component section rendered as Atmos renders it (templates-all-atmos-sections): the whole
- * section as YAML text, `evaluations` times over the same data, parsed back. Returns undefined when
- * the text holds no template (nothing to do, and the engine is not loaded).
+ * The component section after Atmos's templates-all-atmos-sections pass, or undefined when it
+ * holds no template (nothing to do; the engine is not loaded).
+ *
+ * Atmos writes the whole section as YAML, renders that text with the section as data and parses
+ * it back. A manifest was YAML before this pass, so every action sits inside one scalar (a value
+ * or a key): here each such scalar is written as YAML on its own, rendered, and parsed back, which
+ * gives the same values (a quoted scalar stays a string, `{{ 3 }}` unquoted becomes 3) without
+ * writing, rendering and parsing the whole section for every component. `evaluations` renders a
+ * scalar again while it still holds a template. Functions (`!template '{{ ... }}'`) keep their tag,
+ * file and line, their text rendered.
  */
 export function renderSection(section: Mapping, options: SectionRenderOptions): Mapping | undefined {
   const { settings } = options;
-  const text = toYaml(section);
-  if (!hasTemplate(text, settings.delimiters)) return undefined;
-  let result = text;
-  for (let i = 0; i < Math.max(1, settings.evaluations); i++) {
-    const before = result;
+  const delimiters = settings.delimiters;
+  if (!holdsTemplate(section, delimiters)) return undefined;
+  const renderScalar = (text: string): unknown => {
+    let yaml = jsYaml.dump(text, { lineWidth: -1 });
+    for (let i = 0; i < Math.max(1, settings.evaluations) && hasTemplate(yaml, delimiters); i++) yaml = renderText(yaml, section, options);
     try {
-      result = render(result, section, {
-        name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig,
-        funcs: options.funcs, where: { what: options.what }, raised: options.raised,
-      });
+      return jsYaml.load(yaml);
     } catch (err) {
-      // The line Go names is a line of the serialized section: find the manifest line that wrote it.
-      if (err instanceof TemplateProblem && err.location === undefined) {
-        const line = /templates-all-atmos-sections:(\d+)/.exec(err.message)?.[1];
-        const written = line === undefined ? undefined : templateOnLine(before.split('\n')[Number(line) - 1] ?? '', settings.delimiters);
-        const origin = written === undefined ? undefined : options.locate(written);
-        if (origin) throw new TemplateProblem(err.code, err.message, { location: origin, hint: err.hint });
-      }
-      throw err;
+      throw new TemplateProblem('E_STACK_INVALID', `the Go template ${JSON.stringify(text)} of ${options.what} renders to text that is not YAML: ${(err as Error).message.split('\n')[0]}`, {
+        location: options.locate(text), hint: 'a template must render a value that fits where it stands: quote it, or render a whole value with toJson',
+      });
     }
-    if (!hasTemplate(result, settings.delimiters)) break;
-  }
-  let parsed: unknown;
+  };
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return hasTemplate(value, delimiters) ? renderScalar(value) : value;
+    if (value instanceof AtmosTag) {
+      if (!hasTemplate(value.argument, delimiters)) return value;
+      const rendered = renderScalar(value.argument);
+      const tag = new AtmosTag(value.tag, typeof rendered === 'string' ? rendered : JSON.stringify(rendered), value.file);
+      tag.line = value.line;
+      return tag;
+    }
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      const result: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const item = walk((value as Record<string, unknown>)[key]);
+        const renderedKey = hasTemplate(key, delimiters) ? String(renderScalar(key)) : key;
+        if (renderedKey === '__proto__') Object.defineProperty(result, renderedKey, { value: item, enumerable: true, writable: true, configurable: true });
+        else result[renderedKey] = item;
+      }
+      return result;
+    }
+    return value;
+  };
+  return walk(section) as Mapping;
+}
+
+function renderText(text: string, data: Mapping, options: SectionRenderOptions): string {
+  const { settings } = options;
+  const cacheKey = `${settings.sprig}\0${settings.delimiters.join('\0')}\0${text}`;
+  let template = parsedTemplates.get(cacheKey);
   try {
-    parsed = parseAtmosYaml(result, `the rendered section of ${options.what}`);
+    if (!template) {
+      template = templateEngine().parse('templates-all-atmos-sections', text, { funcs: { atmos: () => currentAtmos }, delims: settings.delimiters, sprig: settings.sprig, missingKey: 'default' });
+      if (parsedTemplates.size < 10_000) parsedTemplates.set(cacheKey, template);
+    }
   } catch (err) {
-    throw new TemplateProblem('E_STACK_INVALID', `the Go templates of ${options.what} render to text that is not YAML: ${(err as Error).message.split('\n')[0]}`, {
-      hint: 'a template must render a value that fits where it stands: quote it ("{{ ... }}"), or render a whole value with toJson',
-    });
+    if (err instanceof NeedsTemplateEngine) throw err;
+    throw problemOf(templateProblem(err, {
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig, where: { what: options.what },
+    }), text, options);
   }
-  return (parsed ?? {}) as Mapping;
+  const outer = currentAtmos;
+  currentAtmos = options.atmos;
+  try {
+    return render(text, data, {
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig,
+      where: { what: options.what }, raised: options.raised, parsed: template,
+    });
+  } catch (err) {
+    throw problemOf(err, text, options);
+  } finally {
+    currentAtmos = outer; // atmos.Component may render another component in between
+  }
+}
+
+function problemOf(err: unknown, text: string, options: SectionRenderOptions): unknown {
+  if (!(err instanceof TemplateProblem) || err.location !== undefined) {
+    if (!isTemplateError(err)) return err;
+    return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.what}: ${err.message}`, { location: options.locate(templateOnLine(text, options.settings.delimiters) ?? text) });
+  }
+  const origin = options.locate(templateOnLine(text, options.settings.delimiters) ?? text);
+  return origin ? new TemplateProblem(err.code, err.message, { location: origin, hint: err.hint }) : err;
+}
+
+function holdsTemplate(value: unknown, delimiters: [string, string]): boolean {
+  if (typeof value === 'string') return hasTemplate(value, delimiters);
+  if (value instanceof AtmosTag) return hasTemplate(value.argument, delimiters);
+  if (Array.isArray(value)) return value.some((item) => holdsTemplate(item, delimiters));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.keys(value).some((key) => hasTemplate(key, delimiters) || holdsTemplate((value as Record<string, unknown>)[key], delimiters));
+  }
+  return false;
 }
 
 function templateOnLine(line: string, [left, right]: [string, string]): string | undefined {
