@@ -21,19 +21,30 @@ export interface CachedName {
 }
 
 interface Entry extends CachedName {
-  /** [path, mtimeMs, size] of every file and directory the name came from. */
-  deps: Array<[string, number, number]>;
+  /** Indexes into `paths`: every file and directory the name came from. */
+  deps: number[];
 }
 
 export class StackNameCache {
   private entries: Record<string, Entry> = {};
+  /** Files and directories, with the [mtimeMs, size] they had when an entry was stored. */
+  private paths: string[] = [];
+  private stamps: Array<[number, number]> = [];
+  private readonly indexOf = new Map<string, number>();
+  /** Whether each path still has its stamp (computed once per run). */
+  private readonly unchanged = new Map<number, boolean>();
+  private readonly storedNow = new Set<string>();
   private changed = false;
-  private readonly stats = new Map<string, [number, number] | null>();
 
   constructor(private readonly file: string) {
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, Entry> };
-      if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') this.entries = parsed.entries;
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, Entry>; paths?: string[]; stamps?: Array<[number, number]> };
+      if (parsed.version === 2 && parsed.entries && Array.isArray(parsed.paths) && Array.isArray(parsed.stamps) && parsed.paths.length === parsed.stamps.length) {
+        this.entries = parsed.entries;
+        this.paths = parsed.paths;
+        this.stamps = parsed.stamps;
+        this.paths.forEach((p, i) => this.indexOf.set(p, i));
+      }
     } catch {
       // no cache yet, or an unreadable one: start empty
     }
@@ -47,21 +58,32 @@ export class StackNameCache {
   lookup(stackFile: string): CachedName | undefined {
     const entry = this.entries[stackFile];
     if (!entry || !Array.isArray(entry.deps)) return undefined;
-    for (const [dep, mtime, size] of entry.deps) {
-      const now = this.stat(dep);
-      if (!now || now[0] !== mtime || now[1] !== size) return undefined;
-    }
+    for (const index of entry.deps) if (!this.isUnchanged(index)) return undefined;
     return { name: entry.name, byPath: entry.byPath };
   }
 
   store(stackFile: string, value: CachedName, files: readonly string[]): void {
-    const deps: Array<[string, number, number]> = [];
+    const deps: number[] = [];
     for (const dep of new Set([...files, ...files.map((file) => path.dirname(file))])) {
-      const now = this.stat(dep);
+      const now = stampOf(dep);
       if (!now) return;
-      deps.push([dep, now[0], now[1]]);
+      let index = this.indexOf.get(dep);
+      if (index === undefined) {
+        index = this.paths.push(dep) - 1;
+        this.stamps.push(now);
+        this.indexOf.set(dep, index);
+      } else if (this.stamps[index]![0] !== now[0] || this.stamps[index]![1] !== now[1]) {
+        // Entries stored before the change, and not again in this run, can no longer be trusted.
+        for (const [other, entry] of Object.entries(this.entries)) {
+          if (!this.storedNow.has(other) && entry.deps.includes(index)) delete this.entries[other];
+        }
+        this.stamps[index] = now;
+      }
+      this.unchanged.set(index, true);
+      deps.push(index);
     }
     this.entries[stackFile] = { ...value, deps };
+    this.storedNow.add(stackFile);
     this.changed = true;
   }
 
@@ -74,20 +96,26 @@ export class StackNameCache {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
-      writeFileSync(temp, JSON.stringify({ version: 1, entries: this.entries }), { mode: 0o600, flag: 'wx' });
+      writeFileSync(temp, JSON.stringify({ version: 2, paths: this.paths, stamps: this.stamps, entries: this.entries }), { mode: 0o600, flag: 'wx' });
       renameSync(temp, this.file);
     } catch {
       rmSync(temp, { force: true });
     }
   }
 
-  private stat(file: string): [number, number] | null {
-    let known = this.stats.get(file);
+  private isUnchanged(index: number): boolean {
+    let known = this.unchanged.get(index);
     if (known === undefined) {
-      const stat = statSync(file, { throwIfNoEntry: false });
-      known = stat ? [stat.mtimeMs, stat.isDirectory() ? 0 : stat.size] : null;
-      this.stats.set(file, known);
+      const now = stampOf(this.paths[index] ?? '');
+      const then = this.stamps[index];
+      known = now !== undefined && then !== undefined && now[0] === then[0] && now[1] === then[1];
+      this.unchanged.set(index, known);
     }
     return known;
   }
+}
+
+function stampOf(file: string): [number, number] | undefined {
+  const stat = file === '' ? undefined : statSync(file, { throwIfNoEntry: false });
+  return stat ? [stat.mtimeMs, stat.isDirectory() ? 0 : stat.size] : undefined;
 }
