@@ -61,16 +61,6 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual(await repo.unnamedByPattern(), [(await repo.listStacks()).find((entry) => entry.name === 'orgs/c')!.file]);
   });
 
-  it('name_template beyond {{ .vars.x }} lookups is a one-line E_UNSUPPORTED error naming atmos.yaml', () => {
-    assert.throws(() => stacksSettingsFrom('/repo', { stacks: { name_template: '{{ printf "%s" .vars.stage }}' } }, { configFile: '/repo/atmos.yaml' }), (err: unknown) => {
-      assert.ok(err instanceof TfwrapError);
-      assert.equal(err.code, 'E_UNSUPPORTED');
-      assert.equal(err.location?.file, '/repo/atmos.yaml');
-      assert.match(err.message, /^stacks\.name_template needs Go template support/);
-      return true;
-    });
-  });
-
   it('excluded_paths: _defaults and catalog files are not stacks, but can be imported (pkg/config stacks.excluded_paths)', async () => {
     const { repo } = fixtureRepo({
       'stacks/orgs/_defaults.yaml': 'vars: { stage: dev }',
@@ -376,7 +366,7 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual((await stack.dependencyLevels()).map((level) => level.map((instance) => instance.name)), [['vpc'], ['db'], ['app']]);
   });
 
-  it('import objects (path, skip_if_missing) are imports; a .tmpl with template syntax is E_UNSUPPORTED (internal/exec/stack_processor_utils.go ProcessImportSection)', async () => {
+  it('import objects (path, skip_if_missing, context) are imports (internal/exec/stack_processor_utils.go ProcessImportSection)', async () => {
     const { repo } = fixtureRepo({
       'stacks/catalog/vpc.yaml': 'components: { terraform: { vpc: { vars: { a: 1 } } } }',
       'stacks/catalog/tpl.yaml.tmpl': 'components: { terraform: { t: { vars: { s: "{{ .stage }}" } } } }',
@@ -384,10 +374,7 @@ describe('Atmos compatibility (stacks)', () => {
       'stacks/orgs/qa.yaml': 'import:\n  - path: catalog/tpl\n    context: { stage: qa }\n',
     }, atmosLayout({ excluded_paths: ['catalog/**'] }));
     assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('vpc')).vars, { a: 1 });
-    const err = await rejection(repo.loadStack('orgs/qa'));
-    assert.equal(err.code, 'E_UNSUPPORTED');
-    assert.match(err.message, /import 'catalog\/tpl' is a Go template/);
-    assert.equal(err.location?.line, 2);
+    assert.deepEqual((await (await repo.loadStack('orgs/qa')).component('t')).vars, { s: 'qa' });
   });
 
   it('workspaces_enabled: false runs every stack in the default workspace (internal/exec/stack_utils.go BuildTerraformWorkspace)', async () => {

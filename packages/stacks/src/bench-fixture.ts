@@ -17,11 +17,16 @@ export interface GeneratedRepoOptions {
   importLevels: number;
   /** Variants per import level (default 4), so stacks do not all share one chain. */
   variantsPerLevel?: number;
+  /**
+   * Go templates on: stacks are named by `stacks.name_template` (no `name:`), the catalog's
+   * components hold templates for the component pass (`templates.settings.enabled`).
+   */
+  templates?: boolean;
 }
 
 export interface GeneratedRepo {
   /** The project configuration to pass to `stacksSettingsFrom(dir, projectConfig)`. */
-  projectConfig: { stacks: { base_path: string; included_paths: string[]; excluded_paths: string[] } };
+  projectConfig: { stacks: { base_path: string; included_paths: string[]; excluded_paths: string[]; name_template?: string }; templates?: unknown };
   /** All stack names, in generation order. */
   stackNames: string[];
   /** Component names every stack has (`c-0` ...), abstract ones left out. */
@@ -30,6 +35,7 @@ export interface GeneratedRepo {
 
 export function generateRepo(dir: string, options: GeneratedRepoOptions): GeneratedRepo {
   const { stacks, componentsPerStack, importLevels } = options;
+  const templates = options.templates === true;
   const variants = options.variantsPerLevel ?? 4;
   const write = (relativePath: string, text: string) => {
     const file = path.join(dir, 'stacks', relativePath);
@@ -50,6 +56,7 @@ export function generateRepo(dir: string, options: GeneratedRepoOptions): Genera
       `        instance_count: ${i % 5}`,
       '        tags: { owner: platform, tier: backend, managed_by: tfwrap }',
       '        zones: [a, b, c]',
+      ...(templates ? ['        full_name: "{{ .atmos_component }}-{{ .atmos_stack }}-{{ .vars.stage }}"', `        bucket: "{{ .settings.team }}-{{ .workspace }}"`] : []),
       '      settings: { team: platform }',
       `    ${name}:`,
       `      metadata: { inherits: [${name}-defaults] }`,
@@ -86,8 +93,8 @@ export function generateRepo(dir: string, options: GeneratedRepoOptions): Genera
   const stackNames: string[] = [];
   for (let n = 0; n < stacks; n++) {
     const group = `group-${Math.floor(n / 50)}`;
-    const explicitName = n % 10 === 9 ? `named-${n}` : undefined;
-    stackNames.push(explicitName ?? `deploy/${group}/stack-${n}`);
+    const explicitName = n % 10 === 9 && !templates ? `named-${n}` : undefined;
+    stackNames.push(templates ? `stage-${n % 3}-${n}` : explicitName ?? `deploy/${group}/stack-${n}`);
     write(`deploy/${group}/stack-${n}.yaml`, [
       ...(explicitName ? [`name: ${explicitName}`] : []),
       `import: [catalog/level-1/v${n % variants}]`,
@@ -103,7 +110,12 @@ export function generateRepo(dir: string, options: GeneratedRepoOptions): Genera
   }
 
   return {
-    projectConfig: { stacks: { base_path: 'stacks', included_paths: ['**/*'], excluded_paths: ['catalog/**'] } },
+    projectConfig: templates
+      ? {
+        stacks: { base_path: 'stacks', included_paths: ['**/*'], excluded_paths: ['catalog/**'], name_template: '{{ .vars.stage | lower }}-{{ .vars.stack_number }}' },
+        templates: { settings: { enabled: true, sprig: { enabled: true } } },
+      }
+      : { stacks: { base_path: 'stacks', included_paths: ['**/*'], excluded_paths: ['catalog/**'] } },
     stackNames,
     componentNames,
   };

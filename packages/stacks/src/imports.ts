@@ -10,16 +10,53 @@
  *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
  *   import of the catalog cannot undo the overrides made after it.
  */
-import { readFileSync, realpathSync, statSync, readdirSync } from 'node:fs';
+import { realpathSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { ManifestProblem, didYouMean } from './problem.js';
 import type { Manifest } from './manifest.js';
+import { deepMerge, type Mapping } from './merge.js';
 
 const manifestExtensions = ['.yaml', '.yml'];
 
 export function hasManifestExtension(file: string): boolean {
   return manifestExtensions.includes(path.extname(file));
+}
+
+/** Atmos's IsTemplateFile: `.yaml.tmpl` or `.yml.tmpl`. */
+export function isTemplateFile(file: string): boolean {
+  return file.endsWith('.yaml.tmpl') || file.endsWith('.yml.tmpl');
+}
+
+/** How a manifest file is rendered before it is parsed: with this import context. */
+export interface TemplateImport {
+  file: string;
+  context: Mapping;
+  /** The import (or atmos.yaml) says ignore_missing_template_values: missingkey=default. */
+  ignoreMissing: boolean;
+  /** The context came from an import (not empty): a failed render is an error, not raw text kept. */
+  contextGiven: boolean;
+}
+
+/**
+ * A manifest's key: its path, or for a file rendered as a template, its path and how it is rendered
+ * (one file imported with two contexts is two manifests).
+ */
+export function templateKey(file: string, context: Mapping, ignoreMissing: boolean, contextGiven: boolean): string {
+  return `${file}\0${JSON.stringify([context, ignoreMissing, contextGiven])}`;
+}
+
+export function templateImportOf(key: string): TemplateImport | undefined {
+  const at = key.indexOf('\0');
+  if (at < 0) return undefined;
+  const [context, ignoreMissing, contextGiven] = JSON.parse(key.slice(at + 1)) as [Mapping, boolean, boolean];
+  return { file: key.slice(0, at), context, ignoreMissing, contextGiven };
+}
+
+/** The file a manifest key names. */
+export function fileOfKey(key: string): string {
+  const at = key.indexOf('\0');
+  return at < 0 ? key : key.slice(0, at);
 }
 
 export class ImportResolver {
@@ -39,6 +76,14 @@ export class ImportResolver {
 
   /** The files merged to build `file`, in merge order; `file` is last. */
   closure(file: string): string[] {
+    return [...new Set(this.closureOf(file, []).map(fileOfKey))];
+  }
+
+  /**
+   * The manifests merged to build `file`, in merge order, as manifest keys: a file rendered as a
+   * Go template with an import context is one manifest per context (see templateKey).
+   */
+  closureKeys(file: string): string[] {
     return this.closureOf(file, []);
   }
 
@@ -51,12 +96,12 @@ export class ImportResolver {
     const order: string[] = [];
     const merged = new Set<string>();
     manifest.imports.forEach((_entry, index) => {
-      const targets = this.filesOf(manifest, index);
-      this.checkInsideRepository(manifest, index, targets);
+      const targets = this.importKeysOf(manifest, index);
+      this.checkInsideRepository(manifest, index, targets.map(fileOfKey));
       for (const target of targets) {
         const cycleStart = importChain.indexOf(target);
         if (cycleStart >= 0) {
-          const chain = [...importChain.slice(cycleStart), target].map((f) => this.displayName(f)).join(' -> ');
+          const chain = [...importChain.slice(cycleStart), target].map((f) => this.displayName(fileOfKey(f))).join(' -> ');
           throw new ManifestProblem('E_IMPORT_CYCLE', `import cycle: ${chain}`, file, ['import', index],
             'a manifest cannot import itself, directly or through other imports; move the shared part to its own file',
             manifest.text);
@@ -76,20 +121,27 @@ export class ImportResolver {
 
   /**
    * The files named by `manifest.imports[index]`; none found is an E_IMPORT_MISSING problem (none
-   * at all for Atmos's `skip_if_missing: true`). A Go template import (`.tmpl`, or `context:`)
-   * whose file holds template syntax is E_UNSUPPORTED: tfwrap has no template engine yet.
+   * at all for Atmos's `skip_if_missing: true`).
    */
   filesOf(manifest: Manifest, index: number): string[] {
+    return this.filesOfEntry(manifest, index);
+  }
+
+  /**
+   * The manifests `manifest.imports[index]` brings in, as keys. Atmos's rule
+   * (stack_processor_utils.go, processYAMLConfigFileWithContextInternal): the import's `context` is
+   * merged with the importer's (the importer's wins) and handed down the chain; a file is rendered
+   * as a Go template when it is a `.yaml.tmpl`/`.yml.tmpl` or that context is not empty, unless the
+   * import says `skip_templates_processing: true`.
+   */
+  importKeysOf(manifest: Manifest, index: number): string[] {
     const files = this.filesOfEntry(manifest, index);
-    const importEntry = manifest.importEntries[index];
-    for (const found of files) {
-      if (!found.endsWith('.tmpl') && importEntry?.context === undefined) continue;
-      if (!readFileSync(found, 'utf8').includes('{{')) continue;
-      throw new ManifestProblem('E_UNSUPPORTED',
-        `import '${importEntry?.path}' is a Go template (${this.displayName(found)}${importEntry?.context ? ', with context:' : ''}), and tfwrap does not evaluate templates yet`,
-        manifest.file, ['import', index], 'import a plain YAML manifest instead, with the values written out', manifest.text);
-    }
-    return files;
+    const entry = manifest.importEntries[index];
+    const context = deepMerge([entry?.context ?? {}, manifest.context ?? {}]);
+    const rendered = entry?.skipTemplates !== true;
+    return files.map((file) => rendered && (isTemplateFile(file) || Object.keys(context).length > 0)
+      ? templateKey(file, context, entry?.ignoreMissingTemplateValues === true, Object.keys(context).length > 0)
+      : file);
   }
 
   private filesOfEntry(manifest: Manifest, index: number): string[] {

@@ -61,12 +61,21 @@ export interface ImportEntry {
   path: string;
   context?: Mapping;
   skipIfMissing: boolean;
+  /** `skip_templates_processing: true`: the file is not rendered as a Go template. */
+  skipTemplates?: boolean;
+  /** `ignore_missing_template_values: true`: a missing key renders `<no value>` instead of failing. */
+  ignoreMissingTemplateValues?: boolean;
 }
 
 /** A parsed, checked manifest. Unknown keys are kept in the files but ignored here. */
 export interface Manifest {
   /** Absolute path. */
   file: string;
+  /** The key the loader caches it by, when not `file`: a Go template rendered with a context (imports.ts templateKey). */
+  key?: string;
+  /** The import context it was rendered with, handed down to its own imports. */
+  context?: Mapping;
+  /** The text parsed: the file's, or what its Go templates rendered. */
   text: string;
   /** The explicit stack name (`name:`); only meaningful for the manifest of a stack. */
   name?: string;
@@ -116,7 +125,10 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   }
   const importEntries: ImportEntry[] = (manifest.import ?? []).map((entry) => typeof entry === 'string'
     ? { path: entry.trim(), skipIfMissing: false }
-    : { path: entry.path.trim(), context: entry.context ?? undefined, skipIfMissing: entry.skip_if_missing === true });
+    : {
+      path: entry.path.trim(), context: entry.context ?? undefined, skipIfMissing: entry.skip_if_missing === true,
+      skipTemplates: entry.skip_templates_processing === true, ignoreMissingTemplateValues: entry.ignore_missing_template_values === true,
+    });
   const overrides = [sectionsOf((manifest.overrides ?? {}) as SectionsDocument), sectionsOf((manifest.terraform?.overrides ?? {}) as SectionsDocument)];
   return {
     file,

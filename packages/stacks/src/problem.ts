@@ -8,6 +8,7 @@
  */
 import { distance } from 'fastest-levenshtein';
 import { TfwrapError, TfwrapErrors, locateInYaml, type ErrorCode, type SourceLocation, type YamlPath } from '@tfwrap/core';
+import { withTemplateEngine } from './templates.js';
 
 export class ManifestProblem extends Error {
   constructor(
@@ -38,7 +39,8 @@ export class ManifestProblems extends Error {
  */
 export async function withLocatedErrors<T>(work: () => T): Promise<T> {
   try {
-    return work();
+    // The Go template engine is loaded (and `work` run again) only when a template is met.
+    return await withTemplateEngine(work);
   } catch (err) {
     if (err instanceof ManifestProblem) throw await toTfwrapError(err);
     if (err instanceof ManifestProblems) {

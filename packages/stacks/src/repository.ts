@@ -19,13 +19,15 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
-import { ImportResolver, hasManifestExtension } from './imports.js';
-import { readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
+import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
+import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
+import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
+import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
 import { ManifestProblem, didYouMean, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import type { TfwrapError } from '@tfwrap/core';
 import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
-import { CombinedStack, LoadedStack, type Stack } from './stack.js';
+import { CombinedStack, LoadedStack, type ComponentInstance, type Stack } from './stack.js';
 import type { FunctionContext } from './yaml-functions.js';
 
 export interface StackEntry {
@@ -52,8 +54,15 @@ export class StackRepository {
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
 
-  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env) {
+  /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
+  private readonly nameCache: StackNameCache | undefined;
+
+  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, options: { cacheDir?: string } = {}) {
     this.functions = { rootDir: settings.rootDir, env };
+    const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
+    this.nameCache = derived && options.cacheDir !== undefined
+      ? new StackNameCache(StackNameCache.fileFor(options.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]))
+      : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
       policy: settings.importsOutsideRepo,
@@ -85,11 +94,24 @@ export class StackRepository {
    */
   loadStack(name: string): Promise<Stack> {
     return withLocatedErrors(() => {
-      const wanted = canonicalStackName(name);
-      const files = this.findStack(wanted);
-      const stacks = files.map((file) => this.loadFile(wanted, file));
-      return stacks.length === 1 ? stacks[0]! : new CombinedStack(wanted, stacks, (file) => this.relativePath(file));
+      return this.loadStackSync(name);
     });
+  }
+
+  /** loadStack without the error translation (for atmos.Component, which runs inside a load). */
+  private loadStackSync(name: string): LoadedStack | CombinedStack {
+    const wanted = canonicalStackName(name);
+    const files = this.findStack(wanted);
+    const stacks = files.map((file) => this.loadFile(wanted, file));
+    return stacks.length === 1 ? stacks[0]! : new CombinedStack(wanted, stacks, (file) => this.relativePath(file));
+  }
+
+  /** A component of another stack, for `atmos.Component` in templates (one stack object per name, so each resolves once). */
+  private readonly stacksForTemplates = new Map<string, LoadedStack | CombinedStack>();
+  private componentForTemplates(stack: string, component: string): ComponentInstance {
+    let loaded = this.stacksForTemplates.get(stack);
+    if (!loaded) this.stacksForTemplates.set(stack, (loaded = this.loadStackSync(stack)));
+    return loaded.resolveSync(component);
   }
 
   /**
@@ -102,9 +124,9 @@ export class StackRepository {
 
   /** One stack manifest with its imports, as stack `name`. */
   private loadFile(name: string, file: string): LoadedStack {
-    const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
+    const manifests = this.imports.closureKeys(file).map((key) => this.manifest(key));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides);
+    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component));
   }
 
   /**
@@ -121,7 +143,7 @@ export class StackRepository {
       result.set(file, inline); // placeholder while its imports are visited (cycles were checked by closure())
       let fromImports: Mapping = {};
       manifest.imports.forEach((_entry, index) => {
-        for (const target of this.imports.filesOf(manifest, index)) {
+        for (const target of this.imports.importKeysOf(manifest, index)) {
           if (result.has(target)) continue;
           fromImports = deepMerge([fromImports, visit(target, inline)]);
         }
@@ -157,14 +179,39 @@ export class StackRepository {
     return this.relativePath(file).replace(/\.ya?ml$/, '');
   }
 
-  /** A parsed, checked manifest, cached. Throws ManifestProblem / TfwrapError. */
-  private manifest(file: string): Manifest {
-    let manifest = this.manifests.get(file);
+  /** A parsed, checked manifest by key (imports.ts templateKey), cached. Throws ManifestProblem / TfwrapError. */
+  private manifest(key: string): Manifest {
+    let manifest = this.manifests.get(key);
     if (!manifest) {
-      manifest = readManifest(file, this.functions);
-      this.manifests.set(file, manifest);
+      const template = templateImportOf(key);
+      manifest = template ? this.renderedManifest(key, template) : readManifest(key, this.functions);
+      this.manifests.set(key, manifest);
     }
     return manifest;
+  }
+
+  /**
+   * A manifest rendered as a Go template before it is parsed (Atmos's ProcessTmpl: Sprig functions,
+   * the import context as data, `missingkey=error` unless ignore_missing_template_values). A
+   * `.tmpl` file imported without a context that fails to render is kept as written: its templates
+   * wait for the component pass, as in Atmos.
+   */
+  private renderedManifest(key: string, template: NonNullable<ReturnType<typeof templateImportOf>>): Manifest {
+    const text = readFileSync(template.file, 'utf8');
+    let rendered = text;
+    if (hasTemplate(text)) {
+      const name = this.relativePath(template.file);
+      try {
+        rendered = render(text, template.context, {
+          name, delimiters: ['{{', '}}'], sprig: true,
+          missingKey: template.ignoreMissing || this.settings.templates.ignoreMissingTemplateValues ? 'default' : 'error',
+          where: { file: template.file, what: `${name}${template.contextGiven ? ' (imported with context:)' : ''}` },
+        });
+      } catch (err) {
+        if (template.contextGiven || err instanceof NeedsTemplateEngine) throw err;
+      }
+    }
+    return { ...parseManifest(rendered, template.file, this.functions), key, context: template.context };
   }
 
   /** The manifests giving stack `name`; none is E_STACK_UNKNOWN with suggestions. */
@@ -228,26 +275,45 @@ export class StackRepository {
         named.push({ name: this.nameFromPath(file), file, byPath: true });
         continue;
       }
+      const cached = this.nameCache?.lookup(file);
+      if (cached) {
+        if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
+        continue;
+      }
       let stack: LoadedStack;
       try {
         stack = this.loadFile(this.nameFromPath(file), file);
-      } catch {
+      } catch (err) {
+        if (err instanceof NeedsTemplateEngine) throw err;
         // A broken manifest is listed by its path; loading it reports the problem.
         named.push({ name: this.nameFromPath(file), file, byPath: true });
         continue;
       }
       // Atmos names stacks from their components; a manifest defining none is not a stack.
-      if (stack.componentNames().length === 0) continue;
-      const fromVars = this.nameFromVars(stack.contextVars());
-      named.push(fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false });
+      const entry: NamedFile | undefined = stack.componentNames().length === 0 ? undefined : (() => {
+        const fromVars = this.nameFromVars(stack.nameContext());
+        return fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false };
+      })();
+      if (entry) named.push(entry);
+      if (this.nameCache && this.cacheable(stack)) this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files);
     }
+    this.nameCache?.save();
     return named;
   }
 
-  /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these vars. */
-  private nameFromVars(vars: Mapping): string | undefined {
-    if (this.settings.nameTemplate !== undefined) return nameFromTemplate(this.settings.nameTemplate, { vars });
-    if (this.settings.namePattern !== undefined) return nameFromPattern(this.settings.namePattern, vars) || undefined;
+  /** A name may be kept between runs when it depends on files only (not on the environment or a command). */
+  private cacheable(stack: LoadedStack): boolean {
+    if (this.settings.nameTemplate !== undefined && /\benv\b|expandenv/.test(this.settings.nameTemplate)) return false;
+    return stack.files.every((file) => {
+      const text = this.manifests.get(file)?.text ?? '';
+      return !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+    });
+  }
+
+  /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these stack-wide sections. */
+  private nameFromVars(context: { vars: Mapping; settings: Mapping; env: Mapping }): string | undefined {
+    if (this.settings.nameTemplate !== undefined) return nameFromTemplate(this.settings.nameTemplate, context, this.settings.templates);
+    if (this.settings.namePattern !== undefined) return nameFromPattern(this.settings.namePattern, context.vars) || undefined;
     return undefined;
   }
 

@@ -13,10 +13,18 @@ describe('stacksSettingsFrom', () => {
       componentsBasePath: '/repo/components/terraform',
       namePattern: undefined,
       nameTemplate: undefined,
+      templates: { enabled: false, evaluations: 1, ignoreMissingTemplateValues: false, delimiters: ['{{', '}}'], sprig: false, gomplate: false },
       listMergeStrategy: 'replace',
       workspacesEnabled: true,
       importsOutsideRepo: 'warn',
     });
+  });
+
+  it('reads templates.settings, and refuses a value of the wrong type naming its key', () => {
+    const settings = stacksSettingsFrom('/repo', { templates: { settings: { enabled: true, evaluations: 2, sprig: { enabled: true }, delimiters: ['${', '}'] } } });
+    assert.deepEqual(settings.templates, { enabled: true, evaluations: 2, ignoreMissingTemplateValues: false, delimiters: ['${', '}'], sprig: true, gomplate: false });
+    assert.throws(() => stacksSettingsFrom('/repo', { templates: { settings: { enabled: 'yes' } } }, { configFile: '/repo/atmos.yaml' }),
+      (err: unknown) => err instanceof TfwrapError && err.code === 'E_CONFIG_INVALID' && /templates\.settings\.enabled must be true or false/.test(err.message));
   });
 
   it('takes the configured paths and globs', () => {

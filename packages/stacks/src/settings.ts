@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { TfwrapError } from '@tfwrap/core';
+import { defaultTemplatesSettings, hasTemplate, render, type TemplatesSettings } from './templates.js';
 
 export interface StacksSettings {
   /** The project root; relative base paths are resolved against it. Absolute. */
@@ -25,11 +26,10 @@ export interface StacksSettings {
   componentsBasePath: string;
   /** `stacks.name_pattern`: `{tenant}-{environment}-{stage}` tokens filled from each stack's vars. */
   namePattern?: string;
-  /**
-   * `stacks.name_template`, when it is a template tfwrap can evaluate without a template engine
-   * (text and `{{ .vars.x }}` lookups); any other template is an E_UNSUPPORTED error at load.
-   */
+  /** `stacks.name_template`: a Go template over the stack's sections (`{{ .vars.stage }}`). */
   nameTemplate?: string;
+  /** `templates.settings` (Go templates in stack manifests). */
+  templates: TemplatesSettings;
   /** `settings.list_merge_strategy`: how a later list meets an earlier one (default replace). */
   listMergeStrategy: ListMergeStrategy;
   /** `components.terraform.workspaces_enabled` (default true); false: every component in `default`. */
@@ -110,12 +110,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     throw invalid('settings.list_merge_strategy', `one of ${listMergeStrategies.join(', ')}, not "${strategy}"`, 'settings.list_merge_strategy: replace');
   }
   const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
-  if (nameTemplate !== undefined && !isSimpleNameTemplate(nameTemplate)) {
-    throw new TfwrapError('E_UNSUPPORTED', `stacks.name_template needs Go template support, which tfwrap does not have yet: ${JSON.stringify(nameTemplate)}`, {
-      location: options.configFile === undefined ? undefined : { file: options.configFile },
-      hint: 'tfwrap evaluates only text and {{ .vars.<name> }} lookups; use stacks.name_pattern (such as "{tenant}-{environment}-{stage}") or give each stack manifest a name:',
-    });
-  }
+  const templates = templatesSettingsFrom(config.templates, invalid);
 
   // `base_path` (Atmos) is the root the other paths hang from; relative to the configuration file.
   const root = path.resolve(rootDir, stringAt(config.base_path, 'base_path', '.'));
@@ -123,6 +118,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     rootDir: root,
     namePattern: optionalString(stacks.name_pattern, 'stacks.name_pattern', '{tenant}-{environment}-{stage}'),
     nameTemplate,
+    templates,
     listMergeStrategy: strategy as ListMergeStrategy,
     stacksBasePath: path.resolve(root, stringAt(stacks.base_path, 'stacks.base_path', defaultStacksBasePath)),
     includedPaths: globsAt(stacks.included_paths, 'stacks.included_paths', defaultIncludedPaths),
@@ -145,52 +141,66 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `{{ .vars.stage }}`-style actions: a dotted lookup with optional `-` trimming, nothing else. */
-const simpleAction = /\{\{(-?)\s*((?:\.[A-Za-z_][\w-]*)+)\s*(-?)\}\}/g;
-
-/** Whether a name template is text and simple lookups only (see nameFromTemplate). */
-export function isSimpleNameTemplate(template: string): boolean {
-  return !template.replace(simpleAction, '').includes('{{');
+/**
+ * `templates.settings` of atmos.yaml: `enabled`, `evaluations`, `ignore_missing_template_values`,
+ * `delimiters`, `sprig.enabled`, `gomplate.enabled` (Atmos's defaults with an atmos.yaml: all off).
+ */
+function templatesSettingsFrom(value: unknown, invalid: (key: string, expected: string, example?: string) => TfwrapError): TemplatesSettings {
+  if (value === undefined || value === null) return defaultTemplatesSettings;
+  if (!isMapping(value)) throw invalid('templates', 'a mapping', 'templates: { settings: { enabled: true } }');
+  const settings = value.settings ?? {};
+  if (!isMapping(settings)) throw invalid('templates.settings', 'a mapping', 'templates: { settings: { enabled: true } }');
+  const flag = (raw: unknown, key: string): boolean => {
+    if (raw === undefined || raw === null) return false;
+    if (typeof raw !== 'boolean') throw invalid(key, 'true or false', `${key}: true`);
+    return raw;
+  };
+  const enabledOf = (raw: unknown, key: string): boolean => {
+    if (raw === undefined || raw === null) return false;
+    if (!isMapping(raw)) throw invalid(key, 'a mapping', `${key}: { enabled: true }`);
+    return flag(raw.enabled, `${key}.enabled`);
+  };
+  const evaluations = settings.evaluations ?? 1;
+  if (typeof evaluations !== 'number' || !Number.isInteger(evaluations) || evaluations < 0 || evaluations > 100) {
+    throw invalid('templates.settings.evaluations', 'a whole number from 0 to 100', 'templates.settings.evaluations: 2');
+  }
+  let delimiters: [string, string] = ['{{', '}}'];
+  if (settings.delimiters !== undefined && settings.delimiters !== null) {
+    const d = settings.delimiters;
+    if (!Array.isArray(d) || d.length !== 2 || !d.every((x) => typeof x === 'string' && x !== '')) {
+      throw invalid('templates.settings.delimiters', 'two non-empty strings, the left and right delimiter', 'templates.settings.delimiters: ["{{", "}}"]');
+    }
+    delimiters = [d[0], d[1]];
+  }
+  return {
+    enabled: flag(settings.enabled, 'templates.settings.enabled'),
+    evaluations: evaluations === 0 ? 1 : evaluations, // Atmos: lo.Coalesce(evaluations, 1)
+    ignoreMissingTemplateValues: flag(settings.ignore_missing_template_values, 'templates.settings.ignore_missing_template_values'),
+    delimiters,
+    sprig: enabledOf(settings.sprig, 'templates.settings.sprig'),
+    gomplate: enabledOf(settings.gomplate, 'templates.settings.gomplate'),
+  };
 }
 
 /**
- * Evaluate a simple name template against `context` (`{ vars, settings, ... }`) the way Go's
- * text/template does for these actions: `{{- x -}}` trims the whitespace beside it; a missing
- * value is undefined here (Atmos errors on it, then names the stack by its file).
+ * A stack's name from `stacks.name_template`, rendered as Atmos's ProcessTmpl renders it (Sprig
+ * functions; not gated by templates.settings.enabled) over `context` (`{ vars, settings, env }`).
+ * A missing value is an error in Atmos (`missingkey=error`, unless
+ * templates.settings.ignore_missing_template_values): the stack keeps its file name, undefined here.
  */
-export function nameFromTemplate(template: string, context: Record<string, unknown>): string | undefined {
-  for (const match of template.matchAll(simpleAction)) {
-    const value = lookup(context, match[2] as string);
-    if (value === undefined || value === null) return undefined;
+export function nameFromTemplate(template: string, context: Record<string, unknown>, templates: TemplatesSettings = defaultTemplatesSettings): string | undefined {
+  if (!hasTemplate(template, ['{{', '}}'])) return template === '' ? undefined : template;
+  let name: string;
+  try {
+    name = render(template, context, {
+      name: 'name-template', missingKey: templates.ignoreMissingTemplateValues ? 'default' : 'error', delimiters: ['{{', '}}'], sprig: true,
+      where: { what: 'stacks.name_template' },
+    });
+  } catch (err) {
+    if (err instanceof TfwrapError && err.code === 'E_STACK_INVALID' && /map has no entry|nil pointer/.test(err.message)) return undefined;
+    throw err;
   }
-  const name = trimTemplate(template, context);
   return name === '' ? undefined : name;
-}
-
-function lookup(context: Record<string, unknown>, dotted: string): unknown {
-  let value: unknown = context;
-  for (const key of dotted.slice(1).split('.')) value = isMapping(value) ? value[key] : undefined;
-  return value;
-}
-
-function trimTemplate(template: string, context: Record<string, unknown>): string {
-  const parts: string[] = [];
-  let last = 0;
-  let trimNextText = false;
-  for (const match of template.matchAll(simpleAction)) {
-    let text = template.slice(last, match.index);
-    if (trimNextText) text = text.trimStart();
-    if (match[1] === '-') text = text.trimEnd();
-    parts.push(text);
-    const value = lookup(context, match[2] as string);
-    parts.push(typeof value === 'object' ? JSON.stringify(value) : String(value));
-    trimNextText = match[3] === '-';
-    last = (match.index as number) + match[0].length;
-  }
-  let tail = template.slice(last);
-  if (trimNextText) tail = tail.trimStart();
-  parts.push(tail);
-  return parts.join('');
 }
 
 /**

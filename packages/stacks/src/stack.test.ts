@@ -272,7 +272,7 @@ describe('components', () => {
     }
   });
 
-  it('gives each component its workspace: inherited metadata counts, a workspace template is refused', async () => {
+  it('gives each component its workspace: inherited metadata counts, metadata.terraform_workspace_template is rendered', async () => {
     const { repo } = fixtureRepo({
       'stacks/prod/east.yaml': `
         vars: { tenant: plat, stage: prod }
@@ -290,9 +290,6 @@ describe('components', () => {
     assert.equal((await stack.component('vpc-a')).workspace, 'plat-prod-vpc-a');
     assert.equal((await stack.component('vpc')).workspace, 'prod-east');
     assert.equal((await stack.component('db')).workspace, 'prod-east-db');
-    const err = await rejection(stack.component('templated'));
-    assert.equal(err.code, 'E_COMPONENT_INVALID');
-    assert.match(err.message, /terraform_workspace_template, which tfwrap does not support yet/);
-    assert.equal(err.location?.line, 9);
+    assert.equal((await stack.component('templated')).workspace, 'prod');
   });
 });

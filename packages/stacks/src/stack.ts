@@ -14,12 +14,13 @@
  * for (or fail on) the others.
  */
 import path from 'node:path';
-import { TfwrapError, type YamlPath } from '@tfwrap/core';
+import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
 import type { ListMergeStrategy, StacksSettings } from './settings.js';
-import { unsupportedFunctionIn } from './yaml-functions.js';
+import { evaluateTemplateTags, unsupportedFunctionIn } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
+import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { ManifestProblem, didYouMean, withLocatedErrors } from './problem.js';
 import { finishHooks, stringValues, type Hook } from './hooks.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
@@ -132,12 +133,14 @@ export class LoadedStack implements Stack {
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'>,
-    /** The `overrides` that apply to the components each file defines (see overrides.ts). */
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates'>>,
+    /** The `overrides` that apply to the components each file defines (see overrides.ts), by manifest key. */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
+    /** A component of any stack, for `atmos.Component` in templates. */
+    private readonly componentOf?: (stack: string, component: string) => ComponentInstance,
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
-    this.files = manifests.map((manifest) => manifest.file);
+    this.files = [...new Set(manifests.map((manifest) => manifest.file))];
     const globals: Layer[] = [];
     const terraform: Layer[] = [];
     for (const manifest of manifests) {
@@ -209,6 +212,22 @@ export class LoadedStack implements Stack {
   private resolve(name: string): Resolved {
     const cached = this.resolvedCache.get(name);
     if (cached) return cached;
+    // atmos.Component in a template may lead back here.
+    const key = `${this.name}\0${name}`;
+    if (resolving.has(key)) {
+      throw new TfwrapError('E_COMPONENT_INVALID', `atmos.Component cycle: component '${name}' of stack '${this.name}' needs its own values through Go templates`, {
+        location: { file: this.file }, hint: 'break the loop: one of the components must not read the other with atmos.Component',
+      });
+    }
+    resolving.add(key);
+    try {
+      return this.resolveOnce(name);
+    } finally {
+      resolving.delete(key);
+    }
+  }
+
+  private resolveOnce(name: string): Resolved {
     if (!this.ownLayersByComponent.has(name)) {
       const known = this.componentNames();
       throw new ManifestProblem('E_COMPONENT_UNKNOWN', `stack '${this.name}' has no component '${name}'`,
@@ -221,7 +240,7 @@ export class LoadedStack implements Stack {
     const layers = [...this.sharedLayers, ...componentLayers];
     // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
     // after every other layer; a component defined in several files merges their overrides.
-    const overrides = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.file) as Mapping | undefined));
+    const overrides = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
     // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
     const lists = [
       this.sharedSection('settings'),
@@ -239,30 +258,25 @@ export class LoadedStack implements Stack {
     ], lists);
     const metadata = this.ownMetadata(name);
 
-    const settings = merged('settings');
+    let settings = merged('settings');
     const lastOf = (key: keyof ComponentSection) => (overrides[key] as unknown) ?? lastDefined(layers, key);
     const backendType = lastOf('backend_type') as string | undefined;
     const backends = merged('backend');
     const remoteStateBackendType = lastOf('remote_state_backend_type') as string | undefined;
-    const remoteStateBackends = merged('remote_state_backend');
-    const auth = merged('auth');
-    const hooks = finishHooks(merged('hooks'), (hookName) => {
-      const origin = lastLayerWith(layers, ['hooks', hookName]);
-      return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', hookName], text: origin.manifest.text };
-    }, name);
+    let remoteStateBackends = merged('remote_state_backend');
+    let auth = merged('auth');
+    let hookSections = merged('hooks');
     const component = this.inheritedMetadataOf(name, 'component') ?? name;
     const flatten = (text: string) => text.replace(/\//g, '-');
-    const vars = merged('vars');
+    let vars = merged('vars');
+    let env = merged('env');
+    let providers = merged('providers');
+    let command = lastOf('command') as string | undefined;
     // The metadata that decides where the state is: the component's own, else its bases'.
     const stateMetadata: Mapping = {};
     for (const key of ['name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template'] as const) {
       const value = this.inheritedMetadataOf(name, key);
       if (value !== undefined) stateMetadata[key] = value;
-    }
-    if (stateMetadata.terraform_workspace_template !== undefined) {
-      throw this.problemAt(this.inheritedLayers(name, [name]), ['metadata', 'terraform_workspace_template'], [], 'E_COMPONENT_INVALID',
-        `component '${name}' sets metadata.terraform_workspace_template, which tfwrap does not support yet`,
-        'use metadata.terraform_workspace_pattern ({stage}, {component}, ...) or metadata.terraform_workspace');
     }
     let backend: Mapping | undefined;
     if (backendType !== undefined) {
@@ -275,11 +289,55 @@ export class LoadedStack implements Stack {
         ownAzurermKey: typeof ((ownBackends.azurerm ?? {}) as Mapping).key === 'string',
       });
     }
+    // What Go templates see (Atmos's component section, as ProcessStacks builds it).
+    const stackFile = this.stacksSettings.stacksBasePath === undefined ? path.basename(this.file)
+      : path.relative(this.stacksSettings.stacksBasePath, this.file).split(path.sep).join('/');
+    const section: Mapping = {
+      atmos_component: name, atmos_stack: this.name, stack: this.name,
+      atmos_stack_file: stackFile.replace(/\.ya?ml$/, ''), atmos_manifest: stackFile.replace(/\.ya?ml$/, ''),
+      component, vars, settings, env, backend_type: backendType, backend: backend ?? {},
+      remote_state_backend_type: remoteStateBackendType,
+      remote_state_backend: remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {}),
+      providers, metadata, command, inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides,
+    };
+    for (const key of Object.keys(section)) if (section[key] === undefined) delete section[key];
+    const templates = this.stacksSettings.templates;
+    const workspaceMetadata = { ...stateMetadata };
+    if (typeof stateMetadata.terraform_workspace_template === 'string') {
+      // Atmos (stack_utils.go BuildTerraformWorkspace): first of the workspace rules, missingkey=error.
+      workspaceMetadata.terraform_workspace = render(stateMetadata.terraform_workspace_template, section, {
+        name: 'terraform-workspace-template', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true,
+        where: { ...this.whereWritten(name, ['metadata', 'terraform_workspace_template']), what: `metadata.terraform_workspace_template of component '${name}' in stack '${this.name}'` },
+      });
+      delete workspaceMetadata.terraform_workspace_pattern;
+    }
     const workspace = terraformWorkspace({
-      stack: this.name, name, component, metadata: stateMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
+      stack: this.name, name, component, metadata: workspaceMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
     });
+    section.workspace = workspace;
+    if (templates?.enabled) {
+      const rendered = this.renderComponentSection(name, section, layers, templates);
+      if (rendered) {
+        const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
+        vars = mapping('vars');
+        settings = mapping('settings');
+        env = mapping('env');
+        providers = mapping('providers');
+        auth = mapping('auth');
+        hookSections = mapping('hooks');
+        if (backend !== undefined) backend = mapping('backend');
+        if (remoteStateBackendType !== undefined) remoteStateBackends = { [remoteStateBackendType]: mapping('remote_state_backend') };
+        command = typeof rendered.command === 'string' ? rendered.command : command;
+      }
+    }
+    // `!template` values: decoded once the templates are rendered (or as written when templates are off).
+    [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
+    if (backend !== undefined) backend = evaluateTemplateTags(backend) as Mapping;
+    const hooks = finishHooks(hookSections, (hookName) => {
+      const origin = lastLayerWith(layers, ['hooks', hookName]);
+      return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', hookName], text: origin.manifest.text };
+    }, name);
     const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
-    const command = lastOf('command') as string | undefined;
 
     // The merge shares nested values with the cached manifests; hand out copies.
     const instance: ComponentInstance = cloneData({
@@ -292,13 +350,13 @@ export class LoadedStack implements Stack {
       enabled: metadata.enabled !== false,
       inherits: this.inheritsOf(name),
       vars,
-      env: envValues(merged('env')),
+      env: envValues(env),
       settings,
       backendType,
       backend,
       remoteStateBackendType,
       remoteStateBackend: remoteStateBackendType === undefined ? undefined : ((remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping),
-      providers: merged('providers'),
+      providers,
       command,
       auth: Object.keys(auth).length > 0 ? (auth as ComponentAuth) : undefined,
       hooks,
@@ -334,6 +392,45 @@ export class LoadedStack implements Stack {
     const resolved = { instance, layers };
     this.resolvedCache.set(name, resolved);
     return resolved;
+  }
+
+  /**
+   * The component section after Atmos's templates-all-atmos-sections pass, or undefined when it
+   * holds no template. `atmos.Component(component, stack)` gives another component's sections.
+   */
+  private renderComponentSection(name: string, section: Mapping, layers: Layer[], templates: TemplatesSettings): Mapping | undefined {
+    const raised: { error?: Error } = {};
+    const what = `component '${name}' of stack '${this.name}'`;
+    const componentOf = this.componentOf;
+    const atmos = {
+      Component: (component: unknown, stack: unknown): Mapping => {
+        if (typeof component !== 'string' || typeof stack !== 'string') throw new Error('atmos.Component takes a component name and a stack name');
+        const instance = stack === this.name || componentOf === undefined ? this.resolve(component).instance : componentOf(stack, component);
+        return atmosSectionOf(instance, raised, what);
+      },
+    };
+    return renderSection(section, {
+      settings: templates, raised, what, atmos,
+      locate: (text) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+          const manifest = layers[i]!.manifest;
+          const index = manifest.text.indexOf(text);
+          if (index >= 0) return { file: manifest.file, line: manifest.text.slice(0, index).split('\n').length };
+        }
+        return undefined;
+      },
+    });
+  }
+
+  /** Where a component's key is written (the last layer writing it), for template errors. */
+  private whereWritten(name: string, key: string[]): { file?: string } {
+    const origin = lastLayerWith(this.inheritedLayers(name, [name]), key);
+    return { file: origin?.manifest.file ?? this.file };
+  }
+
+  /** The stack-wide vars, settings and env: what `stacks.name_template` reads. */
+  nameContext(): { vars: Mapping; settings: Mapping; env: Mapping } {
+    return { vars: this.sharedSection('vars') ?? {}, settings: this.sharedSection('settings') ?? {}, env: this.sharedSection('env') ?? {} };
   }
 
   private sharedSection(section: SectionName, lists: ListMergeStrategy = this.stacksSettings.listMergeStrategy): Mapping | undefined {
@@ -467,6 +564,37 @@ function envValues(env: Mapping): Record<string, string> {
   return result;
 }
 
+/** Components being resolved (a stack name and a component), to catch atmos.Component cycles. */
+const resolving = new Set<string>();
+
+function isPlainMapping(value: unknown): value is Mapping {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof AtmosTag) && !(value instanceof Date);
+}
+
+/**
+ * What `atmos.Component` returns: the component's sections as Atmos names them. Its `outputs`
+ * (Terraform outputs, which Atmos reads from the state) are not available: reading them is an
+ * E_UNSUPPORTED error naming the template's component.
+ */
+function atmosSectionOf(instance: ComponentInstance, raised: { error?: Error }, what: string): Mapping {
+  const section: Mapping = {
+    atmos_component: instance.name, atmos_stack: instance.stack, stack: instance.stack, component: instance.component,
+    vars: instance.vars, settings: instance.settings, env: instance.env, backend_type: instance.backendType, backend: instance.backend ?? {},
+    remote_state_backend_type: instance.remoteStateBackendType, remote_state_backend: instance.remoteStateBackend ?? {},
+    providers: instance.providers, workspace: instance.workspace, inheritance: instance.inherits,
+  };
+  Object.defineProperty(section, 'outputs', {
+    enumerable: false,
+    get() {
+      raised.error = new TfwrapError('E_UNSUPPORTED', `atmos.Component(...).outputs (in ${what}) is not supported by tfwrap: it does not read Terraform outputs in templates`, {
+        hint: 'pass the value in vars, or read it with a terraform_remote_state data source in the component',
+      });
+      throw raised.error;
+    },
+  });
+  return section;
+}
+
 function hasAny(sections: object): boolean {
   return Object.values(sections).some((value) => value !== undefined);
 }
@@ -545,6 +673,11 @@ export class CombinedStack implements Stack {
       }
       return levelsOf(real, names);
     });
+  }
+
+  /** A component, resolved; throws ManifestProblem. */
+  resolveSync(name: string): ComponentInstance {
+    return this.resolve(name);
   }
 
   private resolve(name: string): ComponentInstance {

@@ -29,7 +29,7 @@ const shownOnly: Record<string, string> = {
 };
 
 /** The keys of one manifest tfwrap does not act on, and its template lines and unevaluated functions. */
-export function unactedIn(manifest: Manifest): Unacted[] {
+export function unactedIn(manifest: Manifest, templatesEnabled = false): Unacted[] {
   const document = manifest.document;
   const found: Unacted[] = [];
   const file = manifest.file;
@@ -62,8 +62,8 @@ export function unactedIn(manifest: Manifest): Unacted[] {
       }
     }
   }
-  for (const line of manifest.templateLines) {
-    found.push({ file, yamlPath: [], line, message: 'Go template syntax ({{ }}) is left as text: tfwrap does not evaluate templates yet' });
+  for (const line of templatesEnabled ? [] : manifest.templateLines) {
+    found.push({ file, yamlPath: [], line, message: 'Go template syntax ({{ }}) is left as text: templates.settings.enabled is not true in atmos.yaml' });
   }
   for (const tag of findAtmosTags(document)) {
     // Deferred ones are evaluated when a component is described or run (deferred.ts).

@@ -121,6 +121,32 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknow
   }
 }
 
+/**
+ * `!template` values whose text held Go template syntax, once the component section pass has run
+ * (or when templates are off): Atmos's processTagTemplate decodes the text as JSON, else keeps it.
+ */
+export function evaluateTemplateTags(value: unknown): unknown {
+  if (value instanceof AtmosTag) {
+    if (value.tag !== '!template') return value;
+    try {
+      return JSON.parse(value.argument);
+    } catch {
+      return value.argument;
+    }
+  }
+  if (Array.isArray(value)) return value.map(evaluateTemplateTags);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = evaluateTemplateTags((value as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else result[key] = item;
+    }
+    return result;
+  }
+  return value;
+}
+
 /** An E_UNSUPPORTED error for the first unevaluated function in `value`, naming its file:line. */
 export function unsupportedFunctionIn(value: unknown, where: string): TfwrapError | undefined {
   const tag = firstTag(value);

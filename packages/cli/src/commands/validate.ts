@@ -162,11 +162,11 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
 }
 
 /** Warnings for what the stack manifests say and tfwrap does not act on. */
-async function manifestWarnings(repo: { loadedManifests(): import('@tfwrap/stacks').Manifest[] }): Promise<TfwrapError[]> {
+async function manifestWarnings(repo: { loadedManifests(): import('@tfwrap/stacks').Manifest[]; settings: { templates: { enabled: boolean } } }): Promise<TfwrapError[]> {
   const { unactedIn } = await import('@tfwrap/stacks');
   const warnings: TfwrapError[] = [];
   for (const manifest of repo.loadedManifests()) {
-    for (const item of unactedIn(manifest)) {
+    for (const item of unactedIn(manifest, repo.settings.templates.enabled)) {
       const location = item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath);
       warnings.push(new TfwrapError('E_STACK_INVALID', item.message, { location }));
     }
@@ -192,7 +192,9 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
   const warnings: TfwrapError[] = [];
   const doc = raw as Record<string, any>;
   for (const key of Object.keys(doc)) {
-    if (key === 'templates' && doc.templates?.settings?.enabled === true) warnings.push(await warn(['templates', 'settings', 'enabled'], 'templates.settings.enabled: Go templates in stack manifests are left as text: tfwrap does not evaluate templates yet'));
+    if (key === 'templates') {
+      if (doc.templates?.settings?.gomplate?.enabled === true) warnings.push(await warn(['templates', 'settings', 'gomplate', 'enabled'], 'templates.settings.gomplate.enabled: tfwrap has no gomplate functions or datasources (Sprig and atmos.Component only); a template using one fails'));
+    }
     else if (!atmosConfigKeys.has(key)) warnings.push(await warn([key], `${key}: is not used by tfwrap`));
   }
   for (const key of Object.keys(doc.stacks ?? {})) if (!atmosStacksKeys.has(key)) warnings.push(await warn(['stacks', key], `stacks.${key}: is not used by tfwrap`));

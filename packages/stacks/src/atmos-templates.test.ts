@@ -1,0 +1,256 @@
+// Atmos compatibility, Go templates: each test asserts the value Atmos produces for the same input.
+// The rule and where it lives in cloudposse/atmos are in each test's name (see docs/adr/004-templates.md).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
+import { StackRepository } from './repository.js';
+import { stacksSettingsFrom } from './settings.js';
+
+const layout = (templates?: Record<string, unknown>, stacks: Record<string, unknown> = {}) => ({
+  base_path: '.',
+  stacks: { base_path: 'stacks', included_paths: ['deploy/**/*'], ...stacks },
+  components: { terraform: { base_path: 'components/terraform' } },
+  ...(templates ? { templates: { settings: templates } } : {}),
+});
+
+describe('Atmos compatibility (Go templates)', () => {
+  after(removeFixtureRepos);
+
+  it('import with context: the file is rendered with it before parsing, one manifest per context (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/vpc.yaml.tmpl': `
+        components:
+          terraform:
+            "vpc-{{ .flavor }}":
+              metadata: { component: vpc }
+              vars: { cidr: "{{ .cidr }}", name: "{{ .flavor | upper }}" }
+      `,
+      'stacks/deploy/dev.yaml': `
+        import:
+          - path: catalog/vpc.yaml.tmpl
+            context: { flavor: blue, cidr: 10.1.0.0/16 }
+          - path: catalog/vpc.yaml.tmpl
+            context: { flavor: green, cidr: 10.2.0.0/16 }
+      `,
+    }, layout());
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual(stack.componentNames(), ['vpc-blue', 'vpc-green']);
+    assert.deepEqual((await stack.component('vpc-blue')).vars, { cidr: '10.1.0.0/16', name: 'BLUE' });
+    assert.deepEqual((await stack.component('vpc-green')).vars, { cidr: '10.2.0.0/16', name: 'GREEN' });
+  });
+
+  it('hierarchical import context: the importer\'s context wins and reaches the whole chain, .tmpl or not (stack_processor_utils.go MergeWithContext)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/layer.yaml': `
+        import:
+          - path: catalog/leaf
+            context: { flavor: from-layer, extra: kept }
+      `,
+      'stacks/catalog/leaf.yaml': 'components: { terraform: { "c-{{ .flavor }}": { vars: { extra: "{{ .extra }}" } } } }',
+      'stacks/deploy/dev.yaml': 'import:\n  - path: catalog/layer\n    context: { flavor: from-stack }\n',
+    }, layout());
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual(stack.componentNames(), ['c-from-stack']);
+    assert.deepEqual((await stack.component('c-from-stack')).vars, { extra: 'kept' });
+  });
+
+  it('import context missing a key: missingkey=error, one line naming file:line and Go\'s message; ignore_missing_template_values gives <no value> (template_utils.go ProcessTmpl)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/vpc.yaml.tmpl': 'components:\n  terraform:\n    vpc:\n      vars: { flavor: "{{ .flavor }}" }\n',
+      'stacks/deploy/dev.yaml': 'import:\n  - path: catalog/vpc.yaml.tmpl\n    context: { cidr: x }\n',
+      'stacks/deploy/qa.yaml': 'import:\n  - path: catalog/vpc.yaml.tmpl\n    context: { cidr: x }\n    ignore_missing_template_values: true\n',
+    }, layout());
+    const err = await rejection(repo.loadStack('deploy/dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.location?.file ?? '', /catalog\/vpc\.yaml\.tmpl$/);
+    assert.equal(err.location?.line, 4);
+    assert.match(err.message, /template: catalog\/vpc\.yaml\.tmpl:4:\d+: executing "catalog\/vpc\.yaml\.tmpl" at <\.flavor>: map has no entry for key "flavor"/);
+    assert.doesNotMatch(err.format(), /\n/);
+    assert.deepEqual((await (await repo.loadStack('deploy/qa')).component('vpc')).vars, { flavor: '<no value>' });
+  });
+
+  it('a .tmpl imported without context that cannot render yet is kept as written for the component pass; skip_templates_processing keeps it as text (stack_processor_utils.go originalContextProvided)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/app.yaml.tmpl': 'components: { terraform: { app: { vars: { who: "{{ .atmos_component }}", n: "{{ add 1 2 }}" } } } }',
+      'stacks/catalog/raw.yaml': 'components: { terraform: { raw: { vars: { who: "{{ .flavor }}" } } } }',
+      'stacks/deploy/dev.yaml': 'import:\n  - catalog/app.yaml.tmpl\n  - path: catalog/raw\n    context: { flavor: x }\n    skip_templates_processing: true\n',
+    }, layout({ enabled: true, sprig: { enabled: true } }));
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual((await stack.component('app')).vars, { who: 'app', n: '3' });
+    // Not rendered at import; the component pass has no .flavor: missingkey=default.
+    assert.deepEqual((await stack.component('raw')).vars, { who: '<no value>' });
+  });
+
+  it('component pass: .atmos_component, .atmos_stack, .workspace, .settings.config.a in vars and backend (utils.go ProcessStacks, templates-all-atmos-sections)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        settings: { config: { a: from-settings } }
+        terraform:
+          backend_type: s3
+          backend:
+            s3:
+              bucket: "{{ .vars.stage }}-tfstate"
+              key: "{{ .atmos_stack }}/{{ .atmos_component }}.tfstate"
+        components:
+          terraform:
+            vpc:
+              metadata: { component: network }
+              vars:
+                name: "{{ .atmos_component }}-{{ .atmos_stack }}"
+                ws: "{{ .workspace }}"
+                a: "{{ .settings.config.a }}"
+                count: "{{ 3 }}"
+                file: "{{ .atmos_stack_file }}"
+                missing: "{{ .vars.nothing }}"
+      `,
+    }, layout({ enabled: true }));
+    const vpc = await (await repo.loadStack('deploy/dev')).component('vpc');
+    assert.deepEqual(vpc.vars, {
+      stage: 'dev', name: 'vpc-deploy/dev', ws: 'deploy-dev-vpc', a: 'from-settings', count: '3', file: 'deploy/dev', missing: '<no value>',
+    });
+    assert.deepEqual(vpc.backend, { bucket: 'dev-tfstate', key: 'deploy/dev/vpc.tfstate', workspace_key_prefix: 'network' });
+  });
+
+  it('templates.settings.enabled false (the default with an atmos.yaml): the text is kept literally', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents: { terraform: { vpc: { vars: { name: "{{ .vars.stage }}-x" } } } }',
+    }, layout());
+    assert.equal((await (await repo.loadStack('deploy/dev')).component('vpc')).vars.name, '{{ .vars.stage }}-x');
+  });
+
+  it('evaluations: the section is rendered that many times over the same data (template_utils.go ProcessTmplWithDatasources)', async () => {
+    const files = {
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components: { terraform: { vpc: { vars: { name: '{{ "{{" }} .vars.stage {{ "}}" }}' } } } }
+      `,
+    };
+    const once = fixtureRepo(files, layout({ enabled: true }));
+    assert.equal((await (await once.repo.loadStack('deploy/dev')).component('vpc')).vars.name, '{{ .vars.stage }}');
+    const twice = fixtureRepo(files, layout({ enabled: true, evaluations: 2 }));
+    assert.equal((await (await twice.repo.loadStack('deploy/dev')).component('vpc')).vars.name, 'dev');
+  });
+
+  it('Sprig in the component pass only with templates.settings.sprig.enabled; without it an unknown function is one line naming file:line and the stack', async () => {
+    const files = { 'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc:\n      vars: { up: "{{ .vars.stage | upper }}" }\n' };
+    const withSprig = fixtureRepo(files, layout({ enabled: true, sprig: { enabled: true } }));
+    assert.equal((await (await withSprig.repo.loadStack('deploy/dev')).component('vpc')).vars.up, 'DEV');
+    const without = fixtureRepo(files, layout({ enabled: true }));
+    const err = await rejection((await without.repo.loadStack('deploy/dev')).component('vpc'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.message, /component 'vpc' of stack 'deploy\/dev'.*function "upper" not defined/);
+    assert.equal(err.location?.file, without.file('stacks/deploy/dev.yaml'));
+    assert.equal(err.location?.line, 5);
+    assert.match(err.hint ?? '', /sprig\.enabled/);
+  });
+
+  it('name_template is a full Go template with Sprig, not gated by templates.settings.enabled (utils.go ProcessTmpl "name-template")', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': 'vars: { tenant: plat, stage: DEV }\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/deploy/prod.yaml': 'vars: { tenant: plat, stage: Prod }\ncomponents: { terraform: { vpc: {} } }',
+    }, layout(undefined, { name_template: '{{ .vars.tenant }}-{{ .vars.stage | lower }}' }));
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['plat-dev', 'plat-prod']);
+    const vpc = await (await repo.loadStack('plat-dev')).component('vpc');
+    assert.equal(vpc.workspace, 'plat-dev');
+    assert.equal(vpc.varfileName, 'plat-dev-vpc.terraform.tfvars.json');
+  });
+
+  it('names a name_template derives are kept between runs while their files are unchanged (name-cache.ts)', async () => {
+    const config = layout(undefined, { name_template: '{{ .vars.tenant }}-{{ .vars.stage }}' });
+    const { dir, file } = fixtureRepo({
+      'stacks/catalog/tenant.yaml': 'vars: { tenant: plat }',
+      'stacks/deploy/dev.yaml': 'import: [catalog/tenant]\nvars: { stage: dev }\ncomponents: { terraform: { vpc: {} } }',
+      'stacks/deploy/prod.yaml': 'import: [catalog/tenant]\nvars: { stage: prod }\ncomponents: { terraform: { vpc: {} } }',
+    }, config);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-name-cache-'));
+    try {
+      const open = () => new StackRepository(stacksSettingsFrom(dir, config), process.env, { cacheDir });
+      assert.deepEqual((await open().listStacks()).map((entry) => entry.name), ['plat-dev', 'plat-prod']);
+      // A new run finds the names without reading a manifest, and loads only the stack asked for.
+      const second = open();
+      assert.deepEqual((await second.listStacks()).map((entry) => entry.name), ['plat-dev', 'plat-prod']);
+      assert.equal(second.loadedManifests().length, 0);
+      await (await second.loadStack('plat-prod')).component('vpc');
+      assert.deepEqual(second.loadedManifests().map((m) => path.basename(m.file)).sort(), ['prod.yaml', 'tenant.yaml']);
+      // An imported file changes: the names follow.
+      writeFileSync(file('stacks/catalog/tenant.yaml'), 'vars: { tenant: core }');
+      utimesSync(file('stacks/catalog/tenant.yaml'), new Date(), new Date(Date.now() + 5000));
+      assert.deepEqual((await open().listStacks()).map((entry) => entry.name), ['core-dev', 'core-prod']);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('metadata.terraform_workspace_template comes first of the workspace rules (stack_utils.go BuildTerraformWorkspace)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            vpc:
+              metadata:
+                terraform_workspace_pattern: "{stage}-pattern"
+                terraform_workspace_template: "{{ .vars.stage }}/{{ .atmos_component | upper }}"
+      `,
+    }, layout());
+    assert.equal((await (await repo.loadStack('deploy/dev')).component('vpc')).workspace, 'dev-VPC');
+  });
+
+  it('atmos.Component gives another component\'s sections; its outputs are a one-line E_UNSUPPORTED (template_funcs_component.go)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            vpc: { vars: { cidr: 10.0.0.0/16 } }
+            app: { vars: { vpc_cidr: '{{ (atmos.Component "vpc" .atmos_stack).vars.cidr }}', prod: '{{ (atmos.Component "vpc" "deploy/prod").vars.stage }}' } }
+            bad: { vars: { id: '{{ (atmos.Component "vpc" .atmos_stack).outputs.vpc_id }}' } }
+      `,
+      'stacks/deploy/prod.yaml': 'vars: { stage: prod }\ncomponents: { terraform: { vpc: {} } }',
+    }, layout({ enabled: true }));
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual((await stack.component('app')).vars, { stage: 'dev', vpc_cidr: '10.0.0.0/16', prod: 'prod' });
+    const err = await rejection(stack.component('bad'));
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(err.message, /outputs \(in component 'bad' of stack 'deploy\/dev'\) is not supported/);
+  });
+
+  it('!template: the rendered text is decoded as JSON, else kept (yaml_func_template.go processTagTemplate)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        settings: { zones: [a, b] }
+        components:
+          terraform:
+            vpc:
+              vars:
+                zones: !template '{{ toJson .settings.zones }}'
+                plain: !template 'text'
+      `,
+    }, layout({ enabled: true, sprig: { enabled: true } }));
+    assert.deepEqual((await (await repo.loadStack('deploy/dev')).component('vpc')).vars, { zones: ['a', 'b'], plain: 'text' });
+  });
+
+  it('the engine is loaded only for a repository whose templates need rendering (lazy import)', function () {
+    this.timeout(30_000);
+    // A process of its own: another test here may have loaded the engine already.
+    const dist = path.dirname(fileURLToPath(import.meta.url));
+    const plain = fixtureRepo({ 'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents: { terraform: { vpc: { vars: { a: 1 } } } }' }, layout({ enabled: true }));
+    const templated = fixtureRepo({ 'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents: { terraform: { vpc: { vars: { a: "{{ .vars.stage }}" } } } }' }, layout({ enabled: true }));
+    const script = `
+      const { StackRepository, stacksSettingsFrom } = await import(${JSON.stringify(path.join(dist, 'index.js'))});
+      const { templateEngineLoaded } = await import(${JSON.stringify(path.join(dist, 'templates.js'))});
+      const load = async (dir) => (await new StackRepository(stacksSettingsFrom(dir, ${JSON.stringify(layout({ enabled: true }))})).loadStack('deploy/dev')).component('vpc');
+      const out = [];
+      out.push((await load(${JSON.stringify(plain.dir)})).vars.a, templateEngineLoaded());
+      out.push((await load(${JSON.stringify(templated.dir)})).vars.a, templateEngineLoaded());
+      console.log(JSON.stringify(out));
+    `;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(output), [1, false, 'dev', true]);
+  });
+});

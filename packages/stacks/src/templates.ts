@@ -1,0 +1,262 @@
+/**
+ * Go templates in stacks, evaluated where Atmos evaluates them (see docs/adr/004-templates.md):
+ *
+ * - import time: a `.yaml.tmpl`/`.yml.tmpl` import, or an import with `context:` (merged down the
+ *   import chain, the importer's winning), is rendered as text before it is parsed;
+ * - after merging, when `templates.settings.enabled`: the component section, serialized as YAML,
+ *   is rendered as one template whose data is the section itself, `evaluations` times;
+ * - `stacks.name_template` and `metadata.terraform_workspace_template`.
+ *
+ * The engine (`@tfwrap/gotemplate`) is loaded only when a text to render holds `{{`: loading is
+ * synchronous inside this package, so the first use throws NeedsTemplateEngine, and the async
+ * entry points (withLocatedErrors) load the engine and run the work again. A repository without
+ * templates never loads it.
+ */
+import jsYaml from 'js-yaml';
+import { AtmosTag, TfwrapError } from '@tfwrap/core';
+import type * as GoTemplate from '@tfwrap/gotemplate';
+import type { Mapping } from './merge.js';
+
+type Engine = typeof GoTemplate;
+let engine: Engine | undefined;
+
+/** Thrown where a template must be rendered before the engine is loaded; see the module comment. */
+export class NeedsTemplateEngine extends Error {
+  constructor() {
+    super('the Go template engine is not loaded yet');
+  }
+}
+
+function templateEngine(): Engine {
+  if (!engine) throw new NeedsTemplateEngine();
+  return engine;
+}
+
+/** Whether the engine has been loaded in this process (for tests of the lazy load). */
+export function templateEngineLoaded(): boolean {
+  return engine !== undefined;
+}
+
+/** Run `work`; if it needs the engine, load it and run `work` again (the caches keep what was done). */
+export async function withTemplateEngine<T>(work: () => T): Promise<T> {
+  try {
+    return work();
+  } catch (err) {
+    if (!(err instanceof NeedsTemplateEngine)) throw err;
+    engine ??= await import('@tfwrap/gotemplate');
+    return work();
+  }
+}
+
+/** `templates.settings` of atmos.yaml, as far as tfwrap acts on it. */
+export interface TemplatesSettings {
+  /** Render component sections after merging (default false, as in Atmos with an atmos.yaml). */
+  enabled: boolean;
+  /** How many times the component section is rendered (default 1). */
+  evaluations: number;
+  /** `missingkey=default` instead of `error` for imports and the name template. */
+  ignoreMissingTemplateValues: boolean;
+  delimiters: [string, string];
+  /** `templates.settings.sprig.enabled`: Sprig functions in the component section pass. */
+  sprig: boolean;
+  /** `templates.settings.gomplate.enabled`: gomplate is not implemented; its functions are an E_UNSUPPORTED error. */
+  gomplate: boolean;
+}
+
+export const defaultTemplatesSettings: TemplatesSettings = {
+  enabled: false, evaluations: 1, ignoreMissingTemplateValues: false, delimiters: ['{{', '}}'], sprig: false, gomplate: false,
+};
+
+export function hasTemplate(text: string, delimiters: [string, string] = ['{{', '}}']): boolean {
+  const i = text.indexOf(delimiters[0]);
+  return i >= 0 && text.indexOf(delimiters[1], i + delimiters[0].length) >= 0;
+}
+
+/** A template error, as one line: where, and Go's own message. */
+export class TemplateProblem extends TfwrapError {}
+
+function isTemplateError(err: unknown): err is GoTemplate.TemplateError {
+  return err instanceof Error && err.name === 'TemplateError';
+}
+
+/** Functions tfwrap does not have (gomplate's namespaces and a few Atmos ones): named in the error. */
+const unsupportedFunctions = ['atmos.Store', 'atmos.GomplateDatasource', 'datasource', 'ds', 'include', 'tpl', 'conv', 'coll', 'data', 'file', 'net', 'sockaddr', 'aws', 'gcp', 'math', 'strings', 'time', 'test', 'crypto', 'filepath', 'path', 'regexp', 'random', 'uuid', 'semver', 'env', 'base64', 'json', 'yaml', 'toml', 'csv'];
+
+/** The function a "function "x" not defined" error names, if that is the error. */
+function undefinedFunction(err: GoTemplate.TemplateError): string | undefined {
+  return /function "([^"]+)" not defined/.exec(err.message)?.[1];
+}
+
+export interface RenderOptions {
+  /** Named in errors (Go's template name): the manifest's path, or a pass's name. */
+  name: string;
+  missingKey: 'error' | 'default';
+  delimiters: [string, string];
+  sprig: boolean;
+  /** Extra functions (the `atmos` namespace). */
+  funcs?: Record<string, GoTemplate.TemplateFunction>;
+  /** Where the template is, for messages: `file` and a line offset, or a description. */
+  where: { file?: string; line?: number; what: string };
+  /** An error a function raised that should win over the template's own wording. */
+  raised?: { error?: Error };
+  /** The text already parsed with these options (renderText's cache). */
+  parsed?: GoTemplate.Template;
+}
+
+/** Render `text`; a template error is a one-line TfwrapError naming the file (and line) and what. */
+export function render(text: string, data: unknown, options: RenderOptions): string {
+  const go = templateEngine();
+  try {
+    const template = options.parsed ?? go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+    return template.execute(data, { missingKey: options.missingKey });
+  } catch (err) {
+    throw templateProblem(err, options);
+  }
+}
+
+/** A thrown template error as tfwrap reports it (anything else unchanged). */
+function templateProblem(err: unknown, options: RenderOptions): unknown {
+  {
+    if (options.raised?.error) return options.raised.error;
+    if (!isTemplateError(err)) return err;
+    const missing = undefinedFunction(err);
+    const location = options.where.file === undefined ? undefined
+      : { file: options.where.file, line: options.where.line ?? (err.line === undefined ? undefined : err.line) };
+    if (missing !== undefined && (unsupportedFunctions.includes(missing) || unsupportedFunctions.includes(missing.split('.')[0]!))) {
+      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${missing}' (${options.where.what}) is not supported by tfwrap`, {
+        location, hint: 'tfwrap has Go text/template, Sprig and atmos.Component; write the value out, or compute it with a Sprig function',
+      });
+    }
+    return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.where.what}: ${err.message}`, {
+      location,
+      hint: missing !== undefined && !options.sprig && !options.name.startsWith('name') ? `'${missing}' may be a Sprig function: set templates.settings.sprig.enabled: true in atmos.yaml`
+        : /map has no entry for key/.test(err.message) ? 'give the key a value in the import\'s context:, or set ignore_missing_template_values: true on the import'
+        : undefined,
+    });
+  }
+}
+
+// --- the component section pass -------------------------------------------------------------
+
+/** The `atmos` namespace of the render under way (templates are parsed once, rendered for many components). */
+let currentAtmos: object = {};
+
+export interface SectionRenderOptions {
+  settings: TemplatesSettings;
+  /** The `atmos` namespace for this component (`atmos.Component`). */
+  atmos: object;
+  raised: { error?: Error };
+  /** `component 'vpc' of stack 'dev'`. */
+  what: string;
+  /** Where a failing template was written: the file and line holding its text, if found. */
+  locate: (templateText: string) => { file: string; line?: number } | undefined;
+}
+
+/** Parsed templates by text and options: a catalog's templates are the same text in every stack. */
+const parsedTemplates = new Map<string, GoTemplate.Template>();
+
+/**
+ * The component section after Atmos's templates-all-atmos-sections pass, or undefined when it
+ * holds no template (nothing to do; the engine is not loaded).
+ *
+ * Atmos writes the whole section as YAML, renders that text with the section as data and parses
+ * it back. A manifest was YAML before this pass, so every action sits inside one scalar (a value
+ * or a key): here each such scalar is written as YAML on its own, rendered, and parsed back, which
+ * gives the same values (a quoted scalar stays a string, `{{ 3 }}` unquoted becomes 3) without
+ * writing, rendering and parsing the whole section for every component. `evaluations` renders a
+ * scalar again while it still holds a template. Functions (`!template '{{ ... }}'`) keep their tag,
+ * file and line, their text rendered.
+ */
+export function renderSection(section: Mapping, options: SectionRenderOptions): Mapping | undefined {
+  const { settings } = options;
+  const delimiters = settings.delimiters;
+  if (!holdsTemplate(section, delimiters)) return undefined;
+  const renderScalar = (text: string): unknown => {
+    let yaml = jsYaml.dump(text, { lineWidth: -1 });
+    for (let i = 0; i < Math.max(1, settings.evaluations) && hasTemplate(yaml, delimiters); i++) yaml = renderText(yaml, section, options);
+    try {
+      return jsYaml.load(yaml);
+    } catch (err) {
+      throw new TemplateProblem('E_STACK_INVALID', `the Go template ${JSON.stringify(text)} of ${options.what} renders to text that is not YAML: ${(err as Error).message.split('\n')[0]}`, {
+        location: options.locate(text), hint: 'a template must render a value that fits where it stands: quote it, or render a whole value with toJson',
+      });
+    }
+  };
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return hasTemplate(value, delimiters) ? renderScalar(value) : value;
+    if (value instanceof AtmosTag) {
+      if (!hasTemplate(value.argument, delimiters)) return value;
+      const rendered = renderScalar(value.argument);
+      const tag = new AtmosTag(value.tag, typeof rendered === 'string' ? rendered : JSON.stringify(rendered), value.file);
+      tag.line = value.line;
+      return tag;
+    }
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      const result: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const item = walk((value as Record<string, unknown>)[key]);
+        const renderedKey = hasTemplate(key, delimiters) ? String(renderScalar(key)) : key;
+        if (renderedKey === '__proto__') Object.defineProperty(result, renderedKey, { value: item, enumerable: true, writable: true, configurable: true });
+        else result[renderedKey] = item;
+      }
+      return result;
+    }
+    return value;
+  };
+  return walk(section) as Mapping;
+}
+
+function renderText(text: string, data: Mapping, options: SectionRenderOptions): string {
+  const { settings } = options;
+  const cacheKey = `${settings.sprig}\0${settings.delimiters.join('\0')}\0${text}`;
+  let template = parsedTemplates.get(cacheKey);
+  try {
+    if (!template) {
+      template = templateEngine().parse('templates-all-atmos-sections', text, { funcs: { atmos: () => currentAtmos }, delims: settings.delimiters, sprig: settings.sprig, missingKey: 'default' });
+      if (parsedTemplates.size < 10_000) parsedTemplates.set(cacheKey, template);
+    }
+  } catch (err) {
+    if (err instanceof NeedsTemplateEngine) throw err;
+    throw problemOf(templateProblem(err, {
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig, where: { what: options.what },
+    }), text, options);
+  }
+  const outer = currentAtmos;
+  currentAtmos = options.atmos;
+  try {
+    return render(text, data, {
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig,
+      where: { what: options.what }, raised: options.raised, parsed: template,
+    });
+  } catch (err) {
+    throw problemOf(err, text, options);
+  } finally {
+    currentAtmos = outer; // atmos.Component may render another component in between
+  }
+}
+
+function problemOf(err: unknown, text: string, options: SectionRenderOptions): unknown {
+  if (!(err instanceof TemplateProblem) || err.location !== undefined) {
+    if (!isTemplateError(err)) return err;
+    return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.what}: ${err.message}`, { location: options.locate(templateOnLine(text, options.settings.delimiters) ?? text) });
+  }
+  const origin = options.locate(templateOnLine(text, options.settings.delimiters) ?? text);
+  return origin ? new TemplateProblem(err.code, err.message, { location: origin, hint: err.hint }) : err;
+}
+
+function holdsTemplate(value: unknown, delimiters: [string, string]): boolean {
+  if (typeof value === 'string') return hasTemplate(value, delimiters);
+  if (value instanceof AtmosTag) return hasTemplate(value.argument, delimiters);
+  if (Array.isArray(value)) return value.some((item) => holdsTemplate(item, delimiters));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.keys(value).some((key) => hasTemplate(key, delimiters) || holdsTemplate((value as Record<string, unknown>)[key], delimiters));
+  }
+  return false;
+}
+
+function templateOnLine(line: string, [left, right]: [string, string]): string | undefined {
+  const start = line.indexOf(left);
+  const end = line.indexOf(right, start);
+  return start >= 0 && end > start ? line.slice(start, end + right.length) : undefined;
+}
