@@ -36,6 +36,20 @@ export interface StackEntry {
   files: string[];
 }
 
+/**
+ * Where a repository reads manifests from (the file system by default), and how it hands out
+ * components. `describe affected` reads a base revision as the head's files with the changed ones
+ * replaced, sharing the parsed files, and only reads what it resolves.
+ */
+export interface StackRepositoryOptions {
+  /** A manifest's text (for the `name:` scan); readFileSync by default. */
+  readText?(file: string): string;
+  /** A manifest, parsed and checked; readManifest by default. */
+  readManifest?(file: string, functions: FunctionContext): Manifest;
+  /** Resolved components may share nested values with the parsed files: the caller never changes them. */
+  readOnlyComponents?: boolean;
+}
+
 /** One stack manifest and the name it gives. */
 interface NamedFile {
   name: string;
@@ -52,7 +66,7 @@ export class StackRepository {
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
 
-  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env) {
+  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
@@ -104,7 +118,7 @@ export class StackRepository {
   private loadFile(name: string, file: string): LoadedStack {
     const manifests = this.imports.closure(file).map((closureFile) => this.manifest(closureFile));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides);
+    return new LoadedStack(name, file, manifests, this.settings, overrides, this.source.readOnlyComponents !== true);
   }
 
   /**
@@ -161,7 +175,7 @@ export class StackRepository {
   private manifest(file: string): Manifest {
     let manifest = this.manifests.get(file);
     if (!manifest) {
-      manifest = readManifest(file, this.functions);
+      manifest = this.source.readManifest ? this.source.readManifest(file, this.functions) : readManifest(file, this.functions);
       this.manifests.set(file, manifest);
     }
     return manifest;
@@ -219,7 +233,7 @@ export class StackRepository {
     for (const file of files) {
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
-      const declared = parsed ? parsed.name : scanStackName(readFileSync(file, 'utf8'), file);
+      const declared = parsed ? parsed.name : scanStackName(this.source.readText ? this.source.readText(file) : readFileSync(file, 'utf8'), file);
       if (declared !== undefined) {
         named.push({ name: declared, file, byPath: false });
         continue;

@@ -92,6 +92,8 @@ export interface Stack {
   readonly files: readonly string[];
   /** Names of all components, abstract ones included, sorted. */
   componentNames(): string[];
+  /** Whether a component is abstract (`metadata.type`), known without resolving it. */
+  isAbstract(name: string): boolean;
   /** One component, resolved. Unknown names are E_COMPONENT_UNKNOWN with a suggestion. */
   component(name: string): Promise<ComponentInstance>;
   /** All components (abstract ones included), sorted by name. */
@@ -123,6 +125,7 @@ export class LoadedStack implements Stack {
   private readonly inheritedLayersCache = new Map<string, Layer[]>();
   private readonly resolvedCache = new Map<string, Resolved>();
   private readonly sharedSectionsCache = new Map<string, Mapping | undefined>();
+  private readonly ownMetadataCache = new Map<string, ComponentMetadata>();
 
   private readonly componentsBasePath: string;
 
@@ -134,6 +137,8 @@ export class LoadedStack implements Stack {
     private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'>,
     /** The `overrides` that apply to the components each file defines (see overrides.ts). */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
+    /** False: resolved components share nested values with the parsed files (for callers that only read them). */
+    private readonly copyValues = true,
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
     this.files = manifests.map((manifest) => manifest.file);
@@ -153,6 +158,10 @@ export class LoadedStack implements Stack {
 
   componentNames(): string[] {
     return [...this.ownLayersByComponent.keys()].sort();
+  }
+
+  isAbstract(name: string): boolean {
+    return this.ownMetadata(name).type === 'abstract';
   }
 
   component(name: string): Promise<ComponentInstance> {
@@ -281,7 +290,7 @@ export class LoadedStack implements Stack {
     const command = lastOf('command') as string | undefined;
 
     // The merge shares nested values with the cached manifests; hand out copies.
-    const instance: ComponentInstance = cloneData({
+    const instance: ComponentInstance = (this.copyValues ? cloneData : <T>(value: T) => value)({
       stack: this.name,
       name,
       component,
@@ -411,8 +420,12 @@ export class LoadedStack implements Stack {
 
   /** The component's own metadata, merged across files. Metadata is not inherited (see README). */
   private ownMetadata(name: string): ComponentMetadata {
-    const layers = this.ownLayersByComponent.get(name) ?? [];
-    return deepMerge(layers.map((layer) => layer.sections.metadata)) as ComponentMetadata;
+    let metadata = this.ownMetadataCache.get(name);
+    if (!metadata) {
+      const layers = this.ownLayersByComponent.get(name) ?? [];
+      this.ownMetadataCache.set(name, (metadata = deepMerge(layers.map((layer) => layer.sections.metadata)) as ComponentMetadata));
+    }
+    return metadata;
   }
 
   /**
@@ -488,6 +501,10 @@ export class CombinedStack implements Stack {
 
   componentNames(): string[] {
     return [...new Set(this.parts.flatMap((part) => part.componentNames()))].sort();
+  }
+
+  isAbstract(name: string): boolean {
+    return this.parts.find((part) => part.componentNames().includes(name))?.isAbstract(name) ?? false;
   }
 
   component(name: string): Promise<ComponentInstance> {
