@@ -5,11 +5,11 @@
 //
 //   node bench/describe-affected.mjs     BENCH_RUNS=N (default 3), BENCH_STACKS=N (default 1000),
 //                                        BENCH_COMPONENTS=N (default 50), BENCH_KEEP_DIR=<dir> (build there, keep it)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, report, repoRoot, timeCommand, tfwrapBin } from './lib.mjs';
+import { median, repoRoot, tfwrapBin, timeInterleavedWithCpu } from './lib.mjs';
 
 const { generateRepo } = await import(join(repoRoot, 'packages/stacks/dist/bench-fixture.js'));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -46,17 +46,17 @@ try {
   if (out.length !== expected) throw new Error(`expected ${expected} affected components, got ${out.length}`);
   const matrix = execFileSync(process.execPath, [...args, '--format', 'matrix'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
   const files = git('ls-files').split('\n').length;
-  const rows = [
-    ['node -e 0', median(timeCommand(process.execPath, ['-e', '0'], { runs, cwd: dir }))],
-    [`describe affected: ${stacks} stacks x ${components} components, ${files} files, 1 mixin in ${importers} stacks (target <= 3000 ms)`, median(timeCommand(process.execPath, args, { runs, warmup: 1, cwd: dir }))],
-    ['describe affected --format matrix (grouped per stack)', median(timeCommand(process.execPath, [...args, '--format', 'matrix'], { runs, warmup: 0, cwd: dir }))],
-  ];
-  report(`tfwrap describe affected (median of ${runs} runs; ${out.length} affected components, matrix of ${JSON.parse(matrix.toString()).include.length} jobs)`, rows, { base: 'node -e 0' });
-  // On a shared machine wall time includes waiting for a core; the CPU time is what the work costs.
-  if (existsSync('/usr/bin/time')) {
-    const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const [wall, user, system] = timed.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
-    console.log(`  one more run: ${(wall * 1000).toFixed(0)} ms wall, ${((user + system) * 1000).toFixed(0)} ms CPU (user ${(user * 1000).toFixed(0)} + system ${(system * 1000).toFixed(0)}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  // Wall and CPU time per run (node -e 0 alongside, as the yardstick of the machine's load): on a
+  // shared machine wall time includes waiting for a core; the CPU time is what the work costs.
+  const timed = timeInterleavedWithCpu([
+    ['node -e 0', process.execPath, ['-e', '0']],
+    ['describe affected', process.execPath, args],
+  ], { runs, warmup: 1, cwd: dir });
+  const grouped = JSON.parse(matrix.toString()).include.length;
+  console.log(`\ntfwrap describe affected: ${stacks} stacks x ${components} components, ${files} files, 1 mixin imported by ${importers} stacks changed`);
+  console.log(`(median of ${runs} runs; ${out.length} affected components, matrix of ${grouped} jobs; target <= 3000 ms; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+  for (const [label, wall, cpu] of timed) {
+    console.log(`  ${label.padEnd(20)} ${median(wall).toFixed(0).padStart(7)} ms wall  ${median(cpu).toFixed(0).padStart(7)} ms CPU`);
   }
 } finally {
   if (!process.env.BENCH_KEEP_DIR) rmSync(dir, { recursive: true, force: true });

@@ -200,6 +200,58 @@ describe('tfwrap describe affected', function () {
     assert.equal(await git(dir, 'worktree', 'list', '--porcelain').then((out) => out.split('\n\n').length), 1);
   });
 
+  // The edits below change only the content of existing manifests: the base is read as the head's
+  // files with those manifests overlaid, so these pin what that shortcut must still see.
+  it('a changed mixin renames a stack named by name_pattern (deleted and added); a name: stack importing it keeps its name', async () => {
+    const dir = fixtureProject({
+      'tfwrap.yaml': 'stacks:\n  name_pattern: "{stage}"\n  excluded_paths: ["catalog/**", "mixins/**"]\n',
+      'stacks/catalog/components.yaml': CATALOG,
+      'stacks/mixins/stage.yaml': 'vars:\n  stage: one\n',
+      'stacks/deploy/a.yaml': 'import: [catalog/components, mixins/stage]\n',
+      'stacks/deploy/b.yaml': 'name: fixed\nimport: [catalog/components, mixins/stage]\n',
+      'components/terraform/network/main.tf': component(),
+      'components/terraform/database/main.tf': component(),
+      'components/terraform/app/main.tf': component(),
+    });
+    await git(dir, 'init', '-q', '-b', 'main');
+    const base = await commit(dir, 'base');
+    writeFileSync(join(dir, 'stacks/mixins/stage.yaml'), 'vars:\n  stage: two\n');
+    await commit(dir, 'stage two');
+    assert.deepEqual(summary(await affected(dir, base)), [
+      'fixed/app stack.vars', 'fixed/database stack.vars', 'fixed/network stack.vars',
+      'one/app (deleted) component.deleted', 'one/database (deleted) component.deleted', 'one/network (deleted) component.deleted',
+      'two/app component.added', 'two/database component.added', 'two/network component.added',
+    ]);
+  });
+
+  it('a component whose only change comes through metadata.inherits from a changed catalog is affected; the abstract base is not listed', async () => {
+    const { dir } = await project();
+    writeFileSync(join(dir, 'stacks/catalog/defaults.yaml'), 'components:\n  terraform:\n    app-defaults:\n      metadata: { type: abstract }\n      vars: { replicas: 1 }\n');
+    writeFileSync(join(dir, 'stacks/prod.yaml'), 'import: [catalog/components, catalog/defaults]\nvars:\n  stage: prod\n  region: us-east-1\nauth:\n  identity: deployer\ncomponents:\n  terraform:\n    app:\n      metadata: { inherits: [app-defaults] }\n');
+    const withDefaults = await commit(dir, 'defaults');
+    writeFileSync(join(dir, 'stacks/catalog/defaults.yaml'), 'components:\n  terraform:\n    app-defaults:\n      metadata: { type: abstract }\n      vars: { replicas: 3 }\n');
+    await commit(dir, 'three replicas');
+    assert.deepEqual(summary(await affected(dir, withDefaults)), ['prod/app stack.vars']);
+  });
+
+  it('a deleted manifest matched by an import glob affects the stacks that imported it', async () => {
+    const { dir } = await project();
+    writeFileSync(join(dir, 'stacks/mixins/extra.yaml'), 'vars:\n  extra: true\n');
+    writeFileSync(join(dir, 'stacks/dev.yaml'), 'import: [catalog/components, "mixins/*"]\nvars:\n  stage: dev\n');
+    const withExtra = await commit(dir, 'extra');
+    rmSync(join(dir, 'stacks/mixins/extra.yaml'));
+    await commit(dir, 'drop extra');
+    assert.deepEqual(summary(await affected(dir, withExtra)), ['dev/app stack.vars', 'dev/database stack.vars', 'dev/network stack.vars']);
+  });
+
+  it('a whitespace-only edit of one manifest next to a real change of another reports only the real change', async () => {
+    const { dir, base } = await project();
+    writeFileSync(join(dir, 'stacks/catalog/components.yaml'), CATALOG_REFORMATTED);
+    writeFileSync(join(dir, 'stacks/dev.yaml'), 'import: [catalog/components, mixins/eu]\nvars:\n  stage: dev\ncomponents:\n  terraform:\n    app:\n      providers: { aws: { region: eu-west-3 } }\n');
+    await commit(dir, 'reformat and a provider');
+    assert.deepEqual(summary(await affected(dir, base)), ['dev/app stack.providers']);
+  });
+
   it('an unknown --base is a one-line usage error', async () => {
     const { dir } = await project();
     const run = await runTfwrap(['describe', 'affected', '--base', 'origin/nope'], { env, cwd: dir });

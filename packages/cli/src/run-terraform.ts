@@ -25,9 +25,14 @@ export interface TerraformCommandOptions {
 
 export async function runTerraformCommand(run: Run, options: TerraformCommandOptions): Promise<number> {
   const { tfwrap, request } = run;
+  const settings = terraformSettingsFrom(tfwrap);
+  // Atmos's `terraform deploy`: apply with -auto-approve, after init only when
+  // components.terraform.deploy_run_init is true (internal/exec/terraform.go).
+  if (options.subcommand.length === 1 && options.subcommand[0] === 'deploy') {
+    options = { ...options, subcommand: ['apply'], autoApprove: true, skipInit: options.skipInit || !settings.deployRunInit };
+  }
   const subcommand = options.subcommand[0]!;
   const args = [...request.args];
-  const settings = terraformSettingsFrom(tfwrap);
   const autoApprove = options.autoApprove || (settings.applyAutoApprove && subcommand === 'apply');
   if (autoApprove && !hasFlag(args, 'auto-approve')) args.push('-auto-approve');
   const repository = openStacks(tfwrap);

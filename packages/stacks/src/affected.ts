@@ -1,28 +1,35 @@
 /**
  * Which (stack, component) pairs a change between two git revisions affects.
  *
- * Both revisions are exported to temporary directories (git-revision.ts) and their stacks loaded
- * as usual. A stack is compared component by component, on the resolved configuration, only when a
- * file of its import closure (at either revision) or the project configuration changed: a
- * whitespace-only edit to a catalog resolves to the same values and affects nothing. A component
- * is also affected when a file under its Terraform directory, or under a local module that
- * directory uses (`source = "./..."` or `"../..."` in its .tf files, followed recursively), changed.
+ * The changed files come from `git diff`. A changed manifest whose parsed content is the same at
+ * both revisions (whitespace, comments, flow style) counts as unchanged: it affects nothing. A stack
+ * is compared component by component, on the resolved configuration, only when a file of its import
+ * closure (at either revision) changed in content, its manifests or name changed, or the project
+ * configuration changed. A component is also affected when a file under its Terraform directory,
+ * or under a local module that directory uses (`source = "./..."` or `"../..."` in its .tf files,
+ * followed recursively), changed.
+ *
+ * Reading the base revision: when only the content of existing manifests changed (the usual pull
+ * request), the base is the head's files with those manifests replaced by their base text (one
+ * `git cat-file --batch`), and both sides share every unchanged parsed file. Otherwise (manifests
+ * added or deleted, the configuration or another file under the stacks directory changed) the base
+ * revision is exported to a temporary directory (git-revision.ts) and read as a project of its own.
  *
  * Reasons, per component: `stack.<section>` (vars, env, settings, depends_on, backend, auth, hooks,
- * metadata) for a resolved section that differs; `component.added`, `component.deleted`;
+ * providers, metadata) for a resolved section that differs; `component.added`, `component.deleted`;
  * `component.dir`; `module:<path>`; with dependents, `dependency:<component>`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { parseYaml } from '@tfwrap/core';
-import { changedFiles, exportTree, isClean, openGitRepository, resolveCommit, type ExportedTree } from './git-revision.js';
+import { AtmosTag, parseAtmosYaml, parseYaml } from '@tfwrap/core';
+import { changedFiles, exportTree, isClean, openGitRepository, readFilesAt, resolveCommit, type ExportedTree } from './git-revision.js';
 import jsYaml from 'js-yaml';
-import { ImportResolver } from './imports.js';
-import { readManifest, type Manifest } from './manifest.js';
-import { StackRepository } from './repository.js';
+import { ImportResolver, hasManifestExtension } from './imports.js';
+import { parseManifest, type Manifest } from './manifest.js';
+import { StackRepository, type StackRepositoryOptions } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 import type { ComponentAuth, ComponentInstance, Stack } from './stack.js';
+import type { FunctionContext } from './yaml-functions.js';
 
 export interface AffectedOptions {
   /** The project directory (where the configuration file is), inside a git work tree. */
@@ -53,6 +60,12 @@ export interface AffectedReport {
   components: AffectedComponent[];
 }
 
+interface Change {
+  /** Relative to the project directory, `/` separators. */
+  path: string;
+  status: 'added' | 'deleted' | 'modified';
+}
+
 export async function describeAffected(options: AffectedOptions): Promise<AffectedReport> {
   const repo = await openGitRepository(options.projectDir);
   const base = await resolveCommit(repo, options.base, '--base');
@@ -65,47 +78,109 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
   try {
     // A clean work tree at the head commit (as in CI) is read in place; otherwise head is exported too.
     const inPlace = (options.head ?? 'HEAD') === 'HEAD' && await isClean(repo);
-    const [baseTree, headTree] = await Promise.all([
-      exportTree(repo, base),
-      inPlace ? { projectDir: options.projectDir, remove: async () => {} } : exportTree(repo, head),
-    ]);
-    trees.push(baseTree, headTree);
-    const configRelative = options.configFile ? path.relative(options.projectDir, options.configFile) : undefined;
-    const baseSide = openSide(baseTree.projectDir, configRelative);
-    const headSide = openSide(headTree.projectDir, configRelative);
+    const headTree = inPlace ? { projectDir: options.projectDir, remove: async () => {} } : await exportTree(repo, head);
+    trees.push(headTree);
+    const configRelative = options.configFile ? path.relative(options.projectDir, options.configFile).split(path.sep).join('/') : undefined;
     // Changed paths relative to the project directory.
     const prefix = repo.prefix === '' ? '' : `${repo.prefix}/`;
-    const changed = changes.map((change) => ({ ...change, path: change.path.slice(prefix.length) }));
-    report.components = await compare(baseSide, headSide, changed, configRelative, options.includeDependents === true);
+    const changed: Change[] = changes.map((change) => ({ ...change, path: change.path.slice(prefix.length) }));
+    const headSide = openSide(headTree.projectDir, configRelative, new CachedSource());
+    const stacksDir = relativeTo(headSide.projectDir, headSide.repository.settings.stacksBasePath);
+    const underStacks = (file: string) => stacksDir === '' || file.startsWith(`${stacksDir}/`);
+
+    // The base text of every changed manifest, in one git process.
+    const changedManifests = changed.filter((change) => underStacks(change.path) && hasManifestExtension(change.path));
+    const baseTexts = await readFilesAt(repo, base, changedManifests.filter((change) => change.status !== 'added').map((change) => prefix + change.path));
+    const baseTextOf = (relative: string) => baseTexts.get(prefix + relative);
+    // Changes that can change a resolved value: all but manifests whose parsed content is the same.
+    const effective = changed.filter((change) => change.status !== 'modified' || !hasManifestExtension(change.path)
+      || !underStacks(change.path) || !sameDocument(baseTextOf(change.path), headSide.readText(path.join(headSide.projectDir, change.path))));
+
+    const configChanged = configRelative !== undefined && changed.some((change) => change.path === configRelative);
+    const overlay = !configChanged && !changed.some((change) => underStacks(change.path) && (change.status !== 'modified' || !hasManifestExtension(change.path)));
+    let baseSide: Side;
+    if (overlay) {
+      const contentChanged = new Set(effective.map((change) => path.join(headSide.projectDir, change.path)));
+      const baseTextByFile = new Map(changedManifests.map((change) => [path.join(headSide.projectDir, change.path), baseTextOf(change.path)]));
+      baseSide = openSide(headSide.projectDir, configRelative, new OverlaySource(headSide.source as CachedSource, (file) => baseTextByFile.get(file), contentChanged));
+    } else {
+      const baseTree = await exportTree(repo, base);
+      trees.push(baseTree);
+      baseSide = openSide(baseTree.projectDir, configRelative, new CachedSource());
+    }
+    report.components = await compare(baseSide, headSide, changed, effective, configChanged, options.includeDependents === true);
     return report;
   } finally {
     await Promise.all(trees.map((tree) => tree.remove()));
   }
 }
 
+/** Manifests read from disk once, texts and parsed files cached. */
+class CachedSource implements StackRepositoryOptions {
+  private readonly texts = new Map<string, string>();
+  readonly manifests = new Map<string, Manifest>();
+
+  readText(file: string): string {
+    let text = this.texts.get(file);
+    if (text === undefined) this.texts.set(file, (text = readFileSync(file, 'utf8')));
+    return text;
+  }
+
+  readManifest(file: string, functions: FunctionContext): Manifest {
+    let manifest = this.manifests.get(file);
+    if (!manifest) this.manifests.set(file, (manifest = parseManifest(this.readText(file), file, functions)));
+    return manifest;
+  }
+}
+
+/**
+ * The base revision seen through the head's files: a changed manifest reads as its base text;
+ * every other file is the head's, parsed once for both sides (so their layers are the same objects).
+ */
+class OverlaySource implements StackRepositoryOptions {
+  private readonly manifests = new Map<string, Manifest>();
+
+  constructor(
+    private readonly head: CachedSource,
+    private readonly baseText: (file: string) => string | undefined,
+    /** Files whose parsed content differs at the base. */
+    private readonly contentChanged: ReadonlySet<string>,
+  ) {}
+
+  readText(file: string): string {
+    return this.baseText(file) ?? this.head.readText(file);
+  }
+
+  readManifest(file: string, functions: FunctionContext): Manifest {
+    if (!this.contentChanged.has(file)) return this.head.readManifest(file, functions);
+    let manifest = this.manifests.get(file);
+    if (!manifest) this.manifests.set(file, (manifest = parseManifest(this.readText(file), file, functions)));
+    return manifest;
+  }
+}
+
 interface Side {
   projectDir: string;
+  source: CachedSource | OverlaySource;
   repository: StackRepository;
+  readText(file: string): string;
   /** The files of a stack's import closure, found by reading only its `import:` block when possible. */
   closureOf(stackFile: string): string[] | undefined;
 }
 
-function openSide(projectDir: string, configRelative: string | undefined): Side {
+function openSide(projectDir: string, configRelative: string | undefined, source: CachedSource | OverlaySource): Side {
   const configFile = configRelative === undefined ? undefined : path.join(projectDir, configRelative);
   const config = configFile && existsSync(configFile) ? parseYaml(readFileSync(configFile, 'utf8'), configFile) : undefined;
   const settings = stacksSettingsFrom(projectDir, config, { configFile });
-  const manifests = new Map<string, Manifest>();
-  const manifestAt = (file: string) => {
-    let manifest = manifests.get(file);
-    if (!manifest) manifests.set(file, (manifest = readManifest(file)));
-    return manifest;
-  };
-  const resolver = new ImportResolver(settings.stacksBasePath, manifestAt);
+  const functions: FunctionContext = { rootDir: settings.rootDir, env: process.env };
+  const resolver = new ImportResolver(settings.stacksBasePath, (file) => source.readManifest(file, functions));
   return {
     projectDir,
-    repository: new StackRepository(settings),
+    source,
+    repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true }),
+    readText: (file) => source.readText(file),
     closureOf(stackFile) {
-      const text = readFileSync(stackFile, 'utf8');
+      const text = source.readText(stackFile);
       const imports = scanImports(text);
       if (imports === undefined) return undefined;
       const stub: Manifest = { file: stackFile, text, imports, importEntries: imports.map((importPath) => ({ path: importPath, skipIfMissing: false })), overrides: {}, templateLines: [], document: undefined, globals: {}, terraform: {}, components: new Map() };
@@ -121,6 +196,44 @@ function openSide(projectDir: string, configRelative: string | undefined): Side 
       }
     },
   };
+}
+
+/** Whether two texts of a manifest parse to the same document (an unparsable one differs). */
+function sameDocument(before: string | undefined, after: string): boolean {
+  if (before === undefined) return false;
+  if (before === after) return true;
+  try {
+    return sameData(parseAtmosYaml(before, 'base'), parseAtmosYaml(after, 'head'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deep equality of parsed YAML data (mappings, lists, scalars, dates, Atmos function tags, which
+ * are equal when their tag and argument are: where they stand in the file does not matter).
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof AtmosTag || b instanceof AtmosTag) return a instanceof AtmosTag && b instanceof AtmosTag && a.tag === b.tag && a.argument === b.argument;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, key) || !sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function relativeTo(dir: string, file: string): string {
+  return path.relative(dir, file).split(path.sep).join('/');
 }
 
 /**
@@ -153,24 +266,24 @@ const sections: Array<[string, (instance: ComponentInstance) => unknown]> = [
   ['vars', (i) => i.vars],
   ['env', (i) => i.env],
   ['settings', (i) => ({ ...i.settings, depends_on: undefined })],
-  ['depends_on', (i) => i.dependsOn],
-  ['backend', (i) => [i.backendType, i.backend]],
+  ['depends_on', (i) => [i.dependsOn, i.crossStackDependsOn]],
+  ['backend', (i) => [i.backendType, i.backend, i.remoteStateBackendType, i.remoteStateBackend]],
   ['auth', (i) => i.auth],
   ['hooks', (i) => i.hooks],
-  ['metadata', (i) => [i.component, i.type, i.locked, i.inherits]],
+  ['providers', (i) => i.providers],
+  ['metadata', (i) => [i.component, i.type, i.locked, i.enabled, i.inherits, i.workspace, i.command]],
 ];
 
 async function compare(
-  baseSide: Side, headSide: Side,
-  changes: Array<{ path: string; status: string }>,
-  configRelative: string | undefined, includeDependents: boolean,
+  baseSide: Side, headSide: Side, changes: Change[], effective: Change[], configChanged: boolean, includeDependents: boolean,
 ): Promise<AffectedComponent[]> {
-  const changedPaths = new Set(changes.map((change) => change.path));
-  const configChanged = configRelative !== undefined && changedPaths.has(configRelative.split(path.sep).join('/'));
-  const fileChanged = (side: Side, file: string) => changedPaths.has(path.relative(side.projectDir, file).split(path.sep).join('/'));
+  // Absolute paths, per side, of the files whose change can change a resolved value.
+  const changedAt = (side: Side) => new Set(effective.map((change) => path.join(side.projectDir, change.path)));
+  const headChanged = changedAt(headSide);
+  const baseChanged = baseSide.projectDir === headSide.projectDir ? headChanged : changedAt(baseSide);
   // Without added or deleted manifests, an untouched closure is the same file list at both revisions.
-  const manifestsAddedOrDeleted = changes.some((change) => change.status !== 'modified' && /\.ya?ml$/.test(change.path));
-  const stacksDir = path.relative(headSide.projectDir, headSide.repository.settings.stacksBasePath).split(path.sep).join('/');
+  const manifestsAddedOrDeleted = changes.some((change) => change.status !== 'modified' && hasManifestExtension(change.path));
+  const stacksDir = relativeTo(headSide.projectDir, headSide.repository.settings.stacksBasePath);
   const directoryReasons = new DirectoryReasons(headSide.projectDir, changes.map((change) => change.path), stacksDir);
 
   const baseStacks = new Map((await baseSide.repository.listStacks()).map((entry) => [entry.name, entry]));
@@ -186,13 +299,25 @@ async function compare(
     }
     result.set(key, {
       stack, component,
-      componentPath: instance ? path.relative(headSide.projectDir, instance.componentDir).split(path.sep).join('/') : '',
+      componentPath: instance ? relativeTo(headSide.projectDir, instance.componentDir) : '',
       ...(instance?.auth ? { auth: instance.auth } : {}),
       deleted, reasons: [...reasons],
     });
   };
-  const real = async (stack: Stack) => (await stack.components()).filter((instance) => instance.type === 'real');
+  // Abstract components are never deployed: not resolved at all.
+  const real = (stack: Stack) => Promise.all(stack.componentNames().filter((name) => !stack.isAbstract(name)).map((name) => stack.component(name)));
   const headStackObjects = new Map<string, Stack>();
+  // Whether a file of the closure of any of a stack's manifests changed; loads the stack when the
+  // closure cannot be found from the import block alone.
+  const closureChanged = async (side: Side, changedFiles: ReadonlySet<string>, name: string, files: readonly string[]): Promise<{ changed: boolean; stack?: Stack }> => {
+    if (changedFiles.size === 0) return { changed: false };
+    const closures = files.map((file) => side.closureOf(file));
+    if (closures.every((closure) => closure !== undefined)) {
+      return { changed: closures.some((closure) => closure!.some((file) => changedFiles.has(file))) };
+    }
+    const stack = await side.repository.loadStack(name);
+    return { changed: stack.files.some((file) => changedFiles.has(file)), stack };
+  };
 
   for (const [name] of baseStacks) {
     if (headStacks.has(name)) continue;
@@ -203,17 +328,11 @@ async function compare(
 
   for (const [name, entry] of headStacks) {
     const baseEntry = baseStacks.get(name);
-    let touched = !baseEntry || configChanged
-      || path.relative(headSide.projectDir, entry.file) !== path.relative(baseSide.projectDir, baseEntry.file);
-    // Which files make the stack: from its import block when it can be read alone, else by loading it.
+    let touched = !baseEntry || configChanged || !sameFileList(headSide, entry.files, baseSide, baseEntry.files);
     let headStack: Stack | undefined;
-    const headFiles = touched ? [] : headSide.closureOf(entry.file) ?? (headStack = await headSide.repository.loadStack(name)).files;
-    touched ||= headFiles.some((file) => fileChanged(headSide, file));
+    if (!touched) ({ changed: touched, stack: headStack } = await closureChanged(headSide, headChanged, name, entry.files));
     let baseStack: Stack | undefined;
-    if (!touched && manifestsAddedOrDeleted) {
-      const baseFiles = baseSide.closureOf(baseEntry!.file) ?? (baseStack = await baseSide.repository.loadStack(name)).files;
-      touched = baseFiles.some((file) => fileChanged(baseSide, file));
-    }
+    if (!touched && manifestsAddedOrDeleted) ({ changed: touched, stack: baseStack } = await closureChanged(baseSide, baseChanged, name, baseEntry!.files));
     if (!touched && !directoryReasons.any) continue;
     headStack ??= await headSide.repository.loadStack(name);
     // Kept only when needed: a thousand resolved stacks held at once cost more in GC than loading again.
@@ -223,7 +342,6 @@ async function compare(
       continue;
     }
     if (!touched) {
-      if (!directoryReasons.any) continue;
       for (const instance of await real(headStack)) add(name, instance.name, instance, directoryReasons.of(instance.componentDir));
       continue;
     }
@@ -236,7 +354,7 @@ async function compare(
         add(name, instance.name, instance, ['component.added']);
         continue;
       }
-      const reasons = sections.filter(([, pick]) => !isDeepStrictEqual(pick(before), pick(instance))).map(([section]) => `stack.${section}`);
+      const reasons = sections.filter(([, pick]) => !sameData(pick(before), pick(instance))).map(([section]) => `stack.${section}`);
       add(name, instance.name, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : [])]);
     }
     for (const [componentName] of baseComponents) add(name, componentName, undefined, ['component.deleted'], true);
@@ -244,6 +362,12 @@ async function compare(
 
   if (includeDependents) await addDependents(result, headStackObjects, add);
   return [...result.values()].sort((a, b) => compareText(a.stack, b.stack) || compareText(a.component, b.component));
+}
+
+/** Whether a stack is made of the same manifests (by path in the project) at both revisions. */
+function sameFileList(headSide: Side, headFiles: readonly string[], baseSide: Side, baseFiles: readonly string[]): boolean {
+  return headFiles.length === baseFiles.length
+    && headFiles.every((file, i) => relativeTo(headSide.projectDir, file) === relativeTo(baseSide.projectDir, baseFiles[i]!));
 }
 
 /** Components that depend (directly or through others) on an affected one, in the same stack. */
@@ -259,7 +383,8 @@ async function addDependents(
     names.add(entry.component);
   }
   for (const [stackName, affected] of byStack) {
-    const instances = (await stacks.get(stackName)!.components()).filter((instance) => instance.type === 'real');
+    const stack = stacks.get(stackName)!;
+    const instances = await Promise.all(stack.componentNames().filter((name) => !stack.isAbstract(name)).map((name) => stack.component(name)));
     const queue = [...affected];
     while (queue.length > 0) {
       const dependency = queue.shift()!;

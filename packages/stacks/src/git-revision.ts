@@ -115,3 +115,41 @@ export async function isClean(repo: GitRepository): Promise<boolean> {
   const status = await git(repo.top, ['status', '--porcelain', '--untracked-files=all', '--', repo.prefix === '' ? '.' : repo.prefix], 'read the work tree status');
   return status.trim() === '';
 }
+
+/**
+ * Several files of one commit, read by one `git cat-file --batch` (paths relative to the
+ * repository's top); a file the commit does not have is undefined.
+ */
+export async function readFilesAt(repo: GitRepository, commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+  const result = new Map<string, string | undefined>();
+  const wanted = paths.filter((file) => !file.includes('\n'));
+  if (wanted.length === 0) return result;
+  const out = await new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: repo.top, stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    const errors: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
+    child.on('error', (cause) => reject(new TfwrapError('E_COMMAND_NOT_FOUND', `cannot run git to read revision ${commit.slice(0, 12)}: ${cause.message}`, { hint: 'install git and put it on PATH', cause })));
+    child.on('close', (code) => code === 0
+      ? resolve(Buffer.concat(chunks))
+      : reject(new TfwrapError('E_USAGE', `cannot read revision ${commit.slice(0, 12)}: ${Buffer.concat(errors).toString('utf8').trim().split('\n')[0] || `git exited ${code}`}`)));
+    child.stdin.end(wanted.map((file) => `${commit}:${file}\n`).join(''));
+  });
+  // Each answer: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`.
+  let offset = 0;
+  for (const file of wanted) {
+    const lineEnd = out.indexOf(0x0a, offset);
+    const header = out.toString('utf8', offset, lineEnd);
+    offset = lineEnd + 1;
+    const match = /^\S+ (\S+) (\d+)$/.exec(header);
+    if (!match) {
+      result.set(file, undefined);
+      continue;
+    }
+    const size = Number(match[2]);
+    result.set(file, match[1] === 'blob' ? out.toString('utf8', offset, offset + size) : undefined);
+    offset += size + 1;
+  }
+  return result;
+}

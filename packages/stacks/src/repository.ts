@@ -38,6 +38,22 @@ export interface StackEntry {
   files: string[];
 }
 
+/**
+ * Where a repository reads manifests from (the file system by default), and how it hands out
+ * components. `describe affected` reads a base revision as the head's files with the changed ones
+ * replaced, sharing the parsed files, and only reads what it resolves.
+ */
+export interface StackRepositoryOptions {
+  /** A manifest's text (for the `name:` scan); readFileSync by default. */
+  readText?(file: string): string;
+  /** A manifest, parsed and checked; readManifest by default. */
+  readManifest?(file: string, functions: FunctionContext): Manifest;
+  /** Resolved components may share nested values with the parsed files: the caller never changes them. */
+  readOnlyComponents?: boolean;
+  /** Where names derived from a template or pattern are kept between runs (name-cache.ts); no cache without it. */
+  cacheDir?: string;
+}
+
 /** One stack manifest and the name it gives. */
 interface NamedFile {
   name: string;
@@ -57,11 +73,11 @@ export class StackRepository {
   /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
   private readonly nameCache: StackNameCache | undefined;
 
-  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, options: { cacheDir?: string } = {}) {
+  constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
-    this.nameCache = derived && options.cacheDir !== undefined
-      ? new StackNameCache(StackNameCache.fileFor(options.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]))
+    this.nameCache = derived && this.source.cacheDir !== undefined
+      ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]))
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
@@ -126,7 +142,7 @@ export class StackRepository {
   private loadFile(name: string, file: string): LoadedStack {
     const manifests = this.imports.closureKeys(file).map((key) => this.manifest(key));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component));
+    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true);
   }
 
   /**
@@ -184,7 +200,7 @@ export class StackRepository {
     let manifest = this.manifests.get(key);
     if (!manifest) {
       const template = templateImportOf(key);
-      manifest = template ? this.renderedManifest(key, template) : readManifest(key, this.functions);
+      manifest = template ? this.renderedManifest(key, template) : (this.source.readManifest ?? readManifest)(key, this.functions);
       this.manifests.set(key, manifest);
     }
     return manifest;
@@ -266,7 +282,7 @@ export class StackRepository {
     for (const file of files) {
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
-      const declared = parsed ? parsed.name : scanStackName(readFileSync(file, 'utf8'), file);
+      const declared = parsed ? parsed.name : scanStackName(this.source.readText ? this.source.readText(file) : readFileSync(file, 'utf8'), file);
       if (declared !== undefined) {
         named.push({ name: declared, file, byPath: false });
         continue;

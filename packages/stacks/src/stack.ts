@@ -94,6 +94,8 @@ export interface Stack {
   readonly files: readonly string[];
   /** Names of all components, abstract ones included, sorted. */
   componentNames(): string[];
+  /** Whether a component is abstract (`metadata.type`), known without resolving it. */
+  isAbstract(name: string): boolean;
   /** One component, resolved. Unknown names are E_COMPONENT_UNKNOWN with a suggestion. */
   component(name: string): Promise<ComponentInstance>;
   /** All components (abstract ones included), sorted by name. */
@@ -125,6 +127,7 @@ export class LoadedStack implements Stack {
   private readonly inheritedLayersCache = new Map<string, Layer[]>();
   private readonly resolvedCache = new Map<string, Resolved>();
   private readonly sharedSectionsCache = new Map<string, Mapping | undefined>();
+  private readonly ownMetadataCache = new Map<string, ComponentMetadata>();
 
   private readonly componentsBasePath: string;
 
@@ -138,6 +141,8 @@ export class LoadedStack implements Stack {
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
     /** A component of any stack, for `atmos.Component` in templates. */
     private readonly componentOf?: (stack: string, component: string) => ComponentInstance,
+    /** False: resolved components share nested values with the parsed files (for callers that only read them). */
+    private readonly copyValues = true,
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
     this.files = [...new Set(manifests.map((manifest) => manifest.file))];
@@ -157,6 +162,10 @@ export class LoadedStack implements Stack {
 
   componentNames(): string[] {
     return [...this.ownLayersByComponent.keys()].sort();
+  }
+
+  isAbstract(name: string): boolean {
+    return this.ownMetadata(name).type === 'abstract';
   }
 
   component(name: string): Promise<ComponentInstance> {
@@ -340,7 +349,7 @@ export class LoadedStack implements Stack {
     const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
 
     // The merge shares nested values with the cached manifests; hand out copies.
-    const instance: ComponentInstance = cloneData({
+    const instance: ComponentInstance = (this.copyValues ? cloneData : <T>(value: T) => value)({
       stack: this.name,
       name,
       component,
@@ -522,8 +531,12 @@ export class LoadedStack implements Stack {
 
   /** The component's own metadata, merged across files. Metadata is not inherited (see README). */
   private ownMetadata(name: string): ComponentMetadata {
-    const layers = this.ownLayersByComponent.get(name) ?? [];
-    return deepMerge(layers.map((layer) => layer.sections.metadata)) as ComponentMetadata;
+    let metadata = this.ownMetadataCache.get(name);
+    if (!metadata) {
+      const layers = this.ownLayersByComponent.get(name) ?? [];
+      this.ownMetadataCache.set(name, (metadata = deepMerge(layers.map((layer) => layer.sections.metadata)) as ComponentMetadata));
+    }
+    return metadata;
   }
 
   /**
@@ -638,6 +651,10 @@ export class CombinedStack implements Stack {
 
   componentNames(): string[] {
     return [...new Set(this.parts.flatMap((part) => part.componentNames()))].sort();
+  }
+
+  isAbstract(name: string): boolean {
+    return this.parts.find((part) => part.componentNames().includes(name))?.isAbstract(name) ?? false;
   }
 
   component(name: string): Promise<ComponentInstance> {

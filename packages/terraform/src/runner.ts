@@ -40,6 +40,8 @@ export interface TerraformSettings {
   initRunReconfigure: boolean;
   /** `components.terraform.apply_auto_approve`: apply gets `-auto-approve`. */
   applyAutoApprove: boolean;
+  /** `components.terraform.deploy_run_init` (default false, as in Atmos): `terraform deploy` runs init first. */
+  deployRunInit: boolean;
 }
 
 /** `components.terraform.command` from the project configuration. */
@@ -71,6 +73,7 @@ export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
     autoGenerateBackendFile: flag('auto_generate_backend_file', tfwrap.loaded.atmosFile === undefined),
     initRunReconfigure: flag('init_run_reconfigure', false),
     applyAutoApprove: flag('apply_auto_approve', false),
+    deployRunInit: flag('deploy_run_init', false),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `tfwrap describe component <component> -s <stack> [--format yaml|json]` and
  * `tfwrap describe affected --base <ref> [--head <ref>] [--format json|yaml|matrix] [--include-dependents]`.
+ * `tfwrap describe dependents <component> -s <stack> [--format json|yaml]`.
  * `tfwrap describe stacks [--stack S] [--components a,b] [--sections vars,env] [--format yaml|json]`
  * (Atmos's shape: `<stack>: { components: { terraform: { <component>: { <section>: ... } } } }`).
  */
@@ -54,6 +55,23 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         const { stringify } = await import('yaml');
         await writeStdout(stringify(entries));
       }
+    });
+
+  describe
+    .command('dependents')
+    .description('the components that depend on a component (settings.depends_on, dependencies.components), in any stack')
+    .argument('<component>', 'the component')
+    .requiredOption('-s, --stack <stack>', 'its stack')
+    .option('--format <format>', 'json or yaml', 'json')
+    .action(async (name: string, opts: { stack: string; format: string }) => {
+      if (opts.format !== 'yaml' && opts.format !== 'json') {
+        throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format json or --format yaml' });
+      }
+      const tfwrap = await createTfwrap(globals());
+      const { dependentsOf } = await import('../dependents.js');
+      const dependents = await dependentsOf(tfwrap, name, opts.stack);
+      if (opts.format === 'json') await writeStdout(JSON.stringify(dependents, null, 2) + '\n');
+      else await writeStdout((await import('yaml')).stringify(dependents));
     });
 
   describe

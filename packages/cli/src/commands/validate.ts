@@ -203,7 +203,6 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
   }
   for (const key of Object.keys(doc.components?.terraform ?? {})) {
     if (!atmosTerraformKeys.has(key)) warnings.push(await warn(['components', 'terraform', key], `components.terraform.${key}: is not used by tfwrap`));
-    else if (key === 'deploy_run_init') warnings.push(await warn(['components', 'terraform', key], 'components.terraform.deploy_run_init: tfwrap has no deploy command; apply always runs init unless --skip-init'));
   }
   for (const tag of findAtmosTags(config)) {
     warnings.push(new TfwrapError('E_CONFIG_INVALID', `${tag.tag} in atmos.yaml is not evaluated by tfwrap (only !env and !repo-root are)`, { location: { file: tag.file, line: tag.line } }));
