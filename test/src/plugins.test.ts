@@ -89,6 +89,25 @@ describe('third-party plugins (examples/plugins)', function () {
     assert.match(run.stderr, /^tfwrap: error: identity "deploy": credential command \S+ did not print JSON \(plugin tfwrap-plugin-command\)\. Hint: print \{"Version": 1, .*\[E_AUTH_FAILED\]$/);
     assert.doesNotMatch(run.stderr, /not-json-secret-value/);
   });
+
+  it("a plugin's own error code ends the run with the exit class the plugin declared", async () => {
+    const project = pluginProject({
+      'tfwrap.yaml': 'plugins:\n  - ./vault.js\nauth:\n  identities:\n    sealed:\n      kind: acme/vault\n      default: true\n      principal: {}\n',
+      'vault.js': `import { TfwrapError, defineIdentityKind, definePlugin, identitySchema } from '@tfwrap/plugin-kit';
+export default definePlugin({
+  name: 'tfwrap-plugin-vault',
+  errorCodes: { E_VAULT_SEALED: 'auth' },
+  kinds: [defineIdentityKind({
+    kind: 'acme/vault', description: 'a sealed vault', schema: identitySchema({ kind: 'acme/vault' }), produces: ['aws'],
+    load: () => ({ authenticate: async () => { throw new TfwrapError('E_VAULT_SEALED', 'the vault is sealed', { hint: 'unseal it' }); }, prepareEnv: (env) => env }),
+  })],
+});
+`,
+    });
+    const run = await runTfwrap(['auth', 'exec', '--', 'true'], { env: hermeticEnv(), cwd: project });
+    assert.equal(run.exitCode, 3, run.stderr);
+    assert.match(run.stderr, /^tfwrap: error: .*the vault is sealed.*Hint: unseal it.*\[E_VAULT_SEALED\]$/);
+  });
 });
 
 describe('the example plugin\'s own conformance test (the author\'s workflow)', function () {

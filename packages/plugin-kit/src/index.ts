@@ -17,7 +17,7 @@
  */
 import * as v from 'valibot';
 import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementation, Tfwrap, TfwrapHooks, TfwrapPlugin, ViaRule } from '@tfwrap/core';
-import { TfwrapError } from '@tfwrap/core';
+import { TfwrapError, registerErrorCode, type ExitClass } from '@tfwrap/core';
 
 export { v };
 export { TfwrapError, ensurePrivateDir } from '@tfwrap/core';
@@ -33,6 +33,7 @@ export type {
   Env,
   ExecRequest,
   ExecResult,
+  ExitClass,
   FingerprintContext,
   HookName,
   IdentityConfig,
@@ -44,6 +45,7 @@ export type {
   LoginResult,
   PrepareEnvContext,
   Principal,
+  PluginErrorCodes,
   RunRequest,
   Tfwrap,
   TfwrapHooks,
@@ -186,6 +188,11 @@ export interface PluginSpec<OptionsSchema extends v.GenericSchema | undefined = 
   kinds?: readonly IdentityKindDefinition[] | ((tfwrap: Tfwrap, options: OptionsOf<OptionsSchema>) => readonly IdentityKindDefinition[]);
   /** CLI commands the plugin adds (see `defineCommand`). */
   commands?: readonly CommandDefinition[];
+  /**
+   * The plugin's own error codes and the exit class each ends a run with (`auth` is 3, `config`
+   * 2, ...; docs/errors.md). For TypeScript, declare them in core's `PluginErrorCodes` too (docs/plugins.md).
+   */
+  errorCodes?: Readonly<Record<string, ExitClass>>;
   /** Taps, registered with `tapPromise` under the plugin's name: `afterExec: (options) => async (result) => {...}`. */
   hooks?: HookTaps<OptionsOf<OptionsSchema>>;
   /** Anything else, after kinds and hooks are registered. */
@@ -201,6 +208,7 @@ export function definePlugin<OptionsSchema extends v.GenericSchema | undefined =
     apiVersion: spec.apiVersion ?? KIT_API_VERSION,
     ...(spec.commands ? { commands: spec.commands } : {}),
     async apply(tfwrap, rawOptions) {
+      for (const [code, exitClass] of Object.entries(spec.errorCodes ?? {})) registerErrorCode(code, exitClass, spec.name);
       const options = parseOptions(spec.name, spec.options, rawOptions) as OptionsOf<OptionsSchema>;
       const kinds = typeof spec.kinds === 'function' ? spec.kinds(tfwrap, options) : (spec.kinds ?? []);
       for (const kind of kinds) tfwrap.identityKinds.register(kind);
