@@ -8,7 +8,10 @@ import { repoRoot, runCommand, runTfwrap } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
 import { copyExample, fakeCredentials, installTarballs, packExamples, pluginProject } from './support/plugin-projects.js';
 
-const PRINT_ENV = `for (const n of ['AWS_PROFILE','AWS_ACCESS_KEY_ID','AWS_EC2_METADATA_DISABLED','AWS_SHARED_CREDENTIALS_FILE','AWS_REGION']) console.log(n + '=' + (process.env[n] ?? '<unset>'))`;
+const PRINT_ENV = `for (const n of ['AWS_PROFILE','AWS_ACCESS_KEY_ID','AWS_EC2_METADATA_DISABLED','AWS_SHARED_CREDENTIALS_FILE','AWS_REGION']) console.log(n + '=' + (process.env[n] ?? '<unset>'));
+const config = require('node:fs').readFileSync(process.env.AWS_CONFIG_FILE, 'utf8');
+const command = /\\[profile deploy\\][^[]*?credential_process = (.*)/.exec(config)[1];
+console.log('PROFILE_KEY=' + JSON.parse(require('node:child_process').execSync(command, { encoding: 'utf8' })).AccessKeyId);`;
 
 function config(plugins: string): string {
   return `plugins:
@@ -36,7 +39,9 @@ async function checkRun(project: string): Promise<void> {
   assert.equal(vars.AWS_EC2_METADATA_DISABLED, 'true');
   assert.equal(vars.AWS_REGION, 'eu-west-1');
   assert.ok(vars.AWS_SHARED_CREDENTIALS_FILE!.startsWith(env.XDG_CONFIG_HOME!), vars.AWS_SHARED_CREDENTIALS_FILE);
-  assert.match(readFileSync(vars.AWS_SHARED_CREDENTIALS_FILE!, 'utf8'), /\[deploy\]\naws_access_key_id = ASIAEXAMPLECOMMAND01/);
+  // The managed environment of @tfwrap/aws, as the built-in kinds get it: the profile's
+  // credential_process asks the running tfwrap for the identity's keys.
+  assert.equal(vars.PROFILE_KEY, 'ASIAEXAMPLECOMMAND01');
 
   const failing = await runTfwrap(['auth', 'exec', '--', process.execPath, '-e', 'process.exit(3)'], { env, cwd: project });
   assert.equal(failing.exitCode, 3, failing.stderr);
@@ -83,6 +88,25 @@ describe('third-party plugins (examples/plugins)', function () {
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /^tfwrap: error: identity "deploy": credential command \S+ did not print JSON \(plugin tfwrap-plugin-command\)\. Hint: print \{"Version": 1, .*\[E_AUTH_FAILED\]$/);
     assert.doesNotMatch(run.stderr, /not-json-secret-value/);
+  });
+
+  it("a plugin's own error code ends the run with the exit class the plugin declared", async () => {
+    const project = pluginProject({
+      'tfwrap.yaml': 'plugins:\n  - ./vault.js\nauth:\n  identities:\n    sealed:\n      kind: acme/vault\n      default: true\n      principal: {}\n',
+      'vault.js': `import { TfwrapError, defineIdentityKind, definePlugin, identitySchema } from '@tfwrap/plugin-kit';
+export default definePlugin({
+  name: 'tfwrap-plugin-vault',
+  errorCodes: { E_VAULT_SEALED: 'auth' },
+  kinds: [defineIdentityKind({
+    kind: 'acme/vault', description: 'a sealed vault', schema: identitySchema({ kind: 'acme/vault' }), produces: ['aws'],
+    load: () => ({ authenticate: async () => { throw new TfwrapError('E_VAULT_SEALED', 'the vault is sealed', { hint: 'unseal it' }); }, prepareEnv: (env) => env }),
+  })],
+});
+`,
+    });
+    const run = await runTfwrap(['auth', 'exec', '--', 'true'], { env: hermeticEnv(), cwd: project });
+    assert.equal(run.exitCode, 3, run.stderr);
+    assert.match(run.stderr, /^tfwrap: error: .*the vault is sealed.*Hint: unseal it.*\[E_VAULT_SEALED\]$/);
   });
 });
 

@@ -1,18 +1,16 @@
 // @ts-check
 /** The `example/command` implementation: loaded only when such an identity is used. */
 import { execFile } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { TfwrapError, ensurePrivateDir } from '@tfwrap/plugin-kit';
+import { resolve } from 'node:path';
+import { fromSdkCredentials, managedAwsMethods } from '@tfwrap/aws';
+import { TfwrapError } from '@tfwrap/plugin-kit';
 
 const PLUGIN = 'tfwrap-plugin-command';
 
-/** The parent's credential variables: the child must use the identity's, not these. */
-const CLEARED = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME'];
-
 /**
- * @param {{ dir: string, paths: { realmConfigDir: string } }} where
- * @returns {import('@tfwrap/plugin-kit').KindImplementation<any>}
+ * @typedef {import('@tfwrap/plugin-kit').v.InferOutput<typeof import('./index.js').schema>} CommandConfig
+ * @param {{ dir: string }} where
+ * @returns {import('@tfwrap/plugin-kit').KindImplementation<CommandConfig>}
  */
 export function createCommandKind(where) {
   return {
@@ -21,46 +19,17 @@ export function createCommandKind(where) {
       const file = program.startsWith('./') || program.startsWith('../') ? resolve(where.dir, program) : program;
       const timeout = (ctx.config.principal.timeout_seconds ?? 20) * 1000;
       const { stdout } = await run(file, args, { cwd: where.dir, env: ctx.parentEnv, signal: ctx.signal, timeout });
-      const credentials = parse(stdout, program);
-      ctx.secret(credentials.secretAccessKey);
-      ctx.secret(credentials.sessionToken);
-      return { ...credentials, ...(ctx.config.principal.region ? { region: ctx.config.principal.region } : {}) };
+      const keys = parse(stdout, program);
+      ctx.secret(keys.secretAccessKey);
+      ctx.secret(keys.sessionToken);
+      return fromSdkCredentials(keys, { region: ctx.config.principal.region });
     },
 
-    prepareEnv(env, ctx) {
-      const credentials = /** @type {any} */ (ctx.credentials);
-      const dir = ensurePrivateDir(join(where.paths.realmConfigDir, 'aws', 'example-command'));
-      const profile = ctx.identity;
-      const region = ctx.config.principal.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-      const credentialsFile = join(dir, 'credentials');
-      const configFile = join(dir, 'config');
-      writePrivate(credentialsFile, [
-        `[${profile}]`,
-        `aws_access_key_id = ${credentials.accessKeyId}`,
-        `aws_secret_access_key = ${credentials.secretAccessKey}`,
-        ...(credentials.sessionToken ? [`aws_session_token = ${credentials.sessionToken}`] : []),
-        ...(credentials.expiration ? [`; expiration = ${credentials.expiration.toISOString()}`] : []),
-      ]);
-      writePrivate(configFile, [`[profile ${profile}]`, ...(region ? [`region = ${region}`] : [])]);
-      const child = { ...env };
-      for (const name of CLEARED) delete child[name];
-      Object.assign(child, {
-        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
-        AWS_CONFIG_FILE: configFile,
-        AWS_PROFILE: profile,
-        AWS_SDK_LOAD_CONFIG: '1',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
-      });
-      return child;
-    },
+    // The managed rules, as the built-in AWS kinds follow them: the parent's credentials removed,
+    // instance metadata off, a profile under tfwrap's own directories (refreshed through tfwrap
+    // while it runs the child); whoami by sts:GetCallerIdentity; logout removes the profile.
+    ...managedAwsMethods((ctx) => ctx.config.principal.region),
   };
-}
-
-/** @param {string} file @param {string[]} lines */
-function writePrivate(file, lines) {
-  writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
 }
 
 /**
@@ -84,7 +53,11 @@ function run(file, args, options) {
   });
 }
 
-/** credential_process JSON: { Version: 1, AccessKeyId, SecretAccessKey, SessionToken?, Expiration? } */
+/**
+ * credential_process JSON: { Version: 1, AccessKeyId, SecretAccessKey, SessionToken?, Expiration? }
+ * @param {string} stdout @param {string} program
+ * @returns {{ accessKeyId: string, secretAccessKey: string, sessionToken?: string, expiration?: Date }}
+ */
 function parse(stdout, program) {
   /** @type {any} */
   let data;
@@ -112,7 +85,6 @@ function parse(stdout, program) {
     throw new TfwrapError('E_AUTH_EXPIRING', `credential command ${program} printed credentials that expired at ${expiration.toISOString()}`, { plugin: PLUGIN });
   }
   return {
-    type: 'aws',
     accessKeyId: data.AccessKeyId,
     secretAccessKey: data.SecretAccessKey,
     ...(data.SessionToken ? { sessionToken: data.SessionToken } : {}),

@@ -14,8 +14,10 @@
  *           region: eu-west-1
  *
  * This file stays light: the name and the schema. The code that runs the command loads only when
- * an identity of this kind is used.
+ * an identity of this kind is used. What every AWS kind does the same way (the region check, the
+ * credential type, the child's managed environment) comes from @tfwrap/aws, not copied here.
  */
+import { AWS_CREDENTIALS, regionSchema } from '@tfwrap/aws';
 import { definePlugin, defineIdentityKind, identitySchema, v } from '@tfwrap/plugin-kit';
 
 export const schema = identitySchema({
@@ -25,7 +27,7 @@ export const schema = identitySchema({
       v.array(v.pipe(v.string(), v.minLength(1)), 'command must be a list: [program, arg, ...]'),
       v.minLength(1, 'command needs at least the program'),
     ),
-    region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'))),
+    region: v.optional(regionSchema()),
     timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600))),
   },
 });
@@ -36,13 +38,13 @@ export const schema = identitySchema({
  * @param {import('@tfwrap/plugin-kit').Tfwrap} tfwrap
  */
 export function commandKind(tfwrap) {
-  const where = { dir: tfwrap.configFile ? tfwrap.loaded.dir : tfwrap.options.cwd, paths: tfwrap.paths };
+  const where = { dir: tfwrap.configFile ? tfwrap.loaded.dir : tfwrap.options.cwd };
   return defineIdentityKind({
     kind: 'example/command',
     description: 'AWS credentials printed by an external command (credential_process JSON)',
     schema,
     via: 'none',
-    produces: ['aws'],
+    produces: [AWS_CREDENTIALS],
     timeoutMs: 30_000,
     load: async () => (await import('./command-kind.js')).createCommandKind(where),
   });
@@ -50,7 +52,5 @@ export function commandKind(tfwrap) {
 
 export default definePlugin({
   name: 'tfwrap-plugin-command',
-  apply(tfwrap) {
-    tfwrap.identityKinds.register(commandKind(tfwrap));
-  },
+  kinds: (tfwrap) => [commandKind(tfwrap)],
 });

@@ -23,6 +23,23 @@ export interface AwsCredentials extends Credentials {
   fromUserSession?: boolean;
 }
 
+/**
+ * Credentials carrying an OIDC ID token rather than keys (`github/oidc` yields them);
+ * `aws/assume-role` turns them into a role session with sts:AssumeRoleWithWebIdentity.
+ */
+export const WEB_IDENTITY_CREDENTIALS = 'web-identity';
+
+export interface WebIdentityCredentials extends Credentials {
+  type: typeof WEB_IDENTITY_CREDENTIALS;
+  /** The OIDC ID token (a JWT). A secret: never printed, never written. */
+  token: string;
+  expiration?: Date;
+}
+
+export function isWebIdentityCredentials(value: Credentials | undefined): value is WebIdentityCredentials {
+  return value?.type === WEB_IDENTITY_CREDENTIALS && typeof value.token === 'string' && value.token.length > 0;
+}
+
 export function isAwsCredentials(value: Credentials | undefined): value is AwsCredentials {
   return value?.type === AWS_CREDENTIALS && typeof value.accessKeyId === 'string' && typeof value.secretAccessKey === 'string';
 }

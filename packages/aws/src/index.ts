@@ -4,6 +4,7 @@
  */
 export * from './credentials.js';
 export * from './sts.js';
+export * from './schema.js';
 export * from './managed-files.js';
 export * from './managed-env.js';
 export { readMfaCode } from './mfa.js';

@@ -1,21 +1,26 @@
 /**
  * What every managed AWS kind does the same way once it has credentials: hand the child the managed
  * environment, answer `whoami` with sts:GetCallerIdentity, and remove its profile on logout. A kind
- * spreads these into its implementation and writes only `authenticate`.
+ * spreads these into its implementation and writes only `authenticate`:
+ *
+ *   export const vault: KindImplementation<VaultConfig> = {
+ *     async authenticate(ctx) { ... return fromSdkCredentials(keys, { region }); },
+ *     ...managedAwsMethods<VaultConfig>((ctx) => ctx.config.principal.region),
+ *   };
  */
-import { TfwrapError, type Credentials, type Env, type IdentityKindImplementation, type PrepareEnvContext } from '@tfwrap/core';
+import { TfwrapError, type Credentials, type Env, type IdentityConfig, type IdentityKindImplementation, type PrepareEnvContext } from '@tfwrap/core';
 import { isAwsCredentials, resolveRegion, type AwsCredentials } from './credentials.js';
 import { prepareManagedEnv } from './managed-env.js';
 import { removeManagedProfile } from './managed-files.js';
 import { getCallerIdentity } from './sts.js';
 
-export type ManagedAwsMethods = Required<Pick<IdentityKindImplementation, 'prepareEnv' | 'whoami' | 'logout'>>;
+export type ManagedAwsMethods<Config = IdentityConfig> = Required<Pick<IdentityKindImplementation<Config>, 'prepareEnv' | 'whoami' | 'logout'>>;
 
 /**
  * @param configuredRegion the kind's own region setting (usually `principal.region`), used when the
  *   credentials carry none; `env` is the parent's environment copy the child starts from.
  */
-export function managedAwsMethods(configuredRegion: (ctx: PrepareEnvContext, env: Env) => string | undefined): ManagedAwsMethods {
+export function managedAwsMethods<Config = IdentityConfig>(configuredRegion: (ctx: PrepareEnvContext<Config>, env: Env) => string | undefined): ManagedAwsMethods<Config> {
   return {
     prepareEnv(env, ctx) {
       const credentials = ctx.credentials;

@@ -7,14 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerAuthLoginCommand } from './commands/auth-login.js';
-import { registerCredentialProcessCommand } from './commands/credential-process.js';
-import { registerAuthUserCommands } from './commands/auth-user.js';
 import { registerDescribeCommands } from './commands/describe.js';
 import { registerListCommands } from './commands/list.js';
 import { registerPluginsCommands } from './commands/plugins.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerFmtCommand } from './commands/fmt.js';
 import { registerTerraformCommands } from './commands/terraform.js';
+import { builtinCommands, registerPluginCommands } from './plugin-commands.js';
 import type { GlobalOptions } from './context.js';
 
 // The bundle has the version built in (scripts/bundle.mjs defines it); the tsc output reads it.
@@ -39,8 +38,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
   registerAuthCommands(program, () => globalOptions, setExit);
   registerAuthLoginCommand(program, () => globalOptions, setExit);
-  registerCredentialProcessCommand(program, () => globalOptions, setExit);
-  registerAuthUserCommands(program, () => globalOptions);
+  registerPluginCommands(program, builtinCommands, () => globalOptions, setExit);
   registerTerraformCommands(program, () => globalOptions, setExit);
   registerDescribeCommands(program, () => globalOptions, setExit);
   registerListCommands(program, () => globalOptions);

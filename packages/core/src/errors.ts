@@ -60,7 +60,36 @@ const catalogue = {
   E_INTERNAL: ExitCode.internal,
 } as const;
 
-export type ErrorCode = keyof typeof catalogue;
+/**
+ * Codes plugins add, by declaration merging, so that a plugin's `new TfwrapError('E_VAULT_SEALED', ...)`
+ * type-checks: `declare module '@tfwrap/core' { interface PluginErrorCodes { E_VAULT_SEALED: true } }`.
+ * The plugin registers each code's exit class when it is applied (`registerErrorCode`).
+ */
+export interface PluginErrorCodes {}
+
+export type ErrorCode = keyof typeof catalogue | Extract<keyof PluginErrorCodes, string>;
+
+/** The exit classes a plugin's code may end a run with. */
+export type ExitClass = Exclude<keyof typeof ExitCode, 'ok' | 'notFound' | 'interrupted'>;
+
+/** One registry per process, shared by every copy of core (a plugin may bring its own). */
+function pluginCodes(): Map<string, { exitCode: number; plugin: string }> {
+  const slot = Symbol.for('tfwrap.pluginErrorCodes');
+  const global = globalThis as Record<symbol, Map<string, { exitCode: number; plugin: string }> | undefined>;
+  return (global[slot] ??= new Map());
+}
+
+/** Add a plugin's error code with its exit class; a code of core or of another plugin is refused. */
+export function registerErrorCode(code: string, exitClass: ExitClass, plugin: string): void {
+  const taken = code in catalogue ? 'tfwrap' : pluginCodes().get(code)?.plugin;
+  if (!/^E_[A-Z0-9_]+$/.test(code) || (taken && taken !== plugin)) {
+    throw new TfwrapError('E_PLUGIN_INVALID', taken ? `plugin "${plugin}" declares error code ${code}, which ${taken === 'tfwrap' ? 'tfwrap itself uses' : `plugin "${taken}" declared first`}` : `plugin "${plugin}" declares error code "${code}", which is not E_ and upper-case words`, {
+      plugin,
+      hint: 'prefix the plugin\'s codes with its own name, such as E_VAULT_SEALED',
+    });
+  }
+  pluginCodes().set(code, { exitCode: ExitCode[exitClass], plugin });
+}
 
 /** Where in a file a problem is. Lines and columns count from 1. */
 export interface SourceLocation {
@@ -109,7 +138,7 @@ export class TfwrapError extends Error {
   }
 
   get exitCode(): number {
-    return catalogue[this.code];
+    return (catalogue as Record<string, number>)[this.code] ?? pluginCodes().get(this.code)?.exitCode ?? ExitCode.internal;
   }
 
   /** One line for a terminal: `file:line: message (plugin x). Hint: ... [CODE]`. */

@@ -33,8 +33,10 @@ export type ViaRule = 'none' | 'optional' | 'required';
 /**
  * What a plugin registers for a kind. The definition is light (a name and a schema); the code that
  * does the work sits behind `load()`, so that a run which never uses the kind never imports it.
+ * `Config` is the type of an entry the schema accepted: tfwrap hands the kind the entry as written,
+ * so a schema checks and never transforms (the kit's `defineIdentityKind` derives `Config` from it).
  */
-export interface IdentityKindDefinition {
+export interface IdentityKindDefinition<Config = IdentityConfig> {
   /** `ambient`, `aws/ambient`, `vendor/thing`. */
   kind: string;
   /** One line for `tfwrap auth list` and `tfwrap plugins list`. */
@@ -65,15 +67,15 @@ export interface IdentityKindDefinition {
    * A static check that needs the `via` identity too (offline, for `tfwrap auth validate`): return a
    * problem in words, or undefined. Core adds the identity, file and line.
    */
-  checkChain?(identity: { name: string; config: IdentityConfig }, source: { name: string; kind: string; config: IdentityConfig }): string | undefined;
+  checkChain?(identity: { name: string; config: Config }, source: { name: string; kind: string; config: IdentityConfig }): string | undefined;
   /** Loads the implementation. Import heavy SDKs inside the loaded module, never at the top of the plugin. */
-  load(): Promise<IdentityKindImplementation> | IdentityKindImplementation;
+  load(): Promise<IdentityKindImplementation<Config>> | IdentityKindImplementation<Config>;
 }
 
-export interface AuthenticateContext {
+export interface AuthenticateContext<Config = IdentityConfig> {
   /** The identity's name. */
   identity: string;
-  config: IdentityConfig;
+  config: Config;
   /** Credentials of the `via` identity; undefined for the root of a chain. */
   source?: Credentials;
   /** Name of the `via` identity. */
@@ -92,9 +94,9 @@ export interface AuthenticateContext {
 }
 
 /** What a kind sees when asked for an offline fingerprint of its source. */
-export interface FingerprintContext {
+export interface FingerprintContext<Config = IdentityConfig> {
   identity: string;
-  config: IdentityConfig;
+  config: Config;
   parentEnv: Readonly<Env>;
 }
 
@@ -112,9 +114,9 @@ export interface LiveRun {
   onEnd(cleanup: () => void): void;
 }
 
-export interface PrepareEnvContext {
+export interface PrepareEnvContext<Config = IdentityConfig> {
   identity: string;
-  config: IdentityConfig;
+  config: Config;
   /** The credentials the chain produced for this identity; undefined for pass-through kinds. */
   credentials?: Credentials;
   /** Every step of the chain, root first. */
@@ -134,13 +136,13 @@ export interface Principal {
   userId?: string;
 }
 
-export interface IdentityKindImplementation {
+export interface IdentityKindImplementation<Config = IdentityConfig> {
   /** Obtain credentials; return undefined for a kind that hands over no credentials (`ambient`). */
-  authenticate(ctx: AuthenticateContext): Promise<Credentials | undefined>;
+  authenticate(ctx: AuthenticateContext<Config>): Promise<Credentials | undefined>;
   /** Build the child's environment from `env` (a copy of the parent's). Return a new object or `env`. */
-  prepareEnv(env: Env, ctx: PrepareEnvContext): Env | Promise<Env>;
+  prepareEnv(env: Env, ctx: PrepareEnvContext<Config>): Env | Promise<Env>;
   /** Ask the cloud who these credentials are. */
-  whoami?(credentials: Credentials | undefined, ctx: { identity: string; config: IdentityConfig; parentEnv: Readonly<Env>; signal: AbortSignal }): Promise<Principal>;
+  whoami?(credentials: Credentials | undefined, ctx: { identity: string; config: Config; parentEnv: Readonly<Env>; signal: AbortSignal }): Promise<Principal>;
   /**
    * For chain roots: a cheap, offline digest of what `authenticate` would resolve from
    * (environment values, file contents). For a root that is not cached, the sessions chained from
@@ -148,21 +150,21 @@ export interface IdentityKindImplementation {
    * tfwrap resolves the root and fingerprints its credentials instead. For a cached root
    * (`cache: true`), it keys the root's own session, so a changed source never replays an old one.
    */
-  sourceFingerprint?(ctx: FingerprintContext): string | undefined;
+  sourceFingerprint?(ctx: FingerprintContext<Config>): string | undefined;
   /** Remove what the kind keeps outside the session cache (managed profiles) for `auth logout`. */
-  logout?(ctx: { identity: string; config: IdentityConfig; paths: TfwrapPaths }): void | Promise<void>;
+  logout?(ctx: { identity: string; config: Config; paths: TfwrapPaths }): void | Promise<void>;
   /**
    * `tfwrap auth login`: for kinds a person signs in to (a browser or device-code sign-in). Sign in
    * now, even when a cached sign-in is still good and even without a terminal: the person asked.
    * tfwrap calls it on the root of the chain of the identity given to `auth login`.
    */
-  login?(ctx: LoginContext): Promise<LoginResult>;
+  login?(ctx: LoginContext<Config>): Promise<LoginResult>;
 }
 
 /** What `login` is given: the root identity, no source. */
-export interface LoginContext {
+export interface LoginContext<Config = IdentityConfig> {
   identity: string;
-  config: IdentityConfig;
+  config: Config;
   parentEnv: Readonly<Env>;
   /** Aborts on Ctrl-C. */
   signal: AbortSignal;

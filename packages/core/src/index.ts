@@ -10,6 +10,7 @@ export * from './hooks.js';
 export * from './logger.js';
 export * from './config.js';
 export * from './plugins.js';
+export * from './commands.js';
 export * from './registry.js';
 export * from './stores.js';
 export * from './auth-graph.js';

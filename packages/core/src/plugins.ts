@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TfwrapError, messageOf, type SourceLocation } from './errors.js';
 import type { PluginEntry } from './config.js';
+import type { CommandDefinition } from './commands.js';
 import type { Tfwrap } from './tfwrap.js';
 
 /** The plugin API this core provides. A plugin declares the one it targets. */
@@ -21,6 +22,11 @@ export interface TfwrapPlugin<Options = unknown> {
   apiVersion: number;
   /** Register identity kinds and tap hooks. */
   apply(tfwrap: Tfwrap, options: Options): void | Promise<void>;
+  /**
+   * CLI commands the plugin adds. The CLI registers a built-in plugin's commands from its light
+   * `commands` entry, without importing the plugin (docs/plugins.md).
+   */
+  commands?: readonly CommandDefinition[];
 }
 
 /** A plugin as the configuration names it. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLUGIN_API_VERSION, Tfwrap, TfwrapError } from '@tfwrap/core';
-import { KIT_API_VERSION, defineIdentityKind, definePlugin, identitySchema, v } from './index.js';
+import { KIT_API_VERSION, defineCommand, defineIdentityKind, definePlugin, identitySchema, v } from './index.js';
 
 async function tfwrapWith(plugin: ReturnType<typeof definePlugin>, yaml = '{}\n', options?: unknown): Promise<Tfwrap> {
   const dir = mkdtempSync(join(tmpdir(), 'tfwrap-kit-'));
@@ -66,6 +66,39 @@ describe('plugin-kit', () => {
     assert.ok(!v.is(chained, { kind: 'acme/y', via: { identity: 'b' }, principal: { role: 'r' } }));
     const optional = identitySchema({ principalOptional: true, principal: { region: v.optional(v.string()) } });
     assert.ok(v.is(optional, { kind: 'anything' }));
+  });
+
+  it("takes everything core's kind definition has (cache, checkChain, sourceFingerprint, logout, login), typed from the schema", async () => {
+    const loggedOut: string[] = [];
+    const full = defineIdentityKind({
+      kind: 'acme/full',
+      description: 'every optional member',
+      schema: identitySchema({ kind: 'acme/full', via: 'optional', principal: { portal: v.string() } }),
+      via: 'optional',
+      cache: true,
+      checkChain: (identity) => (identity.config.principal.portal.startsWith('https://') ? undefined : 'principal.portal must be https'),
+      load: () => ({
+        authenticate: async () => undefined,
+        prepareEnv: (env) => env,
+        sourceFingerprint: (ctx) => ctx.config.principal.portal,
+        logout: (ctx) => void loggedOut.push(ctx.config.principal.portal),
+        login: async (ctx) => ({ summary: `signed in to ${ctx.config.principal.portal}` }),
+      }),
+    });
+    const plugin = definePlugin({ name: 'tfwrap-plugin-full', kinds: (tfwrap) => (tfwrap.paths.configDir ? [full] : []) });
+    const tfwrap = await tfwrapWith(plugin);
+    const registered = tfwrap.identityKinds.get('acme/full');
+    assert.equal(registered?.cache, true);
+    const config = { kind: 'acme/full', principal: { portal: 'http://x' } };
+    assert.equal(registered?.checkChain?.({ name: 'a', config }, { name: 'b', kind: 'ambient', config: { kind: 'ambient' } }), 'principal.portal must be https');
+    const impl = await tfwrap.identityKinds.load('acme/full');
+    assert.equal(impl.sourceFingerprint?.({ identity: 'a', config, parentEnv: {} }), 'http://x');
+  });
+
+  it('carries the commands a plugin contributes, and refuses a command name that is not words', () => {
+    const commands = [defineCommand({ name: ['acme', 'forget'], description: 'forget', load: () => async () => 0 })];
+    assert.deepEqual(definePlugin({ name: 'tfwrap-plugin-acme', commands }).commands, commands);
+    assert.throws(() => defineCommand({ name: ['Acme Forget'], description: 'x' }), /must be lower-case words/);
   });
 
   it('refuses a kind name that is not lower-case words', () => {

@@ -16,7 +16,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { TfwrapError, type ExecResult, type Tfwrap, type TfwrapPlugin } from '@tfwrap/core';
+import { TfwrapError, definePlugin, v, type ExecResult, type Tfwrap } from '@tfwrap/plugin-kit';
 
 export interface AuditOptions {
   /** The log file. */
@@ -61,9 +61,10 @@ function currentUser(env: Readonly<Record<string, string | undefined>>): string 
   }
 }
 
-const plugin: TfwrapPlugin = {
+export default definePlugin({
   name: '@tfwrap/plugin-audit',
-  apiVersion: 1,
+  // Checked below: they may also come from the `audit:` section.
+  options: v.unknown(),
   apply(tfwrap, given) {
     const options = optionsFrom(tfwrap, given);
     if (options === undefined || options === null || options === false) return; // switched off
@@ -83,6 +84,4 @@ const plugin: TfwrapPlugin = {
       await appendFile(target, tfwrap.redactor.redact(auditLine(result, user)), { mode: 0o600 });
     });
   },
-};
-
-export default plugin;
+});

@@ -20,12 +20,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, type Env, type KindImplementation } from '@tfwrap/plugin-kit';
 import { fromSdkCredentials, getCallerIdentity, isAwsCredentials, quietSdk, resolveRegion, withRegion } from '@tfwrap/aws';
 
-interface AmbientConfig {
-  principal?: { region?: string };
-}
+import type { AwsAmbientConfig } from './index.js';
 
 const SOURCE_NAMES: Record<string, string> = {
   fromEnv: 'environment variables (AWS_ACCESS_KEY_ID)',
@@ -135,9 +133,9 @@ function shouldProbeImds(env: Readonly<Env>): boolean {
   return Boolean(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) || looksLikeEc2();
 }
 
-export const awsAmbient: IdentityKindImplementation = {
+export const awsAmbient: KindImplementation<AwsAmbientConfig> = {
   async authenticate(ctx) {
-    const config = ctx.config as AmbientConfig;
+    const config = ctx.config;
     const region = config.principal?.region;
     const report = new ChainReport();
     const profile = profileOf(ctx.parentEnv);
@@ -200,12 +198,12 @@ export const awsAmbient: IdentityKindImplementation = {
   },
 
   prepareEnv(env, ctx) {
-    return withRegion(env, (ctx.config as AmbientConfig).principal?.region);
+    return withRegion(env, ctx.config.principal?.region);
   },
 
   async whoami(credentials, ctx) {
     if (!isAwsCredentials(credentials)) throw new TfwrapError('E_AUTH_FAILED', 'no AWS credentials to inspect');
-    return getCallerIdentity(credentials, resolveRegion((ctx.config as AmbientConfig).principal?.region, ctx.parentEnv), ctx.signal);
+    return getCallerIdentity(credentials, resolveRegion(ctx.config.principal?.region, ctx.parentEnv), ctx.signal);
   },
 };
 

@@ -4,35 +4,24 @@
  * other identities can chain from them. The child's environment is the parent's with only
  * `principal.region` applied: nothing cleared, IMDS not disabled, no file written.
  */
-import type { TfwrapPlugin } from '@tfwrap/core';
-import { AWS_CREDENTIALS } from '@tfwrap/aws';
-import * as v from 'valibot';
+import { AWS_CREDENTIALS, regionSchema } from '@tfwrap/aws';
+import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
 
-export const awsAmbientSchema = v.looseObject({
-  kind: v.literal('aws/ambient'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
-  principal: v.optional(
-    v.strictObject(
-      { region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'))) },
-      'aws/ambient takes only principal.region',
-    ),
-  ),
+export const awsAmbientSchema = identitySchema({
+  kind: 'aws/ambient',
+  principalOptional: true,
+  principal: v.strictObject({ region: v.optional(regionSchema()) }, 'aws/ambient takes only principal.region'),
 });
 
-const plugin: TfwrapPlugin = {
-  name: '@tfwrap/identity-aws-ambient',
-  apiVersion: 1,
-  apply(tfwrap) {
-    tfwrap.identityKinds.register({
-      kind: 'aws/ambient',
-      description: 'AWS SDK default credential chain (env, shared files, IRSA, ECS, EC2 IMDS)',
-      schema: awsAmbientSchema,
-      via: 'none',
-      produces: [AWS_CREDENTIALS],
-      load: async () => (await import('./aws-ambient.js')).awsAmbient,
-    });
-  },
-};
+export type AwsAmbientConfig = v.InferOutput<typeof awsAmbientSchema>;
 
-export default plugin;
+export const awsAmbientKind = defineIdentityKind({
+  kind: 'aws/ambient',
+  description: 'AWS SDK default credential chain (env, shared files, IRSA, ECS, EC2 IMDS)',
+  schema: awsAmbientSchema,
+  via: 'none',
+  produces: [AWS_CREDENTIALS],
+  load: async () => (await import('./aws-ambient.js')).awsAmbient,
+});
+
+export default definePlugin({ name: '@tfwrap/identity-aws-ambient', kinds: [awsAmbientKind] });

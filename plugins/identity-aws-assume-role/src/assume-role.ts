@@ -2,26 +2,26 @@
  * The `aws/assume-role` implementation, loaded only when such an identity runs. The SDK is
  * imported on the first STS call, so a warm run (cached session) never loads it.
  */
-import { TfwrapError, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, type KindImplementation } from '@tfwrap/plugin-kit';
 import {
+  WEB_IDENTITY_CREDENTIALS,
   describeAwsError,
+  endpointFromEnv,
   fromSdkCredentials,
   isAwsCredentials,
-  quietSdk,
+  isNetworkError,
+  isWebIdentityCredentials,
   resolveRegion,
-  toSdkCredentials,
+  stsClient,
   type AwsCredentials,
   managedAwsMethods,
 } from '@tfwrap/aws';
 import { STS_LIMITS, defaultSessionName, parseAssumeRoleDuration, type AssumeRoleConfig } from './schema.js';
 import { readMfaCode } from './mfa.js';
 
-/** STS answers in milliseconds or not at all: fail a hung request quickly (the SDK retries). */
-const STS_REQUEST_TIMEOUT_MS = 5_000;
-
-export const assumeRole: IdentityKindImplementation = {
+export const assumeRole: KindImplementation<AssumeRoleConfig> = {
   async authenticate(ctx) {
-    const config = ctx.config as AssumeRoleConfig;
+    const config = ctx.config;
     const p = config.principal;
     const source = ctx.source;
     const from = ctx.sourceIdentity ?? 'its source';
@@ -30,19 +30,13 @@ export const assumeRole: IdentityKindImplementation = {
     const sessionName = p.session_name ?? defaultSessionName(ctx.identity);
     const durationSeconds = p.duration === undefined ? STS_LIMITS.defaultDurationSeconds : (parseAssumeRoleDuration(p.duration) as number);
 
-    quietSdk();
     const sts = await import('@aws-sdk/client-sts');
-    const client = new sts.STSClient({
-      region: sdkRegion,
-      maxAttempts: 3,
-      requestHandler: { requestTimeout: STS_REQUEST_TIMEOUT_MS, connectionTimeout: STS_REQUEST_TIMEOUT_MS },
-      ...(isAwsCredentials(source) ? { credentials: toSdkCredentials(source) } : {}),
-    });
+    const client = await stsClient({ region: sdkRegion, credentials: isAwsCredentials(source) ? source : undefined });
     const call = p.assume_role;
     try {
-      if (source?.type === 'web-identity') {
+      if (source?.type === WEB_IDENTITY_CREDENTIALS) {
+        if (!isWebIdentityCredentials(source)) throw new TfwrapError('E_AUTH_FAILED', `"${from}" yielded a web-identity credential without a token`);
         const token = source.token;
-        if (typeof token !== 'string' || !token) throw new TfwrapError('E_AUTH_FAILED', `"${from}" yielded a web-identity credential without a token`);
         ctx.secret(token);
         const out = await client.send(
           new sts.AssumeRoleWithWebIdentityCommand({ RoleArn: call, RoleSessionName: sessionName, DurationSeconds: durationSeconds, WebIdentityToken: token, PolicyArns: policyArns(p) }),
@@ -87,7 +81,7 @@ export const assumeRole: IdentityKindImplementation = {
     }
   },
 
-  ...managedAwsMethods((ctx) => (ctx.config as AssumeRoleConfig).principal.region),
+  ...managedAwsMethods<AssumeRoleConfig>((ctx) => ctx.config.principal.region),
 };
 
 function policyArns(p: AssumeRoleConfig['principal']) {
@@ -126,8 +120,8 @@ export function stsError(err: unknown, roleArn: string, from: string, env: Reado
   if (/ValidationError|MalformedPolicyDocument|PackedPolicyTooLarge|RegionDisabled/.test(code)) {
     return new TfwrapError('E_AUTH_FAILED', what, { hint: 'check principal.assume_role, duration (at most the role\'s maximum session duration), tags and policy_arns', cause: err });
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|TimeoutError|ECONNRESET|AbortError/.test(`${code} ${detail}`)) {
-    const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
+  if (isNetworkError(err)) {
+    const endpoint = endpointFromEnv(env, 'STS');
     return new TfwrapError('E_AUTH_FAILED', `cannot reach STS${endpoint ? ` at ${endpoint}` : ''}: ${detail}`, { hint: 'check the network and AWS_ENDPOINT_URL_STS', cause: err });
   }
   return new TfwrapError('E_AUTH_FAILED', what, { hint: 'run with --debug for the time spent in each step', cause: err });

@@ -1,6 +1,7 @@
 /** The `aws/assume-role` entry, checked offline by `tfwrap auth validate`, and the STS limits. */
 import { parseDuration } from '@tfwrap/core';
-import * as v from 'valibot';
+import { regionSchema } from '@tfwrap/aws';
+import { identitySchema, v } from '@tfwrap/plugin-kit';
 
 export const STS_LIMITS = {
   minDurationSeconds: 900,
@@ -15,7 +16,6 @@ export const STS_LIMITS = {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const NAME_CHARS = /^[\w+=,.@-]+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** Seconds within STS limits, or a message saying what is wrong. */
 export function parseAssumeRoleDuration(value: string | number): number | string {
@@ -36,11 +36,9 @@ export function defaultSessionName(identity: string): string {
 const nameField = (what: string) =>
   v.pipe(v.string(), v.regex(NAME_CHARS, `${what} may use letters, digits and + = , . @ _ - only`), v.minLength(2), v.maxLength(64, `${what} is at most 64 characters`));
 
-export const assumeRoleSchema = v.looseObject({
-  kind: v.literal('aws/assume-role'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
-  via: v.looseObject({ identity: v.pipe(v.string(), v.minLength(1)) }),
+export const assumeRoleSchema = identitySchema({
+  kind: 'aws/assume-role',
+  via: 'required',
   principal: v.pipe(
     v.strictObject(
       {
@@ -53,7 +51,7 @@ export const assumeRoleSchema = v.looseObject({
           ),
         ),
         external_id: v.optional(v.pipe(v.string(), v.regex(/^[\w+=,.@:/-]{2,1224}$/, 'external_id: 2-1224 characters of letters, digits and + = , . @ : / _ -'))),
-        region: v.optional(v.pipe(v.string(), v.regex(REGION, 'must be an AWS region such as us-east-1'))),
+        region: v.optional(regionSchema()),
         mfa_serial: v.optional(v.pipe(v.string(), v.regex(/^[\w+=/:,.@-]{9,256}$/, 'must be an MFA device ARN or serial number'))),
         tags: v.optional(
           v.pipe(

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
-import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
+import { TfwrapError, type Env, type KindImplementation } from '@tfwrap/plugin-kit';
 import {
   fromSdkCredentials,
   type AwsCredentials,
@@ -173,10 +173,10 @@ export function parseProcessOutput(stdout: string, label: string, region?: strin
   );
 }
 
-export function createCredentialProcessKind(where: { dir: string }): IdentityKindImplementation {
+export function createCredentialProcessKind(where: { dir: string }): KindImplementation<CredentialProcessConfig> {
   return {
     async authenticate(ctx) {
-      const p = (ctx.config as CredentialProcessConfig).principal;
+      const p = ctx.config.principal;
       const spec = commandSpec(p.command, where.dir);
       const timeoutSeconds = p.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : (parseCommandTimeout(p.timeout) as number);
       const stdout = await runCommand(spec, { cwd: where.dir, env: ctx.parentEnv, signal: ctx.signal, timeoutSeconds });
@@ -187,6 +187,6 @@ export function createCredentialProcessKind(where: { dir: string }): IdentityKin
       return credentials;
     },
 
-    ...managedAwsMethods((ctx) => (ctx.config as CredentialProcessConfig).principal.region),
+    ...managedAwsMethods<CredentialProcessConfig>((ctx) => ctx.config.principal.region),
   };
 }

@@ -4,9 +4,10 @@
  * whose child gets the managed environment (docs/identities/aws-credential-process.md). This
  * module is light: schema and registration; running the command loads on first use.
  */
-import { parseDuration, type TfwrapPlugin } from '@tfwrap/core';
-import { AWS_CREDENTIALS } from '@tfwrap/aws';
-import * as v from 'valibot';
+import { parseDuration } from '@tfwrap/core';
+import { AWS_CREDENTIALS, regionSchema } from '@tfwrap/aws';
+import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
+import { credentialProcessCommands } from './commands.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 export const MAX_TIMEOUT_SECONDS = 600;
@@ -27,14 +28,12 @@ const commandSchema = v.union(
   'command must be a command line ("aws-vault export --format=json dev") or a list [program, arg, ...]',
 );
 
-export const credentialProcessSchema = v.looseObject({
-  kind: v.literal('aws/credential-process'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
+export const credentialProcessSchema = identitySchema({
+  kind: 'aws/credential-process',
   principal: v.strictObject(
     {
       command: commandSchema,
-      region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'))),
+      region: v.optional(regionSchema()),
       timeout: v.optional(
         v.pipe(
           v.union([v.string(), v.number()]),
@@ -51,13 +50,12 @@ export const credentialProcessSchema = v.looseObject({
 
 export type CredentialProcessConfig = v.InferOutput<typeof credentialProcessSchema>;
 
-const plugin: TfwrapPlugin = {
+export default definePlugin({
   name: '@tfwrap/identity-aws-credential-process',
-  apiVersion: 1,
-  apply(tfwrap) {
-    // Relative programs and paths resolve from the configuration file's directory.
-    const dir = tfwrap.loaded.dir;
-    tfwrap.identityKinds.register({
+  // `tfwrap auth credential-process`: any identity's AWS credentials for other tools' profiles.
+  commands: credentialProcessCommands,
+  kinds: (tfwrap) => [
+    defineIdentityKind({
       kind: 'aws/credential-process',
       description: 'AWS credentials printed by a credential_process command (aws-vault, granted, Okta tools)',
       schema: credentialProcessSchema,
@@ -65,9 +63,8 @@ const plugin: TfwrapPlugin = {
       produces: [AWS_CREDENTIALS],
       // The command's own time limit (principal.timeout, at most 10 min) ends it first, with a clearer message.
       timeoutMs: (MAX_TIMEOUT_SECONDS + 30) * 1000,
-      load: async () => (await import('./credential-process.js')).createCredentialProcessKind({ dir }),
-    });
-  },
-};
-
-export default plugin;
+      // Relative programs and paths resolve from the configuration file's directory.
+      load: async () => (await import('./credential-process.js')).createCredentialProcessKind({ dir: tfwrap.loaded.dir }),
+    }),
+  ],
+});

@@ -10,8 +10,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { TfwrapError, formatDuration, stableHash, type AuthenticateContext, type Env, type IdentityKindImplementation, type LoginContext, type LoginResult } from '@tfwrap/core';
-import { describeAwsError, quietSdk } from '@tfwrap/aws';
+import { formatDuration, stableHash } from '@tfwrap/core';
+import { SSO_REQUEST_TIMEOUT_MS, awsClient, describeAwsError, endpointFromEnv, isNetworkError } from '@tfwrap/aws';
+import { TfwrapError, type AuthenticateContext, type Env, type KindImplementation, type LoginContext, type LoginResult } from '@tfwrap/plugin-kit';
 import { SSO_TOKEN_CREDENTIALS, type SsoTokenCredentials } from './index.js';
 import { configuredEndpoint } from './endpoint.js';
 import { parseSessionDuration, type IdentityCenterConfig } from './schema.js';
@@ -21,8 +22,6 @@ import { TokenCache, normalizeStartUrl, sleep, type CachedSignIn, type ClientReg
 const ACCESS_TOKEN_MARGIN_MS = 5 * 60_000;
 /** A client registration is renewed this long before AWS would expire it. */
 const REGISTRATION_MARGIN_MS = 24 * 3600_000;
-/** OIDC calls answer in milliseconds or not at all. */
-const REQUEST_TIMEOUT_MS = 10_000;
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const REFRESH_GRANT = 'refresh_token';
 const SCOPES = ['sso:account:access'];
@@ -52,10 +51,10 @@ export interface IdentityCenterOptions {
   interactive?: (env: Readonly<Env>) => boolean;
 }
 
-export function createIdentityCenterKind(options: IdentityCenterOptions): IdentityKindImplementation {
+export function createIdentityCenterKind(options: IdentityCenterOptions): KindImplementation<IdentityCenterConfig> {
   const interactive = options.interactive ?? hasTerminal;
-  const portalOf = (config: unknown): Portal => {
-    const p = (config as IdentityCenterConfig).principal;
+  const portalOf = (config: IdentityCenterConfig): Portal => {
+    const p = config.principal;
     const startUrl = normalizeStartUrl(p.start_url);
     return {
       startUrl,
@@ -92,7 +91,7 @@ export function createIdentityCenterKind(options: IdentityCenterOptions): Identi
       );
     },
 
-    async login(ctx: LoginContext): Promise<LoginResult> {
+    async login(ctx: LoginContext<IdentityCenterConfig>): Promise<LoginResult> {
       const portal = portalOf(ctx.config);
       const signedIn = await portal.cache.withLock(
         async () => {
@@ -162,14 +161,8 @@ export function hasTerminal(env: Readonly<Env>): boolean {
 
 async function oidcClient(portal: Portal, env: Readonly<Env>): Promise<{ sdk: OidcModule; client: OidcClient }> {
   const endpoint = configuredEndpoint(env, 'SSO_OIDC');
-  quietSdk();
   const sdk = await import('@aws-sdk/client-sso-oidc');
-  const client = new sdk.SSOOIDCClient({
-    region: portal.region,
-    maxAttempts: 3,
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS },
-    ...(endpoint ? { endpoint } : {}),
-  });
+  const client = awsClient(sdk.SSOOIDCClient, { region: portal.region, endpoint, requestTimeoutMs: SSO_REQUEST_TIMEOUT_MS });
   return { sdk, client };
 }
 
@@ -296,8 +289,8 @@ function expired(portal: Portal, identity: string, cause?: unknown): TfwrapError
 
 function oidcError(err: unknown, portal: Portal, stage: string, identity: string, env: Readonly<Env>): TfwrapError {
   const detail = describeAwsError(err);
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|TimeoutError/.test(`${errorName(err)} ${detail}`)) {
-    const endpoint = env.AWS_ENDPOINT_URL_SSO_OIDC ?? env.AWS_ENDPOINT_URL;
+  if (isNetworkError(err)) {
+    const endpoint = endpointFromEnv(env, 'SSO_OIDC');
     return new TfwrapError('E_AUTH_FAILED', `cannot reach IAM Identity Center (OIDC, ${portal.region})${endpoint ? ` at ${endpoint}` : ''} while ${stage}: ${detail}`, {
       hint: 'check the network, principal.region and AWS_ENDPOINT_URL_SSO_OIDC',
       cause: err,

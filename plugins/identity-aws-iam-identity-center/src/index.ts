@@ -7,7 +7,7 @@
  *
  * This module is light: the schema and the registration; the SDK loads on first use.
  */
-import type { Credentials, TfwrapPlugin } from '@tfwrap/core';
+import { defineIdentityKind, definePlugin, type Credentials } from '@tfwrap/plugin-kit';
 import { identityCenterSchema } from './schema.js';
 
 export { configuredEndpoint, type SsoService } from './endpoint.js';
@@ -37,12 +37,10 @@ export async function identityCenterImplementation(options: import('./identity-c
   return (await import('./identity-center.js')).createIdentityCenterKind(options);
 }
 
-const plugin: TfwrapPlugin = {
+export default definePlugin({
   name: '@tfwrap/identity-aws-iam-identity-center',
-  apiVersion: 1,
-  apply(tfwrap) {
-    const paths = tfwrap.paths;
-    tfwrap.identityKinds.register({
+  kinds: (tfwrap) => [
+    defineIdentityKind({
       kind: 'aws/iam-identity-center',
       description: 'sign-in to an IAM Identity Center (SSO) portal: device flow, cached and refreshed, shared per portal',
       schema: identityCenterSchema,
@@ -51,9 +49,7 @@ const plugin: TfwrapPlugin = {
       // A person may have to open a browser and approve the sign-in; the device code itself
       // expires sooner (10 min at AWS), and a run without a terminal fails at once.
       timeoutMs: 15 * 60_000,
-      load: async () => (await import('./identity-center.js')).createIdentityCenterKind({ cacheDir: paths.cacheDir }),
-    });
-  },
-};
-
-export default plugin;
+      load: async () => (await import('./identity-center.js')).createIdentityCenterKind({ cacheDir: tfwrap.paths.cacheDir }),
+    }),
+  ],
+});

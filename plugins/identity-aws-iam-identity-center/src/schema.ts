@@ -1,8 +1,7 @@
 /** The `aws/iam-identity-center` entry, checked offline by `tfwrap auth validate`. */
 import { isSecureOrLoopback, parseDuration } from '@tfwrap/core';
-import * as v from 'valibot';
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+import { regionSchema } from '@tfwrap/aws';
+import { identitySchema, v } from '@tfwrap/plugin-kit';
 
 /** A sign-in may be renewed for at most this long (AWS caps portal sessions at 90 days). */
 export const SESSION_LIMITS = { minSeconds: 15 * 60, maxSeconds: 90 * 24 * 3600 } as const;
@@ -27,17 +26,15 @@ function startUrlProblem(value: string): string | undefined {
   return 'must be an https:// URL (http is accepted for 127.0.0.1 and localhost only)';
 }
 
-export const identityCenterSchema = v.looseObject({
-  kind: v.literal('aws/iam-identity-center'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
+export const identityCenterSchema = identitySchema({
+  kind: 'aws/iam-identity-center',
   principal: v.strictObject(
     {
       start_url: v.pipe(
         v.string('start_url is required: the AWS access portal URL, such as https://my-org.awsapps.com/start'),
         v.check((value) => startUrlProblem(value) === undefined, (issue) => startUrlProblem(String(issue.input))!),
       ),
-      region: v.pipe(v.string('region is required: the region of IAM Identity Center, such as us-east-1'), v.regex(REGION, 'must be an AWS region such as us-east-1')),
+      region: regionSchema('region is required: the region of IAM Identity Center, such as us-east-1'),
       session_duration: v.optional(
         v.pipe(
           v.union([v.string(), v.number()]),

@@ -7,30 +7,24 @@
  *
  * This module is light: the schema and the registration; the SDK loads on first use.
  */
-import type { TfwrapPlugin } from '@tfwrap/core';
 import { AWS_CREDENTIALS } from '@tfwrap/aws';
+import { defineIdentityKind, definePlugin } from '@tfwrap/plugin-kit';
 import { SSO_TOKEN_CREDENTIALS } from '@tfwrap/identity-aws-iam-identity-center';
 import { permissionSetSchema } from './schema.js';
 
 export { permissionSetSchema, type PermissionSetConfig } from './schema.js';
 
-const plugin: TfwrapPlugin = {
-  name: '@tfwrap/identity-aws-permission-set',
-  apiVersion: 1,
-  apply(tfwrap) {
-    tfwrap.identityKinds.register({
-      kind: 'aws/permission-set',
-      description: 'AWS credentials for an IAM Identity Center permission set in an account (by id or name)',
-      schema: permissionSetSchema,
-      via: 'required',
-      accepts: [SSO_TOKEN_CREDENTIALS],
-      produces: [AWS_CREDENTIALS],
-      cache: true,
-      // ListAccounts pages and GetRoleCredentials; each request times out sooner.
-      timeoutMs: 60_000,
-      load: async () => (await import('./permission-set.js')).permissionSet,
-    });
-  },
-};
+export const permissionSetKind = defineIdentityKind({
+  kind: 'aws/permission-set',
+  description: 'AWS credentials for an IAM Identity Center permission set in an account (by id or name)',
+  schema: permissionSetSchema,
+  via: 'required',
+  accepts: [SSO_TOKEN_CREDENTIALS],
+  produces: [AWS_CREDENTIALS],
+  cache: true,
+  // ListAccounts pages and GetRoleCredentials; each request times out sooner.
+  timeoutMs: 60_000,
+  load: async () => (await import('./permission-set.js')).permissionSet,
+});
 
-export default plugin;
+export default definePlugin({ name: '@tfwrap/identity-aws-permission-set', kinds: [permissionSetKind] });

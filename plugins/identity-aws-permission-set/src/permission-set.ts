@@ -2,22 +2,20 @@
  * The `aws/permission-set` implementation, loaded only when such an identity runs. The SDK is
  * imported on the first portal call, so a warm run (cached session) never loads it.
  */
-import { TfwrapError, type Env, type IdentityKindImplementation } from '@tfwrap/core';
-import { describeAwsError, quietSdk, type AwsCredentials, managedAwsMethods } from '@tfwrap/aws';
+import { SSO_REQUEST_TIMEOUT_MS, awsClient, describeAwsError, endpointFromEnv, isNetworkError, type AwsCredentials, managedAwsMethods } from '@tfwrap/aws';
+import { TfwrapError, type Env, type KindImplementation } from '@tfwrap/plugin-kit';
 import { configuredEndpoint, isSsoToken } from '@tfwrap/identity-aws-iam-identity-center';
 import type { PermissionSetConfig } from './schema.js';
 
-/** The portal answers in milliseconds or not at all. */
-const REQUEST_TIMEOUT_MS = 10_000;
 /** ListAccounts page size (the API allows up to 100... and pages anyway). */
 const PAGE_SIZE = 100;
 
 type SsoModule = typeof import('@aws-sdk/client-sso');
 type SsoClient = InstanceType<SsoModule['SSOClient']>;
 
-export const permissionSet: IdentityKindImplementation = {
+export const permissionSet: KindImplementation<PermissionSetConfig> = {
   async authenticate(ctx) {
-    const p = (ctx.config as PermissionSetConfig).principal;
+    const p = ctx.config.principal;
     const source = ctx.source;
     const from = ctx.sourceIdentity ?? 'its source';
     if (!isSsoToken(source)) {
@@ -30,17 +28,11 @@ export const permissionSet: IdentityKindImplementation = {
       throw new TfwrapError('E_AUTH_FAILED', `the sign-in of "${from}" has expired`, { hint: `run tfwrap auth login -i ${from}` });
     }
     const endpoint = configuredEndpoint(ctx.parentEnv, 'SSO');
-    quietSdk();
     const sdk = await import('@aws-sdk/client-sso');
-    const client = new sdk.SSOClient({
-      region: source.region,
-      maxAttempts: 3,
-      requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS },
-      ...(endpoint ? { endpoint } : {}),
-    });
+    const client = awsClient(sdk.SSOClient, { region: source.region, endpoint, requestTimeoutMs: SSO_REQUEST_TIMEOUT_MS });
     const where = { from, region: source.region, env: ctx.parentEnv };
     try {
-      const accountId = p.account.id ?? (await accountByName(sdk, client, source.accessToken, p.account.name!, ctx.signal, where));
+      const accountId = p.account.id !== undefined ? String(p.account.id) : await accountByName(sdk, client, source.accessToken, p.account.name!, ctx.signal, where);
       let out;
       try {
         out = await client.send(new sdk.GetRoleCredentialsCommand({ accessToken: source.accessToken, accountId, roleName: p.name }), { abortSignal: ctx.signal });
@@ -76,7 +68,7 @@ export const permissionSet: IdentityKindImplementation = {
     }
   },
 
-  ...managedAwsMethods((ctx) => (ctx.config as PermissionSetConfig).principal.region),
+  ...managedAwsMethods<PermissionSetConfig>((ctx) => ctx.config.principal.region),
 };
 
 interface Where {
@@ -138,8 +130,8 @@ function portalError(err: unknown, where: Where): TfwrapError {
   if (/TooManyRequests|Throttl/.test(name)) {
     return new TfwrapError('E_AUTH_FAILED', `the IAM Identity Center portal is throttling: ${detail}`, { hint: 'retry shortly (cached sessions avoid most calls)', cause: err });
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|TimeoutError/.test(`${name} ${detail}`)) {
-    const endpoint = where.env.AWS_ENDPOINT_URL_SSO ?? where.env.AWS_ENDPOINT_URL;
+  if (isNetworkError(err)) {
+    const endpoint = endpointFromEnv(where.env, 'SSO');
     return new TfwrapError('E_AUTH_FAILED', `cannot reach the IAM Identity Center portal (${where.region})${endpoint ? ` at ${endpoint}` : ''}: ${detail}`, { hint: 'check the network and AWS_ENDPOINT_URL_SSO', cause: err });
   }
   return new TfwrapError('E_AUTH_FAILED', `the IAM Identity Center portal failed: ${detail}`, { hint: 'run with --debug for the time spent in each step', cause: err });

@@ -1,13 +1,10 @@
 /** The `aws/permission-set` entry, checked offline by `tfwrap auth validate`. */
-import * as v from 'valibot';
+import { regionSchema } from '@tfwrap/aws';
+import { identitySchema, v } from '@tfwrap/plugin-kit';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-export const permissionSetSchema = v.looseObject({
-  kind: v.literal('aws/permission-set'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
-  via: v.looseObject({ identity: v.pipe(v.string(), v.minLength(1)) }),
+export const permissionSetSchema = identitySchema({
+  kind: 'aws/permission-set',
+  via: 'required',
   principal: v.strictObject(
     {
       name: v.pipe(
@@ -17,14 +14,15 @@ export const permissionSetSchema = v.looseObject({
       account: v.pipe(
         v.strictObject(
           {
-            id: v.optional(v.pipe(v.union([v.string(), v.number()]), v.transform(String), v.regex(/^\d{12}$/, 'account.id is 12 digits (quote it in YAML: "012345678901")'))),
+            // Checked, not converted: the kind is handed the entry as written (a number when unquoted).
+            id: v.optional(v.pipe(v.union([v.string(), v.number()]), v.check((id) => /^\d{12}$/.test(String(id)), 'account.id is 12 digits (quote it in YAML: "012345678901")'))),
             name: v.optional(v.pipe(v.string(), v.minLength(1, 'account.name must not be empty'))),
           },
           (issue) => `unknown field ${issue.received}: account takes id or name`,
         ),
         v.check((account) => (account.id === undefined) !== (account.name === undefined), 'give account.id or account.name (one of them)'),
       ),
-      region: v.optional(v.pipe(v.string(), v.regex(REGION, 'must be an AWS region such as us-east-1'))),
+      region: v.optional(regionSchema()),
     },
     (issue) =>
       issue.expected === 'never'

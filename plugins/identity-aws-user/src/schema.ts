@@ -1,6 +1,7 @@
 /** The `aws/user` entry, checked offline by `tfwrap auth validate`, and the GetSessionToken limits. */
 import { parseDuration } from '@tfwrap/core';
-import * as v from 'valibot';
+import { regionSchema } from '@tfwrap/aws';
+import { identitySchema, v } from '@tfwrap/plugin-kit';
 
 export const GET_SESSION_TOKEN_LIMITS = {
   minDurationSeconds: 900,
@@ -12,7 +13,6 @@ export const GET_SESSION_TOKEN_LIMITS = {
 export const KEYRING_BACKENDS = ['system', 'file', 'memory'] as const;
 export type KeyringBackendName = (typeof KEYRING_BACKENDS)[number];
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENTRY_NAME = /^[\w.@+=:/-]{1,128}$/;
 
@@ -54,34 +54,28 @@ export const credentialsSchema = v.pipe(
   v.check((c) => c.access_key_id_env === undefined || (c.keyring === undefined && c.entry === undefined), 'keys come from environment variables or from the keyring, not both: drop keyring/entry or the *_env fields'),
 );
 
-export const userSchema = v.strictObject(
-  {
-    kind: v.literal('aws/user'),
-    default: v.optional(v.boolean('default must be true or false')),
-    description: v.optional(v.string()),
-    credentials: v.optional(credentialsSchema),
-    principal: v.optional(
-      v.strictObject(
-        {
-          mfa_serial: v.optional(v.pipe(v.string(), v.regex(/^[\w+=/:,.@-]{9,256}$/, 'must be an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial number'))),
-          duration: v.optional(
-            v.pipe(
-              v.union([v.string(), v.number()]),
-              v.check((value) => typeof parseUserDuration(value) === 'number', (issue) => String(parseUserDuration(issue.input as string | number))),
-            ),
-          ),
-          region: v.optional(v.pipe(v.string(), v.regex(REGION, 'must be an AWS region such as us-east-1'))),
-        },
-        (issue) => `unknown field${unknownKey(issue) ? ` ${unknownKey(issue)}` : ''}: aws/user takes principal.mfa_serial, duration, region`,
+export const userSchema = identitySchema({
+  kind: 'aws/user',
+  principalOptional: true,
+  principal: v.strictObject(
+    {
+      mfa_serial: v.optional(v.pipe(v.string(), v.regex(/^[\w+=/:,.@-]{9,256}$/, 'must be an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial number'))),
+      duration: v.optional(
+        v.pipe(
+          v.union([v.string(), v.number()]),
+          v.check((value) => typeof parseUserDuration(value) === 'number', (issue) => String(parseUserDuration(issue.input as string | number))),
+        ),
       ),
-    ),
-  },
-  (issue) => {
-    const key = unknownKey(issue);
+      region: v.optional(regionSchema()),
+    },
+    (issue) => `unknown field${unknownKey(issue) ? ` ${unknownKey(issue)}` : ''}: aws/user takes principal.mfa_serial, duration, region`,
+  ),
+  fields: { credentials: v.optional(credentialsSchema) },
+  unknownField: (key) => {
     if (key === 'via') return 'aws/user takes no via: it is the root of a chain (chain aws/assume-role from it instead)';
     if (key && PLAIN_KEY_FIELDS.has(key)) return `keys are never written in the configuration; use credentials.access_key_id_env/secret_access_key_env or tfwrap auth user configure`;
     return `unknown field${key ? ` ${key}` : ''}: aws/user takes kind, default, description, credentials, principal`;
   },
-);
+});
 
 export type UserConfig = v.InferOutput<typeof userSchema>;

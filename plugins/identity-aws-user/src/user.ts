@@ -3,30 +3,30 @@
  * GetSessionToken call, so a warm run (cached session) loads neither it nor the keychain.
  */
 import { createHash } from 'node:crypto';
-import { TfwrapError, type AuthenticateContext, type IdentityKindImplementation, type TfwrapPaths } from '@tfwrap/core';
+import type { TfwrapPaths } from '@tfwrap/core';
+import { TfwrapError, type AuthenticateContext, type KindImplementation } from '@tfwrap/plugin-kit';
 import {
   describeAwsError,
+  endpointFromEnv,
   fromSdkCredentials,
-  quietSdk,
+  isNetworkError,
   readMfaCode,
   resolveRegion,
+  stsClient,
   type AwsCredentials,
   managedAwsMethods,
 } from '@tfwrap/aws';
 import { GET_SESSION_TOKEN_LIMITS, parseUserDuration, type UserConfig } from './schema.js';
 import { entryName, label, openKeyStore, type StoredKeys } from './store.js';
 
-/** STS answers in milliseconds or not at all: fail a hung request quickly (the SDK retries). */
-const STS_REQUEST_TIMEOUT_MS = 5_000;
-
 /** `AKIA…WXYZ`: enough to tell keys apart in a message, not the whole id. */
 export function maskKeyId(id: string): string {
   return id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-4)}` : '…';
 }
 
-export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>): IdentityKindImplementation {
-  async function keysFor(ctx: AuthenticateContext): Promise<StoredKeys & { from: string }> {
-    const config = ctx.config as UserConfig;
+export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>): KindImplementation<UserConfig> {
+  async function keysFor(ctx: AuthenticateContext<UserConfig>): Promise<StoredKeys & { from: string }> {
+    const config = ctx.config;
     const c = config.credentials;
     if (c?.access_key_id_env && c.secret_access_key_env) {
       const accessKeyId = ctx.parentEnv[c.access_key_id_env];
@@ -64,7 +64,7 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
 
   return {
     async authenticate(ctx) {
-      const config = ctx.config as UserConfig;
+      const config = ctx.config;
       const p = config.principal ?? {};
       const keys = await keysFor(ctx);
       ctx.secret(keys.secretAccessKey);
@@ -77,14 +77,8 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
       const durationSeconds = p.duration === undefined ? GET_SESSION_TOKEN_LIMITS.defaultDurationSeconds : (parseUserDuration(p.duration) as number);
       const tokenCode = p.mfa_serial ? await readMfaCode(ctx, p.mfa_serial) : undefined;
 
-      quietSdk();
       const sts = await import('@aws-sdk/client-sts');
-      const client = new sts.STSClient({
-        region: resolveRegion(region, ctx.parentEnv),
-        maxAttempts: 3,
-        requestHandler: { requestTimeout: STS_REQUEST_TIMEOUT_MS, connectionTimeout: STS_REQUEST_TIMEOUT_MS },
-        credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
-      });
+      const client = await stsClient({ region: resolveRegion(region, ctx.parentEnv), credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } });
       try {
         const out = await client.send(new sts.GetSessionTokenCommand({ DurationSeconds: durationSeconds, SerialNumber: p.mfa_serial, TokenCode: tokenCode }), { abortSignal: ctx.signal });
         const c = out.Credentials;
@@ -108,7 +102,7 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
      * here (that would open the keychain on every run); `auth user configure` drops the sessions.
      */
     sourceFingerprint(ctx) {
-      const c = (ctx.config as UserConfig).credentials;
+      const c = ctx.config.credentials;
       if (!c?.access_key_id_env || !c.secret_access_key_env) return undefined;
       return createHash('sha256')
         .update(`${ctx.parentEnv[c.access_key_id_env] ?? ''}\0${ctx.parentEnv[c.secret_access_key_env] ?? ''}`)
@@ -116,7 +110,7 @@ export function createUserKind(paths: Pick<TfwrapPaths, 'configDir' | 'realm'>):
     },
 
     // Without its own region, the child keeps the parent's under both names (aws CLI v1 reads only AWS_DEFAULT_REGION).
-    ...managedAwsMethods((ctx, env) => (ctx.config as UserConfig).principal?.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
+    ...managedAwsMethods<UserConfig>((ctx, env) => ctx.config.principal?.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
   };
 }
 
@@ -150,8 +144,8 @@ export function getSessionTokenError(err: unknown, c: ErrorContext): TfwrapError
   if (/ValidationError/.test(code)) {
     return new TfwrapError('E_AUTH_FAILED', `sts:GetSessionToken failed: ${detail}`, { hint: "check principal.duration (an account's root user may have at most 1h) and mfa_serial", cause: err });
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|TimeoutError|ECONNRESET|AbortError/.test(`${code} ${detail}`)) {
-    const endpoint = c.env.AWS_ENDPOINT_URL_STS ?? c.env.AWS_ENDPOINT_URL;
+  if (isNetworkError(err)) {
+    const endpoint = endpointFromEnv(c.env, 'STS');
     return new TfwrapError('E_AUTH_FAILED', `cannot reach STS${endpoint ? ` at ${endpoint}` : ''}: ${detail}`, { hint: 'check the network and AWS_ENDPOINT_URL_STS', cause: err });
   }
   return new TfwrapError('E_AUTH_FAILED', `sts:GetSessionToken failed: ${detail}`, { hint: 'run with --debug for the time spent in each step', cause: err });

@@ -4,8 +4,10 @@
  * parameter. Plain Node (fetch): no SDK.
  */
 import { createHash } from 'node:crypto';
-import { TfwrapError, isSecureOrLoopback, type Credentials, type Env, type IdentityKindImplementation } from '@tfwrap/core';
-import { DEFAULT_AUDIENCE, WEB_IDENTITY_CREDENTIALS, type GithubOidcConfig } from './index.js';
+import { isSecureOrLoopback } from '@tfwrap/core';
+import { WEB_IDENTITY_CREDENTIALS, type WebIdentityCredentials } from '@tfwrap/aws';
+import { TfwrapError, type Env, type KindImplementation } from '@tfwrap/plugin-kit';
+import { DEFAULT_AUDIENCE, type GithubOidcConfig } from './index.js';
 
 export const REQUEST_URL_VARIABLE = 'ACTIONS_ID_TOKEN_REQUEST_URL';
 export const REQUEST_TOKEN_VARIABLE = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
@@ -15,12 +17,6 @@ const REQUEST_TIMEOUT_MS = 6_000;
 /** Attempts for a network error, 429 or 5xx; the endpoint has short hiccups. */
 const ATTEMPTS = 3;
 
-export interface WebIdentityCredentials extends Credentials {
-  type: typeof WEB_IDENTITY_CREDENTIALS;
-  /** The OIDC ID token (a JWT). A secret: never printed, never written. */
-  token: string;
-  expiration?: Date;
-}
 
 export function audienceOf(config: GithubOidcConfig): string {
   return config.principal?.audience ?? DEFAULT_AUDIENCE;
@@ -137,9 +133,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export const githubOidc: IdentityKindImplementation = {
+export const githubOidc: KindImplementation<GithubOidcConfig> = {
   async authenticate(ctx) {
-    const audience = audienceOf(ctx.config as GithubOidcConfig);
+    const audience = audienceOf(ctx.config);
     const { url, bearer } = requestTarget(ctx.parentEnv, audience);
     ctx.secret(bearer);
     const token = await fetchIdToken(url, bearer, ctx.signal);
@@ -159,7 +155,7 @@ export const githubOidc: IdentityKindImplementation = {
     const url = ctx.parentEnv[REQUEST_URL_VARIABLE];
     const bearer = ctx.parentEnv[REQUEST_TOKEN_VARIABLE];
     if (!url || !bearer) return undefined;
-    return createHash('sha256').update(`github/oidc-source-v1\0${url}\0${bearer}\0${audienceOf(ctx.config as GithubOidcConfig)}`).digest('hex');
+    return createHash('sha256').update(`github/oidc-source-v1\0${url}\0${bearer}\0${audienceOf(ctx.config)}`).digest('hex');
   },
 
   /** The token is for the next step, not for a child: the child gets the parent's environment. */

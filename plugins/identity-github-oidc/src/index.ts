@@ -6,53 +6,41 @@
  * environment unchanged (docs/identities/github-oidc.md). This module is light: schema and
  * registration; the code that fetches the token loads on first use.
  */
-import type { TfwrapPlugin } from '@tfwrap/core';
-import * as v from 'valibot';
-
-/** Credentials carrying an OIDC token rather than keys; `aws/assume-role` accepts them. */
-export const WEB_IDENTITY_CREDENTIALS = 'web-identity';
+import { WEB_IDENTITY_CREDENTIALS } from '@tfwrap/aws';
+import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
 
 /** The audience AWS STS expects unless the IAM OIDC provider was set up with another. */
 export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
 
-export const githubOidcSchema = v.looseObject({
-  kind: v.literal('github/oidc'),
-  default: v.optional(v.boolean()),
-  description: v.optional(v.string()),
-  principal: v.optional(
-    v.strictObject(
-      {
-        audience: v.optional(
-          v.pipe(
-            v.string('audience must be text, such as sts.amazonaws.com'),
-            v.minLength(1, 'audience must not be empty'),
-            v.maxLength(256, 'audience is at most 256 characters'),
-            v.regex(/^\S+$/, 'audience must not contain spaces'),
-          ),
+export const githubOidcSchema = identitySchema({
+  kind: 'github/oidc',
+  principalOptional: true,
+  principal: v.strictObject(
+    {
+      audience: v.optional(
+        v.pipe(
+          v.string('audience must be text, such as sts.amazonaws.com'),
+          v.minLength(1, 'audience must not be empty'),
+          v.maxLength(256, 'audience is at most 256 characters'),
+          v.regex(/^\S+$/, 'audience must not contain spaces'),
         ),
-      },
-      (issue) => `unknown field ${String(issue.received)}: github/oidc takes only principal.audience`,
-    ),
+      ),
+    },
+    (issue) => `unknown field ${String(issue.received)}: github/oidc takes only principal.audience`,
   ),
 });
 
 export type GithubOidcConfig = v.InferOutput<typeof githubOidcSchema>;
 
-const plugin: TfwrapPlugin = {
-  name: '@tfwrap/identity-github-oidc',
-  apiVersion: 1,
-  apply(tfwrap) {
-    tfwrap.identityKinds.register({
-      kind: 'github/oidc',
-      description: 'GitHub Actions OIDC token (needs permissions: id-token: write) for aws/assume-role',
-      schema: githubOidcSchema,
-      via: 'none',
-      produces: [WEB_IDENTITY_CREDENTIALS],
-      // Never cached: the token is not written anywhere. The endpoint answers in well under a second.
-      timeoutMs: 20_000,
-      load: async () => (await import('./github-oidc.js')).githubOidc,
-    });
-  },
-};
+export const githubOidcKind = defineIdentityKind({
+  kind: 'github/oidc',
+  description: 'GitHub Actions OIDC token (needs permissions: id-token: write) for aws/assume-role',
+  schema: githubOidcSchema,
+  via: 'none',
+  produces: [WEB_IDENTITY_CREDENTIALS],
+  // Never cached: the token is not written anywhere. The endpoint answers in well under a second.
+  timeoutMs: 20_000,
+  load: async () => (await import('./github-oidc.js')).githubOidc,
+});
 
-export default plugin;
+export default definePlugin({ name: '@tfwrap/identity-github-oidc', kinds: [githubOidcKind] });

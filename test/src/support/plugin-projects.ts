@@ -10,8 +10,9 @@ export const examplePlugins = join(repoRoot, 'examples/plugins');
 export const fakeCredentials = join(examplePlugins, 'tfwrap-plugin-command/test/fake-credentials.mjs');
 
 /**
- * A project directory whose node_modules holds @tfwrap/plugin-kit, as a user's project that
- * installed tfwrap and the kit would (linked from this checkout, standing in for the registry).
+ * A project directory whose node_modules holds @tfwrap/plugin-kit and @tfwrap/aws, as a user's
+ * project that installed tfwrap and the kit would (linked from this checkout, standing in for the
+ * registry).
  */
 export function pluginProject(files: Record<string, string> = {}): string {
   const dir = tempDir('tfwrap-plugins-');
@@ -24,10 +25,11 @@ export function pluginProject(files: Record<string, string> = {}): string {
 }
 
 function linkKit(project: string): void {
-  const link = join(project, 'node_modules/@tfwrap/plugin-kit');
-  if (existsSync(link)) return;
   mkdirSync(join(project, 'node_modules/@tfwrap'), { recursive: true });
-  symlinkSync(join(repoRoot, 'packages/plugin-kit'), link);
+  for (const name of ['plugin-kit', 'aws']) {
+    const link = join(project, 'node_modules/@tfwrap', name);
+    if (!existsSync(link)) symlinkSync(join(repoRoot, 'packages', name), link);
+  }
 }
 
 /** Copy an example plugin's directory into the project (for `plugins: [./plugins/<name>/index.js]`). */
@@ -49,7 +51,7 @@ export async function packExamples(names: string[]): Promise<string[]> {
 export async function installTarballs(project: string, tarballs: string[]): Promise<void> {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfwrap-plugin-user', private: true }) + '\n');
   const env = hermeticEnv({ npm_config_cache: join(project, '.npm-cache') });
-  // --legacy-peer-deps: the peer (@tfwrap/plugin-kit) is already there; npm must not fetch it.
+  // --legacy-peer-deps: the peers (@tfwrap/plugin-kit, @tfwrap/aws) are already there; npm must not fetch them.
   const result = await runCommand('npm', ['install', '--offline', '--no-audit', '--no-fund', '--legacy-peer-deps', '--no-package-lock', ...tarballs], { env, cwd: project, timeout: 120_000 });
   if (result.exitCode !== 0) throw new Error(`npm install failed: ${result.stderr}`);
   linkKit(project); // npm prunes what package.json does not list

@@ -1,19 +1,6 @@
-/** The conformance suite against the kinds tfwrap ships. */
-import ambient from '@tfwrap/identity-ambient';
-import awsAmbient from '@tfwrap/identity-aws-ambient';
-import { runConformance } from './conformance.js';
-
-runConformance({
-  plugin: ambient,
-  kind: 'ambient',
-  validConfig: { description: 'whatever the environment holds' },
-  invalidConfigs: {
-    'default given as a string': { default: 'yes' },
-    'a description that is not text': { description: 42 },
-    'chaining via another identity': { via: { identity: 'other' } },
-  },
-  envRules: 'ambient',
-});
+/** The plugin-kit conformance suite against `aws/ambient`, with keys from the environment. */
+import { runConformance } from '@tfwrap/plugin-kit/conformance';
+import awsAmbient from './index.js';
 
 const envCredentials = {
   AWS_ACCESS_KEY_ID: 'AKIAAMBIENTTEST00001',

@@ -1,70 +1,51 @@
 /**
  * `tfwrap auth user configure|remove -i X`: put an IAM user's long-lived keys into the key store an
  * `aws/user` identity reads (OS keychain, or the file/memory store), or take them out. The keys are
- * read from a prompt on a terminal or from two stdin lines when piped; never from argv.
+ * read from a prompt on a terminal or from two stdin lines when piped; never from argv. Loaded
+ * only when one of these commands runs (commands.ts defines them).
  */
-import type { Command } from 'commander';
-import { TfwrapError, type Tfwrap } from '@tfwrap/core';
-import { createTfwrap, type GlobalOptions } from '../context.js';
-
-type Globals = () => GlobalOptions;
+import { TfwrapError, type CommandHandler, type Tfwrap } from '@tfwrap/plugin-kit';
+import { entryName, label, openKeyStore } from './store.js';
+import type { UserConfig } from './schema.js';
 
 const KIND = 'aws/user';
 const KEY_ID = /^[A-Z0-9]{16,128}$/;
 
-interface UserIdentityConfig {
-  kind: string;
-  credentials?: { access_key_id_env?: string; secret_access_key_env?: string; keyring?: 'system' | 'file' | 'memory'; entry?: string };
-}
+type UserIdentityConfig = Pick<UserConfig, 'kind' | 'credentials'>;
 
-export function registerAuthUserCommands(program: Command, globals: Globals): void {
-  const auth = program.commands.find((c) => c.name() === 'auth') ?? program.command('auth');
-  const user = auth.command('user').description('long-lived IAM user keys for aws/user identities');
-
-  user
-    .command('configure')
-    .description('store an IAM user\'s access key for an aws/user identity (prompted on a terminal, or two lines on stdin: key id, secret)')
-    .option('-i, --identity <name>', 'the aws/user identity (default: TFWRAP_IDENTITY, then the default identity)')
-    .action(async (opts: { identity?: string }) => {
-      const tfwrap = await createTfwrap(globals());
-      const { name, config } = userIdentity(tfwrap, opts.identity);
-      const { openKeyStore, entryName, label } = await import('@tfwrap/identity-aws-user/store');
-      const store = openStore(tfwrap, config, openKeyStore);
-      const keys = await readKeys(name);
-      tfwrap.redactor.add(keys.secretAccessKey);
-      const entry = entryName(name, tfwrap.paths.realm, config.credentials?.entry);
-      let where: string;
-      try {
-        where = await store.write(entry, keys);
-      } catch (err) {
-        throw new TfwrapError('E_AUTH_FAILED', `cannot store the keys of "${name}" in ${label(store.selected)}: ${tfwrap.redactor.redact((err as Error).message)}`, {
-          hint:
-            store.selected === 'system'
-              ? `on a machine without a working keychain, run again with TFWRAP_KEYRING=file (a 0600 file under ${tfwrap.paths.configDir}), or name environment variables in credentials.access_key_id_env/secret_access_key_env`
-              : 'check the permissions of tfwrap\'s config directory',
-        });
-      }
-      // Sessions of the old keys must not outlive them.
-      await tfwrap.logout(name);
-      const plain = store.selected === 'file' ? ' (plain text, readable only by you)' : '';
-      process.stderr.write(`tfwrap: stored the access key ${mask(keys.accessKeyId)} of "${name}" in ${where}${plain}; its cached sessions were dropped\n`);
+export const configureKeys: CommandHandler = async (ctx) => {
+  const tfwrap = await ctx.tfwrap();
+  const { name, config } = userIdentity(tfwrap, ctx.options.identity as string | undefined);
+  const store = openStore(tfwrap, config);
+  const keys = await readKeys(name);
+  tfwrap.redactor.add(keys.secretAccessKey);
+  const entry = entryName(name, tfwrap.paths.realm, config.credentials?.entry);
+  let where: string;
+  try {
+    where = await store.write(entry, keys);
+  } catch (err) {
+    throw new TfwrapError('E_AUTH_FAILED', `cannot store the keys of "${name}" in ${label(store.selected)}: ${tfwrap.redactor.redact((err as Error).message)}`, {
+      hint:
+        store.selected === 'system'
+          ? `on a machine without a working keychain, run again with TFWRAP_KEYRING=file (a 0600 file under ${tfwrap.paths.configDir}), or name environment variables in credentials.access_key_id_env/secret_access_key_env`
+          : 'check the permissions of tfwrap\'s config directory',
     });
+  }
+  // Sessions of the old keys must not outlive them.
+  await tfwrap.logout(name);
+  const plain = store.selected === 'file' ? ' (plain text, readable only by you)' : '';
+  process.stderr.write(`tfwrap: stored the access key ${mask(keys.accessKeyId)} of "${name}" in ${where}${plain}; its cached sessions were dropped\n`);
+};
 
-  user
-    .command('remove')
-    .description('delete the stored keys of an aws/user identity (and its cached sessions)')
-    .option('-i, --identity <name>', 'the aws/user identity (default: TFWRAP_IDENTITY, then the default identity)')
-    .action(async (opts: { identity?: string }) => {
-      const tfwrap = await createTfwrap(globals());
-      const { name, config } = userIdentity(tfwrap, opts.identity);
-      const { openKeyStore, entryName } = await import('@tfwrap/identity-aws-user/store');
-      const store = openStore(tfwrap, config, openKeyStore);
-      const { removed, problems } = await store.remove(entryName(name, tfwrap.paths.realm, config.credentials?.entry));
-      await tfwrap.logout(name);
-      for (const problem of problems) process.stderr.write(`tfwrap: warning: ${problem}\n`);
-      process.stderr.write(`tfwrap: ${removed.length ? `removed the keys of "${name}" from ${removed.join(' and ')}` : `no stored keys for "${name}"`}; its cached sessions were dropped\n`);
-    });
-}
+export const removeKeys: CommandHandler = async (ctx) => {
+  const tfwrap = await ctx.tfwrap();
+  const { name, config } = userIdentity(tfwrap, ctx.options.identity as string | undefined);
+  const store = openStore(tfwrap, config);
+  const { removed, problems } = await store.remove(entryName(name, tfwrap.paths.realm, config.credentials?.entry));
+  await tfwrap.logout(name);
+  for (const problem of problems) process.stderr.write(`tfwrap: warning: ${problem}\n`);
+  process.stderr.write(`tfwrap: ${removed.length ? `removed the keys of "${name}" from ${removed.join(' and ')}` : `no stored keys for "${name}"`}; its cached sessions were dropped\n`);
+};
 
 function userIdentity(tfwrap: Tfwrap, requested: string | undefined): { name: string; config: UserIdentityConfig } {
   const name = tfwrap.requireIdentity(requested);
@@ -84,9 +65,9 @@ function userIdentity(tfwrap: Tfwrap, requested: string | undefined): { name: st
   return { name, config };
 }
 
-function openStore(tfwrap: Tfwrap, config: UserIdentityConfig, open: typeof import('@tfwrap/identity-aws-user/store').openKeyStore) {
+function openStore(tfwrap: Tfwrap, config: UserIdentityConfig) {
   try {
-    return open({ env: tfwrap.parentEnv, configDir: tfwrap.paths.configDir, configured: config.credentials?.keyring, interactive: Boolean(process.stdin.isTTY) });
+    return openKeyStore({ env: tfwrap.parentEnv, configDir: tfwrap.paths.configDir, configured: config.credentials?.keyring, interactive: Boolean(process.stdin.isTTY) });
   } catch (err) {
     throw new TfwrapError('E_CONFIG_INVALID', (err as Error).message);
   }
