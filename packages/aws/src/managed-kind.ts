@@ -20,7 +20,7 @@ export function managedAwsMethods(configuredRegion: (ctx: PrepareEnvContext, env
     prepareEnv(env, ctx) {
       const credentials = ctx.credentials;
       if (!isAwsCredentials(credentials)) {
-        throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
+        throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`, { identity: ctx.identity });
       }
       return prepareManagedEnv(env, {
         identity: ctx.identity,

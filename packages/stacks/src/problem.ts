@@ -56,7 +56,7 @@ export async function toTfwrapError(problem: ManifestProblem): Promise<TfwrapErr
       ? documentStart(problem.file, problem.text)
       : await locateInYaml(problem.file, problem.yamlPath, problem.text);
   }
-  return new TfwrapError(problem.code, problem.message, { hint: problem.hint, location });
+  return new TfwrapError(problem.code, problem.message, { hint: problem.hint, location, configPath: problem.file === undefined ? undefined : problem.yamlPath });
 }
 
 /** Where the document itself starts (locateInYaml has no line for the root): its first content line. */
