@@ -5,6 +5,7 @@
 import { closest } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { issuePath, locate } from './config.js';
+import { schemaProblems } from './did-you-mean.js';
 import { TfwrapError } from './errors.js';
 import type { IdentityConfig } from './identity.js';
 import { unknownKind, type IdentityKindRegistry } from './registry.js';
@@ -137,19 +138,28 @@ export async function validateIdentities(identities: Identities, kinds: Identity
   return problems;
 }
 
-/** Check one identity against its kind's schema; each issue names the field and its line. */
+/**
+ * Check one identity against its kind's schema; each issue names the field and its line, and an
+ * unknown field the nearest one the kind takes.
+ */
 export async function checkSchema(name: string, identity: IdentityConfig, schema: v.GenericSchema, plugin: string, file: string | undefined): Promise<TfwrapError[]> {
   const result = v.safeParse(schema, identity);
   if (result.success) return [];
   return Promise.all(
-    result.issues.map(async (issue) => {
-      const path = issuePath(issue);
+    schemaProblems(schema, result.issues).map(async ({ path, message, unknownKey }) => {
+      const configPath = ['auth', 'identities', name, ...path];
+      const options = { identity: name, configPath, location: await locate(file, configPath), plugin };
+      if (unknownKey) {
+        const at = path.length > 1 ? ` ${path.slice(0, -1).join('.')}` : '';
+        const known = unknownKey.known.filter((key) => key !== 'kind');
+        return new TfwrapError('E_IDENTITY_INVALID', `unknown field "${unknownKey.key}" in identity "${name}"${at}${unknownKey.suggestion ? ` (did you mean "${unknownKey.suggestion}"?)` : ''}`, {
+          ...options,
+          hint: known.length ? `${identity.kind}${at} takes ${known.join(', ')}` : `see the ${identity.kind} documentation for its fields`,
+        });
+      }
       const field = path.length ? path.join('.') : 'entry';
-      return new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${field}: ${issue.message}`, {
-        identity: name,
-        configPath: ['auth', 'identities', name, ...path],
-        location: await locate(file, ['auth', 'identities', name, ...path]),
-        plugin,
+      return new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${field}: ${message}`, {
+        ...options,
         hint: `see the ${identity.kind} documentation for its fields`,
       });
     }),
