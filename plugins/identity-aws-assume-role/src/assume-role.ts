@@ -12,9 +12,9 @@ import {
   toSdkCredentials,
   type AwsCredentials,
   managedAwsMethods,
+  readMfaCode,
 } from '@tfwrap/aws';
 import { STS_LIMITS, defaultSessionName, parseAssumeRoleDuration, type AssumeRoleConfig } from './schema.js';
-import { readMfaCode } from './mfa.js';
 
 /** STS answers in milliseconds or not at all: fail a hung request quickly (the SDK retries). */
 const STS_REQUEST_TIMEOUT_MS = 5_000;
