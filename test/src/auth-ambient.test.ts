@@ -201,8 +201,32 @@ describe('identities: ambient and aws/ambient (e2e)', function () {
     assert.equal(problems.length, 4, result.stderr);
     assert.match(problems[0]!, /tfwrap\.yaml:4:\d+: identity "a" has unknown kind "aws\/ambeint" \(known kinds: .*ambient.*\).*did you mean "aws\/ambient"/);
     assert.match(problems[1]!, /tfwrap\.yaml:7:\d+: identity "b" \(kind aws\/ambient\) takes no via:/);
-    assert.match(problems[2]!, /tfwrap\.yaml:10:\d+: identity "c" \(kind aws\/ambient\): principal\.role:/);
+    assert.match(problems[2]!, /tfwrap\.yaml:10:\d+: unknown field "role" in identity "c" principal \(plugin @tfwrap\/identity-aws-ambient\)\. Hint: aws\/ambient principal takes region/);
     assert.equal(problems[3], 'tfwrap: 3 problems found');
+  });
+
+  it('a misspelt field is named with the nearest one, its file and line, once', async () => {
+    const typo = project(`auth:
+  identities:
+    base:
+      kind: aws/ambient
+    deploy:
+      kind: aws/assume-role
+      via: { identity: base }
+      principle: { assume_role: arn:aws:iam::123456789012:role/deploy }
+`);
+    const validate = await runTfwrap(['auth', 'validate'], { env: hermeticEnv(), cwd: typo });
+    assert.equal(validate.exitCode, 1, validate.stderr);
+    const problems = lines(validate.stderr);
+    assert.equal(problems.length, 2, validate.stderr);
+    assert.equal(
+      problems[0]!.replace(typo, '.'),
+      'tfwrap: ./tfwrap.yaml:8:7: unknown field "principle" in identity "deploy" (did you mean "principal"?) (plugin @tfwrap/identity-aws-assume-role). Hint: aws/assume-role takes default, description, via, principal [E_IDENTITY_INVALID]',
+    );
+    assert.equal(problems[1], 'tfwrap: 1 problem found');
+    const run = await runTfwrap(['auth', 'exec', '-i', 'deploy', '--', 'true'], { env: hermeticEnv(), cwd: typo });
+    assert.equal(run.exitCode, 2, run.stderr);
+    assert.match(run.stderr, /^tfwrap: error: \S*tfwrap\.yaml:8:7: unknown field "principle" in identity "deploy" \(did you mean "principal"\?\)/);
   });
 
   it('auth list shows identities, kinds and chains; unknown identities and none selected exit 2', async () => {

@@ -25,7 +25,7 @@ export function managedAwsMethods<Config = IdentityConfig>(configuredRegion: (ct
     prepareEnv(env, ctx) {
       const credentials = ctx.credentials;
       if (!isAwsCredentials(credentials)) {
-        throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`);
+        throw new TfwrapError('E_AUTH_FAILED', `identity "${ctx.identity}" has no AWS credentials to hand to the child`, { identity: ctx.identity });
       }
       return prepareManagedEnv(env, {
         identity: ctx.identity,

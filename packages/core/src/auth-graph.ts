@@ -5,6 +5,7 @@
 import { closest } from 'fastest-levenshtein';
 import * as v from 'valibot';
 import { issuePath, locate } from './config.js';
+import { schemaProblems } from './did-you-mean.js';
 import { TfwrapError } from './errors.js';
 import type { IdentityConfig } from './identity.js';
 import { unknownKind, type IdentityKindRegistry } from './registry.js';
@@ -23,16 +24,19 @@ export function buildChain(identities: Identities, target: string): string[] {
       throw chain.length === 0
         ? unknownIdentity(name, Object.keys(identities))
         : new TfwrapError('E_IDENTITY_UNKNOWN', `identity "${chain[chain.length - 1]}" chains via "${name}", which is not defined`, {
+            identity: chain[chain.length - 1],
             hint: suggestion(name, Object.keys(identities)) ?? 'define it under auth.identities',
           });
     }
     if (chain.includes(name)) {
-      const cycle = [...chain.slice(chain.indexOf(name)), name].join(' -> ');
-      throw new TfwrapError('E_IDENTITY_CYCLE', `identity chain has a cycle: ${cycle}`, { hint: 'one identity in the loop must not have via:' });
+      const cycle = [...chain.slice(chain.indexOf(name)), name];
+      throw new TfwrapError('E_IDENTITY_CYCLE', `identity chain has a cycle: ${cycle.join(' -> ')}`, { chain: cycle, hint: 'one identity in the loop must not have via:' });
     }
     chain.push(name);
     if (chain.length > MAX_CHAIN_DEPTH) {
       throw new TfwrapError('E_CHAIN_TOO_DEEP', `identity "${target}" chains through more than ${MAX_CHAIN_DEPTH} identities (${chain.join(' -> ')} -> ...)`, {
+        identity: target,
+        chain: [...chain].reverse(),
         hint: `tfwrap follows at most ${MAX_CHAIN_DEPTH} steps`,
       });
     }
@@ -43,6 +47,7 @@ export function buildChain(identities: Identities, target: string): string[] {
 
 export function unknownIdentity(name: string, known: string[]): TfwrapError {
   return new TfwrapError('E_IDENTITY_UNKNOWN', `identity "${name}" is not defined`, {
+    identity: name,
     hint: suggestion(name, known) ?? (known.length ? `known identities: ${known.join(', ')}` : 'define identities under auth.identities in tfwrap.yaml'),
   });
 }
@@ -64,7 +69,7 @@ export async function validateIdentities(identities: Identities, kinds: Identity
     const kind = kinds.get(identity.kind);
     if (!kind) {
       const err = unknownKind(identity.kind, name, kinds.names());
-      problems.push(new TfwrapError(err.code, err.message, { hint: err.hint, location: await at(name, 'kind') }));
+      problems.push(err.with({ location: await at(name, 'kind'), configPath: ['auth', 'identities', name, 'kind'] }));
       continue;
     }
     problems.push(...(await checkSchema(name, identity, kind.schema, kind.plugin, file)));
@@ -72,16 +77,19 @@ export async function validateIdentities(identities: Identities, kinds: Identity
     const rule = kind.via ?? 'none';
     if (via !== undefined && rule === 'none') {
       problems.push(new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}) takes no via:, but chains via "${via}"`, {
+        identity: name,
         location: await at(name, 'via'),
         hint: `${identity.kind} finds its own credentials; remove via:`,
       }));
     } else if (via === undefined && rule === 'required') {
       problems.push(new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}) needs via.identity: the identity whose credentials it starts from`, {
+        identity: name,
         location: await at(name),
         hint: 'add via: { identity: <name> }, for example an aws/ambient identity',
       }));
     } else if (via !== undefined && !identities[via]) {
       problems.push(new TfwrapError('E_IDENTITY_UNKNOWN', `identity "${name}" chains via "${via}", which is not defined`, {
+        identity: name,
         location: await at(name, 'via', 'identity'),
         hint: suggestion(via, names) ?? 'define it under auth.identities',
       }));
@@ -90,6 +98,7 @@ export async function validateIdentities(identities: Identities, kinds: Identity
       const chainProblem = kind.checkChain?.({ name, config: identity }, { name: via, kind: identities[via]!.kind, config: identities[via]! });
       if (chainProblem) {
         problems.push(new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${chainProblem}`, {
+          identity: name,
           location: await at(name, 'principal'),
           plugin: kind.plugin,
           hint: `see the ${identity.kind} documentation`,
@@ -97,6 +106,7 @@ export async function validateIdentities(identities: Identities, kinds: Identity
       }
       if (parent && kind.accepts && !(parent.produces ?? []).some((type) => kind.accepts!.includes(type))) {
         problems.push(new TfwrapError('E_CHAIN_INCOMPATIBLE', `identity "${name}" (kind ${identity.kind}) cannot chain via "${via}" (kind ${parent.kind}): it needs ${kind.accepts.join(' or ')} credentials, and ${parent.kind} yields ${parent.produces?.join(', ') || 'none'}`, {
+          identity: name,
           location: await at(name, 'via', 'identity'),
           hint: 'chain via an identity that yields credentials, such as aws/ambient',
         }));
@@ -111,10 +121,10 @@ export async function validateIdentities(identities: Identities, kinds: Identity
       buildChain(identities, name);
     } catch (err) {
       if (!(err instanceof TfwrapError) || (err.code !== 'E_IDENTITY_CYCLE' && err.code !== 'E_CHAIN_TOO_DEEP')) continue;
-      const key = err.code === 'E_IDENTITY_CYCLE' ? [...new Set(err.message.split(': ')[1]!.split(' -> '))].sort().join() : name;
+      const key = err.code === 'E_IDENTITY_CYCLE' ? [...new Set(err.chain)].sort().join() : name;
       if (reported.has(key)) continue;
       reported.add(key);
-      problems.push(new TfwrapError(err.code, err.message, { hint: err.hint, location: await at(name, 'via') }));
+      problems.push(err.with({ location: await at(name, 'via') }));
     }
   }
 
@@ -128,17 +138,28 @@ export async function validateIdentities(identities: Identities, kinds: Identity
   return problems;
 }
 
-/** Check one identity against its kind's schema; each issue names the field and its line. */
+/**
+ * Check one identity against its kind's schema; each issue names the field and its line, and an
+ * unknown field the nearest one the kind takes.
+ */
 export async function checkSchema(name: string, identity: IdentityConfig, schema: v.GenericSchema, plugin: string, file: string | undefined): Promise<TfwrapError[]> {
   const result = v.safeParse(schema, identity);
   if (result.success) return [];
   return Promise.all(
-    result.issues.map(async (issue) => {
-      const path = issuePath(issue);
+    schemaProblems(schema, result.issues).map(async ({ path, message, unknownKey }) => {
+      const configPath = ['auth', 'identities', name, ...path];
+      const options = { identity: name, configPath, location: await locate(file, configPath), plugin };
+      if (unknownKey) {
+        const at = path.length > 1 ? ` ${path.slice(0, -1).join('.')}` : '';
+        const known = unknownKey.known.filter((key) => key !== 'kind');
+        return new TfwrapError('E_IDENTITY_INVALID', `unknown field "${unknownKey.key}" in identity "${name}"${at}${unknownKey.suggestion ? ` (did you mean "${unknownKey.suggestion}"?)` : ''}`, {
+          ...options,
+          hint: known.length ? `${identity.kind}${at} takes ${known.join(', ')}` : `see the ${identity.kind} documentation for its fields`,
+        });
+      }
       const field = path.length ? path.join('.') : 'entry';
-      return new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${field}: ${issue.message}`, {
-        location: await locate(file, ['auth', 'identities', name, ...path]),
-        plugin,
+      return new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}): ${field}: ${message}`, {
+        ...options,
         hint: `see the ${identity.kind} documentation for its fields`,
       });
     }),

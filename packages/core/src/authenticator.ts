@@ -218,6 +218,7 @@ export class Authenticator {
     const again = await this.authenticate(auth.identity, { ...options, fresh: true });
     if (remaining(again) >= minRemainingSeconds) return again;
     throw new TfwrapError('E_AUTH_EXPIRING', `identity "${auth.identity}": its credentials expire in ${formatDuration(Math.max(0, Math.round(remaining(again))))}, less than the ${formatDuration(minRemainingSeconds)} a run needs`, {
+      identity: auth.identity,
       hint: 'refresh the source credentials, or lower auth.session.min_remaining (TFWRAP_SESSION_MIN_REMAINING)',
     });
   }
@@ -249,12 +250,11 @@ export class Authenticator {
   }
 
   private authError(err: unknown, name: string, kind: string, chain: readonly string[], index: number, plugin: string): TfwrapError {
+    if (err instanceof TfwrapError) return err.about(name, { chain, step: index, plugin });
     const step = chain.length > 1 ? ` (step ${index + 1} of ${chain.join(' -> ')})` : '';
-    if (err instanceof TfwrapError) {
-      if (err.message.includes(`"${name}"`)) return err;
-      return new TfwrapError(err.code, `identity "${name}"${step}: ${err.message}`, { hint: err.hint, location: err.location, plugin: err.plugin ?? plugin, cause: err });
-    }
     return new TfwrapError('E_AUTH_FAILED', `identity "${name}" (${kind})${step} failed to authenticate: ${this.host.redactor.redact(messageOf(err))}`, {
+      identity: name,
+      chain,
       plugin,
       hint: 'run with --debug for the time spent in each step',
       cause: err,
@@ -274,6 +274,7 @@ export class Authenticator {
     const impl = await this.host.identityKinds.load(auth.kind);
     if (!impl.whoami) {
       throw new TfwrapError('E_AUTH_FAILED', `identity "${auth.identity}" (kind ${auth.kind}) cannot tell who it is`, {
+        identity: auth.identity,
         hint: 'whoami needs a kind that yields cloud credentials, such as aws/ambient',
       });
     }
@@ -281,9 +282,10 @@ export class Authenticator {
     try {
       return await limit.race(impl.whoami(auth.credentials, { identity: auth.identity, config: auth.config as IdentityConfig, parentEnv: this.host.parentEnv, signal: limit.signal }));
     } catch (err) {
-      if (err instanceof TfwrapError && err.message.includes(`"${auth.identity}"`)) throw err;
+      if (err instanceof TfwrapError && err.identity !== undefined) throw err;
       const message = err instanceof TfwrapError ? err.message : this.host.redactor.redact(messageOf(err));
       throw new TfwrapError(err instanceof TfwrapError ? err.code : 'E_AUTH_FAILED', `identity "${auth.identity}" (${auth.kind}): cannot tell who it is: ${message}`, {
+        identity: auth.identity,
         hint: err instanceof TfwrapError ? err.hint : 'check the endpoint and that the credentials are valid',
         cause: err,
       });

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { AtmosTag, parseAtmosYaml } from './atmos-tags.js';
+import { schemaProblems } from './did-you-mean.js';
 import { TfwrapError, TfwrapErrors, type SourceLocation } from './errors.js';
 import { locateInYaml, parseYaml, type YamlPath } from './yaml.js';
 
@@ -188,9 +189,9 @@ async function validate(file: string, raw: unknown, source: 'tfwrap' | 'atmos'):
   const result = v.safeParse(configSchema, raw);
   if (!result.success) {
     const errors = await Promise.all(
-      result.issues.map(async (issue) => {
-        const path = issuePath(issue);
-        return new TfwrapError('E_CONFIG_INVALID', `${path.length ? path.join('.') : 'configuration'}: ${issue.message}`, {
+      schemaProblems(configSchema, result.issues).map(async ({ path, message }) => {
+        return new TfwrapError('E_CONFIG_INVALID', `${path.length ? path.join('.') : 'configuration'}: ${message}`, {
+          configPath: path,
           location: await locate(file, path),
           hint: 'see docs/configuration.md',
         });

@@ -88,10 +88,12 @@ export function runChild(options: SpawnOptions): Promise<SpawnResult> {
       cleanup();
       if (err.code === 'ENOENT') {
         reject(new TfwrapError('E_COMMAND_NOT_FOUND', `command "${options.command}" not found`, {
+          command: options.command,
+          cause: err,
           hint: 'check that it is installed and on PATH',
         }));
       } else if (err.code === 'EACCES') {
-        reject(new TfwrapError('E_COMMAND_NOT_FOUND', `command "${options.command}" is not executable`, { hint: 'check its permissions' }));
+        reject(new TfwrapError('E_COMMAND_NOT_FOUND', `command "${options.command}" is not executable`, { command: options.command, cause: err, hint: 'check its permissions' }));
       } else {
         reject(err);
       }

@@ -3,6 +3,7 @@
  * It imports no cloud SDK; identity kinds come from plugins.
  */
 export * from './errors.js';
+export * from './did-you-mean.js';
 export * from './yaml.js';
 export * from './atmos-tags.js';
 export * from './identity.js';

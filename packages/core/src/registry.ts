@@ -75,6 +75,7 @@ export class IdentityKindRegistry {
 export function unknownKind(kind: string, identity: string, known: string[]): TfwrapError {
   const near = known.length ? closest(kind, known) : undefined;
   return new TfwrapError('E_KIND_UNKNOWN', `identity "${identity}" has unknown kind "${kind}" (known kinds: ${known.join(', ') || 'none'})`, {
+    identity,
     hint: near && near !== kind ? `did you mean "${near}"? A kind from another package needs its plugin under plugins:` : 'a kind from another package needs its plugin under plugins:',
   });
 }

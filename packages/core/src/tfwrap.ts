@@ -139,7 +139,7 @@ export class Tfwrap {
         // A plugin's own error (a duplicate kind, bad options) points at the entry that named it.
         if (err instanceof TfwrapError) {
           if (err.location || !loaded.request.location) throw err;
-          throw new TfwrapError(err.code, err.message, { hint: err.hint, location: loaded.request.location, plugin: err.plugin ?? loaded.plugin.name, cause: err.cause });
+          throw err.with({ location: loaded.request.location, plugin: err.plugin ?? loaded.plugin.name });
         }
         throw new TfwrapError('E_PLUGIN_LOAD', `plugin "${loaded.plugin.name}" failed while applying: ${messageOf(err)} (named in ${loaded.request.requestedBy})`, {
           plugin: loaded.plugin.name,

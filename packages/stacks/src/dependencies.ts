@@ -3,7 +3,7 @@
  * other, so each level can run in parallel once the previous levels are done.
  */
 import { TfwrapError } from '@tfwrap/core';
-import { didYouMean } from './problem.js';
+import { didYouMean } from '@tfwrap/core';
 
 export interface DependencyNode {
   name: string;

@@ -13,7 +13,8 @@
 import { realpathSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { ManifestProblem, didYouMean } from './problem.js';
+import { didYouMean } from '@tfwrap/core';
+import { ManifestProblem } from './problem.js';
 import type { Manifest } from './manifest.js';
 import { deepMerge, type Mapping } from './merge.js';
 

@@ -1,3 +1,4 @@
+export { stackErrorCodes } from './error-codes.js';
 export { stacksSettingsFrom, defaultStacksBasePath, defaultComponentsBasePath, defaultIncludedPaths, defaultExcludedPaths } from './settings.js';
 export type { StacksSettings, StacksSettingsOptions } from './settings.js';
 export { StackRepository } from './repository.js';

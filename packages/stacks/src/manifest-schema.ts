@@ -12,7 +12,7 @@
  * drop a setting. Null stands for "absent" wherever the loader has always taken it so.
  */
 import * as v from 'valibot';
-import { didYouMean } from './problem.js';
+import { didYouMean } from '@tfwrap/core';
 import { hookEvents } from './hooks.js';
 import type { Mapping } from './merge.js';
 

@@ -6,7 +6,6 @@
  * wrong. So the loading code throws a `ManifestProblem` that says *where in the YAML tree* the fault
  * is, and the public (async) entry points turn it into a `TfwrapError` with file, line and column.
  */
-import { distance } from 'fastest-levenshtein';
 import { TfwrapError, TfwrapErrors, locateInYaml, type ErrorCode, type SourceLocation, type YamlPath } from '@tfwrap/core';
 import { withTemplateEngine } from './templates.js';
 
@@ -58,42 +57,13 @@ export async function toTfwrapError(problem: ManifestProblem): Promise<TfwrapErr
       ? documentStart(problem.file, problem.text)
       : await locateInYaml(problem.file, problem.yamlPath, problem.text);
   }
-  return new TfwrapError(problem.code, problem.message, { hint: problem.hint, location });
+  return new TfwrapError(problem.code, problem.message, { hint: problem.hint, location, configPath: problem.file === undefined ? undefined : problem.yamlPath });
 }
 
 /** Where the document itself starts (locateInYaml has no line for the root): its first content line. */
 function documentStart(file: string, text: string): SourceLocation {
   const index = text.split('\n').findIndex((line) => !/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line));
   return index >= 0 ? { file, line: index + 1, column: 1 } : { file };
-}
-
-/**
- * Names close to `wanted`, for "did you mean" hints: those containing it, and those at the
- * smallest edit distance found, if that is within a few edits (scaled to the length).
- */
-export function similarNames(wanted: string, candidates: Iterable<string>, max = 3): string[] {
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
-  const scored: Array<{ name: string; score: number; contains: boolean }> = [];
-  for (const name of candidates) {
-    if (name === wanted) continue;
-    const score = distance(wanted, name);
-    const contains = wanted.length >= 3 && name.includes(wanted);
-    if (score <= limit || contains) scored.push({ name, score, contains });
-  }
-  const best = Math.min(...scored.filter((entry) => !entry.contains).map((entry) => entry.score));
-  return scored
-    .filter((entry) => entry.contains || entry.score === best)
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
-    .slice(0, max)
-    .map((entry) => entry.name);
-}
-
-/** `Did you mean 'a' or 'b'?`, or undefined when there is nothing close. */
-export function didYouMean(wanted: string, candidates: Iterable<string>): string | undefined {
-  const names = similarNames(wanted, candidates).map((name) => `'${name}'`);
-  if (names.length === 0) return undefined;
-  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-  return `Did you mean ${list}?`;
 }
 
 /** Join hint sentences, skipping absent ones: `Did you mean 'dev'? Run ...`. */

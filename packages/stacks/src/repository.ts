@@ -24,7 +24,8 @@ import { parseManifest, readManifest, scanStackName, type ConfigSections, type M
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
-import { ManifestProblem, didYouMean, hints, toTfwrapError, withLocatedErrors } from './problem.js';
+import { didYouMean } from '@tfwrap/core';
+import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import type { TfwrapError } from '@tfwrap/core';
 import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
 import { CombinedStack, LoadedStack, type ComponentInstance, type Stack } from './stack.js';

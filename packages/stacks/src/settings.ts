@@ -61,6 +61,7 @@ export interface StacksSettingsOptions {
 export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, options: StacksSettingsOptions = {}): StacksSettings {
   const invalid = (key: string, expected: string, example?: string): TfwrapError =>
     new TfwrapError('E_CONFIG_INVALID', `${key} must be ${expected}`, {
+      configPath: key === 'the project configuration' ? [] : key.split('.'),
       location: options.configFile === undefined ? undefined : { file: options.configFile },
       hint: example === undefined ? undefined : `for example ${example}`,
     });

@@ -1,6 +1,7 @@
 /**
  * @tfwrap/terraform: running Terraform for the components of a stack. See docs/terraform.md.
  */
+export { terraformErrorCodes } from './error-codes.js';
 export { splitTerraformArgs, hasFlag, maskArgs } from './args.js';
 export type { SplitArgs } from './args.js';
 export { writeFileAtomic, writeComponentFiles, varfileText, backendText, BACKEND_FILE } from './files.js';

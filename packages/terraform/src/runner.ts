@@ -50,6 +50,7 @@ export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
   const command = components?.terraform?.command;
   if (command !== undefined && (typeof command !== 'string' || command.trim() === '')) {
     throw new TfwrapError('E_CONFIG_INVALID', 'components.terraform.command must be a command name or path', {
+      configPath: ['components', 'terraform', 'command'],
       location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
       hint: 'for example command: terraform (or tofu)',
     });
@@ -61,6 +62,7 @@ export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
     if (value === undefined || value === null) return fallback;
     if (typeof value !== 'boolean') {
       throw new TfwrapError('E_CONFIG_INVALID', `components.terraform.${key} must be true or false`, {
+        configPath: ['components', 'terraform', key],
         location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
       });
     }
@@ -155,22 +157,23 @@ export async function componentEnv(run: Run, settings: TerraformSettings, instan
 /** Problems that stop a component before anything runs: abstract, locked, no directory. */
 export function checkRunnable(instance: ComponentInstance, subcommand: string, sourceFile?: string): void {
   const where = `component '${instance.name}' of stack '${instance.stack}'`;
+  const about = { stackName: instance.stack, component: instance.name, location: sourceFile ? { file: sourceFile } : undefined };
   if (instance.type === 'abstract') {
     throw new TfwrapError('E_COMPONENT_INVALID', `${where} is abstract and cannot be run`, {
       hint: 'run a real component that inherits from it (metadata.inherits)',
-      location: sourceFile ? { file: sourceFile } : undefined,
+      ...about,
     });
   }
   if (instance.locked && LOCKED_COMMANDS.has(subcommand)) {
     throw new TfwrapError('E_COMPONENT_LOCKED', `${where} is locked (metadata.locked: true); terraform ${subcommand} is refused`, {
       hint: 'plan still works; remove metadata.locked to change it',
-      location: sourceFile ? { file: sourceFile } : undefined,
+      ...about,
     });
   }
   if (!statSync(instance.componentDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new TfwrapError('E_COMPONENT_INVALID', `${where}: directory ${path.relative(process.cwd(), instance.componentDir) || '.'} does not exist`, {
       hint: `create it, or point metadata.component at an existing directory under components.terraform.base_path`,
-      location: sourceFile ? { file: sourceFile } : undefined,
+      ...about,
     });
   }
 }
@@ -373,8 +376,9 @@ export class TerraformRunner {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof TfwrapError && err.code === 'E_COMMAND_NOT_FOUND' && err.message.includes(`"${this.settings.command}"`)) {
-        throw new TfwrapError('E_COMMAND_NOT_FOUND', `${err.message.replace(/^command /, '')}: cannot run terraform`, {
+      if (err instanceof TfwrapError && err.code === 'E_COMMAND_NOT_FOUND' && err.command === this.settings.command) {
+        throw new TfwrapError('E_COMMAND_NOT_FOUND', `"${err.command}" ${(err.cause as NodeJS.ErrnoException | undefined)?.code === 'EACCES' ? 'is not executable' : 'not found'}: cannot run terraform`, {
+          command: err.command,
           hint: `install Terraform and put it on PATH, or set components.terraform.command in ${this.tfwrap.configFile ? path.basename(this.tfwrap.configFile) : 'tfwrap.yaml'} (terraform, tofu or a path)`,
           cause: err,
         });

@@ -15,9 +15,9 @@ import {
   stsClient,
   type AwsCredentials,
   managedAwsMethods,
+  readMfaCode,
 } from '@tfwrap/aws';
 import { STS_LIMITS, defaultSessionName, parseAssumeRoleDuration, type AssumeRoleConfig } from './schema.js';
-import { readMfaCode } from './mfa.js';
 
 export const assumeRole: KindImplementation<AssumeRoleConfig> = {
   async authenticate(ctx) {

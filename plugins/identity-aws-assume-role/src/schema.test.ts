@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { assumeRoleSchema, defaultSessionName, parseAssumeRoleDuration, chainedDurationProblem } from './schema.js';
 import { stsError } from './assume-role.js';
-import { readMfaCode } from './mfa.js';
+import { readMfaCode } from '@tfwrap/aws';
 import type { AuthenticateContext } from '@tfwrap/core';
 
 const entry = (principal: Record<string, unknown>) => ({ kind: 'aws/assume-role', via: { identity: 'base' }, principal: { assume_role: 'arn:aws:iam::999999999999:role/TerraformDeployRole', ...principal } });

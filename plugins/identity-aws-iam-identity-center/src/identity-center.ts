@@ -116,6 +116,7 @@ export function createIdentityCenterKind(options: IdentityCenterOptions): KindIm
 
     prepareEnv(_env, ctx) {
       throw new TfwrapError('E_IDENTITY_INVALID', `identity "${ctx.identity}" is a sign-in to an IAM Identity Center portal, not AWS credentials for a command`, {
+        identity: ctx.identity,
         hint: 'run commands with an aws/permission-set identity whose via is this one',
       });
     },

@@ -28,7 +28,7 @@ async function login(run: Run, browser: boolean): Promise<void> {
   const name = tfwrap.requireIdentity(run.request.identity || undefined);
   if (!identities[name]) throw unknownIdentity(name, Object.keys(identities));
   const chain = buildChain(identities, name);
-  const problems = (await tfwrap.validateAuth()).filter((problem) => chain.some((identity) => problem.message.includes(`"${identity}"`)));
+  const problems = (await tfwrap.validateAuth()).filter((problem) => problem.identity !== undefined && chain.includes(problem.identity));
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new TfwrapErrors(problems);
 
@@ -38,6 +38,7 @@ async function login(run: Run, browser: boolean): Promise<void> {
   const impl = await tfwrap.identityKinds.load(kind.kind);
   if (!impl.login) {
     throw new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" needs no sign-in: ${root === name ? 'it is' : `the root of its chain, "${root}", is`} of kind ${kind.kind}, which has no login`, {
+      identity: name,
       hint: 'tfwrap auth login is for identities that chain from a portal sign-in (aws/iam-identity-center); tfwrap auth whoami shows who an identity is',
     });
   }
@@ -63,10 +64,9 @@ async function login(run: Run, browser: boolean): Promise<void> {
   } catch (err) {
     const reason = controller.signal.aborted && controller.signal.reason instanceof TfwrapError ? controller.signal.reason : err;
     if (reason instanceof TfwrapError) {
-      if (reason.message.includes(`"${root}"`)) throw reason;
-      throw new TfwrapError(reason.code, `identity "${root}": ${reason.message}`, { hint: reason.hint, plugin: reason.plugin ?? kind.plugin, cause: reason });
+      throw reason.about(root, { plugin: kind.plugin });
     }
-    throw new TfwrapError('E_AUTH_FAILED', `identity "${root}" (${kind.kind}) could not sign in: ${tfwrap.redactor.redact(messageOf(err))}`, { plugin: kind.plugin, cause: err });
+    throw new TfwrapError('E_AUTH_FAILED', `identity "${root}" (${kind.kind}) could not sign in: ${tfwrap.redactor.redact(messageOf(err))}`, { identity: root, plugin: kind.plugin, cause: err });
   } finally {
     clearTimeout(timer);
     run.signal.removeEventListener('abort', onSignal);

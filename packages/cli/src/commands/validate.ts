@@ -243,12 +243,10 @@ function getIn(value: unknown, path: readonly string[]): unknown {
   return current;
 }
 
-/** A settings error names the configuration file; add the line of the key it names. */
+/** A settings error names the configuration file; add the line of its key. */
 async function withConfigLine(err: TfwrapError, file: string | undefined): Promise<TfwrapError> {
-  const key = /^([\w.]+) must be/.exec(err.message)?.[1];
-  if (!file || !key || err.location?.line) return err;
-  const location = await locate(file, key.split('.'));
-  return new TfwrapError(err.code, err.message, { hint: err.hint, location, plugin: err.plugin, cause: err });
+  if (!file || !err.configPath?.length || err.location?.line) return err;
+  return err.with({ location: await locate(file, err.configPath) });
 }
 
 /** A problem in a catalog file is found once per stack that imports it: report it once. */
