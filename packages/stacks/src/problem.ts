@@ -69,7 +69,7 @@ function documentStart(file: string, text: string): SourceLocation {
  * Names close to `wanted`, for "did you mean" hints: those containing it, and those at the
  * smallest edit distance found, if that is within a few edits (scaled to the length).
  */
-export function similarNames(wanted: string, candidates: Iterable<string>, max = 3): string[] {
+function similarNames(wanted: string, candidates: Iterable<string>, max = 3): string[] {
   const limit = Math.max(2, Math.floor(wanted.length / 3));
   const scored: Array<{ name: string; score: number; contains: boolean }> = [];
   for (const name of candidates) {

@@ -41,7 +41,7 @@ export interface StacksSettings {
   importsOutsideRepo: 'warn' | 'deny';
 }
 
-export const listMergeStrategies = ['replace', 'append', 'merge'] as const;
+const listMergeStrategies = ['replace', 'append', 'merge'] as const;
 export type ListMergeStrategy = (typeof listMergeStrategies)[number];
 
 export const defaultStacksBasePath = 'stacks';
@@ -149,7 +149,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
 const simpleAction = /\{\{(-?)\s*((?:\.[A-Za-z_][\w-]*)+)\s*(-?)\}\}/g;
 
 /** Whether a name template is text and simple lookups only (see nameFromTemplate). */
-export function isSimpleNameTemplate(template: string): boolean {
+function isSimpleNameTemplate(template: string): boolean {
   return !template.replace(simpleAction, '').includes('{{');
 }
 
