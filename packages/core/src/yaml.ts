@@ -145,11 +145,6 @@ function parseWithAliases(text: string, file: string): unknown {
   }
 }
 
-/** Read and parse a YAML file. */
-export function readYamlFile(file: string): unknown {
-  return parseYaml(readFileSync(file, 'utf8'), file);
-}
-
 export type YamlPath = ReadonlyArray<string | number>;
 
 /**
