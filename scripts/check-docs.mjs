@@ -6,10 +6,11 @@
 // - every relative Markdown link (inline `[t](x)` and reference `[r]: x`) in README.md,
 //   docs/**/*.md, packages/*/README.md, plugins/*/README.md and examples/**/*.md resolves to an
 //   existing file or directory, and its `#anchor` to a heading of the target (GitHub slug rules);
-// - every repository path quoted in backticks in docs/**/*.md (ADRs included), such as
-//   `packages/core/src/tfwrap.ts` or `bench/README.md`, exists. A quoted path counts as a
-//   repository path when its first segment is a top-level entry of ROOT (or `adr/`, which the
-//   ADRs use for docs/adr/); placeholders (`<x>`, `*`, `$VAR`, `...`) are not checked;
+// - every repository path named in docs/**/*.md (ADRs included) exists: quoted in backticks
+//   (`packages/core/src/tfwrap.ts`, `bench/README.md`, `scripts/x.mjs:12`), inside a quoted
+//   command (`node bench/x.mjs`) or in plain prose. A path counts as a repository path when its
+//   first segment is a top-level entry of ROOT (or `adr/`, which the ADRs use for docs/adr/);
+//   placeholders (`<x>`, `*`, `$VAR`, `...`) and build output (dist/) are not checked;
 // - every `docs/...md` or `bench/...` file named in the sources (packages/*/src, plugins/*/src,
 //   scripts, bench; tests excluded), where comments and hints point readers at the docs.
 //
@@ -117,11 +118,24 @@ const topLevel = new Set(readdirSync(root).filter((n) => !SKIP_DIRS.has(n)));
 function checkQuotedPath(file, lineNo, span) {
   if (!/^[\w.@-]+(\/[\w.@-]+)*\/?$/.test(span) || !span.includes('/')) return; // not a plain path
   const first = span.split('/')[0];
+  if (first === '.' || first === '..') return; // relative to something the text names, not to the file
+  if (span.split('/').some((seg) => SKIP_DIRS.has(seg))) return; // build output: absent from a clean clone
   const candidates = [];
   if (first === 'adr') candidates.push(join(docsDir, span));
   else if (topLevel.has(first)) candidates.push(join(root, span), resolve(dirname(file), span));
   else return;
   if (!candidates.some((c) => existsSync(c))) report(file, lineNo, `no such file: \`${span}\``);
+}
+
+/**
+ * Path-like words (`a/b`, `a/b/c.md`) in prose or in a quoted command such as
+ * `node bench/x.mjs`; not those running into a placeholder (`plugins/identity-*`, `dir/<name>`)
+ * or part of a URL or a longer path. A trailing `:LINE` and sentence punctuation are dropped.
+ */
+function pathWords(text) {
+  return [...text.matchAll(/(?<![\w./@$<>*{}:-])((?:[\w@-][\w.@-]*\/)+[\w.@-]+\/?)(?![\w./@*<>${}-])/g)].map((m) =>
+    m[1].replace(/[.]+$/, ''),
+  );
 }
 
 for (const file of files) {
@@ -134,10 +148,18 @@ for (const file of files) {
       spans.push(code.trim());
       return '';
     });
-    for (const m of prose.matchAll(/!?\[(?:[^\]]|\][^(])*?\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+"[^"]*")?\s*\)/g)) checkLink(file, lineNo, m[1]);
+    const linkRe = /!?\[(?:[^\]]|\][^(])*?\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+"[^"]*")?\s*\)/g;
+    for (const m of prose.matchAll(linkRe)) checkLink(file, lineNo, m[1]);
     const ref = /^ {0,3}\[[^\]]+\]:\s*(\S+)/.exec(prose);
     if (ref) checkLink(file, lineNo, ref[1]);
-    if (inDocs) spans.forEach((s) => checkQuotedPath(file, lineNo, s));
+    if (!inDocs) return;
+    // Paths named without a link: quoted, in a quoted command, or in plain prose.
+    for (const s of spans) {
+      if (/\s/.test(s)) pathWords(s).forEach((w) => checkQuotedPath(file, lineNo, w));
+      else checkQuotedPath(file, lineNo, s.replace(/:\d+$/, ''));
+    }
+    const text = ref ? '' : prose.replace(linkRe, (m) => m.replace(/\]\(.*$/s, ']'));
+    pathWords(text).forEach((w) => checkQuotedPath(file, lineNo, w));
   });
 }
 

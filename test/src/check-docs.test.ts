@@ -21,6 +21,8 @@ const good = {
   'docs/setup.md': '# Setup\n\n## First steps (v2)\n\nThe cache is `packages/core/src/cache.ts`; why: `adr/001-cache.md`.\n\n```md\n[in a fence](nowhere.md)\n```\n',
   'docs/adr/001-cache.md': '# Cache\n\nBack to [setup](../setup.md#setup).\n',
   'packages/core/src/cache.ts': '// Why: docs/adr/001-cache.md\nexport {};\n',
+  'docs/run.md': '# Run\n\nRun `node bench/run.mjs`; it reads packages/core/src/cache.ts:2 and `plugins/identity-*/src` (see https://example.com/docs/x.md).\n',
+  'bench/run.mjs': '',
 };
 
 describe('scripts/check-docs.mjs', function () {
@@ -38,7 +40,7 @@ describe('scripts/check-docs.mjs', function () {
       'README.md': '# Demo\n\nSee [setup](docs/setup.md#no-such-heading).\n\nAnd [gone](docs/gone.md).\n',
       'docs/setup.md': '# Setup\n\nSee `bench/README.md` and `adr/002-cache.md`; `aws/assume-role` is a kind, not a path.\n',
       'packages/core/src/cache.ts': '// Why: docs/adr/009-cache.md\nexport {};\n',
-      'bench/run.mjs': '',
+      'docs/run.md': '# Run\n\nRun `node bench/gone.mjs`; it reads packages/core/src/gone.ts.\n',
     });
     const run = await runCommand(process.execPath, [checker, dir], { env: hermeticEnv(), cwd: repoRoot });
     assert.equal(run.exitCode, 1, run.stdout + run.stderr);
@@ -46,6 +48,8 @@ describe('scripts/check-docs.mjs', function () {
     assert.deepEqual(lines, [
       'README.md:3: broken link: docs/setup.md#no-such-heading (no heading #no-such-heading in docs/setup.md)',
       'README.md:5: broken link: docs/gone.md (no file docs/gone.md)',
+      'docs/run.md:3: no such file: `bench/gone.mjs`',
+      'docs/run.md:3: no such file: `packages/core/src/gone.ts`',
       'docs/setup.md:3: no such file: `adr/002-cache.md`',
       'docs/setup.md:3: no such file: `bench/README.md`',
       'packages/core/src/cache.ts:1: no such file: docs/adr/009-cache.md',

@@ -9,7 +9,7 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-export function workingDirectory(options: GlobalOptions): string {
+function workingDirectory(options: GlobalOptions): string {
   return options.chdir ? resolve(options.chdir) : process.cwd();
 }
 

@@ -115,11 +115,11 @@ function evalArgs(args: unknown[]): string {
   return sprint(args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
 }
 
-export function htmlEscape(s: string): string {
+function htmlEscape(s: string): string {
   return s.replace(/[\0"'&<>]/g, (c) => ({ '\0': '\uFFFD', '"': '&#34;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
 }
 
-export function jsEscape(s: string): string {
+function jsEscape(s: string): string {
   let out = '';
   for (const c of s) {
     const cp = c.codePointAt(0) as number;
@@ -140,7 +140,7 @@ export function jsEscape(s: string): string {
 }
 
 /** url.QueryEscape. */
-export function queryEscape(s: string): string {
+function queryEscape(s: string): string {
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(b);

@@ -67,7 +67,7 @@ function signed(neg: boolean, digits: string, f: Flags): string {
 }
 
 /** strconv.FormatFloat for 'e', 'f', 'g' with Go's conventions (two-digit exponents, shortest %v). */
-export function formatFloat(v: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: number, f: Flags = noFlags): string {
+function formatFloat(v: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: number, f: Flags = noFlags): string {
   if (Number.isNaN(v)) return pad(f.plus ? '+NaN' : f.space ? ' NaN' : 'NaN', f, false);
   if (!Number.isFinite(v)) return pad(v < 0 ? '-Inf' : f.space && !f.plus ? ' Inf' : '+Inf', f, false);
   const neg = v < 0 || Object.is(v, -0);

@@ -47,7 +47,7 @@ const isAlphaNumeric = (c: string | undefined): boolean => {
   return /^[\p{L}\p{Nd}]$/u.test(c);
 };
 
-export function runeDescription(c: string): string {
+function runeDescription(c: string): string {
   const cp = c.codePointAt(0) ?? 0;
   const hex = cp.toString(16).toUpperCase().padStart(4, '0');
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c) ? `U+${hex} '${c}'` : `U+${hex}`;
@@ -377,23 +377,23 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
 // ---------------------------------------------------------------------------------------------
 // Nodes
 
-export interface TextNode { type: 'text'; pos: number; text: string }
+interface TextNode { type: 'text'; pos: number; text: string }
 export interface FieldNode { type: 'field'; pos: number; ident: string[] }
 export interface VariableNode { type: 'variable'; pos: number; ident: string[] }
 export interface ChainNode { type: 'chain'; pos: number; node: ArgNode; field: string[] }
 export interface IdentifierNode { type: 'identifier'; pos: number; name: string }
-export interface DotNode { type: 'dot'; pos: number }
-export interface NilNode { type: 'nil'; pos: number }
-export interface BoolNode { type: 'bool'; pos: number; value: boolean }
+interface DotNode { type: 'dot'; pos: number }
+interface NilNode { type: 'nil'; pos: number }
+interface BoolNode { type: 'bool'; pos: number; value: boolean }
 export interface NumberNode { type: 'number'; pos: number; text: string; isInt: boolean; isFloat: boolean; value: number }
-export interface StringNode { type: 'string'; pos: number; quoted: string; text: string }
+interface StringNode { type: 'string'; pos: number; quoted: string; text: string }
 export interface PipeNode { type: 'pipe'; pos: number; line: number; isAssign: boolean; decl: VariableNode[]; cmds: CommandNode[] }
 export interface CommandNode { type: 'command'; pos: number; args: ArgNode[] }
 export type ArgNode = FieldNode | VariableNode | ChainNode | IdentifierNode | DotNode | NilNode | BoolNode | NumberNode | StringNode | PipeNode;
-export interface ActionNode { type: 'action'; pos: number; line: number; pipe: PipeNode }
+interface ActionNode { type: 'action'; pos: number; line: number; pipe: PipeNode }
 export interface BranchNode { type: 'if' | 'with' | 'range'; pos: number; line: number; pipe: PipeNode; list: ListNode; elseList: ListNode | undefined }
 export interface TemplateNode { type: 'template'; pos: number; line: number; name: string; pipe: PipeNode | undefined }
-export interface LoopControlNode { type: 'break' | 'continue'; pos: number; line: number }
+interface LoopControlNode { type: 'break' | 'continue'; pos: number; line: number }
 export interface ListNode { type: 'list'; pos: number; nodes: Node[] }
 interface EndNode { type: 'end'; pos: number }
 interface ElseNode { type: 'else'; pos: number; line: number }
@@ -438,7 +438,7 @@ export function nodeString(n: AnyNode): string {
 // Go literals
 
 /** strconv.Unquote for "..." , `...` and '...'; throws Error('invalid syntax'). */
-export function unquote(s: string): string {
+function unquote(s: string): string {
   const q = s[0];
   if (s.length < 2 || s[s.length - 1] !== q) throw new Error('invalid syntax');
   const body = s.slice(1, -1);
@@ -555,11 +555,6 @@ function parseNumber(pos: number, text: string, isChar: boolean): NumberNode {
 // ---------------------------------------------------------------------------------------------
 // Parser
 
-export interface ParsedTemplates {
-  /** The named trees: the main template under its own name, plus each {{define}} / {{block}}. */
-  trees: Map<string, ListNode>;
-}
-
 export interface ParseContext {
   name: string;
   text: string;
@@ -568,7 +563,7 @@ export interface ParseContext {
   hasFunction: (name: string) => boolean;
 }
 
-export function isEmptyTree(n: Node): boolean {
+function isEmptyTree(n: Node): boolean {
   switch (n.type) {
     case 'list': return n.nodes.every(isEmptyTree);
     case 'text': return n.text.trim() === '';

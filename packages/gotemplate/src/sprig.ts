@@ -9,14 +9,14 @@ const spec = (params: ParamType[], fn: (...a: any[]) => unknown, variadic?: Para
   variadic === undefined ? { params, fn } : { params, variadic, fn };
 
 /** Sprig's strval: the string form of any value. */
-export function strval(v: unknown): string {
+function strval(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v instanceof Error) return v.message;
   return formatV(v);
 }
 
 /** Sprig's empty(): the zero value of its type. */
-export function empty(v: unknown): boolean {
+function empty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (typeof v === 'string' || Array.isArray(v)) return v.length === 0;
   if (typeof v === 'boolean') return !v;
@@ -26,7 +26,7 @@ export function empty(v: unknown): boolean {
 }
 
 /** spf13/cast ToInt64 as Sprig uses it: lenient, 0 when it cannot convert. */
-export function toInt64(v: unknown): number {
+function toInt64(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
@@ -44,7 +44,7 @@ export function toInt64(v: unknown): number {
   return 0;
 }
 
-export function toFloat64(v: unknown): number {
+function toFloat64(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
@@ -77,7 +77,7 @@ function kindOf(v: unknown): string {
 }
 
 /** reflect.DeepEqual for template values. */
-export function deepEqual(a: unknown, b: unknown): boolean {
+function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isMap(a) && isMap(b)) {
@@ -87,7 +87,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export function deepCopy<T>(v: T): T {
+function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (isMap(v)) {
     const out: Record<string, unknown> = {};
@@ -138,7 +138,7 @@ function isTitleSeparator(c: string): boolean {
 }
 
 /** strings.Title. */
-export function title(s: string): string {
+function title(s: string): string {
   let prev = ' ';
   let out = '';
   for (const c of s) {
@@ -337,7 +337,7 @@ function jsonString(s: string, escapeHTML: boolean): string {
   return out + '"';
 }
 
-export function goJson(v: unknown, escapeHTML: boolean, indent = '', level = 0): string {
+function goJson(v: unknown, escapeHTML: boolean, indent = '', level = 0): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return jsonString(v, escapeHTML);
   if (typeof v === 'number') {
@@ -366,7 +366,7 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** time.Time.Format for the common layout elements, in the process's local time zone. */
-export function goTimeFormat(d: Date, layout: string): string {
+function goTimeFormat(d: Date, layout: string): string {
   const p2 = (n: number) => String(n).padStart(2, '0');
   const off = -d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';

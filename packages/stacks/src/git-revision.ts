@@ -24,7 +24,7 @@ export interface ChangedFile {
 }
 
 /** Run git; its stdout, or an E_USAGE error carrying git's first line of complaint. */
-export function git(cwd: string, args: string[], what: string, hint?: string): Promise<string> {
+function git(cwd: string, args: string[], what: string, hint?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

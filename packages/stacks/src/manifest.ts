@@ -17,8 +17,6 @@ import { isMapping } from './settings.js';
 import { deepMerge, type Mapping } from './merge.js';
 import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
 
-export { describe } from './manifest-schema.js';
-
 /** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
 export interface ConfigSections {
   vars?: Mapping;
@@ -57,7 +55,7 @@ export interface ComponentSection extends ConfigSections {
 }
 
 /** One `import:` entry: a path, or Atmos's object form. */
-export interface ImportEntry {
+interface ImportEntry {
   path: string;
   context?: Mapping;
   skipIfMissing: boolean;

@@ -41,7 +41,7 @@ export interface StacksSettings {
   importsOutsideRepo: 'warn' | 'deny';
 }
 
-export const listMergeStrategies = ['replace', 'append', 'merge'] as const;
+const listMergeStrategies = ['replace', 'append', 'merge'] as const;
 export type ListMergeStrategy = (typeof listMergeStrategies)[number];
 
 export const defaultStacksBasePath = 'stacks';

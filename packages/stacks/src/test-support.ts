@@ -43,7 +43,7 @@ export function removeFixtureRepos(): void {
 }
 
 /** Remove the indentation common to all lines, and a leading blank line, so YAML can be indented in tests. */
-export function dedent(text: string): string {
+function dedent(text: string): string {
   const lines = text.replace(/^\n/, '').split('\n');
   const indents = lines.filter((line) => line.trim() !== '').map((line) => /^ */.exec(line)?.[0].length ?? 0);
   const common = indents.length > 0 ? Math.min(...indents) : 0;

@@ -40,10 +40,10 @@ export function backendText(instance: ComponentInstance): string | undefined {
   return JSON.stringify({ terraform: { backend: { [instance.backendType]: instance.backend ?? {} } } }, null, 2) + '\n';
 }
 
-export const PROVIDERS_OVERRIDE_FILE = 'providers_override.tf.json';
+const PROVIDERS_OVERRIDE_FILE = 'providers_override.tf.json';
 
 /** `{"provider":{...}}` from the component's `providers:` (as Atmos writes it), or undefined when empty. */
-export function providersText(instance: ComponentInstance): string | undefined {
+function providersText(instance: ComponentInstance): string | undefined {
   const providers = instance.providers ?? {};
   if (Object.keys(providers).length === 0) return undefined;
   return JSON.stringify({ provider: providers }, null, 2) + '\n';

@@ -155,7 +155,7 @@ function rawAttribute(body: string, name: string): string | undefined {
 }
 
 /** Whether a module source is a local directory (Terraform: starts with ./ or ../). */
-export function isLocalSource(source: string): boolean {
+function isLocalSource(source: string): boolean {
   return source.startsWith('./') || source.startsWith('../') || source.startsWith('.\\') || source.startsWith('..\\');
 }
 

@@ -14,11 +14,11 @@ import type { Env } from '@tfwrap/core';
 import { digest, initConfig } from './init-config.js';
 import { writeFileAtomic } from './files.js';
 
-export const INIT_RECORD = 'tfwrap-init.json';
+const INIT_RECORD = 'tfwrap-init.json';
 const RECORD_FORMAT = 1;
 
 /** Everything `terraform init` depends on, as digests (values never stored). */
-export interface InitFingerprint {
+interface InitFingerprint {
   format: number;
   /** The terraform binary (after PATH lookup and symlinks) and the version it reports. */
   terraform: { path: string; version: string };
@@ -91,7 +91,7 @@ function digestOrNull(file: string): string | null {
 }
 
 /** Compute the current fingerprint of the component directory. */
-export async function initFingerprint(context: InitContext): Promise<InitFingerprint> {
+async function initFingerprint(context: InitContext): Promise<InitFingerprint> {
   const { componentDir, env } = context;
   const terraform = await terraformIdentity(context);
   const config = initConfig(componentDir);
@@ -246,7 +246,7 @@ function backendStateDiffers(context: InitContext): boolean {
 }
 
 /** Where a command name is found on PATH (like a shell), or undefined. */
-export function findOnPath(command: string, env: Env, cwd: string): string | undefined {
+function findOnPath(command: string, env: Env, cwd: string): string | undefined {
   if (command.includes('/') || command.includes('\\')) return path.resolve(cwd, command);
   const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {

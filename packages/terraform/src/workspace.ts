@@ -21,7 +21,7 @@ import type { Env } from '@tfwrap/core';
 import { writeFileAtomic } from './files.js';
 import { dataDirOf } from './init-fingerprint.js';
 
-export const KNOWN_WORKSPACES = 'tfwrap-workspaces.json';
+const KNOWN_WORKSPACES = 'tfwrap-workspaces.json';
 
 export interface WorkspaceContext {
   componentDir: string;
@@ -31,7 +31,7 @@ export interface WorkspaceContext {
 }
 
 /** The workspace named in `<data dir>/environment` (`default` without the file). */
-export function selectedWorkspace(dataDir: string): string {
+function selectedWorkspace(dataDir: string): string {
   try {
     return readFileSync(path.join(dataDir, 'environment'), 'utf8').trim() || 'default';
   } catch {

@@ -13,7 +13,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
 
-export const TOKEN_CACHE_VERSION = 1;
+const TOKEN_CACHE_VERSION = 1;
 
 export interface ClientRegistration {
   clientId: string;

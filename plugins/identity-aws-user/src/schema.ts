@@ -34,7 +34,7 @@ function unknownKey(issue: v.BaseIssue<unknown>): string | undefined {
 
 const envName = (field: string) => v.pipe(v.string(`${field} must name an environment variable`), v.regex(ENV_NAME, `${field} must be an environment variable name such as MY_AWS_ACCESS_KEY_ID`));
 
-export const credentialsSchema = v.pipe(
+const credentialsSchema = v.pipe(
   v.strictObject(
     {
       access_key_id_env: v.optional(envName('access_key_id_env')),

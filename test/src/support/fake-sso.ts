@@ -21,7 +21,7 @@ export interface FakeAccount {
 }
 
 /** Five accounts, two per ListAccounts page: "sandbox" is on page 2, "tooling" on page 3. */
-export const DEFAULT_ACCOUNTS: FakeAccount[] = [
+const DEFAULT_ACCOUNTS: FakeAccount[] = [
   { id: ACCOUNTS.state, name: 'state', roles: { AdministratorAccess: roleArn(ACCOUNTS.state, 'TerraformDeployRole'), ReadOnly: roleArn(ACCOUNTS.state, 'Limited') } },
   { id: ACCOUNTS.irsa, name: 'identity', roles: { ReadOnly: roleArn(ACCOUNTS.irsa, 'Limited') } },
   { id: ACCOUNTS.instance, name: 'sandbox', roles: { AdministratorAccess: roleArn(ACCOUNTS.instance, 'Hop1') } },
@@ -29,7 +29,7 @@ export const DEFAULT_ACCOUNTS: FakeAccount[] = [
   { id: '555555555555', name: 'tooling', roles: {} },
 ];
 
-export type SsoOperation =
+type SsoOperation =
   | 'RegisterClient'
   | 'StartDeviceAuthorization'
   | 'CreateToken:device_code'
@@ -38,7 +38,7 @@ export type SsoOperation =
   | 'ListAccountRoles'
   | 'GetRoleCredentials';
 
-export interface DeviceAuthorization {
+interface DeviceAuthorization {
   userCode: string;
   verificationUri: string;
 }

@@ -51,7 +51,6 @@ terraform:
   auth: { identity: deployer }
 `;
 }
-export const LOCK_TABLE = 'tflock';
 export const REGION = 'us-east-1';
 
 export interface MotoOptions {

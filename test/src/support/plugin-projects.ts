@@ -6,7 +6,7 @@ import { runCommand } from './cli.js';
 import { hermeticEnv, tempDir } from './env.js';
 import { repoRoot } from './cli.js';
 
-export const examplePlugins = join(repoRoot, 'examples/plugins');
+const examplePlugins = join(repoRoot, 'examples/plugins');
 export const fakeCredentials = join(examplePlugins, 'tfwrap-plugin-command/test/fake-credentials.mjs');
 
 /**

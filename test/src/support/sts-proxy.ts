@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
-export interface StsCall {
+interface StsCall {
   action: string;
   /** Form/query parameters, e.g. RoleArn, RoleSessionName, DurationSeconds. */
   params: Record<string, string>;
@@ -16,7 +16,7 @@ export interface StsCall {
   faulted: boolean;
 }
 
-export interface StsError {
+interface StsError {
   status: number;
   code: string;
   message: string;
@@ -32,7 +32,7 @@ export type StsFault = 'throttling' | 'accessDenied' | 'serverError' | 'malforme
 
 type TransportFault = { transport: 'malformed' } | { transport: 'reset' } | { transport: 'delay'; delayMs: number };
 
-export interface FaultOptions {
+interface FaultOptions {
   /** Only requests with this Action (default: any STS request). */
   action?: string;
   /** How many matching requests to fail (default 1). */

@@ -185,7 +185,7 @@ async function whoami(run: Run, opts: { json?: boolean; fresh?: boolean; mfaToke
   );
 }
 
-export interface IdentityRow {
+interface IdentityRow {
   identity: string;
   kind: string;
   default: boolean;

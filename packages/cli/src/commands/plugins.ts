@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Tfwrap } from '@tfwrap/core';
 import { createTfwrap, formatTable, printJson, type GlobalOptions } from '../context.js';
 
-export interface PluginRow {
+interface PluginRow {
   name: string;
   /** As written in plugins:, or the built-in name. */
   specifier: string;
@@ -16,7 +16,7 @@ export interface PluginRow {
   hooks: string[];
 }
 
-export function listPlugins(tfwrap: Tfwrap): PluginRow[] {
+function listPlugins(tfwrap: Tfwrap): PluginRow[] {
   return tfwrap.plugins.map(({ plugin, request, resolved }) => ({
     name: plugin.name,
     specifier: request.specifier,

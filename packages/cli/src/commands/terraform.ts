@@ -12,7 +12,7 @@ import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../cont
 
 type Globals = () => GlobalOptions;
 
-export const TERRAFORM_COMMANDS: Record<string, string> = {
+const TERRAFORM_COMMANDS: Record<string, string> = {
   plan: 'show what Terraform would change, for every component of a stack or the named ones',
   apply: 'apply the changes (a whole stack asks for confirmation unless -auto-approve)',
   destroy: 'destroy what the components manage',
@@ -22,7 +22,7 @@ export const TERRAFORM_COMMANDS: Record<string, string> = {
   show: 'show the state or a saved plan',
 };
 
-export interface RunCommandOptions {
+interface RunCommandOptions {
   stack?: string;
   identity?: string;
   skipInit?: boolean;
