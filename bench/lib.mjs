@@ -2,8 +2,31 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * NODE_EXTRA_CA_CERTS (set by some sandboxes and company machines) makes every node process read
+ * and parse a CA bundle before it runs anything: 50-1000 ms, and very noisy, on the machine these
+ * benches were written on, which would swamp tfwrap's own start-up. So the benches' children run
+ * without it (tfwrap makes no TLS connection the benches time), and every bench says so;
+ * BENCH_KEEP_NODE_EXTRA_CA_CERTS=1 keeps it. The value as found, for a bench that measures both.
+ */
+export const nodeExtraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
+if (nodeExtraCaCerts !== undefined && !process.env.BENCH_KEEP_NODE_EXTRA_CA_CERTS) delete process.env.NODE_EXTRA_CA_CERTS;
+
+/** One line on the machine's state and the environment the children get; printed by every bench. */
+export function machineNote() {
+  const ca =
+    nodeExtraCaCerts === undefined
+      ? 'NODE_EXTRA_CA_CERTS not set'
+      : process.env.NODE_EXTRA_CA_CERTS
+        ? 'children run WITH NODE_EXTRA_CA_CERTS (BENCH_KEEP_NODE_EXTRA_CA_CERTS)'
+        : 'children run without NODE_EXTRA_CA_CERTS (set here; see bench/lib.mjs)';
+  return `node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${ca}`;
+}
+console.log(`[${machineNote()}]`);
 export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.js');
 /** The tsc output without the bundle (what `bin/tfwrap.js` ran before the bundle), for comparison. */
 export const unbundledBin = join(repoRoot, 'bench/support/tfwrap-unbundled.mjs');
@@ -45,12 +68,13 @@ export function timeInterleaved(variants, { runs = 20, warmup = 3, env = process
  * than wall time. Returns [label, wall times[], CPU times[]] in ms.
  */
 export function timeInterleavedWithCpu(variants, { runs = 20, warmup = 3, env = process.env, cwd = process.cwd() } = {}) {
+  // A variant may carry its own environment as a fourth element.
   const wall = variants.map(() => []);
   const cpu = variants.map(() => []);
   const script = 'TIMEFORMAT="%3R %3U %3S"; time "$@" </dev/null >/dev/null 2>/dev/null';
   for (let round = 0; round < warmup + runs; round++) {
-    for (const [i, [, command, args]] of variants.entries()) {
-      const result = spawnSync('bash', ['-c', script, 'bash', command, ...args], { env, cwd, encoding: 'utf8' });
+    for (const [i, [, command, args, ownEnv]] of variants.entries()) {
+      const result = spawnSync('bash', ['-c', script, 'bash', command, ...args], { env: ownEnv ?? env, cwd, encoding: 'utf8' });
       const match = /^([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
       if (result.status !== 0 || !match) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
       if (round < warmup) continue;

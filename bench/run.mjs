@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const scripts = readdirSync(here).filter((f) => f.endsWith('.mjs') && !['run.mjs', 'lib.mjs'].includes(f) && (wanted.length === 0 || wanted.some((w) => f.startsWith(w))));
+// Each bench removes NODE_EXTRA_CA_CERTS for its children (bench/lib.mjs) and prints the machine's load.
 let failed = 0;
 for (const script of scripts) {
   const result = spawnSync(process.execPath, [join(here, script)], { stdio: 'inherit' });

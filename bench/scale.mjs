@@ -64,6 +64,14 @@ try {
   const stack = generated.stackNames[Math.floor(stacks / 2)];
   const component = generated.componentNames[Math.floor(components / 2)];
   console.log(`\nscale (${runs} runs each, median; stack ${stack}, component ${component})`);
+  const nodeTimes = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const start = performance.now();
+    spawnSync(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+    if (i > 0) nodeTimes.push(performance.now() - start);
+  }
+  const node = median(nodeTimes);
+  console.log(`  ${'node -e 0 (the floor; ratios below are to it)'.padEnd(56)} ${node.toFixed(1).padStart(8)} ms`);
   const describe = measure(`describe component ${component} -s <stack>`, ['describe', 'component', component, '-s', stack]);
   const list = measure('list stacks', ['list', 'stacks'], Math.min(runs, 5));
   const unbundled = measure('  describe, unbundled (tsc output)', ['describe', 'component', component, '-s', stack], runs, unbundledBin);
@@ -82,7 +90,7 @@ try {
     if (i > 0) spawnTimes.push(Number(readFileSync(marks, 'utf8').trim().split('\n')[0]) - start);
   }
   console.log(`  ${'plan <stack> <component>: until terraform is spawned'.padEnd(56)} ${median(spawnTimes).toFixed(1).padStart(8)} ms`);
-  console.log(`\n  describe: ${(describe / 200).toFixed(2)} of the 200 ms target (${(describe / unbundled).toFixed(2)}x unbundled); list stacks: ${(list / 2000).toFixed(2)} of the 2 s target`);
+  console.log(`\n  describe: ${(describe / 200).toFixed(2)} of the 200 ms target (${(describe / unbundled).toFixed(2)}x unbundled, ${(describe / node).toFixed(1)}x node -e 0); list stacks: ${(list / 2000).toFixed(2)} of the 2 s target (${(list / node).toFixed(1)}x node -e 0)`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

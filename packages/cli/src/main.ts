@@ -4,16 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } from '@tfwrap/core';
-import { registerAuthCommands } from './commands/auth.js';
-import { registerAuthLoginCommand } from './commands/auth-login.js';
-import { registerDescribeCommands } from './commands/describe.js';
-import { registerListCommands } from './commands/list.js';
-import { registerPluginsCommands } from './commands/plugins.js';
-import { registerSchemaCommand } from './commands/schema.js';
-import { registerFmtCommand } from './commands/fmt.js';
-import { registerTerraformCommands } from './commands/terraform.js';
-import { builtinCommands, registerPluginCommands } from './plugin-commands.js';
 import type { GlobalOptions } from './context.js';
 
 // The bundle has the version built in (scripts/bundle.mjs defines it); the tsc output reads it.
@@ -21,7 +11,65 @@ declare const TFWRAP_BUNDLED_VERSION: string | undefined;
 const version =
   typeof TFWRAP_BUNDLED_VERSION === 'string' ? TFWRAP_BUNDLED_VERSION : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export function buildProgram(setExit: (code: number) => void): Command {
+type Globals = () => GlobalOptions;
+type SetExit = (code: number) => void;
+type Register = (program: Command, globals: Globals, setExit: SetExit) => void;
+
+/**
+ * The top-level commands, in help order, each with the module that defines it. A run imports only
+ * the module of the command it runs (and, through it, @tfwrap/core); `--version` imports none, the
+ * help listing all of them. `auth` is one group: four modules add its subcommands.
+ */
+const COMMAND_GROUPS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register[]> }> = [
+  {
+    names: ['auth'],
+    load: async () => {
+      const [auth, login, plugins] = await Promise.all([
+        import('./commands/auth.js'),
+        import('./commands/auth-login.js'),
+        import('./plugin-commands.js'), // auth user, auth credential-process: contributed by their plugins
+      ]);
+      return [
+        auth.registerAuthCommands,
+        login.registerAuthLoginCommand,
+        (program, globalOptions, setExit) => plugins.registerPluginCommands(program, plugins.builtinCommands, globalOptions, setExit),
+      ];
+    },
+  },
+  { names: ['plan', 'apply', 'destroy', 'init', 'output', 'validate', 'show', 'terraform'], load: async () => [(await import('./commands/terraform.js')).registerTerraformCommands] },
+  { names: ['describe'], load: async () => [(await import('./commands/describe.js')).registerDescribeCommands] },
+  { names: ['list'], load: async () => [(await import('./commands/list.js')).registerListCommands] },
+  { names: ['plugins'], load: async () => [(await import('./commands/plugins.js')).registerPluginsCommands] },
+  { names: ['schema'], load: async () => [(await import('./commands/schema.js')).registerSchemaCommand] },
+  { names: ['fmt'], load: async () => [(await import('./commands/fmt.js')).registerFmtCommand] },
+];
+
+/** ExitCode.usage (docs/errors.md), here so that a usage error does not import core to say it. */
+const USAGE_EXIT = 64;
+
+/** The root's options that take a value (the word after them is not the command). */
+const ROOT_OPTIONS_WITH_VALUE = new Set(['-C', '--chdir', '-c', '--config']);
+
+/**
+ * The top-level command word of `args` (process.argv after node and the script), skipping the
+ * root's options; undefined when there is none (`tfwrap`, `tfwrap --version`, `tfwrap -- x`).
+ */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (ROOT_OPTIONS_WITH_VALUE.has(arg)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The program with its commands: with `args`, only the group of the command they name (commander
+ * then parses, helps and reports errors for that command exactly as with all of them); without,
+ * or when the word names no command (help, a typo commander suggests a fix for), every command.
+ */
+export async function buildProgram(setExit: SetExit, args?: readonly string[]): Promise<Command> {
   const program = new Command('tfwrap');
   program
     .description('Run Terraform with the right cloud identity, on a laptop, in CI and inside AWS.')
@@ -36,15 +84,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.hook('preAction', (_root, action) => {
     globalOptions = action.optsWithGlobals<GlobalOptions>();
   });
-  registerAuthCommands(program, () => globalOptions, setExit);
-  registerAuthLoginCommand(program, () => globalOptions, setExit);
-  registerPluginCommands(program, builtinCommands, () => globalOptions, setExit);
-  registerTerraformCommands(program, () => globalOptions, setExit);
-  registerDescribeCommands(program, () => globalOptions, setExit);
-  registerListCommands(program, () => globalOptions);
-  registerPluginsCommands(program, () => globalOptions);
-  registerSchemaCommand(program, () => globalOptions);
-  registerFmtCommand(program, () => globalOptions, setExit);
+  const word = args && commandWord(args);
+  const onlyVersion = args !== undefined && word === undefined && args.length === 1 && (args[0] === '-v' || args[0] === '--version');
+  const named = COMMAND_GROUPS.find((group) => word !== undefined && group.names.includes(word));
+  const groups = named ? [named] : onlyVersion ? [] : COMMAND_GROUPS;
+  for (const registers of await Promise.all(groups.map((group) => group.load()))) {
+    for (const register of registers) register(program, () => globalOptions, setExit);
+  }
   const finish = (cmd: Command) => {
     cmd.exitOverride();
     if (cmd.commands.length === 0 && cmd !== program) {
@@ -57,22 +103,31 @@ export function buildProgram(setExit: (code: number) => void): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let exitCode: number = ExitCode.ok;
-  const program = buildProgram((code) => (exitCode = code));
+  let exitCode = 0;
+  let program: Command | undefined;
   try {
+    program = await buildProgram((code) => (exitCode = code), argv.slice(2));
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return reportError(err, program.opts<GlobalOptions>().debug === true);
+    return reportError(err, program?.opts<GlobalOptions>().debug === true);
   }
 }
 
-function reportError(err: unknown, debug: boolean): number {
+async function reportError(err: unknown, debug: boolean): Promise<number> {
   if (err instanceof CommanderError) {
     // Help and version "errors" are successful exits; commander already printed its message.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-    return ExitCode.usage;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return USAGE_EXIT;
   }
+  // Core is imported here, not at start-up: `--version` never loads it.
+  const { ExitCode, Redactor, TfwrapError, TfwrapErrors, messageOf } = await import('@tfwrap/core');
+  /** Every secret this process learned (credentials, keys) and secret-looking variables, masked. */
+  const redacted = (text: string): string => {
+    Redactor.everywhere.addFromEnv(process.env);
+    return Redactor.everywhere.redact(text);
+  };
+  const redactStack = (error: Error): string => redacted(`${error.stack ?? error.message}\n`);
   if (err instanceof TfwrapErrors) {
     for (const e of err.errors) process.stderr.write(redacted(`tfwrap: error: ${e.format()}\n`));
     return err.exitCode;
@@ -87,15 +142,6 @@ function reportError(err: unknown, debug: boolean): number {
   return ExitCode.internal;
 }
 
-function redactStack(err: Error): string {
-  return redacted(`${err.stack ?? err.message}\n`);
-}
-
-/** Every secret this process learned (credentials, keys) and secret-looking variables, masked. */
-function redacted(text: string): string {
-  Redactor.everywhere.addFromEnv(process.env);
-  return Redactor.everywhere.redact(text);
-}
 
 /**
  * The binary's entry. The process ends once stdout and stderr are flushed: a pipe to a slow reader
