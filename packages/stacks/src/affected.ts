@@ -213,7 +213,7 @@ function sameDocument(before: string | undefined, after: string): boolean {
  * Deep equality of parsed YAML data (mappings, lists, scalars, dates, Atmos function tags, which
  * are equal when their tag and argument are: where they stand in the file does not matter).
  */
-export function sameData(a: unknown, b: unknown): boolean {
+function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a)) {

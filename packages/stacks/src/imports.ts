@@ -25,7 +25,7 @@ export function hasManifestExtension(file: string): boolean {
 }
 
 /** Atmos's IsTemplateFile: `.yaml.tmpl` or `.yml.tmpl`. */
-export function isTemplateFile(file: string): boolean {
+function isTemplateFile(file: string): boolean {
   return file.endsWith('.yaml.tmpl') || file.endsWith('.yml.tmpl');
 }
 
@@ -43,7 +43,7 @@ export interface TemplateImport {
  * A manifest's key: its path, or for a file rendered as a template, its path and how it is rendered
  * (one file imported with two contexts is two manifests).
  */
-export function templateKey(file: string, context: Mapping, ignoreMissing: boolean, contextGiven: boolean): string {
+function templateKey(file: string, context: Mapping, ignoreMissing: boolean, contextGiven: boolean): string {
   return `${file}\0${JSON.stringify([context, ignoreMissing, contextGiven])}`;
 }
 
@@ -55,7 +55,7 @@ export function templateImportOf(key: string): TemplateImport | undefined {
 }
 
 /** The file a manifest key names. */
-export function fileOfKey(key: string): string {
+function fileOfKey(key: string): string {
   const at = key.indexOf('\0');
   return at < 0 ? key : key.slice(0, at);
 }

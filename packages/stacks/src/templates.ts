@@ -32,7 +32,11 @@ function templateEngine(): Engine {
   return engine;
 }
 
-/** Whether the engine has been loaded in this process (for tests of the lazy load). */
+/**
+ * Whether the engine has been loaded in this process (for tests of the lazy load, which import
+ * it from dist in a child process).
+ * @public
+ */
 export function templateEngineLoaded(): boolean {
   return engine !== undefined;
 }
@@ -73,7 +77,7 @@ export function hasTemplate(text: string, delimiters: [string, string] = ['{{', 
 }
 
 /** A template error, as one line: where, and Go's own message. */
-export class TemplateProblem extends TfwrapError {}
+class TemplateProblem extends TfwrapError {}
 
 function isTemplateError(err: unknown): err is GoTemplate.TemplateError {
   return err instanceof Error && err.name === 'TemplateError';
