@@ -7,14 +7,18 @@
 //
 // --unit           only packages/*/dist and plugins/*/dist specs (no e2e)
 // --grep PATTERN   (or TFWRAP_TEST_GREP) run only tests whose full title matches (regex)
+// --jobs N         (or TFWRAP_TEST_JOBS; default 2) run the spec files in N mocha processes at
+//                  once. Most of an e2e test is waiting for terraform, moto or a child, so two
+//                  processes roughly halve the wall time on two cores. Each process has its own
+//                  moto and temp dirs; its output is printed, whole, when it ends.
 //
 // Spec globs, timeout and root-hook files come from .mocharc.json. As root on Linux the run
 // re-executes itself inside `unshare -n` so only loopback exists and nothing can reach real
 // AWS; set TFWRAP_TEST_NETNS to anything to skip that. Ends with a plain summary line
 // `N passed, N failed[, N skipped]` and a non-zero exit status if anything failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { constants } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,13 +34,19 @@ function usage(msg) {
 
 let unit = false;
 let grep = process.env.TFWRAP_TEST_GREP || undefined;
+let jobs = Number(process.env.TFWRAP_TEST_JOBS || 2);
+/** Set in a shard process: the spec files it runs, and where it writes its stats. */
+const shardFiles = process.env.TFWRAP_TEST_SHARD_FILES?.split('\n');
+const shardStats = process.env.TFWRAP_TEST_SHARD_STATS;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--unit') unit = true;
+  else if (a === '--jobs') jobs = Number(argv[++i] ?? usage('--jobs needs a number'));
   else if (a === '--grep') grep = argv[++i] ?? usage('--grep needs a pattern');
   else if (a.startsWith('--grep=')) grep = a.slice('--grep='.length);
   else usage(`unknown argument ${a}`);
 }
+if (!Number.isInteger(jobs) || jobs < 1) usage('--jobs needs a whole number from 1');
 
 function onPath(cmd) {
   return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, cmd)));
@@ -100,12 +110,62 @@ function expand(pattern) {
   return out;
 }
 
-async function runMocha() {
+const toList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function specFiles() {
   const rc = JSON.parse(readFileSync(join(root, '.mocharc.json'), 'utf8'));
-  const toList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
   let specs = toList(rc.spec);
   if (unit) specs = specs.filter((s) => /^(packages|plugins)\//.test(s));
-  const files = [...new Set(specs.flatMap(expand))].sort();
+  return [...new Set(specs.flatMap(expand))].sort();
+}
+
+/**
+ * Split the spec files into `n` shards of about equal size (a file's size stands in for its
+ * run time: the largest first, each to the lightest shard) and run them as `n` processes of this
+ * script at once; stats are summed. Output is kept per shard and printed as each one ends.
+ */
+async function runShards(files, n) {
+  const shards = Array.from({ length: n }, () => ({ files: [], weight: 0 }));
+  const weighed = files.map((file) => ({ file, weight: statSync(file).size })).sort((a, b) => b.weight - a.weight);
+  for (const { file, weight } of weighed) {
+    const lightest = shards.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.files.push(file);
+    lightest.weight += weight;
+  }
+  const statsDir = mkdtempSync(join(tmpdir(), 'tfwrap-test-shards-'));
+  try {
+    const results = await Promise.all(shards.filter((shard) => shard.files.length > 0).map((shard, i) => new Promise((done) => {
+      const statsFile = join(statsDir, `${i}.json`);
+      const child = spawn(process.execPath, [self, ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, [NETNS_MARK]: process.env[NETNS_MARK] ?? 'sharded', TFWRAP_TEST_SHARD_FILES: shard.files.sort().join('\n'), TFWRAP_TEST_SHARD_STATS: statsFile },
+      });
+      const out = [];
+      child.stdout.on('data', (chunk) => out.push(chunk));
+      child.stderr.on('data', (chunk) => out.push(chunk));
+      child.on('close', (code) => {
+        process.stdout.write(`\n===== shard ${i + 1} of ${n}: ${shard.files.length} files =====\n`);
+        process.stdout.write(Buffer.concat(out));
+        let stats = { passes: 0, failures: 1, pending: 0 };
+        try {
+          stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+        } catch {
+          console.error(`run-tests: shard ${i + 1} ended (status ${code}) without its stats`);
+        }
+        done(stats);
+      });
+    })));
+    return results.reduce((sum, s) => ({ passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0 });
+  } finally {
+    rmSync(statsDir, { recursive: true, force: true });
+  }
+}
+
+async function runMocha() {
+  const rc = JSON.parse(readFileSync(join(root, '.mocharc.json'), 'utf8'));
+  const all = shardFiles ?? specFiles();
+  if (!shardFiles && !grep && jobs > 1 && all.length > 1) return runShards(all, jobs);
+  const files = all;
 
   const rootHooks = { beforeAll: [], beforeEach: [], afterAll: [], afterEach: [] };
   for (const req of toList(rc.require)) {
@@ -143,6 +203,7 @@ if (!runIsolated()) {
     console.error(err);
     stats = { failures: 1 };
   }
+  if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0 }));
   console.log(summary(stats));
   process.exitCode = stats.failures ? 1 : 0;
   // Tests must stop what they start. If something still holds the event loop, fail loudly
