@@ -200,7 +200,7 @@ describe('identities: ambient and aws/ambient (e2e)', function () {
     const problems = lines(result.stderr);
     assert.equal(problems.length, 4, result.stderr);
     assert.match(problems[0]!, /tfwrap\.yaml:4:\d+: identity "a" has unknown kind "aws\/ambeint" \(known kinds: .*ambient.*\).*did you mean "aws\/ambient"/);
-    assert.match(problems[1]!, /tfwrap\.yaml:7:\d+: identity "b" \(kind aws\/ambient\) takes no via:/);
+    assert.match(problems[1]!, /tfwrap\.yaml:7:\d+: unknown field "via" in identity "b" \(plugin @tfwrap\/identity-aws-ambient\)\. Hint: aws\/ambient takes default, description, principal/);
     assert.match(problems[2]!, /tfwrap\.yaml:10:\d+: unknown field "role" in identity "c" principal \(plugin @tfwrap\/identity-aws-ambient\)\. Hint: aws\/ambient principal takes region/);
     assert.equal(problems[3], 'tfwrap: 3 problems found');
   });

@@ -72,10 +72,13 @@ export async function validateIdentities(identities: Identities, kinds: Identity
       problems.push(err.with({ location: await at(name, 'kind'), configPath: ['auth', 'identities', name, 'kind'] }));
       continue;
     }
-    problems.push(...(await checkSchema(name, identity, kind.schema, kind.plugin, file)));
     const via = identity.via?.identity;
     const rule = kind.via ?? 'none';
-    if (via !== undefined && rule === 'none') {
+    const schemaProblems = await checkSchema(name, identity, kind.schema, kind.plugin, file);
+    problems.push(...schemaProblems);
+    // A kind's schema (the kit's identitySchema) may already refuse via:; then it is said once, by the plugin.
+    const schemaSaidVia = schemaProblems.some((err) => err.configPath?.length === 4 && err.configPath[3] === 'via');
+    if (via !== undefined && rule === 'none' && !schemaSaidVia) {
       problems.push(new TfwrapError('E_IDENTITY_INVALID', `identity "${name}" (kind ${identity.kind}) takes no via:, but chains via "${via}"`, {
         identity: name,
         location: await at(name, 'via'),
