@@ -16,7 +16,7 @@
  * run-time code never loads test code.
  */
 import * as v from 'valibot';
-import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementation, Tfwrap, TfwrapHooks, TfwrapPlugin, ViaRule } from '@tfwrap/core';
+import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementation, StoreTypeDefinition, Tfwrap, TfwrapHooks, TfwrapPlugin, ViaRule } from '@tfwrap/core';
 import { TfwrapError, registerErrorCode, type ExitClass } from '@tfwrap/core';
 
 export { v };
@@ -186,6 +186,8 @@ export interface PluginSpec<OptionsSchema extends v.GenericSchema | undefined = 
    * configuration's directory, tfwrap's paths, the options).
    */
   kinds?: readonly IdentityKindDefinition[] | ((tfwrap: Tfwrap, options: OptionsOf<OptionsSchema>) => readonly IdentityKindDefinition[]);
+  /** Store types for `!store` (docs/plugins.md, "Store types"); `open` should import heavy clients itself. */
+  stores?: readonly StoreTypeDefinition[];
   /** CLI commands the plugin adds (see `defineCommand`). */
   commands?: readonly CommandDefinition[];
   /**
@@ -212,6 +214,7 @@ export function definePlugin<OptionsSchema extends v.GenericSchema | undefined =
       const options = parseOptions(spec.name, spec.options, rawOptions) as OptionsOf<OptionsSchema>;
       const kinds = typeof spec.kinds === 'function' ? spec.kinds(tfwrap, options) : (spec.kinds ?? []);
       for (const kind of kinds) tfwrap.identityKinds.register(kind);
+      for (const store of spec.stores ?? []) tfwrap.storeTypes.register(store);
       for (const [hook, make] of Object.entries(spec.hooks ?? {}) as Array<[keyof TfwrapHooks, (o: unknown, t: Tfwrap) => (...args: never[]) => Promise<unknown>]>) {
         const tap = tfwrap.hooks[hook] as unknown as { tapPromise(name: string, fn: unknown): void };
         tap.tapPromise(spec.name, make(options, tfwrap));
