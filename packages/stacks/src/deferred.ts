@@ -15,6 +15,7 @@
  * name is the output of that name.
  */
 import { AtmosTag, TfwrapError } from '@tfwrap/core';
+import { mapTags } from './merge.js';
 
 export const deferredTagNames: ReadonlySet<string> = new Set(['!terraform.output', '!terraform.state', '!store', '!store.get']);
 
@@ -245,16 +246,5 @@ export async function replaceDeferred(value: unknown, evaluate: (tag: AtmosTag) 
 
 /** Deferred tags shown as the text they were written as (`describe stacks` does not evaluate them). */
 export function deferredAsText(value: unknown): unknown {
-  if (value instanceof AtmosTag) return `${value.tag} ${value.argument}`.trim();
-  if (Array.isArray(value)) return value.map(deferredAsText);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const result: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const item = deferredAsText((value as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else result[key] = item;
-    }
-    return result;
-  }
-  return value;
+  return mapTags(value, (tag) => `${tag.tag} ${tag.argument}`.trim());
 }

@@ -14,7 +14,7 @@ import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
-import { deepMerge, type Mapping } from './merge.js';
+import { deepMerge, mapTags, type Mapping } from './merge.js';
 import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
 
 /** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
@@ -159,18 +159,7 @@ function templateLinesOf(text: string): number[] {
 }
 
 function tagsAsText(value: unknown): unknown {
-  if (value instanceof AtmosTag) return `${value.tag} ${value.argument}`;
-  if (Array.isArray(value)) return value.map(tagsAsText);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const result: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const item = tagsAsText((value as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else result[key] = item;
-    }
-    return result;
-  }
-  return value;
+  return mapTags(value, (tag) => `${tag.tag} ${tag.argument}`);
 }
 
 /** A manifest that passed `stackManifestSchema`, as the loader reads it. */

@@ -66,6 +66,23 @@ export function deepMerge(layers: ReadonlyArray<Mapping | undefined>, lists: Lis
  * A deep copy of parsed YAML data (mappings, lists, scalars, dates). Several times faster than
  * structuredClone on such data, which matters when resolving every component of many stacks.
  */
+/**
+ * A copy of `value` in which every Atmos tag (a YAML function left as a marker) is replaced by
+ * `replace(tag)`; mappings and lists are copied, a `__proto__` key stays data.
+ */
+export function mapTags(value: unknown, replace: (tag: AtmosTag) => unknown): unknown {
+  if (value instanceof AtmosTag) return replace(value);
+  if (Array.isArray(value)) return value.map((item) => mapTags(item, replace));
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = mapTags((value as Record<string, unknown>)[key], replace);
+    if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else result[key] = item;
+  }
+  return result;
+}
+
 export function cloneData<T>(value: T): T {
   if (typeof value !== 'object' || value === null || value instanceof AtmosTag) return value;
   if (Array.isArray(value)) return value.map(cloneData) as T;

@@ -20,6 +20,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
 import { isDeferred } from './deferred.js';
+import { mapTags } from './merge.js';
 
 export interface FunctionContext {
   /** The project root (`base_path`): `!exec` runs here; `!include` falls back to it. */
@@ -126,25 +127,14 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknow
  * (or when templates are off): Atmos's processTagTemplate decodes the text as JSON, else keeps it.
  */
 export function evaluateTemplateTags(value: unknown): unknown {
-  if (value instanceof AtmosTag) {
-    if (value.tag !== '!template') return value;
+  return mapTags(value, (tag) => {
+    if (tag.tag !== '!template') return tag;
     try {
-      return JSON.parse(value.argument);
+      return JSON.parse(tag.argument);
     } catch {
-      return value.argument;
+      return tag.argument;
     }
-  }
-  if (Array.isArray(value)) return value.map(evaluateTemplateTags);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const result: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const item = evaluateTemplateTags((value as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else result[key] = item;
-    }
-    return result;
-  }
-  return value;
+  });
 }
 
 /** An E_UNSUPPORTED error for the first unevaluated function in `value`, naming its file:line. */
