@@ -142,6 +142,50 @@ describe('run lifecycle (issue 9)', function () {
     }
   });
 
+  describe('interrupts while a !terraform.output is read', () => {
+    for (const [signal, target, code] of [
+      ['SIGINT', 'group', 130],
+      ['SIGTERM', 'tfwrap', 143],
+    ] as const) {
+      it(`${signal} to ${target === 'group' ? 'the process group' : 'tfwrap alone'} while app's varfile waits on vpc's outputs: exit ${code}, app never runs, nothing left running`, async () => {
+        const marker = `7.${process.pid}${code}`; // a sleep nobody else runs
+        const realTerraform = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
+        const bin = tempDir('tfwrap-shim-');
+        const log = join(bin, 'calls.log');
+        const hang = join(bin, 'hang');
+        // terraform, except that once `hang` exists every call in vpc's directory sleeps instead.
+        writeFileSync(
+          join(bin, 'terraform'),
+          `#!/bin/sh\necho "$(pwd) $*" >> "${log}"\ncase "$(pwd)" in */vpc) [ -f "${hang}" ] && exec sleep ${marker};; esac\nexec "${realTerraform}" "$@"\n`,
+        );
+        chmodSync(join(bin, 'terraform'), 0o755);
+        const dir = fixtureProject({
+          'tfwrap.yaml': 'auth:\n  identities:\n    local: { kind: ambient, default: true }\n',
+          'stacks/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc: {}\n    app:\n      vars:\n        vpc_id: !terraform.output vpc vpc_id\n',
+          'components/terraform/vpc/main.tf': 'variable "stage" { type = string }\noutput "vpc_id" { value = "vpc-${var.stage}" }\n',
+          'components/terraform/app/main.tf': 'variable "vpc_id" { type = string }\nresource "terraform_data" "app" { input = var.vpc_id }\n',
+        });
+        const env = hermeticEnv({ PATH: `${bin}:${process.env.PATH}` });
+        const applied = await runTfwrap(['-C', dir, 'apply', 'dev', 'vpc', '-auto-approve', '-no-color'], { env, cwd: dir });
+        assert.equal(applied.exitCode, 0, applied.stderr);
+        writeFileSync(hang, '');
+        writeFileSync(log, '');
+        const run = startTfwrap(['-C', dir, 'apply', 'dev', 'app', '-auto-approve', '-no-color'], env, dir);
+        await until("vpc's outputs are being read", () => pgrep(`sleep ${marker}`).length > 0);
+        process.kill(target === 'group' ? -run.child.pid! : run.child.pid!, signal);
+        const { code: exitCode } = await run.exited;
+        const { stdout, stderr } = run.output();
+        assert.equal(exitCode, code, stderr);
+        assert.doesNotMatch(stdout + stderr, /Apply complete/);
+        assert.doesNotMatch(stderr, /E_FUNCTION_FAILED|at .*\.js:\d+/);
+        const appDir = join(dir, 'components/terraform/app');
+        assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith(appDir)), [], 'no terraform ran in app');
+        assert.ok(!existsSync(join(appDir, 'terraform.tfstate.d')) && !existsSync(join(appDir, 'terraform.tfstate')), 'no state was written for app');
+        assert.deepEqual(pgrep(`sleep ${marker}`), [], 'the terraform reading the outputs is not left running');
+      });
+    }
+  });
+
   describe('two interrupts during a stack run', () => {
     it('kill the terraform that ignored the first, wait for it, then remove the run directory', async () => {
       const bin = tempDir('tfwrap-standin-');
