@@ -41,7 +41,6 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
     setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
     return;
   }
-  for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format().replace(/ \[E_[A-Z_]+\]$/, '')}\n`);
   if (report.problems.length) {
     for (const problem of report.problems) process.stderr.write(`tfwrap: ${problem.format()}\n`);
     process.stderr.write(`tfwrap: ${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'} found\n`);
