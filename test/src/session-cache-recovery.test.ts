@@ -2,12 +2,14 @@
 // one warning line (issue 10, problem 5). aws/user against moto, through the STS proxy that counts
 // the GetSessionToken calls a cache miss makes.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGION, sharedMoto, type Moto } from './support/moto.js';
 import { startStsProxy, type StsProxy } from './support/sts-proxy.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { runCommand, runTfwrap, tfwrapBin, type RunResult } from './support/cli.js';
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const CONFIG = `
 auth:
@@ -95,12 +97,59 @@ describe('session cache degrades to no cache (e2e)', function () {
     const ctx = project();
     // Everything tfwrap needs is readable by "nobody"; the cache directory stays root's, 0700.
     for (const dir of [ctx.repo, join(ctx.env.HOME!, '..'), ctx.env.HOME!]) chmodSync(dir, 0o755);
-    for (const dir of [ctx.env.XDG_CONFIG_HOME!, ctx.env.XDG_CACHE_HOME!, join(ctx.env.XDG_CONFIG_HOME!, '..')]) chmodSync(dir, 0o777);
+    // Writable by "nobody" the way /tmp is (sticky): a directory open to everyone otherwise is refused.
+    for (const dir of [ctx.env.XDG_CONFIG_HOME!, ctx.env.XDG_CACHE_HOME!, join(ctx.env.XDG_CONFIG_HOME!, '..')]) chmodSync(dir, 0o1777);
     const cache = join(ctx.env.XDG_CACHE_HOME!, 'tfwrap');
     mkdirSync(cache, { mode: 0o700 });
     chmodSync(ctx.env.XDG_CACHE_HOME!, 0o755);
     const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, tfwrapBin, 'auth', 'exec', '-i', 'me', '--', 'true'], { env: ctx.env, cwd: ctx.repo });
     assertRanWithOneWarning(r, /cannot use the session cache in .* \((EACCES|EPERM)\); running without it/);
     assert.equal(proxy.count('GetSessionToken'), 1);
+  });
+
+  describe("another user's directory in tfwrap's place (they could plant a session or a profile)", () => {
+    before(function () {
+      if (process.getuid?.() !== 0) this.skip(); // chown needs root
+    });
+
+    it('a cache that belongs to another user is not read: one warning, a new session, their files untouched', async () => {
+      const ctx = project();
+      assert.equal((await run(ctx)).exitCode, 0);
+      const cacheRoot = join(ctx.env.XDG_CACHE_HOME!, 'tfwrap');
+      const file = sessionFile(cacheRoot);
+      // Their session, in their directory: a valid one, which a careless reader would hand to terraform.
+      const sessions = join(file, '..', '..');
+      for (const path of [sessions, join(file, '..'), file]) chownSync(path, 65534, 65534);
+      proxy.reset();
+      const r = await run(ctx);
+      assertRanWithOneWarning(r, new RegExp(`cannot use the session cache: ${escapeRegExp(sessions)}.* belongs to uid 65534, not to this user \\(uid 0\\).*; running without it`));
+      assert.equal(proxy.count('GetSessionToken'), 1, 'the planted session was not used');
+      assert.equal(statSync(sessions).uid, 65534);
+      assert.equal(statSync(sessions).mode & 0o777, 0o700, 'not re-permissioned (root could, and would hide the owner)');
+    });
+
+    it('a cache under a directory everyone may write (not sticky) is not used', async () => {
+      const ctx = project();
+      assert.equal((await run(ctx)).exitCode, 0);
+      chmodSync(ctx.env.XDG_CACHE_HOME!, 0o777);
+      proxy.reset();
+      const r = await run(ctx);
+      assertRanWithOneWarning(r, /cannot use the session cache: .* is writable by everyone \(and not sticky\).*; running without it/);
+      assert.equal(proxy.count('GetSessionToken'), 1);
+    });
+
+    it("managed AWS profiles are never written into another user's config directory: exit 2, one line", async () => {
+      const ctx = project();
+      const configRoot = join(ctx.env.XDG_CONFIG_HOME!, 'tfwrap');
+      mkdirSync(configRoot, { mode: 0o755 });
+      chownSync(configRoot, 65534, 65534);
+      const r = await run(ctx);
+      assert.equal(r.exitCode, 2, r.stderr);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, new RegExp(`^tfwrap: error: .*${escapeRegExp(configRoot)} belongs to uid 65534, not to this user \\(uid 0\\).*Hint: .*TFWRAP_CONFIG_DIR.*\\[E_UNSAFE_DIR\\]$`));
+      assert.deepEqual(readdirSync(configRoot), [], 'nothing was written there');
+      assert.equal(statSync(configRoot).mode & 0o777, 0o755);
+    });
   });
 });

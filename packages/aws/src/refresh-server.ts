@@ -6,11 +6,12 @@
  * credential_process format. The SDK in terraform calls it again when the expiry nears.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrivateDir } from '@tfwrap/core';
 import type { AwsCredentials } from './credentials.js';
 
 export interface RefreshServer {
@@ -43,8 +44,7 @@ export function toProcessOutput(credentials: AwsCredentials): Record<string, unk
 
 export async function startRefreshServer(options: { realmConfigDir: string; credentials: () => Promise<AwsCredentials> }): Promise<RefreshServer> {
   const runsDir = join(options.realmConfigDir, 'runs');
-  mkdirSync(runsDir, { recursive: true, mode: 0o700 });
-  chmodSync(options.realmConfigDir, 0o700);
+  ensurePrivateDir(runsDir);
   pruneDeadRuns(runsDir);
   let dir = mkdtempSync(join(runsDir, `${process.pid}-`));
   // A deep XDG path would not fit a socket name, and a path with spaces or quotes would not

@@ -50,6 +50,7 @@ const coreErrorCodes = {
   E_AUTH_FAILED: 'auth',
   E_AUTH_TIMEOUT: 'auth',
   E_AUTH_EXPIRING: 'auth',
+  E_UNSAFE_DIR: 'config',
   E_USAGE: 'usage',
   E_COMMAND_NOT_FOUND: 'notFound',
   E_INTERRUPTED: 'interrupted',

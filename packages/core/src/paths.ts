@@ -4,10 +4,11 @@
  * checkouts never share a profile. Directories are 0700, files 0600. The user's ~/.aws is never used.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
+import { TfwrapError } from './errors.js';
 
 export interface TfwrapPaths {
   /** `$TFWRAP_CONFIG_DIR`, else `$XDG_CONFIG_HOME/tfwrap`, else `~/.config/tfwrap`. */
@@ -27,11 +28,60 @@ export function tfwrapPaths(env: Readonly<Record<string, string | undefined>>, c
   const configDir = env.TFWRAP_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tfwrap');
   const cacheDir = env.TFWRAP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'tfwrap');
   const realm = env.TFWRAP_REALM || createHash('sha256').update(resolve(configFile ?? cwd)).digest('hex').slice(0, 16);
+  ownRoots.add(resolve(configDir)).add(resolve(cacheDir));
   return { configDir, cacheDir, realm, realmConfigDir: join(configDir, realm), realmCacheDir: join(cacheDir, realm) };
 }
 
-/** mkdir -p with 0700 on the directory itself (existing directories are tightened too). */
+/** tfwrap's own directories (config and cache, from tfwrapPaths): the roots of what checkPrivateDir checks. */
+const ownRoots = new Set<string>();
+
+/**
+ * Throw `E_UNSAFE_DIR` unless `dir` and every directory between it and tfwrap's own config or
+ * cache directory above it are real directories of this user that group and others cannot write,
+ * and the directory holding that root is not open to everyone (unless sticky, like /tmp). Whoever
+ * owns or can write one of them can swap the files in it: a planted session or profile would run
+ * terraform as someone else's identity, a swapped name cache would pick another stack. A missing
+ * directory passes (there is nothing in it to read). POSIX only: Windows has no owner in a mode.
+ */
+export function checkPrivateDir(dir: string): void {
+  walkPrivateDir(dir, false);
+}
+
+/** checkPrivateDir; with `tighten`, this user's directories that group or others could write become 0700 instead. */
+function walkPrivateDir(dir: string, tighten: boolean): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const target = resolve(dir);
+  const root = [...ownRoots].find((r) => target === r || target.startsWith(r + sep));
+  for (let current = target; ; current = dirname(current)) {
+    // The root may be a symbolic link the user made; below it tfwrap makes only real directories.
+    const stat = current === root ? statSync(current, { throwIfNoEntry: false }) : lstatSync(current, { throwIfNoEntry: false });
+    if (stat) {
+      if (!stat.isDirectory()) throw unsafe(current, 'is not a directory (a symbolic link or a file)');
+      if (stat.uid !== uid) throw unsafe(current, `belongs to uid ${stat.uid}, not to this user (uid ${uid})`);
+      if (stat.mode & 0o022) {
+        if (!tighten) throw unsafe(current, 'is writable by group or others');
+        chmodSync(current, 0o700);
+      }
+    }
+    if (root === undefined || current === root) break;
+  }
+  const above = root === undefined ? undefined : statSync(dirname(root), { throwIfNoEntry: false });
+  if (above && above.mode & 0o002 && !(above.mode & 0o1000)) throw unsafe(dirname(root!), 'is writable by everyone (and not sticky)');
+}
+
+function unsafe(dir: string, what: string): TfwrapError {
+  return new TfwrapError('E_UNSAFE_DIR', `${dir} ${what}: tfwrap keeps credentials and caches there and will not use it`, {
+    hint: 'remove it (tfwrap recreates it, 0700, as yours), or set TFWRAP_CONFIG_DIR / TFWRAP_CACHE_DIR to a directory only you can write',
+  });
+}
+
+/**
+ * mkdir -p, 0700, refusing (E_UNSAFE_DIR) before anything is created when a directory on the way
+ * is not this user's alone (checkPrivateDir); this user's own group-writable ones are tightened.
+ */
 export function ensurePrivateDir(dir: string): string {
+  walkPrivateDir(dir, true);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   return dir;

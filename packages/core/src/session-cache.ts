@@ -18,10 +18,10 @@ import { readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { messageOf } from './errors.js';
+import { isTfwrapError, messageOf } from './errors.js';
 import type { Credentials } from './identity.js';
 import type { Logger } from './logger.js';
-import { ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
+import { checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
 
 export const SESSION_FILE_VERSION = 1;
 
@@ -50,6 +50,7 @@ export const cachedSessionFileSchema = v.object({
 
 /** Errors of the file system that mean "tfwrap may not use this directory", not "no file". */
 function isAccessProblem(err: unknown): boolean {
+  if (isTfwrapError(err)) return err.code === 'E_UNSAFE_DIR';
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ELOOP';
 }
@@ -133,6 +134,7 @@ export class SessionCache {
     const file = this.fileFor(identity, key);
     let text: string;
     try {
+      checkPrivateDir(join(file, '..'));
       text = await readCapped(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -173,6 +175,10 @@ export class SessionCache {
   private giveUp(err: unknown): void {
     if (this.unusable) return;
     unusableDirs.add(this.dir);
+    if (isTfwrapError(err)) {
+      this.log.warn(`cannot use the session cache: ${err.message}; running without it. Hint: ${err.hint}`);
+      return;
+    }
     const code = (err as NodeJS.ErrnoException).code;
     this.log.warn(`cannot use the session cache in ${this.dir} (${code ?? messageOf(err)}); running without it. Hint: make it writable by this user, or point TFWRAP_CACHE_DIR elsewhere`);
   }

@@ -20,7 +20,7 @@ import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementat
 import { TfwrapError, registerErrorCode, type ExitClass } from '@tfwrap/core';
 
 export { v };
-export { TfwrapError, ensurePrivateDir } from '@tfwrap/core';
+export { TfwrapError, checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
 export type {
   AuthenticateContext,
   AuthResult,

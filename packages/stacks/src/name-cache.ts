@@ -8,11 +8,12 @@
  * is used only while all of them are unchanged. A stack whose closure uses `!env`, `!exec`,
  * `!include` or reads the environment in a template is not kept. The cache is one JSON file per
  * stacks directory and naming settings, 0600 in a 0700 directory under tfwrap's cache directory;
- * any problem reading or writing it is the same as no cache.
+ * any problem reading or writing it (a directory that is not the user's alone, too) is the same as no cache.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkPrivateDir, ensurePrivateDir } from '@tfwrap/core';
 
 export interface CachedName {
   /** The name, or undefined when the manifest is not a stack (it defines no component). */
@@ -38,6 +39,8 @@ export class StackNameCache {
 
   constructor(private readonly file: string) {
     try {
+      // A cache in a directory another user can write could name any file `prod`.
+      checkPrivateDir(path.dirname(file));
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, Entry>; paths?: string[]; stamps?: Array<[number, number]> };
       if (parsed.version === 2 && parsed.entries && Array.isArray(parsed.paths) && Array.isArray(parsed.stamps) && parsed.paths.length === parsed.stamps.length) {
         this.entries = parsed.entries;
@@ -94,8 +97,7 @@ export class StackNameCache {
     const dir = path.dirname(this.file);
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700);
+      ensurePrivateDir(dir);
       writeFileSync(temp, JSON.stringify({ version: 2, paths: this.paths, stamps: this.stamps, entries: this.entries }), { mode: 0o600, flag: 'wx' });
       renameSync(temp, this.file);
     } catch {

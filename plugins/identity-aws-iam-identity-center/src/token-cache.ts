@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
+import { checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
 
 const TOKEN_CACHE_VERSION = 1;
 
@@ -78,6 +78,7 @@ export class TokenCache {
   /** The cached sign-in; undefined when there is none or it cannot be read (it is then replaced). */
   async read(): Promise<CachedSignIn | undefined> {
     try {
+      checkPrivateDir(this.dir);
       return this.parse(await readFile(this.file, 'utf8'));
     } catch {
       return undefined;
@@ -87,6 +88,7 @@ export class TokenCache {
   /** Synchronous and offline, for fingerprints. */
   readSync(): CachedSignIn | undefined {
     try {
+      checkPrivateDir(this.dir); // a sign-in planted by another user is not ours
       return this.parse(readFileSync(this.file, 'utf8'));
     } catch {
       return undefined;

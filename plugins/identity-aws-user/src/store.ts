@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePrivateDir, messageOf, writePrivateFileAtomic } from '@tfwrap/core';
+import { checkPrivateDir, ensurePrivateDir, messageOf, writePrivateFileAtomic } from '@tfwrap/core';
 import { KEYRING_BACKENDS, type KeyringBackendName } from './schema.js';
 
 export { KEYRING_BACKENDS, type KeyringBackendName } from './schema.js';
@@ -213,6 +213,8 @@ export function fileBackend(dir: string): KeyBackend {
       } catch {
         return undefined;
       }
+      // Keys in a directory another user can write could be theirs: refused (E_UNSAFE_DIR).
+      checkPrivateDir(dir);
       if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
         throw new Error(`${file} may be read by other users (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it, or configure the keys again`);
       }

@@ -110,7 +110,7 @@ async function motoApi(endpoint: string, path: string, body?: string): Promise<s
   return text;
 }
 
-function runBootstrap(python: string, endpoint: string, timeout = 30_000): Promise<{ admin: AwsKey; nopolicy: AwsKey }> {
+function runBootstrap(python: string, endpoint: string, timeout = 90_000): Promise<{ admin: AwsKey; nopolicy: AwsKey }> {
   return new Promise((resolve, reject) => {
     execFile(python, [BOOTSTRAP, endpoint], { env: pythonEnv(), timeout }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`moto bootstrap failed: ${err.message}\n${stderr}`));
@@ -130,7 +130,7 @@ function waitForExit(child: ChildProcess): Promise<void> {
 
 export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
   const python = opts.python ?? process.env.TFWRAP_TEST_PYTHON ?? realPython ?? 'python3';
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
   // Set TFWRAP_TEST_MOTO_LOG=/path to keep moto's request log.
   const logFile = process.env.TFWRAP_TEST_MOTO_LOG;
   const args = [LAUNCHER, '--port', String(opts.port ?? 0), ...(logFile ? ['--verbose'] : [])];
