@@ -327,10 +327,18 @@ export class StackRepository {
   private cacheable(stack: LoadedStack): boolean {
     if (this.settings.nameTemplate !== undefined && /\benv\b|expandenv/.test(this.settings.nameTemplate)) return false;
     return stack.files.every((file) => {
-      const text = this.manifests.get(file)?.text ?? '';
-      return !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+      let fileOnly = this.fileOnly.get(file);
+      if (fileOnly === undefined) {
+        const text = this.manifests.get(file)?.text ?? '';
+        fileOnly = !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+        this.fileOnly.set(file, fileOnly);
+      }
+      return fileOnly;
     });
   }
+
+  /** Whether a manifest's values come from its file alone (no function or template reads the environment), by file: a catalog is in every closure. */
+  private readonly fileOnly = new Map<string, boolean>();
 
   /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these stack-wide sections. */
   private nameFromVars(context: { vars: Mapping; settings: Mapping; env: Mapping }): string | undefined {
