@@ -107,11 +107,19 @@ export interface RenderOptions {
   parsed?: GoTemplate.Template;
 }
 
+const parsedByText = new Map<string, GoTemplate.Template>();
+
 /** Render `text`; a template error is a one-line TfwrapError naming the file (and line) and what. */
 export function render(text: string, data: unknown, options: RenderOptions): string {
   const go = templateEngine();
   try {
-    const template = options.parsed ?? go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+    // name_template and workspace templates are the same text for every stack: parsed once.
+    const key = options.funcs === undefined ? `${options.name}\0${options.missingKey}\0${options.sprig}\0${options.delimiters.join('\0')}\0${text}` : undefined;
+    let template = options.parsed ?? (key === undefined ? undefined : parsedByText.get(key));
+    if (!template) {
+      template = go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+      if (key !== undefined && parsedByText.size < 10_000) parsedByText.set(key, template);
+    }
     return template.execute(data, { missingKey: options.missingKey });
   } catch (err) {
     throw templateProblem(err, options);
