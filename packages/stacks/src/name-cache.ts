@@ -28,7 +28,7 @@ interface Entry extends CachedName {
 }
 
 /** An import glob as a dependency: its directory and pattern. */
-export type ImportGlob = [baseDir: string, pattern: string];
+type ImportGlob = [baseDir: string, pattern: string];
 
 /** What a dependency looked like when an entry was stored: [mtimeMs, size] of a path, [hash, count] of a glob's listing. */
 type Stamp = [number, number];
