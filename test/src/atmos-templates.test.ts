@@ -98,4 +98,50 @@ describe('Atmos compatibility: Go templates, end to end', function () {
     assert.equal(lines.length, 1, failed.stderr);
     assert.match(lines[0]!, /stacks\/catalog\/vpc\.yaml\.tmpl:8: Go template error in catalog\/vpc\.yaml\.tmpl \(imported with context:\): .*map has no entry for key "cidr"/);
   });
+
+  it('the names kept between runs follow a manifest new under an import glob, in a directory no merged file is in (name-cache.ts)', async () => {
+    const dir = writeTree(tempDir('tfwrap-templates-'), {
+      'atmos.yaml': atmosYaml(false),
+      'stacks/deploy/dev.yaml': 'import: ["mixins/**"]\nvars: { tenant: plat }\ncomponents: { terraform: { vpc: {} } }\n',
+      'stacks/mixins/a/stage.yaml': 'vars: { stage: dev }\n',
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME });
+    assert.equal(ok(await tfwrap('list', 'stacks'), 'list stacks').stdout.trim(), 'plat-dev');
+    // mixins/b/ is new: no directory or file the cached name came from changes, the glob's listing does.
+    writeTree(dir, { 'stacks/mixins/b/stage.yaml': 'vars: { stage: QA }\n' });
+    assert.equal(ok(await tfwrap('list', 'stacks'), 'list stacks').stdout.trim(), 'plat-qa');
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'plat-qa', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.equal(described.vars.stage, 'QA');
+  });
+
+  it('the component pass renders a missing key as <no value>, whatever ignore_missing_template_values says (describe_stacks_component_processor.go: ProcessTmplWithDatasources(..., true), missingkey=default)', async () => {
+    const dir = writeTree(tempDir('tfwrap-templates-'), {
+      'atmos.yaml': atmosYaml(true).replace('sprig: { enabled: true }', 'sprig: { enabled: true }\n    ignore_missing_template_values: false'),
+      'stacks/deploy/dev.yaml': `
+vars: { tenant: plat, stage: dev }
+settings: { empty: null }
+components:
+  terraform:
+    vpc:
+      vars:
+        missing: "{{ .vars.nothing }}"
+        chain: "x-{{ .settings.nothing.deeper }}"
+        fallback: '{{ .vars.nothing | default "d" }}'
+        branch: "{{ if .vars.nothing }}yes{{ else }}no{{ end }}"
+`,
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME });
+    const { vars } = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'plat-dev', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.deepEqual({ missing: vars.missing, chain: vars.chain, fallback: vars.fallback, branch: vars.branch },
+      { missing: '<no value>', chain: 'x-<no value>', fallback: 'd', branch: 'no' });
+    // A field of a key that holds null is Go's nil-pointer error even so: one line, naming the stack.
+    writeTree(dir, { 'stacks/deploy/dev.yaml': 'vars: { tenant: plat, stage: dev }\nsettings: { empty: null }\ncomponents: { terraform: { vpc: { vars: { bad: "{{ .settings.empty.deeper }}" } } } }\n' });
+    const failed = await tfwrap('describe', 'component', 'vpc', '-s', 'plat-dev', '--format', 'json');
+    assert.equal(failed.exitCode, 2);
+    const lines = errorLines(failed.stderr);
+    assert.equal(lines.length, 1, failed.stderr);
+    assert.match(lines[0] ?? '', /stacks\/deploy\/dev\.yaml:3: Go template error in component 'vpc' of stack 'plat-dev': .*nil pointer evaluating interface \{\}\.deeper/);
+  });
 });

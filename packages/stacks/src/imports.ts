@@ -145,6 +145,20 @@ export class ImportResolver {
       : file);
   }
 
+  /**
+   * The import globs of a manifest, as [directory, pattern]: the name cache keeps their listings,
+   * since a file new under `catalog/**` may change no directory a merged file sits in.
+   */
+  globsOf(manifest: Manifest): Array<[string, string]> {
+    const globs: Array<[string, string]> = [];
+    for (const entry of manifest.imports) {
+      if (!isDynamicPattern(entry)) continue;
+      const relativeToFile = entry.startsWith('./') || entry.startsWith('../');
+      globs.push([relativeToFile ? path.dirname(manifest.file) : this.stacksBasePath, entry]);
+    }
+    return globs;
+  }
+
   private filesOfEntry(manifest: Manifest, index: number): string[] {
     const entry = manifest.imports[index] as string;
     const skipIfMissing = manifest.importEntries[index]?.skipIfMissing === true;
@@ -182,12 +196,12 @@ export class ImportResolver {
   private checkInsideRepository(manifest: Manifest, index: number, targets: string[]): void {
     const entry = manifest.imports[index] as string;
     // The stacks directory counts as inside even when configured elsewhere.
-    const roots = [realPath(this.outside.repositoryRoot), realPath(this.stacksBasePath)];
+    const roots = [this.realPath(this.outside.repositoryRoot), this.realPath(this.stacksBasePath)];
     const isUnder = (root: string, file: string) => {
       const relative = path.relative(root, file);
       return !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
     };
-    const escaping = targets.find((target) => !roots.some((root) => isUnder(root, realPath(target))));
+    const escaping = targets.find((target) => !roots.some((root) => isUnder(root, this.realPath(target))));
     if (!path.isAbsolute(entry) && escaping === undefined) return;
     const deny = this.outside.policy === 'deny';
     const problem = new ManifestProblem('E_IMPORT_OUTSIDE',
@@ -202,7 +216,8 @@ export class ImportResolver {
     this.outsideImports.push(problem);
   }
 
-  private glob(baseDir: string, pattern: string): string[] {
+  /** The manifests an import glob matches (once per run: every stack importing it shares the listing). */
+  glob(baseDir: string, pattern: string): string[] {
     const key = `${baseDir}\0${pattern}`;
     let matches = this.globMatches.get(key);
     if (!matches) {
@@ -217,6 +232,14 @@ export class ImportResolver {
       this.globMatches.set(key, matches);
     }
     return matches;
+  }
+
+  /** realpathSync once per path: a thousand stacks import the same catalog. */
+  private readonly realPaths = new Map<string, string>();
+  private realPath(file: string): string {
+    let real = this.realPaths.get(file);
+    if (real === undefined) this.realPaths.set(file, (real = realPath(file)));
+    return real;
   }
 
   /** A file as users name it in messages: relative to the stacks directory. */

@@ -78,7 +78,7 @@ export class StackRepository {
     this.functions = { rootDir: settings.rootDir, env };
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]))
+      ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
@@ -281,20 +281,22 @@ export class StackRepository {
     const derived = this.settings.nameTemplate !== undefined || this.settings.namePattern !== undefined;
     const named: NamedFile[] = [];
     for (const file of files) {
+      // A warm name cache answers without reading the manifest (it checks the file's stamp).
+      const cached = derived ? this.nameCache?.lookup(file) : undefined;
+      if (cached) {
+        if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
+        continue;
+      }
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
       const declared = parsed ? parsed.name : scanStackName(this.source.readText ? this.source.readText(file) : readFileSync(file, 'utf8'), file);
       if (declared !== undefined) {
         named.push({ name: declared, file, byPath: false });
+        this.nameCache?.store(file, { name: declared, byPath: false }, [file]);
         continue;
       }
       if (!derived) {
         named.push({ name: this.nameFromPath(file), file, byPath: true });
-        continue;
-      }
-      const cached = this.nameCache?.lookup(file);
-      if (cached) {
-        if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
         continue;
       }
       let stack: LoadedStack;
@@ -312,7 +314,10 @@ export class StackRepository {
         return fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false };
       })();
       if (entry) named.push(entry);
-      if (this.nameCache && this.cacheable(stack)) this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files);
+      if (this.nameCache && this.cacheable(stack)) {
+        const globs = this.imports.closureKeys(file).flatMap((key) => this.imports.globsOf(this.manifest(key)));
+        this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files, globs);
+      }
     }
     this.nameCache?.save();
     return named;
@@ -322,10 +327,18 @@ export class StackRepository {
   private cacheable(stack: LoadedStack): boolean {
     if (this.settings.nameTemplate !== undefined && /\benv\b|expandenv/.test(this.settings.nameTemplate)) return false;
     return stack.files.every((file) => {
-      const text = this.manifests.get(file)?.text ?? '';
-      return !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+      let fileOnly = this.fileOnly.get(file);
+      if (fileOnly === undefined) {
+        const text = this.manifests.get(file)?.text ?? '';
+        fileOnly = !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+        this.fileOnly.set(file, fileOnly);
+      }
+      return fileOnly;
     });
   }
+
+  /** Whether a manifest's values come from its file alone (no function or template reads the environment), by file: a catalog is in every closure. */
+  private readonly fileOnly = new Map<string, boolean>();
 
   /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these stack-wide sections. */
   private nameFromVars(context: { vars: Mapping; settings: Mapping; env: Mapping }): string | undefined {

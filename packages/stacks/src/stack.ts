@@ -131,6 +131,8 @@ export class LoadedStack implements Stack {
   private readonly ownMetadataCache = new Map<string, ComponentMetadata>();
 
   private readonly componentsBasePath: string;
+  /** The manifest's path under the stacks directory without extension (`.atmos_stack_file`). */
+  private readonly stackFile: string;
 
   constructor(
     readonly name: string,
@@ -146,6 +148,8 @@ export class LoadedStack implements Stack {
     private readonly copyValues = true,
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
+    this.stackFile = (stacksSettings.stacksBasePath === undefined ? path.basename(file)
+      : path.relative(stacksSettings.stacksBasePath, file).split(path.sep).join('/')).replace(/\.ya?ml$/, '');
     this.files = [...new Set(manifests.map((manifest) => manifest.file))];
     const globals: Layer[] = [];
     const terraform: Layer[] = [];
@@ -300,17 +304,21 @@ export class LoadedStack implements Stack {
       });
     }
     // What Go templates see (Atmos's component section, as ProcessStacks builds it).
-    const stackFile = this.stacksSettings.stacksBasePath === undefined ? path.basename(this.file)
-      : path.relative(this.stacksSettings.stacksBasePath, this.file).split(path.sep).join('/');
+    const stackFile = this.stackFile;
     const section: Mapping = {
       atmos_component: name, atmos_stack: this.name, stack: this.name,
-      atmos_stack_file: stackFile.replace(/\.ya?ml$/, ''), atmos_manifest: stackFile.replace(/\.ya?ml$/, ''),
-      component, vars, settings, env, backend_type: backendType, backend: backend ?? {},
-      remote_state_backend_type: remoteStateBackendType,
-      remote_state_backend: remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {}),
-      providers, metadata, command, inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides,
+      atmos_stack_file: stackFile, atmos_manifest: stackFile,
+      component, vars, settings, env,
     };
-    for (const key of Object.keys(section)) if (section[key] === undefined) delete section[key];
+    // Keys left out rather than deleted: `validate` builds a hundred thousand of these.
+    if (backendType !== undefined) section.backend_type = backendType;
+    section.backend = backend ?? {};
+    if (remoteStateBackendType !== undefined) section.remote_state_backend_type = remoteStateBackendType;
+    section.remote_state_backend = remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {});
+    section.providers = providers;
+    section.metadata = metadata;
+    if (command !== undefined) section.command = command;
+    Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
     const templates = this.stacksSettings.templates;
     const workspaceMetadata = { ...stateMetadata };
     if (typeof stateMetadata.terraform_workspace_template === 'string') {

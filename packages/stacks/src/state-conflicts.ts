@@ -41,7 +41,7 @@ export class StateConflicts {
   /** A resolved component; abstract ones are never run and have no state. */
   addComponent(instance: ComponentInstance): void {
     if (instance.type === 'abstract') return;
-    const address = stateAddress({ ...instance, rootDir: this.rootDir });
+    const address = stateAddress({ componentDir: instance.componentDir, backendType: instance.backendType, backend: instance.backend, workspace: instance.workspace, rootDir: this.rootDir });
     const other = this.byAddress.get(address.id);
     if (!other) return void this.byAddress.set(address.id, { stack: instance.stack, name: instance.name, sources: instance.sources });
     if (this.collidingStacks.has(pairKey(other.stack, instance.stack))) return;

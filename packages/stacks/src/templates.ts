@@ -107,11 +107,19 @@ export interface RenderOptions {
   parsed?: GoTemplate.Template;
 }
 
+const parsedByText = new Map<string, GoTemplate.Template>();
+
 /** Render `text`; a template error is a one-line TfwrapError naming the file (and line) and what. */
 export function render(text: string, data: unknown, options: RenderOptions): string {
   const go = templateEngine();
   try {
-    const template = options.parsed ?? go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+    // name_template and workspace templates are the same text for every stack: parsed once.
+    const key = options.funcs === undefined ? `${options.name}\0${options.missingKey}\0${options.sprig}\0${options.delimiters.join('\0')}\0${text}` : undefined;
+    let template = options.parsed ?? (key === undefined ? undefined : parsedByText.get(key));
+    if (!template) {
+      template = go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
+      if (key !== undefined && parsedByText.size < 10_000) parsedByText.set(key, template);
+    }
     return template.execute(data, { missingKey: options.missingKey });
   } catch (err) {
     throw templateProblem(err, options);
@@ -169,15 +177,17 @@ const parsedTemplates = new Map<string, GoTemplate.Template>();
  * gives the same values (a quoted scalar stays a string, `{{ 3 }}` unquoted becomes 3) without
  * writing, rendering and parsing the whole section for every component. `evaluations` renders a
  * scalar again while it still holds a template. Functions (`!template '{{ ... }}'`) keep their tag,
- * file and line, their text rendered.
+ * file and line, their text rendered. What holds no template is handed back as it is (not copied):
+ * `tfwrap validate` renders a hundred thousand sections.
  */
 export function renderSection(section: Mapping, options: SectionRenderOptions): Mapping | undefined {
   const { settings } = options;
   const delimiters = settings.delimiters;
-  if (!holdsTemplate(section, delimiters)) return undefined;
   const renderScalar = (text: string): unknown => {
-    let yaml = jsYaml.dump(text, { lineWidth: -1 });
+    let yaml = scalarYaml(text);
     for (let i = 0; i < Math.max(1, settings.evaluations) && hasTemplate(yaml, delimiters); i++) yaml = renderText(yaml, section, options);
+    // A single-quoted scalar with no quote or line break inside reads back as its text: skip the parser.
+    if (yaml.length >= 3 && yaml.startsWith('\'') && yaml.endsWith('\'\n') && !/['\n]/.test(yaml.slice(1, -2))) return yaml.slice(1, -2);
     try {
       return jsYaml.load(yaml);
     } catch (err) {
@@ -186,6 +196,7 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
       });
     }
   };
+  // Each container is copied only when something in it was rendered.
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return hasTemplate(value, delimiters) ? renderScalar(value) : value;
     if (value instanceof AtmosTag) {
@@ -195,20 +206,50 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
       tag.line = value.line;
       return tag;
     }
-    if (Array.isArray(value)) return value.map(walk);
+    if (Array.isArray(value)) {
+      let result: unknown[] | undefined;
+      value.forEach((item, i) => {
+        const walked = walk(item);
+        if (walked !== item) result ??= value.slice();
+        if (result) result[i] = walked;
+      });
+      return result ?? value;
+    }
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      const result: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
-        const item = walk((value as Record<string, unknown>)[key]);
+      const keys = Object.keys(value);
+      let result: Record<string, unknown> | undefined;
+      keys.forEach((key, i) => {
+        const item = (value as Record<string, unknown>)[key];
+        const walked = walk(item);
         const renderedKey = hasTemplate(key, delimiters) ? String(renderScalar(key)) : key;
-        if (renderedKey === '__proto__') Object.defineProperty(result, renderedKey, { value: item, enumerable: true, writable: true, configurable: true });
-        else result[renderedKey] = item;
-      }
-      return result;
+        if (result === undefined && (walked !== item || renderedKey !== key)) {
+          result = {};
+          for (const earlier of keys.slice(0, i)) setKey(result, earlier, (value as Record<string, unknown>)[earlier]);
+        }
+        if (result) setKey(result, renderedKey, walked);
+      });
+      return result ?? value;
     }
     return value;
   };
-  return walk(section) as Mapping;
+  const rendered = walk(section) as Mapping;
+  return rendered === section ? undefined : rendered;
+}
+
+function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** A scalar written as YAML on its own (once per text: a catalog's templates recur in every stack). */
+const scalarYamls = new Map<string, string>();
+function scalarYaml(text: string): string {
+  let yaml = scalarYamls.get(text);
+  if (yaml === undefined) {
+    yaml = jsYaml.dump(text, { lineWidth: -1 });
+    if (scalarYamls.size < 10_000) scalarYamls.set(text, yaml);
+  }
+  return yaml;
 }
 
 function renderText(text: string, data: Mapping, options: SectionRenderOptions): string {
@@ -247,16 +288,6 @@ function problemOf(err: unknown, text: string, options: SectionRenderOptions): u
   }
   const origin = options.locate(templateOnLine(text, options.settings.delimiters) ?? text);
   return origin ? new TemplateProblem(err.code, err.message, { location: origin, hint: err.hint }) : err;
-}
-
-function holdsTemplate(value: unknown, delimiters: [string, string]): boolean {
-  if (typeof value === 'string') return hasTemplate(value, delimiters);
-  if (value instanceof AtmosTag) return hasTemplate(value.argument, delimiters);
-  if (Array.isArray(value)) return value.some((item) => holdsTemplate(item, delimiters));
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.keys(value).some((key) => hasTemplate(key, delimiters) || holdsTemplate((value as Record<string, unknown>)[key], delimiters));
-  }
-  return false;
 }
 
 function templateOnLine(line: string, [left, right]: [string, string]): string | undefined {

@@ -102,7 +102,8 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
   try {
     const settings = stacksSettingsFrom(project.dir, project.config, { configFile: project.file });
     if (!statSync(settings.stacksBasePath, { throwIfNoEntry: false })?.isDirectory()) return; // no stacks: nothing to check
-    repo = new StackRepository(settings);
+    // validate only reads the components: no copy of each (a hundred thousand on a large repository).
+    repo = new StackRepository(settings, process.env, { readOnlyComponents: true });
   } catch (err) {
     if (err instanceof TfwrapError) return void problems.push(await withConfigLine(err, project.file));
     throw err;
