@@ -224,6 +224,68 @@ describe('tfwrap describe affected', function () {
     ]);
   });
 
+  // Where the shortcut (compare only the stacks whose closure holds a changed file) must not be
+  // taken, or must still compare values: each of these fails if it were taken wrongly.
+  it('a change to the atmos.yaml beside tfwrap.yaml (a new name_pattern) renames every stack', async () => {
+    const identities = 'auth:\n  identities:\n    local:\n      kind: ambient\n      default: true\n';
+    const atmos = (pattern: string) => `stacks:\n  base_path: stacks\n  included_paths: ["deploy/**/*"]\n  name_pattern: "${pattern}"\ncomponents:\n  terraform:\n    base_path: components/terraform\n`;
+    const dir = fixtureProject({
+      'tfwrap.yaml': identities,
+      'atmos.yaml': atmos('{stage}'),
+      'stacks/catalog/components.yaml': CATALOG,
+      'stacks/deploy/dev.yaml': 'import: [catalog/components]\nvars:\n  stage: dev\n  environment: ue1\n',
+      'stacks/deploy/prod.yaml': 'import: [catalog/components]\nvars:\n  stage: prod\n  environment: uw2\n',
+      'components/terraform/network/main.tf': component(),
+      'components/terraform/database/main.tf': component(),
+      'components/terraform/app/main.tf': component(),
+    });
+    await git(dir, 'init', '-q', '-b', 'main');
+    const base = await commit(dir, 'base');
+    writeFileSync(join(dir, 'atmos.yaml'), atmos('{environment}-{stage}'));
+    await commit(dir, 'name by environment too');
+    assert.deepEqual(summary(await affected(dir, base)), [
+      'dev/app (deleted) component.deleted', 'dev/database (deleted) component.deleted', 'dev/network (deleted) component.deleted',
+      'prod/app (deleted) component.deleted', 'prod/database (deleted) component.deleted', 'prod/network (deleted) component.deleted',
+      'ue1-dev/app component.added', 'ue1-dev/database component.added', 'ue1-dev/network component.added',
+      'uw2-prod/app component.added', 'uw2-prod/database component.added', 'uw2-prod/network component.added',
+    ]);
+  });
+
+  it('a change to a file every stack imports affects the stacks whose values change, not one that overrides the value', async () => {
+    const { dir } = await project();
+    writeFileSync(join(dir, 'stacks/catalog/components.yaml'), `vars:\n  owner: team-a\n${CATALOG}`);
+    writeFileSync(join(dir, 'stacks/prod.yaml'), 'import: [catalog/components]\nvars:\n  stage: prod\n  region: us-east-1\n  owner: ops\nauth:\n  identity: deployer\n');
+    const withOwner = await commit(dir, 'owner');
+    writeFileSync(join(dir, 'stacks/catalog/components.yaml'), `vars:\n  owner: team-b\n${CATALOG}`);
+    await commit(dir, 'new owner');
+    assert.deepEqual(summary(await affected(dir, withOwner)), [
+      'dev/app stack.vars', 'dev/database stack.vars', 'dev/network stack.vars',
+      'staging/app stack.vars', 'staging/database stack.vars', 'staging/network stack.vars',
+    ]);
+  });
+
+  it('a mixin var used by stacks.name_template renames the stacks taking it; a stack overriding the var keeps its name and values', async () => {
+    const dir = fixtureProject({
+      'tfwrap.yaml': 'stacks:\n  name_template: "{{ .vars.stage }}-{{ .vars.region }}"\n  excluded_paths: ["catalog/**", "mixins/**"]\nauth:\n  identities:\n    local:\n      kind: ambient\n      default: true\n',
+      'stacks/catalog/components.yaml': CATALOG,
+      'stacks/mixins/eu.yaml': 'vars:\n  region: eu-west-1\n',
+      'stacks/dev.yaml': 'import: [catalog/components, mixins/eu]\nvars:\n  stage: dev\n',
+      'stacks/staging.yaml': 'import: [catalog/components, mixins/eu]\nvars:\n  stage: staging\n  region: eu-north-1\n',
+      'stacks/prod.yaml': 'import: [catalog/components]\nvars:\n  stage: prod\n  region: us-east-1\n',
+      'components/terraform/network/main.tf': component(),
+      'components/terraform/database/main.tf': component(),
+      'components/terraform/app/main.tf': component(),
+    });
+    await git(dir, 'init', '-q', '-b', 'main');
+    const base = await commit(dir, 'base');
+    writeFileSync(join(dir, 'stacks/mixins/eu.yaml'), 'vars:\n  region: eu-central-1\n');
+    await commit(dir, 'move eu');
+    assert.deepEqual(summary(await affected(dir, base)), [
+      'dev-eu-central-1/app component.added', 'dev-eu-central-1/database component.added', 'dev-eu-central-1/network component.added',
+      'dev-eu-west-1/app (deleted) component.deleted', 'dev-eu-west-1/database (deleted) component.deleted', 'dev-eu-west-1/network (deleted) component.deleted',
+    ]);
+  });
+
   it('a component whose only change comes through metadata.inherits from a changed catalog is affected; the abstract base is not listed', async () => {
     const { dir } = await project();
     writeFileSync(join(dir, 'stacks/catalog/defaults.yaml'), 'components:\n  terraform:\n    app-defaults:\n      metadata: { type: abstract }\n      vars: { replicas: 1 }\n');

@@ -34,15 +34,23 @@ export async function affectedEntries(tfwrap: Tfwrap, flags: AffectedFlags, iden
   const report = await describeAffected({
     projectDir: tfwrap.loaded.dir,
     configFile: tfwrap.configFile,
+    atmosFile: tfwrap.loaded.atmosFile,
     base: flags.base,
     head: flags.head,
     includeDependents: flags.includeDependents === true,
   });
+  // Components share their resolved auth: (often none): one identity lookup per value.
+  const identities = new Map<unknown, string | null>();
+  const identityOf = (auth: AffectedComponent['auth']): string | null => {
+    let found = identities.get(auth);
+    if (found === undefined) identities.set(auth, (found = identityForComponent(tfwrap, { auth } as ComponentInstance, identity) ?? null));
+    return found;
+  };
   return report.components.map((entry: AffectedComponent) => ({
     stack: entry.stack,
     component: entry.component,
     component_path: entry.componentPath,
-    identity: entry.deleted ? null : (identityForComponent(tfwrap, { auth: entry.auth } as ComponentInstance, identity) ?? null),
+    identity: entry.deleted ? null : identityOf(entry.auth),
     deleted: entry.deleted,
     reasons: entry.reasons,
   }));

@@ -127,7 +127,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  * (Atmos evaluates them in atmos.yaml too); other functions stay placeholders, which only the
  * keys that use them notice (`tfwrap validate` names them). A tag never breaks loading.
  */
-function readAtmosYaml(file: string): Record<string, unknown> {
+export function readAtmosYaml(file: string): Record<string, unknown> {
   const raw = parseAtmosYaml(readFileSync(file, 'utf8'), file) ?? {};
   const evaluated = evaluateConfigTags(raw, dirname(file));
   return evaluated && typeof evaluated === 'object' && !Array.isArray(evaluated) ? (evaluated as Record<string, unknown>) : {};
@@ -157,7 +157,7 @@ export function findRepoRoot(start: string): string | undefined {
 }
 
 /** `base` with `over` merged in: mappings key by key, anything else from `over` replacing. */
-function mergeConfig(base: unknown, over: unknown): unknown {
+export function mergeConfig(base: unknown, over: unknown): unknown {
   const isMap = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Date);
   if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
   const result: Record<string, unknown> = { ...base };

@@ -21,9 +21,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AtmosTag, parseAtmosYaml, parseYaml } from '@tfwrap/core';
+import { AtmosTag, mergeConfig, parseAtmosYaml, parseYaml, readAtmosYaml } from '@tfwrap/core';
 import { changedFiles, exportTree, isClean, openGitRepository, readFilesAt, resolveCommit, type ExportedTree } from './git-revision.js';
 import jsYaml from 'js-yaml';
+import { isDynamicPattern } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import { StackRepository, type StackRepositoryOptions } from './repository.js';
@@ -36,6 +37,8 @@ export interface AffectedOptions {
   projectDir: string;
   /** The configuration file, absolute; undefined when the project has none. */
   configFile?: string;
+  /** The `atmos.yaml` read with it (beside it, merged under it) or alone, absolute. */
+  atmosFile?: string;
   base: string;
   /** Default: HEAD. */
   head?: string;
@@ -80,7 +83,8 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     const inPlace = (options.head ?? 'HEAD') === 'HEAD' && await isClean(repo);
     const headTree = inPlace ? { projectDir: options.projectDir, remove: async () => {} } : await exportTree(repo, head);
     trees.push(headTree);
-    const configRelative = options.configFile ? path.relative(options.projectDir, options.configFile).split(path.sep).join('/') : undefined;
+    const relative = (file: string | undefined) => (file === undefined ? undefined : path.relative(options.projectDir, file).split(path.sep).join('/'));
+    const configRelative: ConfigPaths = { file: relative(options.configFile), atmos: relative(options.atmosFile) };
     // Changed paths relative to the project directory.
     const prefix = repo.prefix === '' ? '' : `${repo.prefix}/`;
     const changed: Change[] = changes.map((change) => ({ ...change, path: change.path.slice(prefix.length) }));
@@ -96,7 +100,8 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     const effective = changed.filter((change) => change.status !== 'modified' || !hasManifestExtension(change.path)
       || !underStacks(change.path) || !sameDocument(baseTextOf(change.path), headSide.readText(path.join(headSide.projectDir, change.path))));
 
-    const configChanged = configRelative !== undefined && changed.some((change) => change.path === configRelative);
+    // A change to either configuration file can rename every stack or change every component.
+    const configChanged = changed.some((change) => change.path === configRelative.file || change.path === configRelative.atmos);
     const overlay = !configChanged && !changed.some((change) => underStacks(change.path) && (change.status !== 'modified' || !hasManifestExtension(change.path)));
     let baseSide: Side;
     if (overlay) {
@@ -168,12 +173,30 @@ interface Side {
   closureOf(stackFile: string): string[] | undefined;
 }
 
-function openSide(projectDir: string, configRelative: string | undefined, source: CachedSource | OverlaySource): Side {
-  const configFile = configRelative === undefined ? undefined : path.join(projectDir, configRelative);
-  const config = configFile && existsSync(configFile) ? parseYaml(readFileSync(configFile, 'utf8'), configFile) : undefined;
+/** The configuration files, relative to the project directory. */
+interface ConfigPaths {
+  file?: string;
+  atmos?: string;
+}
+
+/** The configuration at one revision: the tfwrap file over the `atmos.yaml` beside it, as loadConfig reads them. */
+function configAt(projectDir: string, paths: ConfigPaths): { config: unknown; configFile?: string } {
+  const at = (relative: string | undefined) => (relative === undefined ? undefined : path.join(projectDir, relative));
+  const configFile = at(paths.file);
+  const atmosFile = at(paths.atmos);
+  const atmos = atmosFile && existsSync(atmosFile) ? readAtmosYaml(atmosFile) : undefined;
+  if (configFile === atmosFile) return { config: atmos, configFile };
+  const own = configFile && existsSync(configFile) ? parseYaml(readFileSync(configFile, 'utf8'), configFile) : undefined;
+  return { config: atmos === undefined ? own : mergeConfig(atmos, own ?? {}), configFile };
+}
+
+function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSource | OverlaySource): Side {
+  const { config, configFile } = configAt(projectDir, configPaths);
   const settings = stacksSettingsFrom(projectDir, config, { configFile });
   const functions: FunctionContext = { rootDir: settings.rootDir, env: process.env };
   const resolver = new ImportResolver(settings.stacksBasePath, (file) => source.readManifest(file, functions));
+  /** The files an import list brings in (closures of its targets), by the list. */
+  const importedByList = new Map<string, string[]>();
   return {
     projectDir,
     source,
@@ -183,17 +206,25 @@ function openSide(projectDir: string, configRelative: string | undefined, source
       const text = source.readText(stackFile);
       const imports = scanImports(text);
       if (imports === undefined) return undefined;
-      const stub: Manifest = { file: stackFile, text, imports, importEntries: imports.map((importPath) => ({ path: importPath, skipIfMissing: false })), overrides: {}, templateLines: [], document: undefined, globals: {}, terraform: {}, components: new Map() };
-      try {
-        const files = new Set<string>();
-        imports.forEach((_entry, index) => {
-          for (const target of resolver.filesOf(stub, index)) for (const file of resolver.closure(target)) files.add(file);
-        });
-        files.add(stackFile);
-        return [...files];
-      } catch {
-        return undefined; // loading the stack reports the problem
+      // Stacks mostly share their import lists: one closure per list, unless an entry depends on
+      // where the stack is (`./x`, or a glob, which never matches the file that contains it).
+      const shared = imports.every((entry) => !entry.startsWith('./') && !entry.startsWith('../') && !isDynamicPattern(entry));
+      const key = imports.join('\0');
+      let imported = shared ? importedByList.get(key) : undefined;
+      if (imported === undefined) {
+        const stub: Manifest = { file: stackFile, text, imports, importEntries: imports.map((importPath) => ({ path: importPath, skipIfMissing: false })), overrides: {}, templateLines: [], document: undefined, globals: {}, terraform: {}, components: new Map() };
+        try {
+          const files = new Set<string>();
+          imports.forEach((_entry, index) => {
+            for (const target of resolver.filesOf(stub, index)) for (const file of resolver.closure(target)) files.add(file);
+          });
+          imported = [...files];
+        } catch {
+          return undefined; // loading the stack reports the problem
+        }
+        if (shared) importedByList.set(key, imported);
       }
+      return [...imported, stackFile];
     },
   };
 }
@@ -243,12 +274,33 @@ function relativeTo(dir: string, file: string): string {
  */
 function scanImports(text: string): string[] | undefined {
   if (/^\s*[{[]/.test(text.replace(/^(\s*#.*\n)*/, ''))) return undefined;
-  const lines = text.split('\n');
-  const start = lines.findIndex((line) => /^(?:import|"import"|'import')[ \t]*:/.test(line));
+  // The first line starting with `import:`, and the lines after it that are indented, list items,
+  // comments or empty (found without splitting the whole file into lines).
+  let start = -1;
+  for (const match of text.matchAll(/^(?:import|"import"|'import')[ \t]*:/gm)) {
+    if (match.index === 0 || text[match.index - 1] === '\n') {
+      start = match.index;
+      break;
+    }
+  }
   if (start < 0) return [];
-  let end = start + 1;
-  while (end < lines.length && /^([ \t-]|#|$)/.test(lines[end]!)) end++;
-  const block = lines.slice(start, end).join('\n');
+  let end = text.indexOf('\n', start);
+  while (end >= 0 && continuesBlock(text.charAt(end + 1))) end = text.indexOf('\n', end + 1);
+  const block = end < 0 ? text.slice(start) : text.slice(start, end);
+  let imports = importBlocks.get(block);
+  if (!importBlocks.has(block)) importBlocks.set(block, (imports = parseImportBlock(block)));
+  return imports === undefined ? undefined : [...imports];
+}
+
+/** Whether a line starting with `first` (empty: the line is empty) belongs to the block above it. */
+function continuesBlock(first: string): boolean {
+  return first === '' || first === '\n' || first === ' ' || first === '\t' || first === '-' || first === '#';
+}
+
+/** Parsed `import:` blocks by text: a thousand stacks have a handful of different ones. */
+const importBlocks = new Map<string, readonly string[] | undefined>();
+
+function parseImportBlock(block: string): string[] | undefined {
   if (/[&*<]/.test(block.replace(/#.*$/gm, '').replace(/"[^"]*"|'[^']*'/g, ''))) return undefined;
   let parsed: unknown;
   try {
@@ -289,6 +341,13 @@ async function compare(
   const baseStacks = new Map((await baseSide.repository.listStacks()).map((entry) => [entry.name, entry]));
   const headStacks = new Map((await headSide.repository.listStacks()).map((entry) => [entry.name, entry]));
   const result = new Map<string, AffectedComponent>();
+  // Fifty components of a hundred stacks use a few directories: path.relative once per directory.
+  const componentPaths = new Map<string, string>();
+  const componentPathOf = (dir: string) => {
+    let relative = componentPaths.get(dir);
+    if (relative === undefined) componentPaths.set(dir, (relative = relativeTo(headSide.projectDir, dir)));
+    return relative;
+  };
   const add = (stack: string, component: string, instance: ComponentInstance | undefined, reasons: string[], deleted = false) => {
     if (reasons.length === 0) return;
     const key = `${stack}\0${component}`;
@@ -299,7 +358,7 @@ async function compare(
     }
     result.set(key, {
       stack, component,
-      componentPath: instance ? relativeTo(headSide.projectDir, instance.componentDir) : '',
+      componentPath: instance ? componentPathOf(instance.componentDir) : '',
       ...(instance?.auth ? { auth: instance.auth } : {}),
       deleted, reasons: [...reasons],
     });

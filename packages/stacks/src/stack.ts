@@ -303,27 +303,33 @@ export class LoadedStack implements Stack {
         ownAzurermKey: typeof ((ownBackends.azurerm ?? {}) as Mapping).key === 'string',
       });
     }
-    // What Go templates see (Atmos's component section, as ProcessStacks builds it).
-    const stackFile = this.stackFile;
-    const section: Mapping = {
-      atmos_component: name, atmos_stack: this.name, stack: this.name,
-      atmos_stack_file: stackFile, atmos_manifest: stackFile,
-      component, vars, settings, env,
+    // What Go templates see (Atmos's component section, as ProcessStacks builds it): built only
+    // when a template reads it (most components have none, and resolving every one pays for it).
+    let section: Mapping | undefined;
+    const templateSection = (): Mapping => {
+      if (section) return section;
+      const stackFile = this.stackFile;
+      section = {
+        atmos_component: name, atmos_stack: this.name, stack: this.name,
+        atmos_stack_file: stackFile, atmos_manifest: stackFile,
+        component, vars, settings, env,
+      };
+      // Keys left out rather than deleted: `validate` builds a hundred thousand of these.
+      if (backendType !== undefined) section.backend_type = backendType;
+      section.backend = backend ?? {};
+      if (remoteStateBackendType !== undefined) section.remote_state_backend_type = remoteStateBackendType;
+      section.remote_state_backend = remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {});
+      section.providers = providers;
+      section.metadata = metadata;
+      if (command !== undefined) section.command = command;
+      Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
+      return section;
     };
-    // Keys left out rather than deleted: `validate` builds a hundred thousand of these.
-    if (backendType !== undefined) section.backend_type = backendType;
-    section.backend = backend ?? {};
-    if (remoteStateBackendType !== undefined) section.remote_state_backend_type = remoteStateBackendType;
-    section.remote_state_backend = remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {});
-    section.providers = providers;
-    section.metadata = metadata;
-    if (command !== undefined) section.command = command;
-    Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
     const templates = this.stacksSettings.templates;
     const workspaceMetadata = { ...stateMetadata };
     if (typeof stateMetadata.terraform_workspace_template === 'string') {
       // Atmos (stack_utils.go BuildTerraformWorkspace): first of the workspace rules, missingkey=error.
-      workspaceMetadata.terraform_workspace = render(stateMetadata.terraform_workspace_template, section, {
+      workspaceMetadata.terraform_workspace = render(stateMetadata.terraform_workspace_template, templateSection(), {
         name: 'terraform-workspace-template', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true,
         where: { ...this.whereWritten(name, ['metadata', 'terraform_workspace_template']), what: `metadata.terraform_workspace_template of component '${name}' in stack '${this.name}'` },
       });
@@ -332,9 +338,8 @@ export class LoadedStack implements Stack {
     const workspace = terraformWorkspace({
       stack: this.name, name, component, metadata: workspaceMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
     });
-    section.workspace = workspace;
     if (templates?.enabled) {
-      const rendered = this.renderComponentSection(name, section, layers, templates);
+      const rendered = this.renderComponentSection(name, { ...templateSection(), workspace }, layers, templates);
       if (rendered) {
         const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
         vars = mapping('vars');
@@ -370,13 +375,13 @@ export class LoadedStack implements Stack {
       vars,
       env: envValues(env),
       settings,
-      backendType,
-      backend,
-      remoteStateBackendType,
-      remoteStateBackend: remoteStateBackendType === undefined ? undefined : ((remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping),
+      // Optional keys are left out rather than deleted afterwards (a delete makes the object slow to read).
+      ...(backendType === undefined ? {} : { backendType }),
+      ...(backend === undefined ? {} : { backend }),
+      ...(remoteStateBackendType === undefined ? {} : { remoteStateBackendType, remoteStateBackend: (remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping }),
       providers,
-      command,
-      auth: Object.keys(auth).length > 0 ? (auth as ComponentAuth) : undefined,
+      ...(command === undefined ? {} : { command }),
+      ...(Object.keys(auth).length > 0 ? { auth } : {}),
       hooks,
       dependsOn: sameStack,
       crossStackDependsOn: crossStack,
@@ -385,9 +390,6 @@ export class LoadedStack implements Stack {
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
       sources: [...new Set(layers.map((layer) => layer.manifest.file))],
     });
-    for (const key of ['backendType', 'backend', 'auth', 'command', 'remoteStateBackendType', 'remoteStateBackend'] as const) {
-      if (instance[key] === undefined) delete instance[key];
-    }
     // An Atmos YAML function tfwrap does not evaluate: loading worked, using it does not.
     for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
       const unsupported = unsupportedFunctionIn(instance[section], `component '${name}' of stack '${this.name}'`);

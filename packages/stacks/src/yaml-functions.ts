@@ -127,6 +127,8 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknow
  * (or when templates are off): Atmos's processTagTemplate decodes the text as JSON, else keeps it.
  */
 export function evaluateTemplateTags(value: unknown): unknown {
+  // Most sections hold no tag: taken as they are instead of copied (resolving every component pays for each copy).
+  if (!hasTag(value)) return value;
   return mapTags(value, (tag) => {
     if (tag.tag !== '!template') return tag;
     try {
@@ -135,6 +137,15 @@ export function evaluateTemplateTags(value: unknown): unknown {
       return tag.argument;
     }
   });
+}
+
+/** Whether a data tree holds an Atmos tag anywhere. */
+function hasTag(value: unknown): boolean {
+  if (value instanceof AtmosTag) return true;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  if (Array.isArray(value)) return value.some(hasTag);
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && hasTag((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 /** An E_UNSUPPORTED error for the first unevaluated function in `value`, naming its file:line. */
