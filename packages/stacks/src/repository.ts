@@ -19,6 +19,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
+// The codes this module throws (E_STACK_UNKNOWN, ...) exit 2 wherever it is used, not only through the index.
+import './error-codes.js';
 import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
