@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
+import { parseAtmosYaml } from '@tfwrap/core';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
