@@ -48,8 +48,6 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
       // Methods are taken off plain definition objects and fixtures that never use `this`.
       '@typescript-eslint/unbound-method': 'off',
-      // `{}` as a type-parameter default means "no extra keys" in the kit's schema helpers.
-      '@typescript-eslint/no-empty-object-type': 'off',
     },
   },
   // The dependency rules of the package READMEs ("Must not import"), where a rule can say them.
