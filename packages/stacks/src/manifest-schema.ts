@@ -23,7 +23,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
-  return `the ${typeof value} ${String(value)}`;
+  return `the ${typeof value} ${String(value as number | boolean | bigint | symbol)}`;
 }
 
 function isMapping(value: unknown): value is Mapping {

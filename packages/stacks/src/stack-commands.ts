@@ -94,7 +94,8 @@ export function stackCommandsFor(commands: Record<string, StackCommand>, timing:
 export function stringValues(env: Mapping): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== null && value !== undefined) result[key] = String(value);
+    // The schema allows only text, numbers and booleans here.
+    if (value !== null && value !== undefined) result[key] = String(value as string | number | boolean);
   }
   return result;
 }
