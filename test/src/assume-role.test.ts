@@ -271,7 +271,7 @@ console.log(JSON.stringify({env:e,credMode:m(e.AWS_SHARED_CREDENTIALS_FILE),conf
     assertOk(await tfwrap('mfa warm', ['auth', 'exec', '-i', 'with-mfa', '--', 'true'], ctx), 'mfa warm');
     assert.equal(proxy.count(), 0);
     proxy.reset();
-    assertOk(await record('mfa env', await runTfwrap(['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], { env: { ...ctx.env, TFWRAP_MFA_TOKEN: '654321' }, cwd: ctx.repo })), 'mfa env');
+    assertOk(record('mfa env', await runTfwrap(['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], { env: { ...ctx.env, TFWRAP_MFA_TOKEN: '654321' }, cwd: ctx.repo })), 'mfa env');
     assert.equal(proxy.calls.find((c) => c.action === 'AssumeRole')!.params.TokenCode, '654321');
     const none = await tfwrap('mfa none', ['auth', 'exec', '-i', 'with-mfa', '--fresh', '--', 'true'], ctx);
     assert.equal(none.exitCode, 3);
@@ -312,7 +312,7 @@ console.log(JSON.stringify({env:e,credMode:m(e.AWS_SHARED_CREDENTIALS_FILE),conf
     // ... unless the margin is configured below what is left.
     writeFileSync(file, JSON.stringify(session));
     proxy.reset();
-    const small = await record('small margin', await runTfwrap(['auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'], { env: { ...pod.env, TFWRAP_SESSION_REFRESH_MARGIN: '5m' }, cwd: pod.repo }));
+    const small = record('small margin', await runTfwrap(['auth', 'exec', '-i', 'cross-account-deployer', '--', 'true'], { env: { ...pod.env, TFWRAP_SESSION_REFRESH_MARGIN: '5m' }, cwd: pod.repo }));
     assertOk(small, 'small margin');
     assert.equal(proxy.count(), 0);
     assertOk(await exec('after margin', ['--fresh']), 'fresh');

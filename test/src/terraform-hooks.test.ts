@@ -1,4 +1,4 @@
-// Stack-manifest hooks, the audit plugin, identity selection per component, and SIGINT during apply.
+// Stack commands (a manifest's hooks: section), the audit plugin, identity selection per component, and SIGINT during apply.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -7,12 +7,12 @@ import { runTfwrap, tfwrapBin } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
 import { SIMPLE_COMPONENT, fixtureProject } from './support/terraform.js';
 
-describe('terraform: hooks, audit, identities, interrupts', function () {
+describe('terraform: stack commands, audit, identities, interrupts', function () {
   this.timeout(90_000);
   const env = hermeticEnv({ SECRET_TOKEN: 'super-secret-value-1234567890' });
   const tfwrap = (dir: string, ...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
 
-  it('runs before/after hooks in the component environment; a failing before-hook stops the run', async () => {
+  it('runs stack commands before/after terraform in the component environment; a failing one before it stops the run', async () => {
     const dir = fixtureProject({
       'stacks/dev.yaml': [
         'vars: { stage: dev }',
@@ -42,7 +42,7 @@ describe('terraform: hooks, audit, identities, interrupts', function () {
     const apply = await tfwrap(dir, 'apply', 'dev', 'guarded', '-auto-approve');
     assert.equal(apply.exitCode, 3, apply.stderr);
     assert.match(apply.stderr, /gate says no/);
-    assert.match(apply.stderr, /hook 'gate' exited with 3/);
+    assert.match(apply.stderr, /stack command 'gate' exited with 3/);
     assert.doesNotMatch(apply.stdout, /Apply complete|Creating/);
     // guarded is built from app's directory: its workspace is dev-guarded.
     assert.ok(!existsSync(join(dir, 'components/terraform/app/terraform.tfstate.d/dev-guarded/terraform.tfstate')), 'nothing was applied');

@@ -88,7 +88,7 @@ components:
     const file = join(dir, 'stacks/dev.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.match(run.stderr, new RegExp(`${file}:2:1: vars must be a mapping, not a list`));
     assert.match(run.stderr, new RegExp(`${file}:6:\\d+: metadata\\.type must be real or abstract, not the string "abstarct"\\. Hint: Did you mean 'abstract'\\?`));
-    assert.match(run.stderr, new RegExp(`${file}:7:\\d+: unknown key 'comand' in hook 'fmt'\\. Hint: Did you mean 'command'\\?`));
+    assert.match(run.stderr, new RegExp(`${file}:7:\\d+: unknown key 'comand' in stack command 'fmt'\\. Hint: Did you mean 'command'\\?`));
   });
 
   it('checks a third-party kind through its schema, without authenticating', async () => {

@@ -41,7 +41,7 @@ let currentFile = '';
 const atmosSchema = jsYaml.DEFAULT_SCHEMA.extend(
   atmosTagNames.map((tag) => new jsYaml.Type(tag, {
     kind: 'scalar',
-    construct: (data: unknown) => new AtmosTag(tag, data === null || data === undefined ? '' : String(data).trim(), currentFile),
+    construct: (data: unknown) => new AtmosTag(tag, data === null || data === undefined ? '' : String(data as string | number | boolean).trim(), currentFile),
   })),
 );
 

@@ -4,7 +4,7 @@
  */
 import { closest } from 'fastest-levenshtein';
 import * as v from 'valibot';
-import { issuePath, locate } from './config.js';
+import { locate } from './config.js';
 import { schemaProblems } from './did-you-mean.js';
 import { TfwrapError } from './errors.js';
 import type { IdentityConfig } from './identity.js';

@@ -44,11 +44,8 @@ export class Authenticator {
     const problems: TfwrapError[] = [];
     for (const name of chain) {
       const config = identities[name]!;
-      const kind = this.host.identityKinds.get(config.kind);
-      if (!kind) {
-        const err = this.host.identityKinds.require(config.kind, name);
-        throw err;
-      }
+      // Throws E_KIND_UNKNOWN, listing the known kinds, when no plugin provides it.
+      const kind = this.host.identityKinds.require(config.kind, name);
       problems.push(...(await checkSchema(name, config, kind.schema, kind.plugin, this.host.loaded.file)));
     }
     if (problems.length === 1) throw problems[0];

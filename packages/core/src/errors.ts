@@ -68,6 +68,7 @@ type CoreErrorCodes = typeof coreErrorCodes;
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- open for declaration merging
 export interface ErrorCodes extends CoreErrorCodes {}
 
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- never until a plugin merges codes into PluginErrorCodes
 export type ErrorCode = keyof ErrorCodes | Extract<keyof PluginErrorCodes, string>;
 
 /**

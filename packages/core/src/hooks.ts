@@ -43,8 +43,9 @@ export interface PrepareEnvInfo {
 }
 
 /**
- * Which child of a run this is: `init` and `workspace` (terraform's preparation), `hook` (a stack's
- * `hooks:` command), `main` (the terraform command asked for, or the command of `auth exec`).
+ * Which child of a run this is: `init` and `workspace` (terraform's preparation), `hook` (a stack
+ * command, an entry of a stack's `hooks:` section, whose key it is named after), `main` (the
+ * terraform command asked for, or the command of `auth exec`).
  */
 export type ExecPhase = 'init' | 'workspace' | 'hook' | 'main';
 

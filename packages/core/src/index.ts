@@ -21,6 +21,7 @@ export * from './paths.js';
 export * from './net.js';
 export * from './duration.js';
 export * from './session-cache.js';
+export * from './file-lock.js';
 export { Tfwrap, IDENTITY_ENV, type TfwrapOptions, type PrepareEnvOptions, type ExecIo } from './tfwrap.js';
 export { Authenticator, withTimeLimit, throwIfInterrupted, type AuthenticateOptions, type SessionSettings } from './authenticator.js';
 export { Run } from './run.js';

@@ -6,7 +6,7 @@
  * - The key is a hash of the step's kind, name and configuration and of the key (or fingerprint)
  *   of the step it chains from, so an edited configuration or a rotated source never replays.
  * - Writes are a temp file renamed into place: a reader sees the old file or the new, never half.
- * - `withLock` serialises the processes that miss on the same key (proper-lockfile, a directory
+ * - `withLock` serialises the processes that miss on the same key (`withFileLock`, a directory
  *   lock): the first calls the cloud, the others wait and then read what it wrote.
  * - The cache is an optimisation and always degrades to "no cache": a file that is too large, does
  *   not parse or does not match `cachedSessionFileSchema` (the schema writes are checked against
@@ -22,6 +22,7 @@ import { isTfwrapError, messageOf } from './errors.js';
 import type { Credentials } from './identity.js';
 import type { Logger } from './logger.js';
 import { checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
+import { withFileLock } from './file-lock.js';
 
 export const SESSION_FILE_VERSION = 1;
 
@@ -222,28 +223,16 @@ export class SessionCache {
   async withLock<T>(identity: string, key: string, work: () => Promise<T>): Promise<T> {
     const file = this.fileFor(identity, key);
     if (!this.prepareDir(file)) return work();
-    const { default: lockfile } = await import('proper-lockfile');
-    let release: (() => Promise<void>) | undefined;
-    try {
-      release = await lockfile.lock(file, {
-        realpath: false,
-        lockfilePath: `${file}.lock`,
-        // Long enough for a slow STS call; proper-lockfile refreshes the lock while it is held.
-        stale: 20_000,
-        retries: { retries: 400, factor: 1.15, minTimeout: 10, maxTimeout: 100 },
-        // The default throws from a timer (a crash) when a busy machine delays the lock refresh;
-        // the worst outcome here is one extra STS call, so warn instead.
-        onCompromised: (err) => this.log.debug(`session cache lock for "${identity}" lost: ${err.message}`),
-      });
-    } catch (err) {
-      if (isAccessProblem(err)) this.giveUp(err);
-      else this.log.warn(`could not lock the session cache for "${identity}" (${messageOf(err)}); continuing without it`);
-    }
-    try {
-      return await work();
-    } finally {
-      await release?.().catch(() => {});
-    }
+    return withFileLock(file, work, {
+      // Long enough for a slow STS call by the holder, which refreshes the lock while it works.
+      waitMs: 40_000,
+      staleMs: 20_000,
+      onCompromised: (err) => this.log.debug(`session cache lock for "${identity}" lost: ${err.message}`),
+      onUnlocked: (err) => {
+        if (isAccessProblem(err)) this.giveUp(err);
+        else this.log.warn(`could not lock the session cache for "${identity}" (${messageOf(err)}); continuing without it`);
+      },
+    });
   }
 
   /** Drop one identity's sessions, or all of them. Returns how many files were removed. */

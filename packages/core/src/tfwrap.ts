@@ -7,7 +7,7 @@
 import { validateIdentities, type Identities } from './auth-graph.js';
 import { Authenticator, type AuthenticateOptions, type SessionSettings } from './authenticator.js';
 import { loadConfig, locate, type LoadedConfig } from './config.js';
-import { TfwrapError, TfwrapErrors, messageOf } from './errors.js';
+import { TfwrapError, messageOf } from './errors.js';
 import type { SpawnOptions, SpawnResult } from './exec.js';
 import { TfwrapHooks, instrumentHooks, type ExecRequest, type ExecResult, type PrepareEnvInfo, type RunRequest, type TapRecord } from './hooks.js';
 import type { AuthResult, Credentials, Env, LiveRun } from './identity.js';

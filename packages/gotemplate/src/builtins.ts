@@ -93,7 +93,6 @@ function eq(arg1: unknown, ...arg2: unknown[]): boolean {
       }
       throw new Error(`non-comparable type ${formatV(arg)}: ${goTypeName(arg)}`);
     } else {
-      // eslint-disable-next-line eqeqeq
       t = arg1 == arg;
     }
     if (t) return true;

@@ -32,6 +32,7 @@ export interface ExecEnv {
 }
 
 const MISSING: unique symbol = Symbol('missing');
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the sentinel for the reader
 type Final = unknown | typeof MISSING;
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
@@ -163,9 +164,12 @@ export class ExecState {
       case 'text':
         this.out.push(node.text);
         return;
+      // {{break}}/{{continue}} unwind to the enclosing {{range}} as sentinels, caught there, never by a caller.
       case 'break':
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, see above
         throw BREAK;
       case 'continue':
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, see above
         throw CONTINUE;
     }
   }

@@ -82,7 +82,7 @@ function formatFloat(v: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: n
     body = m + exp2(Number(e), verb === 'E');
   } else {
     const shortest = prec < 0;
-    let p = prec === 0 ? 1 : prec;
+    const p = prec === 0 ? 1 : prec;
     const s = shortest ? a.toExponential() : a.toExponential(Math.min(p, 101) - 1);
     const [m, e] = s.split('e') as [string, string];
     let digits = m.replace('.', '');
@@ -99,7 +99,6 @@ function formatFloat(v: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: n
       body = a.toFixed(Math.max(nd - dp, 0));
     }
     if (f.sharp && !body.includes('.')) body += '.';
-    p = 0;
   }
   const s = signed(neg, body, f);
   return pad(s, f);
@@ -254,7 +253,7 @@ export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
-  let goodArgNum = true;
+  let goodArgNum: boolean;
   const end = format.length;
   let i = 0;
   const parseNum = (): number | undefined => {

@@ -180,8 +180,7 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
     ignore();
     // Inside the action.
     let parenDepth = 0;
-    let closed = false;
-    while (!closed) {
+    for (;;) {
       const at = atRightDelim();
       const trimSpace = at === 2;
       if (at !== 0) {
@@ -199,7 +198,6 @@ function lex(text: string, leftDelim: string, rightDelim: string): Token[] {
           pos += leftTrimLength(pos);
           ignore();
         }
-        closed = true;
         break;
       }
       const c = nextChar();

@@ -219,7 +219,7 @@ function compileRegex(expr: string): RegExp {
     try {
       return new RegExp(src, flags);
     } catch (e) {
-      throw new Error(`regexp: Compile(${goQuote(expr)}): error parsing regexp: ${(e as Error).message}`);
+      throw new Error(`regexp: Compile(${goQuote(expr)}): error parsing regexp: ${(e as Error).message}`, { cause: e });
     }
   }
 }

@@ -18,6 +18,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { inspect } from 'node:util';
 import { join, relative, resolve } from 'node:path';
 import * as v from 'valibot';
 import { PLUGIN_API_VERSION, Tfwrap, TfwrapError, TfwrapErrors, type AuthResult, type Credentials, type Env, type IdentityConfig, type TfwrapPlugin } from '@tfwrap/core';
@@ -277,7 +278,7 @@ export function runConformance(options: ConformanceOptions): void {
         caught = err;
       }
       assert.ok(caught, 'authentication succeeded in the failure setup');
-      assert.ok(caught instanceof TfwrapError || caught instanceof TfwrapErrors, `threw ${String(caught)}, not a TfwrapError`);
+      assert.ok(caught instanceof TfwrapError || caught instanceof TfwrapErrors, `threw ${inspect(caught)}, not a TfwrapError`);
       const text = caught instanceof TfwrapErrors ? caught.message : caught.format();
       assert.ok(!text.includes('\n'), `the error spans several lines: ${text}`);
       assert.ok(text.includes(plugin.name), `the error does not name ${plugin.name}: ${text}`);

@@ -122,6 +122,7 @@ export interface IdentitySchemaSpec<Principal extends PrincipalSpec, Optional ex
 }
 
 /** The configuration an identity entry built by `identitySchema` yields. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` as a default: no extra fields
 export type IdentityOf<Principal extends PrincipalSpec = v.ObjectEntries, Optional extends boolean = false, Fields extends v.ObjectEntries = {}> = {
   kind: string;
   default?: boolean;
@@ -140,6 +141,7 @@ const viaSchema = v.strictObject(
  * and `principal` with the given fields. Unknown top-level keys are errors, so a typo such as
  * `principle:` is reported at its line rather than ignored.
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` as a default: no principal fields, no extra fields
 export function identitySchema<Principal extends PrincipalSpec = {}, Optional extends boolean = false, Fields extends v.ObjectEntries = {}>(
   spec: IdentitySchemaSpec<Principal, Optional, Fields> = {},
 ): v.GenericSchema<unknown, IdentityOf<Principal, Optional, Fields>> {

@@ -1,9 +1,7 @@
 // Atmos compatibility: one test per rule, each asserting the value Atmos produces for the same
 // input. The rule and the Atmos source it comes from (cloudposse/atmos) are in each test's name.
 import assert from 'node:assert/strict';
-import { TfwrapError } from '@tfwrap/core';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
-import { stacksSettingsFrom } from './settings.js';
 
 const atmosLayout = (extra: Record<string, unknown> = {}) => ({
   base_path: '.',

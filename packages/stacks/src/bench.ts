@@ -29,7 +29,7 @@ const indexUrl = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-stacks-bench-'));
 try {
-  let started = performance.now();
+  const started = performance.now();
   const repo = generateRepo(dir, {
     stacks: Number(values.stacks), componentsPerStack: Number(values.components), importLevels: Number(values.levels),
   });

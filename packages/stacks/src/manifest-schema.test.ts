@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { TfwrapErrors, parseYaml } from '@tfwrap/core';
 import { parseManifest } from './manifest.js';
-import { hookKeys, stackManifestSchema } from './manifest-schema.js';
+import { stackCommandKeys, stackManifestSchema } from './manifest-schema.js';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { fixtureRepo, removeFixtureRepos } from './test-support.js';
 
@@ -54,16 +54,16 @@ components: { terraform: { a: { env: { X: [] }, metadata: { type: abstarct } } }
 `), [
       'name: name must be a non-empty string, not the number 3',
       'vars: vars must be a mapping, not a list',
-      "hooks.h.events.0: hook 'h': unknown event \"before-terraform-paln\" | Did you mean 'before-terraform-plan'?",
-      "hooks.h.comand: unknown key 'comand' in hook 'h' | Did you mean 'command'?",
+      "hooks.h.events.0: stack command 'h': unknown event \"before-terraform-paln\" | Did you mean 'before-terraform-plan'?",
+      "hooks.h.comand: unknown key 'comand' in stack command 'h' | Did you mean 'command'?",
       'components.terraform.a.env.X: env.X must be a string, not a list | environment variables are text; null unsets an inherited one',
       "components.terraform.a.metadata.type: metadata.type must be real or abstract, not the string \"abstarct\" | Did you mean 'abstract'?",
     ]);
   });
 
-  it('names the keys a hook takes in the hint for an unknown one', () => {
+  it('names the keys a stack command takes in the hint for an unknown one', () => {
     assert.deepEqual(problemsOf('hooks: { h: { zzzzzzzzzz: 1 } }'), [
-      `hooks.h.zzzzzzzzzz: unknown key 'zzzzzzzzzz' in hook 'h' | hooks take ${hookKeys.join(', ')}`,
+      `hooks.h.zzzzzzzzzz: unknown key 'zzzzzzzzzz' in stack command 'h' | stack commands take ${stackCommandKeys.join(', ')}`,
     ]);
   });
 

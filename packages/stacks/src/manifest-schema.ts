@@ -8,12 +8,12 @@
  * issue's path and adds a hint. What JSON Schema can say is said in the schema (types, enums,
  * non-blank strings as `pattern: \S`); did-you-mean hints come from the reports.
  *
- * Unknown keys are allowed (and ignored) except inside a hook, where a typo would silently
+ * Unknown keys are allowed (and ignored) except inside a stack command (an entry of `hooks:`), where a typo would silently
  * drop a setting. Null stands for "absent" wherever the loader has always taken it so.
  */
 import * as v from 'valibot';
 import { didYouMean } from '@tfwrap/core';
-import { hookEvents } from './hooks.js';
+import { stackCommandEvents } from './stack-commands.js';
 import type { Mapping } from './merge.js';
 
 /** A value's kind for messages: `a list`, `the string "x"`, `the number 3`. */
@@ -23,7 +23,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
-  return `the ${typeof value} ${String(value)}`;
+  return `the ${typeof value} ${String(value as number | boolean | bigint | symbol)}`;
 }
 
 function isMapping(value: unknown): value is Mapping {
@@ -54,15 +54,15 @@ function envSchema(valueMessage: v.ErrorMessage<v.UnionIssue<v.BaseIssue<unknown
   return mapping(v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean()], valueMessage))));
 }
 
-/** A hook (see hooks.ts). Required keys (events, command) are checked once the layers are merged. */
+/** A stack command, an entry of `hooks:` (see stack-commands.ts). Required keys (events, command) are checked once the layers are merged. */
 const commandMessage = 'must be a list of arguments or a shell command line';
-const hookSchema = mapping(
+const stackCommandSchema = mapping(
   v.strictObject(
     {
       events: v.optional(
         v.pipe(
           v.array(
-            v.picklist(hookEvents, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
+            v.picklist(stackCommandEvents, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
             'must be a non-empty list such as [before-terraform-plan]',
           ),
           v.minLength(1, 'must be a non-empty list such as [before-terraform-plan]'),
@@ -76,14 +76,14 @@ const hookSchema = mapping(
       continue_on_error: v.optional(v.boolean(mustBe('true or false'))),
       enabled: v.optional(v.boolean(mustBe('true or false'))),
     },
-    // The unknown key is the last item of the issue's path; the hook's name is filled in later.
-    (issue) => `unknown key '${String(issue.path?.[issue.path.length - 1]?.key)}' in {hook}`,
+    // The unknown key is the last item of the issue's path; the stack command's name is filled in later.
+    (issue) => `unknown key '${String(issue.path?.[issue.path.length - 1]?.key)}' in {stackCommand}`,
   ),
   'must be a mapping with events: and command:',
 );
 
-/** The keys a hook takes. */
-export const hookKeys: readonly string[] = Object.keys(hookSchema.pipe[1].entries);
+/** The keys a stack command takes. */
+export const stackCommandKeys: readonly string[] = Object.keys(stackCommandSchema.pipe[1].entries);
 
 const componentNames = v.array(text(mustBe('component names')), mustBe('a list of component names'));
 
@@ -115,7 +115,7 @@ const sectionEntries = {
     list_merge_strategy: v.nullish(v.picklist(['replace', 'append', 'merge'], mustBe('replace, append or merge'))),
   }))),
   auth: v.nullish(mapping(v.looseObject({ identity: v.nullish(v.string(mustBe('the name of an identity'))) }))),
-  hooks: v.nullish(mapping(v.record(v.string(), v.nullable(hookSchema)))),
+  hooks: v.nullish(mapping(v.record(v.string(), v.nullable(stackCommandSchema)))),
   backend_type: v.nullish(text(mustBe('a backend name such as s3'))),
   backend: v.nullish(mapping(v.record(v.string(), v.nullable(mapping(v.record(v.string(), v.unknown()), mustBe('a mapping of backend settings')))))),
   remote_state_backend_type: v.nullish(text(mustBe('a backend name such as s3'))),
@@ -207,10 +207,10 @@ const hintsByField: Record<string, string | ((input: unknown) => string | undefi
   'backend.*': 'write backend: { s3: { bucket: ..., key: ... } }',
   'metadata.inherits': 'write inherits: [vpc-defaults]',
   'metadata.type': (input) => (typeof input === 'string' ? didYouMean(input, metadataTypes) : undefined),
-  hook: 'write hooks: { fmt: { events: [before-terraform-plan], command: [terraform, fmt, -check] } }',
-  'hook.events[]': (input) => (typeof input === 'string' ? didYouMean(input, hookEvents) : undefined)
+  stackCommand: 'write hooks: { fmt: { events: [before-terraform-plan], command: [terraform, fmt, -check] } }',
+  'stackCommand.events[]': (input) => (typeof input === 'string' ? didYouMean(input, stackCommandEvents) : undefined)
     ?? 'events are before-terraform-<command> or after-terraform-<command>, such as after-terraform-apply',
-  'hook.command': 'write command: [terraform, fmt, -check] or command: "make lint"',
+  'stackCommand.command': 'write command: [terraform, fmt, -check] or command: "make lint"',
 };
 
 /** Mapping sections whose keys are names chosen by the user: `env.*`, not `env.HOME`. */
@@ -219,9 +219,9 @@ const namedKeys = new Set(['env', 'backend']);
 /**
  * Where an issue is, in words: the subject that goes in front of a `must be ...` message
  * (`env.A`, `component 'vpc'`, `import entries`), the field that picks a hint (`env.*`,
- * `import[]`), and the hook it is inside, if any.
+ * `import[]`), and the stack command (an entry of `hooks:`) it is inside, if any.
  */
-function fieldOf(path: ReadonlyArray<string | number>): { subject: string; field: string; hook?: string } {
+function fieldOf(path: ReadonlyArray<string | number>): { subject: string; field: string; stackCommand?: string } {
   if (path.length === 0) return { subject: 'a stack manifest', field: '' };
   let rest = path;
   if (rest[0] === 'components') {
@@ -232,13 +232,13 @@ function fieldOf(path: ReadonlyArray<string | number>): { subject: string; field
   } else if (rest[0] === 'terraform' && rest.length > 1) {
     rest = rest.slice(1);
   }
-  let hook: string | undefined;
+  let stackCommand: string | undefined;
   let prefix = '';
   if (rest[0] === 'hooks' && rest.length >= 2) {
-    hook = String(rest[1]);
-    if (rest.length === 2) return { subject: `hook '${hook}'`, field: 'hook', hook };
+    stackCommand = String(rest[1]);
+    if (rest.length === 2) return { subject: `stack command '${stackCommand}'`, field: 'stackCommand', stackCommand };
     rest = rest.slice(2);
-    prefix = 'hook.';
+    prefix = 'stackCommand.';
   }
   const last = rest[rest.length - 1];
   const names = rest.filter((key) => typeof key === 'string');
@@ -247,24 +247,24 @@ function fieldOf(path: ReadonlyArray<string | number>): { subject: string; field
     .map((key, i) => (typeof key === 'number' ? '[]' : i > 0 && namedKeys.has(String(rest[i - 1])) ? '*' : key))
     .join('.')
     .replace(/\.\[\]/g, '[]');
-  return { subject, field, hook };
+  return { subject, field, stackCommand };
 }
 
 /** An issue of `stackManifestSchema` as a located message with a hint. */
 export function manifestIssueReport(issue: v.BaseIssue<unknown>): ManifestIssueReport {
   const yamlPath = (issue.path ?? []).map((item) => item.key as string | number);
-  const { subject, field, hook } = fieldOf(yamlPath);
+  const { subject, field, stackCommand } = fieldOf(yamlPath);
   let message = issue.message;
-  const hookName = hook === undefined ? undefined : `hook '${hook}'`;
-  if (hookName && message.includes('{hook}')) {
-    message = message.replace('{hook}', hookName);
+  const commandName = stackCommand === undefined ? undefined : `stack command '${stackCommand}'`;
+  if (commandName && message.includes('{stackCommand}')) {
+    message = message.replace('{stackCommand}', commandName);
   } else {
     if (message.startsWith('must ')) message = `${subject} ${message}`;
-    if (hookName && field !== 'hook') message = `${hookName}: ${message}`;
+    if (commandName && field !== 'stackCommand') message = `${commandName}: ${message}`;
   }
-  const unknownHookKey = issue.type === 'strict_object' && hook !== undefined;
-  const hint = unknownHookKey
-    ? didYouMean(String(yamlPath[yamlPath.length - 1]), hookKeys) ?? `hooks take ${hookKeys.join(', ')}`
+  const unknownCommandKey = issue.type === 'strict_object' && stackCommand !== undefined;
+  const hint = unknownCommandKey
+    ? didYouMean(String(yamlPath[yamlPath.length - 1]), stackCommandKeys) ?? `stack commands take ${stackCommandKeys.join(', ')}`
     : hintFor(field, issue.input);
   return { yamlPath, message, hint };
 }

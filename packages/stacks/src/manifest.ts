@@ -5,11 +5,11 @@
  * they are `stackManifestSchema` (manifest-schema.ts), which also gives the JSON Schema, and every
  * problem of a file is reported at once.
  * What can only be checked once the layers are merged (an inherited component that exists nowhere,
- * a hook missing its command) is checked when a component is resolved.
+ * a stack command missing its command) is checked when a component is resolved.
  */
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
-import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
+import { parseAtmosYaml } from '@tfwrap/core';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';

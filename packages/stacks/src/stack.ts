@@ -23,7 +23,7 @@ import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
 import { ManifestProblem, withLocatedErrors } from './problem.js';
-import { finishHooks, stringValues, type Hook } from './hooks.js';
+import { finishStackCommands, stringValues, type StackCommand } from './stack-commands.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
 import { backendWithKeyPrefix, terraformWorkspace } from './state-address.js';
 
@@ -57,8 +57,8 @@ export interface ComponentInstance {
    */
   backend?: Record<string, unknown>;
   auth?: ComponentAuth;
-  /** Enabled hooks by name, in declaration order. */
-  hooks: Record<string, Hook>;
+  /** Enabled stack commands (the `hooks:` section) by name, in declaration order. */
+  hooks: Record<string, StackCommand>;
   /** `metadata.enabled` (default true): a disabled component is left out of whole-stack runs. */
   enabled: boolean;
   /** `providers:`, written to `providers_override.tf.json` when not empty. */
@@ -356,9 +356,9 @@ export class LoadedStack implements Stack {
     // `!template` values: decoded once the templates are rendered (or as written when templates are off).
     [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
     if (backend !== undefined) backend = evaluateTemplateTags(backend) as Mapping;
-    const hooks = finishHooks(hookSections, (hookName) => {
-      const origin = lastLayerWith(layers, ['hooks', hookName]);
-      return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', hookName], text: origin.manifest.text };
+    const hooks = finishStackCommands(hookSections, (commandName) => {
+      const origin = lastLayerWith(layers, ['hooks', commandName]);
+      return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', commandName], text: origin.manifest.text };
     }, name);
     const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
 

@@ -6,18 +6,18 @@
  *      directory (init-fingerprint.ts), or `--init`; never with `--skip-init` (providers from a shared
  *      plugin cache; `-reconfigure` when backend.tf.json changed);
  *   3. select the workspace named after the stack, creating it when missing (workspace.ts);
- *   4. the stack's `before-terraform-<command>` hooks; a failing one stops here;
+ *   4. the stack commands (`hooks:`) on `before-terraform-<command>`; a failing one stops here;
  *   5. the command itself, with `-var-file`;
- *   6. the `after-terraform-<command>` hooks.
+ *   6. the stack commands on `after-terraform-<command>`.
  *
  * Every child goes through the run (`run.exec`): `beforeExec`/`afterExec` see it with its phase
- * (init, workspace, hook, main), an interrupt reaches it, and nothing starts after one.
+ * (init, workspace, hook for a stack command, main), an interrupt reaches it, and nothing starts after one.
  * Steps 2 and 3 run quietly; their output is shown when they fail.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TfwrapError, type AuthResult, type Env, type ExecPhase, type PlanSummary, type Run, type Tfwrap } from '@tfwrap/core';
-import { deferredTagsIn, hooksFor, type ComponentInstance, type Hook } from '@tfwrap/stacks';
+import { deferredTagsIn, stackCommandsFor, type ComponentInstance, type StackCommand } from '@tfwrap/stacks';
 import { hasFlag, maskArgs } from './args.js';
 import { backendText, writeComponentFiles, type WrittenFiles } from './files.js';
 import { decideInit, forgetInit, partialInitArgs, recordInit, type InitContext } from './init-fingerprint.js';
@@ -232,14 +232,14 @@ export class TerraformRunner {
     }
     args = [...args, ...request.args];
 
-    // The workspace is selected before the hooks run, so that they may use TF_WORKSPACE safely.
+    // The workspace is selected before the stack commands run, so that they may use TF_WORKSPACE safely.
     const selectsWorkspace = subcommand !== 'workspace';
     if (selectsWorkspace && subcommand !== 'init') {
       const selected = await this.selectWorkspace(instance, request.env, output, request);
       if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
     }
-    const hookEnv = selectsWorkspace && subcommand !== 'init' ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env;
-    const before = await this.runHooks(hooksFor(instance.hooks, 'before', subcommand), hookEnv, request);
+    const commandEnv = selectsWorkspace && subcommand !== 'init' ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env;
+    const before = await this.runStackCommands(stackCommandsFor(instance.hooks, 'before', subcommand), commandEnv, request);
     if (before) return finish(before.exitCode, { message: before.message, result: this.owner.signal.aborted ? 'interrupted' : 'failed' });
 
     const main = await this.main(request, args, cwd);
@@ -249,12 +249,12 @@ export class TerraformRunner {
       const selected = await this.selectWorkspace(instance, request.env, output, request);
       if (selected !== 0) return finish(selected, { message: `cannot select workspace ${instance.workspace}` });
     }
-    return this.afterHooks(request, selectsWorkspace ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env, finish(main.exitCode, main.counts));
+    return this.afterStackCommands(request, selectsWorkspace ? { ...request.env, TF_WORKSPACE: instance.workspace } : request.env, finish(main.exitCode, main.counts));
   }
 
-  private async afterHooks(request: ComponentRunRequest, hookEnv: Env, result: ComponentResult): Promise<ComponentResult> {
+  private async afterStackCommands(request: ComponentRunRequest, commandEnv: Env, result: ComponentResult): Promise<ComponentResult> {
     if (result.result === 'failed' || result.result === 'interrupted') return result;
-    const after = await this.runHooks(hooksFor(request.instance.hooks, 'after', request.subcommand[0]!), hookEnv, request);
+    const after = await this.runStackCommands(stackCommandsFor(request.instance.hooks, 'after', request.subcommand[0]!), commandEnv, request);
     if (!after) return result;
     return { ...result, exitCode: after.exitCode, result: this.owner.signal.aborted ? 'interrupted' : 'failed', message: after.message };
   }
@@ -339,16 +339,19 @@ export class TerraformRunner {
     );
   }
 
-  /** Run hooks in order (phase `hook`); the first failing one (unless continue_on_error) ends the run. */
-  private async runHooks(hooks: Hook[], env: Env, request: ComponentRunRequest): Promise<{ exitCode: number; message: string } | undefined> {
+  /**
+   * Run stack commands in order; the first failing one (unless continue_on_error) ends the run.
+   * Their exec phase stays `hook`, after the `hooks:` key: plugins already compare against it.
+   */
+  private async runStackCommands(stackCommands: StackCommand[], env: Env, request: ComponentRunRequest): Promise<{ exitCode: number; message: string } | undefined> {
     const { instance, output } = request;
-    for (const hook of hooks) {
-      const cwd = hook.workingDir ? path.resolve(instance.componentDir, hook.workingDir) : instance.componentDir;
-      const [command, args] = Array.isArray(hook.command) ? [hook.command[0]!, hook.command.slice(1)] : shellCommand(hook.command);
+    for (const stackCommand of stackCommands) {
+      const cwd = stackCommand.workingDir ? path.resolve(instance.componentDir, stackCommand.workingDir) : instance.componentDir;
+      const [command, args] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
       let exitCode: number;
       try {
         const result = await this.owner.exec(
-          { phase: 'hook', command, args, env: { ...env, ...hook.env }, cwd, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
+          { phase: 'hook', command, args, env: { ...env, ...stackCommand.env }, cwd, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
           request.auth,
           {},
           { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => output.stdout(chunk), onStderr: (chunk) => output.stderr(chunk) },
@@ -356,12 +359,12 @@ export class TerraformRunner {
         exitCode = result.exitCode;
       } catch (err) {
         if (!(err instanceof TfwrapError)) throw err;
-        output.stderr(`tfwrap: hook '${hook.name}': ${err.message}\n`);
+        output.stderr(`tfwrap: stack command '${stackCommand.name}': ${err.message}\n`);
         exitCode = err.exitCode;
       }
       if (exitCode === 0) continue;
-      const message = `hook '${hook.name}' exited with ${exitCode}`;
-      if (!this.owner.signal.aborted && hook.continueOnError) {
+      const message = `stack command '${stackCommand.name}' exited with ${exitCode}`;
+      if (!this.owner.signal.aborted && stackCommand.continueOnError) {
         output.stderr(`tfwrap: ${message} (continue_on_error)\n`);
         continue;
       }

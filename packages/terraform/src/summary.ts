@@ -1,7 +1,6 @@
 /** Reading what a plan, apply or destroy did from Terraform's human output. */
 import type { PlanSummary } from '@tfwrap/core';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export function stripAnsi(text: string): string {

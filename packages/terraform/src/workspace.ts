@@ -48,7 +48,7 @@ interface InitializedBackend {
 /** The backend `terraform init` set up (`.terraform/terraform.tfstate`), or undefined (local, not initialized). */
 function initializedBackend(dataDir: string): InitializedBackend | undefined {
   try {
-    const backend = (JSON.parse(readFileSync(path.join(dataDir, 'terraform.tfstate'), 'utf8')) as { backend?: { type?: string; config?: Record<string, unknown>; hash?: unknown } }).backend;
+    const backend = (JSON.parse(readFileSync(path.join(dataDir, 'terraform.tfstate'), 'utf8')) as { backend?: { type?: string; config?: Record<string, unknown>; hash?: number | string } }).backend;
     if (!backend?.type) return undefined;
     return { type: backend.type, config: backend.config ?? {}, hash: String(backend.hash ?? '') };
   } catch {

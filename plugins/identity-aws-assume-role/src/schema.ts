@@ -91,5 +91,5 @@ export function chainedDurationProblem(
   if (duration === undefined || !ROLE_SESSION_KINDS.has(source.kind)) return undefined;
   const seconds = parseAssumeRoleDuration(duration as string | number);
   if (typeof seconds !== 'number' || seconds <= STS_LIMITS.chainedMaxDurationSeconds) return undefined;
-  return `principal.duration ${String(duration)} is over the 1-hour limit AWS puts on role chaining: "${source.name}" (${source.kind}) yields a role session, so the role it assumes can last at most 1h`;
+  return `principal.duration ${String(duration as string | number)} is over the 1-hour limit AWS puts on role chaining: "${source.name}" (${source.kind}) yields a role session, so the role it assumes can last at most 1h`;
 }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from '@tfwrap/core';
+import { checkPrivateDir, ensurePrivateDir, withFileLock, writePrivateFileAtomic } from '@tfwrap/core';
 
 const TOKEN_CACHE_VERSION = 1;
 
@@ -110,27 +110,8 @@ export class TokenCache {
    */
   async withLock<T>(work: () => Promise<T>, options: { waitMs: number; signal?: AbortSignal; onWait?: () => void }): Promise<T> {
     ensurePrivateDir(this.dir);
-    const { default: lockfile } = await import('proper-lockfile');
-    const deadline = Date.now() + options.waitMs;
-    let release: (() => Promise<void>) | undefined;
-    let announced = false;
-    for (;;) {
-      try {
-        // stale: a crashed process's lock is taken over after 30 s; the holder refreshes it.
-        release = await lockfile.lock(this.file, { realpath: false, lockfilePath: `${this.file}.lock`, stale: 30_000, update: 5_000 });
-        break;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ELOCKED' || Date.now() > deadline || options.signal?.aborted) break;
-        if (!announced) options.onWait?.();
-        announced = true;
-        await sleep(250, options.signal).catch(() => undefined);
-      }
-    }
-    try {
-      return await work();
-    } finally {
-      await release?.().catch(() => undefined);
-    }
+    // A crashed process's lock is taken over after 30 s; the holder refreshes it while it waits for the browser.
+    return withFileLock(this.file, work, { ...options, staleMs: 30_000 });
   }
 }
 

@@ -1,5 +1,7 @@
 /**
- * Hooks: commands to run before or after a Terraform command (Terragrunt's before/after hooks).
+ * Stack commands: shell commands a stack runs before or after a Terraform command (Terragrunt's
+ * before/after hooks). Manifests declare them under `hooks:`, the key Atmos spells; in tfwrap's
+ * code and docs "hooks" are only the tapable hooks plugins tap, so the feature is named apart.
  * Their per-file shape is part of the manifest schema (manifest-schema.ts); this module finishes
  * them once merged. Running them is the runner's job.
  *
@@ -12,87 +14,88 @@
  *       command: ./notify.sh "$TF_WORKSPACE" # a string runs through the shell
  *       working_dir: ../shared               # relative to the component directory (default: it)
  *       env: { CHANNEL: deploys }
- *       continue_on_error: true              # default false: a failing hook fails the command
- *       enabled: true                        # false (or null for the whole hook) switches off an inherited hook
+ *       continue_on_error: true              # default false: a failing one fails the Terraform command
+ *       enabled: true                        # false (or null for the whole entry) switches off an inherited one
  *
- * Hooks merge by name like any mapping, so a stack can change one key of a hook from a catalog.
+ * They merge by name like any mapping, so a stack can change one key of an entry from a catalog.
  */
 import type { YamlPath } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
 import { isMapping } from './settings.js';
 import type { Mapping } from './merge.js';
 
-/** Terraform commands a hook can be attached to. */
-export const hookCommands = [
+/** Terraform commands a stack command can run before or after. */
+export const eventTerraformCommands = [
   'init', 'validate', 'plan', 'apply', 'destroy', 'refresh', 'import', 'output', 'show', 'state',
   'taint', 'untaint', 'workspace', 'fmt', 'providers', 'console', 'graph', 'get', 'force-unlock', 'test',
 ] as const;
-export type HookCommand = (typeof hookCommands)[number];
-export type HookTiming = 'before' | 'after';
+export type EventTerraformCommand = (typeof eventTerraformCommands)[number];
+export type StackCommandTiming = 'before' | 'after';
 /** `before-terraform-plan`, `after-terraform-apply`, ... */
-export type HookEvent = `${HookTiming}-terraform-${HookCommand}`;
+export type StackCommandEvent = `${StackCommandTiming}-terraform-${EventTerraformCommand}`;
 
-export const hookEvents: readonly HookEvent[] = hookCommands.flatMap((command) => [
+export const stackCommandEvents: readonly StackCommandEvent[] = eventTerraformCommands.flatMap((command) => [
   `before-terraform-${command}` as const,
   `after-terraform-${command}` as const,
 ]);
 
-export interface Hook {
+export interface StackCommand {
   name: string;
-  events: HookEvent[];
+  events: StackCommandEvent[];
   /** A list is an argv run without a shell; a string is a shell command line. */
   command: string[] | string;
   /** Relative to the component directory; undefined means the component directory. */
   workingDir?: string;
   env: Record<string, string>;
-  /** When false (the default), a failing hook fails the Terraform command. */
+  /** When false (the default), a failing stack command fails the Terraform command. */
   continueOnError: boolean;
 }
 
 /**
- * The hooks of a component from its merged `hooks` mapping: disabled ones dropped, required keys
- * checked. `definedAt(name)` tells which layer last wrote a hook, for the error location.
+ * The stack commands of a component from its merged `hooks` mapping: disabled ones dropped,
+ * required keys checked. `definedAt(name)` tells which layer last wrote one, for the error location.
  */
-export function finishHooks(
+export function finishStackCommands(
   merged: Mapping,
-  definedAt: (hookName: string) => { file: string; yamlPath: YamlPath; text?: string } | undefined,
+  definedAt: (name: string) => { file: string; yamlPath: YamlPath; text?: string } | undefined,
   componentName: string,
-): Record<string, Hook> {
-  const hooks: Record<string, Hook> = {};
+): Record<string, StackCommand> {
+  const commands: Record<string, StackCommand> = {};
   for (const [name, value] of Object.entries(merged)) {
     if (!isMapping(value) || value.enabled === false) continue;
     for (const key of ['events', 'command'] as const) {
       if (value[key] === undefined) {
         const origin = definedAt(name);
         throw new ManifestProblem('E_COMPONENT_INVALID',
-          `hook '${name}' of component '${componentName}' has no ${key}`, origin?.file, origin?.yamlPath,
+          `stack command '${name}' of component '${componentName}' has no ${key}`, origin?.file, origin?.yamlPath,
           key === 'events' ? 'add events: [before-terraform-plan] (or after-terraform-apply, ...)' : 'add command: [argv...] or command: "shell line"',
           origin?.text);
       }
     }
-    hooks[name] = {
+    commands[name] = {
       name,
-      events: [...(value.events as HookEvent[])],
+      events: [...(value.events as StackCommandEvent[])],
       command: Array.isArray(value.command) ? [...(value.command as string[])] : (value.command as string),
       workingDir: typeof value.working_dir === 'string' ? value.working_dir : undefined,
       env: stringValues(isMapping(value.env) ? value.env : {}),
       continueOnError: value.continue_on_error === true,
     };
   }
-  return hooks;
+  return commands;
 }
 
-/** The hooks that run at one event, in the order they were declared. */
-export function hooksFor(hooks: Record<string, Hook>, timing: HookTiming, command: string): Hook[] {
-  const event = `${timing}-terraform-${command}`;
-  return Object.values(hooks).filter((hook) => (hook.events as string[]).includes(event));
+/** The stack commands that run at one event, in the order they were declared. */
+export function stackCommandsFor(commands: Record<string, StackCommand>, timing: StackCommandTiming, terraformCommand: string): StackCommand[] {
+  const event = `${timing}-terraform-${terraformCommand}`;
+  return Object.values(commands).filter((command) => (command.events as string[]).includes(event));
 }
 
 /** Environment values as strings; null unsets (drops) a variable. */
 export function stringValues(env: Mapping): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== null && value !== undefined) result[key] = String(value);
+    // The schema allows only text, numbers and booleans here.
+    if (value !== null && value !== undefined) result[key] = String(value as string | number | boolean);
   }
   return result;
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { hooksFor } from './hooks.js';
+import { stackCommandsFor } from './stack-commands.js';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
 
-describe('hooks', () => {
+describe('stack commands (hooks:)', () => {
   after(removeFixtureRepos);
 
-  it('merges hooks by name from globals, terraform: and the component; disabled ones are dropped', async () => {
+  it('merges stack commands by name from globals, terraform: and the component; disabled ones are dropped', async () => {
     const { repo } = fixtureRepo({
       'stacks/catalog/hooks.yaml': `
         hooks:
@@ -51,12 +51,12 @@ describe('hooks', () => {
         workingDir: '../shared', env: {}, continueOnError: true,
       },
     });
-    assert.deepEqual(hooksFor(app.hooks, 'before', 'plan').map((hook) => hook.name), ['lint']);
-    assert.deepEqual(hooksFor(app.hooks, 'after', 'apply').map((hook) => hook.name), ['notify']);
+    assert.deepEqual(stackCommandsFor(app.hooks, 'before', 'plan').map((command) => command.name), ['lint']);
+    assert.deepEqual(stackCommandsFor(app.hooks, 'after', 'apply').map((command) => command.name), ['notify']);
 
     const db = await stack.component('db');
     assert.deepEqual(Object.keys(db.hooks), ['fmt', 'notify']);
-    assert.deepEqual(hooksFor(db.hooks, 'before', 'apply').map((hook) => hook.name), ['fmt']);
+    assert.deepEqual(stackCommandsFor(db.hooks, 'before', 'apply').map((command) => command.name), ['fmt']);
   });
 
   it('rejects an unknown event with a suggestion, at its line', async () => {
@@ -71,30 +71,30 @@ describe('hooks', () => {
     });
     const err = await rejection(repo.loadStack('dev'));
     assert.equal(err.code, 'E_STACK_INVALID');
-    assert.equal(err.message, `hook 'fmt': unknown event "before-terraform-paln"`);
+    assert.equal(err.message, `stack command 'fmt': unknown event "before-terraform-paln"`);
     assert.equal(err.hint, "Did you mean 'before-terraform-plan'?");
     assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 4, column: 9 });
   });
 
-  it('rejects unknown keys and wrong types in a hook', async () => {
-    const cases: Array<{ hook: string; message: RegExp; hint?: RegExp }> = [
-      { hook: '{ events: [before-terraform-plan], comand: [x] }', message: /unknown key 'comand' in hook 'h'/, hint: /Did you mean 'command'\?/ },
-      { hook: '{ events: before-terraform-plan, command: [x] }', message: /events must be a non-empty list/ },
-      { hook: '{ events: [before-terraform-plan], command: [] }', message: /command must be a list of arguments or a shell command line/ },
-      { hook: '{ events: [before-terraform-plan], command: [x], continue_on_error: sometimes }', message: /continue_on_error must be true or false/ },
-      { hook: 'make lint', message: /hook 'h' must be a mapping/ },
+  it('rejects unknown keys and wrong types in a stack command', async () => {
+    const cases: Array<{ entry: string; message: RegExp; hint?: RegExp }> = [
+      { entry: '{ events: [before-terraform-plan], comand: [x] }', message: /unknown key 'comand' in stack command 'h'/, hint: /Did you mean 'command'\?/ },
+      { entry: '{ events: before-terraform-plan, command: [x] }', message: /events must be a non-empty list/ },
+      { entry: '{ events: [before-terraform-plan], command: [] }', message: /command must be a list of arguments or a shell command line/ },
+      { entry: '{ events: [before-terraform-plan], command: [x], continue_on_error: sometimes }', message: /continue_on_error must be true or false/ },
+      { entry: 'make lint', message: /stack command 'h' must be a mapping/ },
     ];
-    for (const { hook, message, hint } of cases) {
-      const { repo } = fixtureRepo({ 'stacks/dev.yaml': `hooks:\n  h: ${hook}\n` });
+    for (const { entry, message, hint } of cases) {
+      const { repo } = fixtureRepo({ 'stacks/dev.yaml': `hooks:\n  h: ${entry}\n` });
       const err = await rejection(repo.loadStack('dev'));
-      assert.equal(err.code, 'E_STACK_INVALID', hook);
-      assert.match(err.message, message, hook);
-      assert.equal(err.location?.line, 2, hook);
-      if (hint) assert.match(err.hint ?? '', hint, hook);
+      assert.equal(err.code, 'E_STACK_INVALID', entry);
+      assert.match(err.message, message, entry);
+      assert.equal(err.location?.line, 2, entry);
+      if (hint) assert.match(err.hint ?? '', hint, entry);
     }
   });
 
-  it('requires events and command once merged, naming the file that last wrote the hook', async () => {
+  it('requires events and command once merged, naming the file that last wrote the entry', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/catalog/base.yaml': 'hooks: { notify: { command: ./notify.sh } }',
       'stacks/dev.yaml': `
@@ -108,7 +108,7 @@ describe('hooks', () => {
     }, { stacks: { excluded_paths: ['catalog/**'] } });
     const err = await rejection((await repo.loadStack('dev')).component('app'));
     assert.equal(err.code, 'E_COMPONENT_INVALID');
-    assert.equal(err.message, "hook 'notify' of component 'app' has no events");
+    assert.equal(err.message, "stack command 'notify' of component 'app' has no events");
     assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 6, column: 9 });
   });
 });
