@@ -65,6 +65,8 @@ export interface ComponentInstance {
   providers: Record<string, unknown>;
   /** `command:`: the program to run instead of `components.terraform.command`. */
   command?: string;
+  /** The component's own `locals:` (merged through its bases), shown by describe, used by its templates; absent when none. */
+  locals?: Record<string, unknown>;
   remoteStateBackendType?: string;
   remoteStateBackend?: Record<string, unknown>;
   /**
@@ -282,6 +284,7 @@ export class LoadedStack implements Stack {
     let env = merged('env');
     let providers = merged('providers');
     let command = lastOf('command') as string | undefined;
+    let locals = merged('locals');
     // The metadata that decides where the state is: the component's own, else its bases'.
     const stateMetadata: Mapping = {};
     for (const key of ['name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template'] as const) {
@@ -309,6 +312,7 @@ export class LoadedStack implements Stack {
       remote_state_backend_type: remoteStateBackendType,
       remote_state_backend: remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {}),
       providers, metadata, command, inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides,
+      locals: Object.keys(locals).length > 0 ? locals : undefined,
     };
     for (const key of Object.keys(section)) if (section[key] === undefined) delete section[key];
     const templates = this.stacksSettings.templates;
@@ -338,6 +342,7 @@ export class LoadedStack implements Stack {
         if (backend !== undefined) backend = mapping('backend');
         if (remoteStateBackendType !== undefined) remoteStateBackends = { [remoteStateBackendType]: mapping('remote_state_backend') };
         command = typeof rendered.command === 'string' ? rendered.command : command;
+        locals = mapping('locals');
       }
     }
     // `!template` values: decoded once the templates are rendered (or as written when templates are off).
@@ -368,6 +373,7 @@ export class LoadedStack implements Stack {
       remoteStateBackend: remoteStateBackendType === undefined ? undefined : ((remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping),
       providers,
       command,
+      locals: Object.keys(locals).length > 0 ? locals : undefined,
       auth: Object.keys(auth).length > 0 ? (auth as ComponentAuth) : undefined,
       hooks,
       dependsOn: sameStack,
@@ -377,7 +383,7 @@ export class LoadedStack implements Stack {
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
       sources: [...new Set(layers.map((layer) => layer.manifest.file))],
     });
-    for (const key of ['backendType', 'backend', 'auth', 'command', 'remoteStateBackendType', 'remoteStateBackend'] as const) {
+    for (const key of ['backendType', 'backend', 'auth', 'command', 'locals', 'remoteStateBackendType', 'remoteStateBackend'] as const) {
       if (instance[key] === undefined) delete instance[key];
     }
     // An Atmos YAML function tfwrap does not evaluate: loading worked, using it does not.
