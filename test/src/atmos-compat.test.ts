@@ -1,7 +1,7 @@
 // Atmos compatibility, end to end: examples/atmos-quickstart (atmos.yaml, stacks/catalog,
 // stacks/deploy, name_pattern) with the built CLI and real terraform; validate's warnings.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTfwrap, type RunResult } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
@@ -72,13 +72,51 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     }
   });
 
+  it('locals: file-scoped, in dependency order, over the file\'s own vars; describe component shows the values Atmos gives, and no locals (stack_processor_locals.go, pkg/locals/resolver.go)', async () => {
+    const staging = join(dir, 'stacks/deploy/staging.yaml');
+    writeFileSync(staging, [
+      'import: [deploy/_defaults, catalog/vpc]',
+      'vars:',
+      '  stage: staging',
+      'locals:',
+      '  name_prefix: "{{ .locals.namespace }}-{{ .vars.stage }}"',
+      '  namespace: acme',
+      '  tags: { Team: "{{ .locals.namespace | upper }}", Prefix: "{{ .locals.name_prefix }}" }',
+      'components:',
+      '  terraform:',
+      '    vpc:',
+      '      vars:',
+      '        name: "{{ .locals.name_prefix }}-vpc"',
+      '        tags: "{{ .locals.tags }}"',
+      '',
+    ].join('\n'));
+    try {
+      const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'staging', '--format', 'json'), 'describe').stdout);
+      assert.equal(described.vars.name, 'acme-staging-vpc');
+      assert.deepEqual(described.vars.tags, { Team: 'ACME', Prefix: 'acme-staging' });
+      assert.equal(described.locals, undefined);
+      // validate no longer says locals are not acted on, nor that the templates are left as text.
+      const validated = await tfwrap('validate');
+      assert.doesNotMatch(validated.stderr, /staging\.yaml.*(locals|Go template)/);
+      // A cycle is one line naming the file and line of the local, and the chain.
+      writeFileSync(staging, 'vars: { stage: staging }\nlocals:\n  a: "{{ .locals.b }}"\n  b: "{{ .locals.a }}"\ncomponents: { terraform: { vpc: {} } }\n');
+      // The manifest cannot be read, so it has no name from name_pattern: it is named by its path.
+      const cycle = await tfwrap('describe', 'component', 'vpc', '-s', 'deploy/staging');
+      assert.equal(cycle.exitCode, 2);
+      assert.match(cycle.stderr, new RegExp(`^tfwrap: error: ${staging}:3:3: locals: the locals refer to each other in a cycle: a -> b -> a`, 'm'));
+      assert.doesNotMatch(cycle.stderr, /\n\s+at /);
+    } finally {
+      rmSync(staging, { force: true });
+    }
+  });
+
   it('validate is clean on the example, and warns with file:line about what tfwrap does not act on', async () => {
     ok(await tfwrap('validate'), 'validate');
     writeFileSync(join(dir, 'stacks/deploy/qa.yaml'), [
       'import: [deploy/_defaults, catalog/vpc]',
       'vars:',
       '  stage: qa',
-      'locals:',
+      'workflows:',
       '  x: 1',
       'components:',
       '  terraform:',
@@ -92,7 +130,7 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     const qa = join(dir, 'stacks/deploy/qa.yaml');
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: '));
     assert.deepEqual(warnings, [...new Set(warnings)], 'each warning is printed once');
-    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:4:1: locals: is not used by tfwrap\\. \\[E_STACK_INVALID\\]$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:4:1: workflows: is not used by tfwrap\\. \\[E_STACK_INVALID\\]$`, 'm'));
     assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:10: Go template syntax \\({{ }}\\) is left as text`, 'm'));
     // The function's arguments are checked: a component the stack does not define is an error at its line.
     assert.match(result.stderr, new RegExp(`^tfwrap: ${qa}:11: !terraform\\.output other id: stack 'qa' has no component 'other'`, 'm'));

@@ -13,6 +13,8 @@ export const builtinPlugins = [
   { name: '@tfwrap/identity-aws-user', kinds: ['aws/user'], load: () => import('@tfwrap/identity-aws-user') },
   { name: '@tfwrap/identity-aws-iam-identity-center', kinds: ['aws/iam-identity-center'], load: () => import('@tfwrap/identity-aws-iam-identity-center') },
   { name: '@tfwrap/identity-aws-permission-set', kinds: ['aws/permission-set'], load: () => import('@tfwrap/identity-aws-permission-set') },
+  // Reads s3 state for !terraform.state; applied only when such a read finds no reader (deferred-values.ts).
+  { name: '@tfwrap/state-aws-s3', kinds: [], load: () => import('@tfwrap/state-aws-s3') },
   // Does nothing unless switched on: `audit:` in tfwrap.yaml (or a plugins: entry naming it).
   { name: '@tfwrap/plugin-audit', configKeys: ['audit'], load: () => import('@tfwrap/plugin-audit') },
 ];

@@ -14,6 +14,7 @@ export * from './plugins.js';
 export * from './commands.js';
 export * from './registry.js';
 export * from './stores.js';
+export * from './state-readers.js';
 export * from './auth-graph.js';
 export * from './exec.js';
 export * from './env-format.js';

@@ -16,6 +16,7 @@ import { tfwrapPaths, type TfwrapPaths } from './paths.js';
 import { isPluginNeeded, loadPlugin, pluginRequestsFrom, readDeclarations, resolvePlugin, type LoadedPlugin, type PluginRequest } from './plugins.js';
 import { IdentityKindRegistry } from './registry.js';
 import { StoreTypeRegistry } from './stores.js';
+import { StateReaderRegistry } from './state-readers.js';
 import { Run } from './run.js';
 
 export type { AuthenticateOptions, SessionSettings } from './authenticator.js';
@@ -48,6 +49,8 @@ export class Tfwrap {
   readonly identityKinds: IdentityKindRegistry;
   /** Store types for `!store` (stores.ts); plugins register them in `apply`. */
   readonly storeTypes: StoreTypeRegistry = new StoreTypeRegistry(() => this.applying);
+  /** Readers of remote state for `!terraform.state`, by backend type (state-readers.ts). */
+  readonly stateReaders: StateReaderRegistry = new StateReaderRegistry(() => this.applying);
   readonly redactor = new Redactor();
   readonly log: Logger;
   readonly paths: TfwrapPaths;

@@ -16,7 +16,7 @@
  * run-time code never loads test code.
  */
 import * as v from 'valibot';
-import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementation, StoreTypeDefinition, Tfwrap, TfwrapHooks, TfwrapPlugin, ViaRule } from '@tfwrap/core';
+import type { CommandDefinition, IdentityKindDefinition, IdentityKindImplementation, StoreTypeDefinition, StateReaderDefinition, Tfwrap, TfwrapHooks, TfwrapPlugin, ViaRule } from '@tfwrap/core';
 import { TfwrapError, registerErrorCode, type ExitClass } from '@tfwrap/core';
 
 export { v };
@@ -190,6 +190,8 @@ export interface PluginSpec<OptionsSchema extends v.GenericSchema | undefined = 
   kinds?: readonly IdentityKindDefinition[] | ((tfwrap: Tfwrap, options: OptionsOf<OptionsSchema>) => readonly IdentityKindDefinition[]);
   /** Store types for `!store` (docs/plugins.md, "Store types"); `open` should import heavy clients itself. */
   stores?: readonly StoreTypeDefinition[];
+  /** Readers of remote state for `!terraform.state`, by backend type (docs/plugins.md, "State readers"); `read` should import heavy clients itself. */
+  stateReaders?: readonly StateReaderDefinition[];
   /** CLI commands the plugin adds (see `defineCommand`). */
   commands?: readonly CommandDefinition[];
   /**
@@ -217,6 +219,7 @@ export function definePlugin<OptionsSchema extends v.GenericSchema | undefined =
       const kinds = typeof spec.kinds === 'function' ? spec.kinds(tfwrap, options) : (spec.kinds ?? []);
       for (const kind of kinds) tfwrap.identityKinds.register(kind);
       for (const store of spec.stores ?? []) tfwrap.storeTypes.register(store);
+      for (const reader of spec.stateReaders ?? []) tfwrap.stateReaders.register(reader);
       for (const [hook, make] of Object.entries(spec.hooks ?? {}) as Array<[keyof TfwrapHooks, (o: unknown, t: Tfwrap) => (...args: never[]) => Promise<unknown>]>) {
         const tap = tfwrap.hooks[hook] as unknown as { tapPromise(name: string, fn: unknown): void };
         tap.tapPromise(spec.name, make(options, tfwrap));

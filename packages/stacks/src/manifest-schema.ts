@@ -145,6 +145,8 @@ const componentSchema = mapping(v.looseObject({
   metadata: v.nullish(metadataSchema),
   // Atmos's legacy inheritance: `component: vpc` builds on component vpc (and its directory).
   component: v.nullish(text(must('name a component'))),
+  // Its own locals (the file's, at the root and in terraform:, are applied before this check).
+  locals: v.nullish(anyMapping),
 }));
 
 /** An import: a path, or Atmos's object form `{ path, context, skip_if_missing, ... }`. */

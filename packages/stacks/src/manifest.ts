@@ -15,6 +15,7 @@ import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
 import { deepMerge, mapTags, type Mapping } from './merge.js';
+import { applyLocals } from './locals.js';
 import { manifestIssueReport, stackManifestSchema, type StackManifest } from './manifest-schema.js';
 
 /** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
@@ -31,11 +32,13 @@ export interface ConfigSections {
   providers?: Mapping;
   command?: string;
   dependencies?: Mapping;
+  /** A component's own `locals:` (the file's ones are applied when it is read: locals.ts). */
+  locals?: Mapping;
 }
 
 export const sectionNames = [
   'vars', 'env', 'settings', 'auth', 'hooks', 'backend_type', 'backend',
-  'remote_state_backend_type', 'remote_state_backend', 'providers', 'command', 'dependencies',
+  'remote_state_backend_type', 'remote_state_backend', 'providers', 'command', 'dependencies', 'locals',
 ] as const;
 export type SectionName = (typeof sectionNames)[number];
 
@@ -100,7 +103,10 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   // An empty file is an empty manifest: a placeholder mixin is harmless. Atmos's YAML functions
   // (!env, !include, ...) are evaluated here, per file; see yaml-functions.ts.
   const parsed = parseAtmosYaml(text, file) ?? {};
-  const root = functions ? evaluateFunctions(parsed, file, functions) : parsed;
+  const evaluated = functions ? evaluateFunctions(parsed, file, functions) : parsed;
+  // File-scoped `locals:` (locals.ts): resolved and applied here, then gone from the document.
+  const withLocals = applyLocals(evaluated, file, text);
+  const root = withLocals?.document ?? evaluated;
   // The schema judges the shape; the values used are the document's own (valibot's output is a copy).
   // An unevaluated Atmos function (AtmosTag) is checked as the text it stands for: it is reported
   // when a component uses it, not as a wrong type here.
@@ -138,7 +144,8 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
     terraform: sectionsOf(manifest.terraform ?? {}),
     overrides: mergeOverrideSections(overrides),
     components,
-    templateLines: templateLinesOf(text),
+    // A file whose locals rendered all its templates has none left as text.
+    templateLines: withLocals?.rendered ? [] : templateLinesOf(text),
     document: root,
   };
 }

@@ -65,6 +65,8 @@ export interface ComponentInstance {
   providers: Record<string, unknown>;
   /** `command:`: the program to run instead of `components.terraform.command`. */
   command?: string;
+  /** The component's own `locals:` (merged through its bases), shown by describe, used by its templates; absent when none. */
+  locals?: Record<string, unknown>;
   remoteStateBackendType?: string;
   remoteStateBackend?: Record<string, unknown>;
   /**
@@ -286,6 +288,7 @@ export class LoadedStack implements Stack {
     let env = merged('env');
     let providers = merged('providers');
     let command = lastOf('command') as string | undefined;
+    let locals = merged('locals');
     // The metadata that decides where the state is: the component's own, else its bases'.
     const stateMetadata: Mapping = {};
     for (const key of ['name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template'] as const) {
@@ -323,6 +326,7 @@ export class LoadedStack implements Stack {
       section.metadata = metadata;
       if (command !== undefined) section.command = command;
       Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
+      if (Object.keys(locals).length > 0) section.locals = locals;
       return section;
     };
     const templates = this.stacksSettings.templates;
@@ -351,6 +355,7 @@ export class LoadedStack implements Stack {
         if (backend !== undefined) backend = mapping('backend');
         if (remoteStateBackendType !== undefined) remoteStateBackends = { [remoteStateBackendType]: mapping('remote_state_backend') };
         command = typeof rendered.command === 'string' ? rendered.command : command;
+        locals = mapping('locals');
       }
     }
     // `!template` values: decoded once the templates are rendered (or as written when templates are off).
@@ -381,7 +386,8 @@ export class LoadedStack implements Stack {
       ...(remoteStateBackendType === undefined ? {} : { remoteStateBackendType, remoteStateBackend: (remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping }),
       providers,
       ...(command === undefined ? {} : { command }),
-      ...(Object.keys(auth).length > 0 ? { auth } : {}),
+      ...(Object.keys(locals).length > 0 ? { locals } : {}),
+      ...(Object.keys(auth).length > 0 ? { auth: auth as ComponentAuth } : {}),
       hooks,
       dependsOn: sameStack,
       crossStackDependsOn: crossStack,

@@ -5,8 +5,10 @@
  * - `!terraform.output`: `terraform output -json` in the referenced component's directory, through
  *   the same pipeline as a command (backend file, init when needed, workspace, identity from its
  *   `auth:` or `--identity`, the run's hooks), once per (stack, component) per run;
- * - `!terraform.state`: the state file read directly for the local backend (no Terraform); other
- *   backends go through `terraform output -json` like `!terraform.output`;
+ * - `!terraform.state`: the state read directly, without Terraform: the local backend's file, or
+ *   through a state reader a plugin registers for the backend type (core state-readers.ts; s3 in
+ *   @tfwrap/state-aws-s3), with the component's identity; other backends go through
+ *   `terraform output -json` like `!terraform.output`;
  * - `!store` / `!store.get`: a store from `stores:`, opened once per run (store types come from
  *   plugins, see core stores.ts; `yaml-file` is built in).
  *
@@ -181,12 +183,12 @@ export class DeferredValues {
   }
 
   /**
-   * `!terraform.state`: the local backend's state file, read directly; any other backend through
-   * `terraform output -json` (tfwrap does not read remote state itself yet; docs/stacks.md).
+   * `!terraform.state`: the local backend's state file, read directly; a backend with a state
+   * reader through it; any other through `terraform output -json` (docs/stacks.md).
    */
   private async readState(tag: AtmosTag, target: ComponentInstance, chain: readonly string[]): Promise<Outputs> {
     const file = localStateFile(target);
-    if (file === undefined) return this.terraformOutput(tag, target, chain);
+    if (file === undefined) return (await this.readRemoteState(tag, target, chain)) ?? this.terraformOutput(tag, target, chain);
     if (!existsSync(file)) return { values: {}, sensitive: new Set(), applied: false };
     let state: { outputs?: Record<string, { value?: unknown; sensitive?: boolean }> };
     try {
@@ -195,6 +197,39 @@ export class DeferredValues {
       throw this.fail(tag, `the state file ${file} is not JSON`);
     }
     const outputs = outputsOf(state.outputs ?? {}, true);
+    this.registerSecrets(outputs);
+    return outputs;
+  }
+
+  /** The state through the backend type's state reader, with the component's identity; undefined when there is none. */
+  private async readRemoteState(tag: AtmosTag, target: ComponentInstance, chain: readonly string[]): Promise<Outputs | undefined> {
+    const { run, settings } = this.options;
+    const type = target.backendType;
+    if (type === undefined) return undefined; // a backend block in the component's own code
+    let reader = run.tfwrap.stateReaders.get(type);
+    if (!reader) {
+      // State readers come from plugins applied only when needed (the built-in s3 one among them).
+      await run.tfwrap.applyAllPlugins();
+      reader = run.tfwrap.stateReaders.get(type);
+    }
+    const instance = await this.resolve(target, chain);
+    if (!reader || !(reader.canRead?.(instance.backend ?? {}) ?? true)) return undefined;
+    const identity = identityForComponent(run.tfwrap, instance, this.options.identity);
+    let auth: AuthResult | undefined;
+    if (identity) auth = await run.authenticate(identity).then((result) => run.ensureRemainingLifetime(result));
+    const env = await componentEnv(run, settings, instance, auth, { stdoutIsTerminal: false });
+    run.tfwrap.log.debug(`${tag.where()}: ${tag.tag}: ${type} state of ${instance.stack}/${instance.name} (workspace ${instance.workspace}) through ${reader.plugin}`);
+    let state: unknown;
+    try {
+      state = await reader.read(instance.backend ?? {}, instance.workspace, { env, log: run.tfwrap.log });
+    } catch (err) {
+      if (err instanceof TfwrapError) throw err;
+      throw this.fail(tag, `reading the ${type} state of ${instance.stack}/${instance.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+        `check that the identity ${identity ? `'${identity}' ` : ''}may read the backend, or run tfwrap terraform output ${instance.stack} ${instance.name}`);
+    }
+    if (state === undefined) return { values: {}, sensitive: new Set(), applied: false };
+    const raw = (state !== null && typeof state === 'object' ? (state as { outputs?: unknown }).outputs : undefined) ?? {};
+    const outputs = outputsOf(raw as Record<string, { value?: unknown; sensitive?: boolean }>, true);
     this.registerSecrets(outputs);
     return outputs;
   }

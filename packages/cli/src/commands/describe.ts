@@ -117,6 +117,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
             metadata: { type: instance.type, locked: instance.locked, enabled: instance.enabled },
             auth: instance.auth ?? {},
             hooks: instance.hooks,
+            ...(instance.locals ? { locals: instance.locals } : {}),
           };
           // Deferred functions (!terraform.output, !store) are shown as written: evaluating them
           // for every component would run terraform for each; describe component evaluates them.
@@ -180,6 +181,7 @@ async function describeComponent(run: Run, format: string): Promise<void> {
     settings: instance.settings,
     auth: instance.auth ?? null,
     hooks: instance.hooks,
+    ...(instance.locals ? { locals: instance.locals } : {}),
     depends_on: instance.dependsOn,
     cross_stack_depends_on: instance.crossStackDependsOn,
     sources: instance.sources,

@@ -1,0 +1,105 @@
+// !terraform.state on the s3 backend: the state object read from S3 (moto, request auth on) with
+// the referenced component's identity, no terraform process; a terraform shim on PATH records
+// every call to prove it.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
+import { hermeticEnv, tempDir } from './support/env.js';
+import { runTfwrap, type RunResult } from './support/cli.js';
+import { writeTree } from './support/terraform.js';
+
+function ok(result: RunResult, what: string): RunResult {
+  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
+  return result;
+}
+
+const CONFIG = `
+stacks:
+  excluded_paths: ["catalog/**"]
+auth:
+  identities:
+    admin:
+      kind: aws/ambient
+      principal: { region: ${REGION} }
+    deployer:
+      kind: aws/assume-role
+      via: { identity: admin }
+      principal:
+        assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
+`;
+
+describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', function () {
+  this.timeout(180_000);
+  let moto: Moto;
+  let env: Record<string, string>;
+  let log: string;
+  let repo: string;
+  const terraformCalls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  const tfwrap = (...args: string[]) => runTfwrap(args, { env, cwd: repo });
+
+  before(async () => {
+    moto = await sharedMoto();
+    const key = `tfwrap-e2e/${randomUUID()}`;
+    repo = writeTree(tempDir('tfwrap-state-s3-'), {
+      'tfwrap.yaml': CONFIG,
+      'stacks/catalog/base.yaml': s3BackendSection(key),
+      'stacks/dev.yaml': [
+        'import: [catalog/base]',
+        'vars: { stage: dev }',
+        'components:',
+        '  terraform:',
+        '    vpc: {}',
+        '    app:',
+        '      vars:',
+        '        vpc_id: !terraform.state vpc vpc_id',
+        '        second: !terraform.state vpc .subnets[1]',
+        '        peer: !terraform.state vpc prod \'.vpc_id // "none"\'',
+        '',
+      ].join('\n'),
+      'stacks/prod.yaml': 'import: [catalog/base]\nvars: { stage: prod }\ncomponents:\n  terraform:\n    vpc: {}\n    app:\n      vars: { vpc_id: !terraform.state vpc vpc_id }\n',
+      'components/terraform/vpc/main.tf': [
+        'variable "stage" { type = string }',
+        'output "vpc_id" { value = "vpc-${var.stage}-1234" }',
+        'output "subnets" { value = ["a-${var.stage}", "b-${var.stage}"] }',
+        '',
+      ].join('\n'),
+      'components/terraform/app/main.tf': 'variable "stage" { type = string }\nvariable "vpc_id" { type = string }\n',
+    });
+    const realTerraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
+    const bin = tempDir('tfwrap-shim-');
+    log = join(bin, 'calls.log');
+    writeFileSync(join(bin, 'terraform'), `#!/bin/sh\necho "$(pwd) $*" >> "${log}"\nexec "${realTerraform}" "$@"\n`);
+    chmodSync(join(bin, 'terraform'), 0o755);
+    env = hermeticEnv({
+      PATH: `${bin}:${process.env.PATH}`,
+      AWS_REGION: REGION,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.admin.secretAccessKey,
+    });
+    ok(await tfwrap('apply', 'dev', 'vpc', '-auto-approve', '-no-color'), 'apply dev vpc');
+  });
+
+  it('describe component reads the outputs from vpc/dev/<key> in S3 as the deployer role, with no terraform process', async () => {
+    const before = terraformCalls().length;
+    assert.ok(before > 0, 'the shim recorded the apply');
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.equal(described.vars.vpc_id, 'vpc-dev-1234');
+    assert.equal(described.vars.second, 'b-dev');
+    // prod's vpc was never applied: no object, so the default.
+    assert.equal(described.vars.peer, 'none');
+    assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran for the reads');
+  });
+
+  it('an unapplied component is one line naming the function and its file:line, still without terraform', async () => {
+    const before = terraformCalls().length;
+    const result = await tfwrap('describe', 'component', 'app', '-s', 'prod');
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /^tfwrap: error: .*stacks\/prod\.yaml:7: !terraform\.state vpc vpc_id: component 'vpc' of stack 'prod' has no state: it has not been applied/m);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.deepEqual(terraformCalls().slice(before), []);
+  });
+});
