@@ -14,7 +14,7 @@ export function s3BackendReadable(backend: Record<string, unknown>): boolean {
 }
 
 /** The object key of `workspace`'s state (terraform internal/backend/remote-state/s3 path()). */
-export function s3StateKey(backend: Record<string, unknown>, workspace: string): string {
+function s3StateKey(backend: Record<string, unknown>, workspace: string): string {
   const key = String(backend.key);
   if (workspace === 'default' || workspace === '') return key;
   const prefix = typeof backend.workspace_key_prefix === 'string' ? backend.workspace_key_prefix : 'env:';
