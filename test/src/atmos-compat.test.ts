@@ -3,14 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTfwrap, type RunResult } from './support/cli.js';
+import { ok, runTfwrap } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
 import { copyExample } from './support/terraform.js';
-
-function ok(result: RunResult, what: string): RunResult {
-  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
 
 describe('Atmos compatibility: examples/atmos-quickstart', function () {
   this.timeout(180_000);

@@ -5,14 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTfwrap, type RunResult } from './support/cli.js';
+import { ok, runTfwrap } from './support/cli.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { errorLines, writeTree } from './support/terraform.js';
-
-function ok(result: RunResult, what: string): RunResult {
-  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
 
 const atmosYaml = (templatesEnabled: boolean) => `
 base_path: "."

@@ -2,14 +2,9 @@
 // and the local backend: two instances of one directory in one stack, every spelling of a stack
 // name, and the checks `tfwrap validate` makes before anything runs.
 import assert from 'node:assert/strict';
-import { runTfwrap, type RunResult } from './support/cli.js';
+import { ok, runTfwrap } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
 import { errorLines, fixtureProject } from './support/terraform.js';
-
-function ok(result: RunResult, what: string): RunResult {
-  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
 
 const VPC = `
 variable "input" { type = string }

@@ -11,13 +11,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { delimiter, join } from 'node:path';
 import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { runCommand, runTfwrap, type RunResult } from './support/cli.js';
+import { ok, runCommand, type RunResult, runTfwrap } from './support/cli.js';
 import { fixtureProject, writeTree } from './support/terraform.js';
-
-function ok(result: RunResult, what: string): RunResult {
-  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
 
 /** Whether tfwrap started `terraform init` (its --debug line for every helper child). */
 function initRan(result: RunResult): boolean {

@@ -8,13 +8,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { runTfwrap, type RunResult } from './support/cli.js';
+import { ok, runTfwrap } from './support/cli.js';
 import { writeTree } from './support/terraform.js';
-
-function ok(result: RunResult, what: string): RunResult {
-  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
 
 const CONFIG = `
 stacks:

@@ -1,4 +1,5 @@
 // Run tfwrap (or any tool) as a child process with exactly the environment given.
+import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -47,4 +48,10 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
 /** `node packages/cli/bin/tfwrap.js ...args`, with the node running these tests. */
 export function runTfwrap(args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return runCommand(process.execPath, [tfwrapBin, ...args], opts);
+}
+
+/** `result`, after asserting that it exited 0 (the message shows what it printed). */
+export function ok(result: RunResult, what: string): RunResult {
+  assert.equal(result.exitCode, 0, `${what} failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
+  return result;
 }
