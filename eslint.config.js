@@ -1,6 +1,5 @@
 // ESLint for the monorepo (`npm run lint`; see README "Tests"). TypeScript sources get
-// typescript-eslint's type-aware recommended rules, with each package's own tsconfig.json found
-// by the project service; plain JavaScript (scripts, bench, examples) gets the untyped ones.
+// typescript-eslint's type-aware recommended rules, type-checked as one program (tsconfig.eslint.json); plain JavaScript (scripts, bench, examples) gets the untyped ones.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
@@ -24,7 +23,9 @@ export default defineConfig(
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // One program for all sources (tsconfig.eslint.json): a program per package re-read every
+      // dependency's types and cost minutes.
+      parserOptions: { project: ['./tsconfig.eslint.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
