@@ -51,7 +51,7 @@ describe('withFileLock', () => {
       await once(holder.stdout, 'data');
       const events: string[] = [];
       const ran = await withFileLock(file, async () => 'ran', {
-        waitMs: 300,
+        waitMs: 3_000, // long enough that even a slow first attempt is followed by a wait
         staleMs: 10_000,
         onWait: () => events.push('wait'),
         onUnlocked: (err) => events.push(`unlocked ${codeOf(err)}`),
