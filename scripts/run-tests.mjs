@@ -19,7 +19,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -155,7 +155,8 @@ async function runShards(files, n) {
         done(stats);
       });
     })));
-    return results.reduce((sum, s) => ({ passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0 });
+    const fileMs = Object.assign({}, ...results.map((s) => s.fileMs ?? {}));
+    return results.reduce((sum, s) => ({ ...sum, passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0, fileMs });
   } finally {
     rmSync(statsDir, { recursive: true, force: true });
   }
@@ -178,7 +179,18 @@ async function runMocha() {
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   return new Promise((done) => {
-    const runner = mocha.run(() => done(runner.stats));
+    const runner = mocha.run(() => done({ ...runner.stats, fileMs }));
+    // Wall time per spec file (its top-level suites), printed at the end: where CI time goes.
+    const fileMs = {};
+    const started = new Map();
+    runner.on('suite', (suite) => {
+      if (suite.parent?.root && suite.file) started.set(suite, Date.now());
+    });
+    runner.on('suite end', (suite) => {
+      if (!started.has(suite)) return;
+      const file = relative(root, suite.file);
+      fileMs[file] = (fileMs[file] ?? 0) + Date.now() - started.get(suite);
+    });
   });
 }
 
@@ -203,7 +215,12 @@ if (!runIsolated()) {
     console.error(err);
     stats = { failures: 1 };
   }
-  if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0 }));
+  if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0, fileMs: stats.fileMs }));
+  else if (stats.fileMs && Object.keys(stats.fileMs).length > 1) {
+    const slowest = Object.entries(stats.fileMs).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log('\nslowest spec files (wall time, s):');
+    for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)}  ${file}`);
+  }
   console.log(summary(stats));
   process.exitCode = stats.failures ? 1 : 0;
   // Tests must stop what they start. If something still holds the event loop, fail loudly
