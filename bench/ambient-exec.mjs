@@ -36,6 +36,12 @@ try {
   report('CPU time, user + sys (median; steadier than wall time on a shared machine)', cpuRows, { base: 'node -e 0' });
   const cpuOverhead = cpuRows[1][1] - cpuRows[0][1];
   console.log(`  start-up CPU over node -e 0: ${cpuOverhead.toFixed(1)} ms (${cpuOverhead <= 30 ? 'within' : 'over'} 30 ms)`);
+  // Disturbance on a shared machine only ever adds time, so the fastest of N runs is the best
+  // estimate of what a run costs undisturbed (timeit's argument); medians move with the load.
+  const fastest = measured.map(([label, wall]) => [label, Math.min(...wall)]);
+  report(`fastest of ${runs} runs, wall time (the least disturbed run of each)`, fastest, { base: 'node -e 0' });
+  const fastestOverhead = fastest[1][1] - fastest[0][1];
+  console.log(`  start-up over node -e 0, fastest runs: ${fastestOverhead.toFixed(1)} ms (target <= 30 ms: ${fastestOverhead <= 30 ? 'met' : 'NOT met'})`);
 
   console.log('\nmodule files loaded by tfwrap auth exec -i passthrough -- true');
   for (const [label, bin] of [['bundled', tfwrapBin], ['unbundled', unbundledBin]]) {

@@ -280,7 +280,8 @@ console.log(JSON.stringify({env:e,credMode:m(e.AWS_SHARED_CREDENTIALS_FILE),conf
   });
 
   it('16 processes on a cold cache make one AssumeRole per step', async () => {
-    const pod = irsaPod();
+    // 16 node processes at once on a small machine: the 10 s default per step is about load, not this.
+    const pod = irsaPod({ TFWRAP_AUTH_TIMEOUT: '120' });
     const runs = await Promise.all(Array.from({ length: 16 }, (_, i) => tfwrap(`concurrent ${i}`, ['auth', 'exec', '-i', 'hop2', '--', 'true'], pod)));
     runs.forEach((r, i) => assertOk(r, `process ${i}`));
     assert.equal(proxy.count('AssumeRole'), 2, JSON.stringify(proxy.counts()));

@@ -337,6 +337,7 @@ output "ws" { value = terraform_data.example.output.ws }
   });
 
   describe('startMoto (private instance)', function () {
+    this.timeout(240_000); // two starts (90 s limit each) on a loaded machine
     it('setAuth toggles auth, reset() issues new keys, stop() ends the python process', async function () {
       const m = await startMoto();
       try {

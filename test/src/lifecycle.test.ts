@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, runCommand, runTfwrap, tfwrapBin } from './support/cli.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { SIMPLE_COMPONENT, fixtureProject } from './support/terraform.js';
+import { SIMPLE_COMPONENT, fixtureProject, recordingTerraform } from './support/terraform.js';
 
 const node = process.execPath;
 const sh = (script: string, env: Record<string, string>, cwd: string) => runCommand('bash', ['-c', script], { env, cwd, timeout: 240_000 });
@@ -42,6 +42,15 @@ async function until(what: string, check: () => boolean, limitMs = 60_000): Prom
   }
 }
 
+/** The piped output equals the file's; on failure, the first line where they part. */
+function assertSameBytes(piped: Buffer, file: Buffer): void {
+  if (piped.equals(file)) return;
+  const a = piped.toString('utf8').split('\n');
+  const b = file.toString('utf8').split('\n');
+  const line = a.findIndex((text, i) => text !== b[i]);
+  assert.fail(`piped ${piped.length} bytes, file ${file.length}; first difference at line ${line + 1}:\n  piped: ${JSON.stringify(a[line])}\n  file:  ${JSON.stringify(b[line])}`);
+}
+
 /** tfwrap in a process group of its own (so that a test can signal the whole group). */
 function startTfwrap(args: string[], env: Record<string, string>, cwd: string) {
   const child = spawn(node, [tfwrapBin, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -62,10 +71,10 @@ describe('run lifecycle (issue 9)', function () {
   this.timeout(300_000);
 
   describe('output integrity', () => {
-    it('list components --json of a 200x50 repository reaches a slow pipe byte-identical to a file', async () => {
+    it('list components --json of a 40x50 repository (several pipe buffers) reaches a slow pipe byte-identical to a file', async () => {
       const dir = tempDir('tfwrap-big-');
       const { generateRepo } = await benchFixture();
-      generateRepo(dir, { stacks: 200, componentsPerStack: 50, importLevels: 3 });
+      generateRepo(dir, { stacks: 40, componentsPerStack: 50, importLevels: 3 });
       writeFileSync(join(dir, 'tfwrap.yaml'), 'stacks:\n  base_path: stacks\n  included_paths: ["**/*"]\n  excluded_paths: ["catalog/**"]\n');
       const env = hermeticEnv();
       const run = await sh(`${tfwrapCmd} list components --json > file.json; echo "file $?" > status; ${tfwrapCmd} list components --json | (sleep 1; cat > pipe.json); echo "pipe \${PIPESTATUS[0]}" >> status`, env, dir);
@@ -73,9 +82,9 @@ describe('run lifecycle (issue 9)', function () {
       assert.equal(readFileSync(join(dir, 'status'), 'utf8'), 'file 0\npipe 0\n');
       const file = readFileSync(join(dir, 'file.json'));
       const piped = readFileSync(join(dir, 'pipe.json'));
-      assert.equal(JSON.parse(file.toString('utf8')).length, 200 * 50 * 2, 'every component, and the abstract one each inherits');
+      assert.equal(JSON.parse(file.toString('utf8')).length, 40 * 50 * 2, 'every component, and the abstract one each inherits');
       assert.ok(piped.length > 65_536, `more than one pipe buffer (${piped.length} bytes)`);
-      assert.ok(piped.equals(file), `piped ${piped.length} bytes, file ${file.length}`);
+      assertSameBytes(piped, file);
     });
 
     it('a 600-resource plan reaches a slow pipe byte-identical to a file, Plan: line included', async () => {
@@ -96,7 +105,7 @@ describe('run lifecycle (issue 9)', function () {
       const piped = readFileSync(join(dir, 'pipe.txt'));
       assert.match(file.toString('utf8'), /Plan: 600 to add, 0 to change, 0 to destroy\./);
       assert.ok(piped.length > 65_536, `more than one pipe buffer (${piped.length} bytes)`);
-      assert.ok(piped.equals(file), `piped ${piped.length} bytes, file ${file.length}`);
+      assertSameBytes(piped, file);
     });
 
     it('| head -1 ends tfwrap quietly: its usual status, no error trace', async () => {
@@ -149,27 +158,19 @@ describe('run lifecycle (issue 9)', function () {
     ] as const) {
       it(`${signal} to ${target === 'group' ? 'the process group' : 'tfwrap alone'} while app's varfile waits on vpc's outputs: exit ${code}, app never runs, nothing left running`, async () => {
         const marker = `7.${process.pid}${code}`; // a sleep nobody else runs
-        const realTerraform = spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
-        const bin = tempDir('tfwrap-shim-');
-        const log = join(bin, 'calls.log');
-        const hang = join(bin, 'hang');
-        // terraform, except that once `hang` exists every call in vpc's directory sleeps instead.
-        writeFileSync(
-          join(bin, 'terraform'),
-          `#!/bin/sh\necho "$(pwd) $*" >> "${log}"\ncase "$(pwd)" in */vpc) [ -f "${hang}" ] && exec sleep ${marker};; esac\nexec "${realTerraform}" "$@"\n`,
-        );
-        chmodSync(join(bin, 'terraform'), 0o755);
+        // terraform, except that once <bin>/hang exists every call in vpc's directory sleeps instead.
+        const shim = recordingTerraform({ hangIn: 'vpc', sleepArg: marker });
         const dir = fixtureProject({
           'tfwrap.yaml': 'auth:\n  identities:\n    local: { kind: ambient, default: true }\n',
           'stacks/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc: {}\n    app:\n      vars:\n        vpc_id: !terraform.output vpc vpc_id\n',
           'components/terraform/vpc/main.tf': 'variable "stage" { type = string }\noutput "vpc_id" { value = "vpc-${var.stage}" }\n',
           'components/terraform/app/main.tf': 'variable "vpc_id" { type = string }\nresource "terraform_data" "app" { input = var.vpc_id }\n',
         });
-        const env = hermeticEnv({ PATH: `${bin}:${process.env.PATH}` });
+        const env = hermeticEnv({ PATH: `${shim.bin}:${process.env.PATH}` });
         const applied = await runTfwrap(['-C', dir, 'apply', 'dev', 'vpc', '-auto-approve', '-no-color'], { env, cwd: dir });
         assert.equal(applied.exitCode, 0, applied.stderr);
-        writeFileSync(hang, '');
-        writeFileSync(log, '');
+        writeFileSync(join(shim.bin, 'hang'), '');
+        shim.clear();
         const run = startTfwrap(['-C', dir, 'apply', 'dev', 'app', '-auto-approve', '-no-color'], env, dir);
         await until("vpc's outputs are being read", () => pgrep(`sleep ${marker}`).length > 0);
         process.kill(target === 'group' ? -run.child.pid! : run.child.pid!, signal);
@@ -179,7 +180,7 @@ describe('run lifecycle (issue 9)', function () {
         assert.doesNotMatch(stdout + stderr, /Apply complete/);
         assert.doesNotMatch(stderr, /E_FUNCTION_FAILED|at .*\.js:\d+/);
         const appDir = join(dir, 'components/terraform/app');
-        assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith(appDir)), [], 'no terraform ran in app');
+        assert.deepEqual(shim.calls().filter((line) => line.startsWith(appDir)), [], 'no terraform ran in app');
         assert.ok(!existsSync(join(appDir, 'terraform.tfstate.d')) && !existsSync(join(appDir, 'terraform.tfstate')), 'no state was written for app');
         assert.deepEqual(pgrep(`sleep ${marker}`), [], 'the terraform reading the outputs is not left running');
       });

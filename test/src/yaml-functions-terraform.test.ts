@@ -2,12 +2,11 @@
 // backend), a terraform shim on PATH that records every call, a built-in store and a third-party
 // store plugin from the project.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { ok, runTfwrap } from './support/cli.js';
-import { hermeticEnv, tempDir } from './support/env.js';
-import { errorLines, fixtureProject } from './support/terraform.js';
+import { hermeticEnv } from './support/env.js';
+import { errorLines, fixtureProject, recordingTerraform, type RecordingTerraform } from './support/terraform.js';
 
 const VPC = `
 variable "stage" { type = string }
@@ -54,9 +53,9 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
   this.timeout(300_000);
   let dir: string;
   let env: Record<string, string>;
-  let log: string;
+  let shim: RecordingTerraform;
   const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
-  const terraformCalls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  const terraformCalls = () => shim.calls();
 
   before(async () => {
     dir = fixtureProject({
@@ -117,12 +116,8 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
       ].join('\n'),
     });
     // terraform on PATH is a shim that records each call (directory and arguments), then runs terraform.
-    const realTerraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
-    const bin = tempDir('tfwrap-shim-');
-    log = join(bin, 'calls.log');
-    writeFileSync(join(bin, 'terraform'), `#!/bin/sh\necho "$(pwd) $*" >> "${log}"\nexec "${realTerraform}" "$@"\n`);
-    chmodSync(join(bin, 'terraform'), 0o755);
-    env = hermeticEnv({ PATH: `${bin}:${process.env.PATH}` });
+    shim = recordingTerraform();
+    env = hermeticEnv({ PATH: `${shim.bin}:${process.env.PATH}` });
   });
 
   it('list stacks, validate and describe stacks run no terraform; describe stacks shows the functions as written', async () => {
@@ -136,7 +131,7 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
   it('plan dev app writes the outputs into the varfile, typed, with one terraform output per (stack, component)', async () => {
     ok(await tfwrap('apply', 'dev', 'vpc', '-auto-approve', '-no-color'), 'apply dev vpc');
     ok(await tfwrap('apply', 'prod', 'vpc', '-auto-approve', '-no-color'), 'apply prod vpc');
-    writeFileSync(log, '');
+    shim.clear();
     const plan = ok(await tfwrap('plan', 'dev', 'app', '-no-color'), 'plan dev app');
     assert.match(plan.stdout, /Plan: 1 to add, 0 to change, 0 to destroy\./);
     const varfile = JSON.parse(readFileSync(join(dir, 'components/terraform/app/dev-app.terraform.tfvars.json'), 'utf8'));

@@ -7,7 +7,8 @@ import { cleanupTempDirs } from './env.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export const mochaHooks = {
-  async afterAll(): Promise<void> {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(120_000); // moto's stop waits up to 5 s, and far longer on a machine under load
     await stopSharedMoto();
     cleanupTempDirs();
   },
