@@ -235,6 +235,59 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.deepEqual((await (await repo.loadStack('deploy/dev')).component('vpc')).vars, { zones: ['a', 'b'], plain: 'text' });
   });
 
+  it('gomplate (template_utils.go ProcessTmpl: gomplate v3 CreateFuncs, then Sprig, then atmos): any use where Atmos offers it is one line E_UNSUPPORTED naming the function, file and line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/vpc.yaml': `
+        components:
+          terraform:
+            vpc:
+              vars:
+                name: '{{ strings.ToUpper .flavor }}'
+      `,
+      'stacks/catalog/ds.yaml': 'vars:\n  ip: \'{{ (datasource "ip").ip }}\'\n',
+      'stacks/catalog/env.yaml.tmpl': 'vars:\n  home: \'{{ env.Getenv "HOME" }}\'\n',
+      'stacks/deploy/a.yaml': 'import:\n  - path: catalog/vpc\n    context: { flavor: blue }\n',
+      'stacks/deploy/b.yaml': 'import:\n  - path: catalog/ds\n    context: { x: 1 }\n',
+      'stacks/deploy/c.yaml': 'import:\n  - catalog/env\n',
+    }, layout());
+    const cases: Array<[string, string, string, number]> = [
+      ['deploy/a', 'strings.ToUpper', 'stacks/catalog/vpc.yaml', 5],
+      ['deploy/b', 'datasource "ip"', 'stacks/catalog/ds.yaml', 2],
+      // Sprig's env shadows gomplate's namespace; a .tmpl without context that fails is kept raw, unless gomplate is why.
+      ['deploy/c', 'env.Getenv', 'stacks/catalog/env.yaml.tmpl', 2],
+    ];
+    for (const [stack, fn, where, line] of cases) {
+      const err = await rejection(repo.loadStack(stack));
+      assert.equal(err.code, 'E_UNSUPPORTED', err.message);
+      assert.match(err.message, new RegExp(`^gomplate function '${fn}' .* is not supported by tfwrap$`));
+      assert.equal(err.location?.file, file(where));
+      assert.equal(err.location?.line, line);
+      assert.match(err.hint ?? '', /Sprig/);
+    }
+  });
+
+  it('gomplate in the component pass only with templates.settings.gomplate.enabled (template_utils.go ProcessTmplWithDatasources); a truly unknown function stays Go\'s "not defined"', async () => {
+    const files = {
+      'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc:\n      vars: { up: "{{ .vars.stage | strings.ToUpper }}" }\n    app:\n      vars: { x: "{{ nosuch .vars.stage }}" }\n',
+    };
+    const enabled = fixtureRepo(files, layout({ enabled: true, gomplate: { enabled: true } }));
+    const stack = await enabled.repo.loadStack('deploy/dev');
+    const err = await rejection(stack.component('vpc'));
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(err.message, /gomplate function 'strings\.ToUpper' \(component 'vpc' of stack 'deploy\/dev'\)/);
+    assert.equal(err.location?.line, 5);
+    const unknown = await rejection(stack.component('app'));
+    assert.equal(unknown.code, 'E_STACK_INVALID');
+    assert.match(unknown.message, /function "nosuch" not defined/);
+
+    // Atmos without gomplate.enabled: "function strings not defined" there too; the hint says why.
+    const disabled = fixtureRepo(files, layout({ enabled: true }));
+    const plain = await rejection((await disabled.repo.loadStack('deploy/dev')).component('vpc'));
+    assert.equal(plain.code, 'E_STACK_INVALID');
+    assert.match(plain.message, /function "strings" not defined/);
+    assert.match(plain.hint ?? '', /'strings\.ToUpper' is a gomplate function: .*gomplate\.enabled/);
+  });
+
   it('the engine is loaded only for a repository whose templates need rendering (lazy import)', function () {
     this.timeout(30_000);
     // A process of its own: another test here may have loaded the engine already.

@@ -103,7 +103,7 @@ function resolveValue(value: unknown, data: Mapping, fail: (message: string) => 
       if (found.found) return found.value;
     }
     try {
-      return render(value, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, where: { what: 'locals' } });
+      return render(value, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, gomplate: false, where: { what: 'locals' } });
     } catch (err) {
       if (err instanceof NeedsTemplateEngine) throw err;
       throw fail(messageOf(err));
@@ -191,7 +191,7 @@ function renderAll(value: unknown, data: Mapping, file: string): { value: unknow
     const yaml = jsYaml.dump(text, { lineWidth: -1 });
     let out: string;
     try {
-      out = render(yaml, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, where: { file, what: file } });
+      out = render(yaml, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, gomplate: false, where: { file, what: file } });
     } catch (err) {
       if (err instanceof NeedsTemplateEngine) throw err;
       failed = true;

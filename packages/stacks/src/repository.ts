@@ -26,9 +26,8 @@ import { parseManifest, readManifest, scanStackName, type ConfigSections, type M
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
-import { didYouMean } from '@tfwrap/core';
+import { TfwrapError, didYouMean } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
-import type { TfwrapError } from '@tfwrap/core';
 import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
 import { CombinedStack, LoadedStack, type ComponentInstance, type Stack } from './stack.js';
 import type { FunctionContext } from './yaml-functions.js';
@@ -227,7 +226,8 @@ export class StackRepository {
           where: { file: template.file, what: `${name}${template.contextGiven ? ' (imported with context:)' : ''}` },
         });
       } catch (err) {
-        if (template.contextGiven || err instanceof NeedsTemplateEngine) throw err;
+        // Atmos would render a gomplate function here: keeping the text raw would hide it.
+        if (template.contextGiven || err instanceof NeedsTemplateEngine || (err instanceof TfwrapError && err.code === 'E_UNSUPPORTED')) throw err;
       }
     }
     return { ...parseManifest(rendered, template.file, this.functions), key, context: template.context };
