@@ -288,6 +288,52 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.match(plain.hint ?? '', /'strings\.ToUpper' is a gomplate function: .*gomplate\.enabled/);
   });
 
+  it('templated import paths (stack_processor_utils.go renderImportPath): rendered with templates.settings.enabled, over earlier imports\' settings/vars/env and the import\'s own context; handed down the chain', async () => {
+    const files = {
+      'stacks/_defaults.yaml': 'import: [mixins/base]\nsettings: { context: { flavor: blue } }\n',
+      'stacks/mixins/base.yaml': 'vars: { region: east }\n',
+      'stacks/catalog/vpc-blue.yaml': 'components: { terraform: { vpc: { vars: { from: blue } } } }\n',
+      'stacks/catalog/app-east.yaml': 'import: ["catalog/db-{{ .vars.region }}"]\ncomponents: { terraform: { app: { vars: { from: east } } } }\n',
+      'stacks/catalog/db-east.yaml': 'components: { terraform: { db: { vars: { from: east } } } }\n',
+      'stacks/catalog/ctx-green.yaml': 'components: { terraform: { green: {} } }\n',
+      // The manifest's own vars are not seen: only earlier imports' (region: west here is ignored).
+      'stacks/deploy/dev.yaml': `
+        vars: { region: west }
+        import:
+          - _defaults
+          - "catalog/vpc-{{ .settings.context.flavor }}"
+          - "catalog/app-{{ .vars.region }}"
+          - path: "catalog/ctx-{{ .settings.context.flavor }}"
+            context: { settings: { context: { flavor: green } } }
+      `,
+    };
+    const { repo } = fixtureRepo(files, layout({ enabled: true }));
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual(stack.componentNames(), ['app', 'db', 'green', 'vpc']);
+
+    // templates.settings.enabled false (Atmos's default with an atmos.yaml): the path is kept, finds nothing, imports nothing.
+    const off = fixtureRepo(files, layout());
+    assert.deepEqual((await off.repo.loadStack('deploy/dev')).componentNames(), []);
+  });
+
+  it('templated import path with a missing value: one line naming file:line (ErrImportPathTemplate); ignore_missing_template_values renders <no value>; skip_templates_processing keeps it', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/x-.yaml': 'components: { terraform: { empty: {} } }\n',
+      'stacks/catalog/x-<no value>.yaml': 'components: { terraform: { novalue: {} } }\n',
+      'stacks/deploy/bad.yaml': 'vars: { a: 1 }\nimport:\n  - "catalog/x-{{ .vars.nope }}"\n',
+      'stacks/deploy/ignored.yaml': 'import:\n  - path: "catalog/x-{{ .vars.nope }}"\n    ignore_missing_template_values: true\n',
+      'stacks/deploy/skipped.yaml': 'import:\n  - path: "catalog/x-{{ .vars.nope }}"\n    skip_templates_processing: true\n',
+    }, layout({ enabled: true }));
+    const err = await rejection(repo.loadStack('deploy/bad'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.message, /^import path .catalog\/x-\{\{ \.vars\.nope \}\}': template: import-path\(deploy\/bad\.yaml\):1:.*map has no entry for key "vars"$/); // the file's own vars are not seen
+    assert.equal(err.location?.file, file('stacks/deploy/bad.yaml'));
+    assert.equal(err.location?.line, 3);
+    assert.match(err.hint ?? '', /earlier imports/);
+    assert.deepEqual((await repo.loadStack('deploy/ignored')).componentNames(), ['novalue']);
+    assert.deepEqual((await repo.loadStack('deploy/skipped')).componentNames(), []);
+  });
+
   it('the engine is loaded only for a repository whose templates need rendering (lazy import)', function () {
     this.timeout(30_000);
     // A process of its own: another test here may have loaded the engine already.

@@ -84,7 +84,7 @@ export class StackRepository {
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
       policy: settings.importsOutsideRepo,
-    });
+    }, { enabled: settings.templates.enabled, ignoreMissing: settings.templates.ignoreMissingTemplateValues });
     this.isIncluded = settings.includedPaths.length > 0 ? picomatch(settings.includedPaths) : () => false;
     this.isExcluded = settings.excludedPaths.length > 0 ? picomatch(settings.excludedPaths) : () => false;
   }
