@@ -21,7 +21,7 @@
  * (`!terraform.state`, `!store`) is kept as its marker and evaluated where the component uses it.
  */
 import jsYaml from 'js-yaml';
-import { AtmosTag } from '@tfwrap/core';
+import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
 import { isMapping } from './settings.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
@@ -33,9 +33,14 @@ export interface LocalsApplied {
   rendered: boolean;
 }
 
-/** `document` with its file-scoped locals applied; undefined when it has none (nothing to do). */
-export function applyLocals(document: unknown, file: string, text: string): LocalsApplied | undefined {
-  if (!isMapping(document)) return undefined;
+/** A file's resolved locals, and the data its templates render with: the locals and its rendered root settings, vars, env. */
+interface FileLocals {
+  locals: Mapping;
+  context: Mapping;
+}
+
+/** The file-scoped locals of `document`; undefined when it has none. `outer`: data the sections also see (an import's context). */
+function fileLocals(document: Mapping, file: string, text: string, outer: Mapping): FileLocals | undefined {
   const terraform = isMapping(document.terraform) ? document.terraform : undefined;
   if (!('locals' in document) && !(terraform && 'locals' in terraform)) return undefined;
 
@@ -52,13 +57,46 @@ export function applyLocals(document: unknown, file: string, text: string): Loca
   }
 
   // settings, then vars (seeing the rendered settings), then env (seeing both).
-  const context: Mapping = { locals };
+  const context: Mapping = { ...outer, locals };
   for (const key of ['settings', 'vars', 'env']) {
     const section = document[key];
     if (!isMapping(section)) continue;
     const rendered = renderAll(section, context, file);
     context[key] = rendered.rendered ? rendered.value : section; // Atmos keeps the section as written
   }
+  return { locals, context };
+}
+
+/**
+ * The data a manifest rendered as a template (an import with `context:`, a `.yaml.tmpl`) is
+ * rendered with, when the file has locals: Atmos's extractAndAddLocalsToContext
+ * (stack_processor_utils.go) resolves the locals from the raw file first (they do not see the
+ * import context), then renders the root settings, vars and env with the locals and the import
+ * context, and renders the file with all of it: the import context, `locals`, and the file's own
+ * settings/vars/env over the context's keys of the same name. Undefined when the file has no locals
+ * or is not YAML before rendering (a `.tmpl` may not be).
+ */
+export function localsTemplateData(text: string, file: string, importContext: Mapping): Mapping | undefined {
+  if (!/^\s*locals\s*:/m.test(text)) return undefined;
+  let document: unknown;
+  try {
+    document = parseAtmosYaml(text, file);
+  } catch {
+    return undefined;
+  }
+  if (!isMapping(document)) return undefined;
+  const outer = { ...importContext };
+  delete outer.locals; // file-scoped: an importer's `locals` key never reaches here
+  return fileLocals(document, file, text, outer)?.context;
+}
+
+/** `document` with its file-scoped locals applied; undefined when it has none (nothing to do). */
+export function applyLocals(document: unknown, file: string, text: string): LocalsApplied | undefined {
+  if (!isMapping(document)) return undefined;
+  const resolved = fileLocals(document, file, text, {});
+  if (!resolved) return undefined;
+  const { context } = resolved;
+  const terraform = isMapping(document.terraform) ? document.terraform : undefined;
 
   const rest: Mapping = { ...document };
   delete rest.locals;

@@ -24,6 +24,7 @@ import './error-codes.js';
 import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
+import { localsTemplateData } from './locals.js';
 import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
 import { TfwrapError, didYouMean } from '@tfwrap/core';
@@ -210,7 +211,7 @@ export class StackRepository {
 
   /**
    * A manifest rendered as a Go template before it is parsed (Atmos's ProcessTmpl: Sprig functions,
-   * the import context as data, `missingkey=error` unless ignore_missing_template_values). A
+   * the import context and the file's locals as data, `missingkey=error` unless ignore_missing_template_values). A
    * `.tmpl` file imported without a context that fails to render is kept as written: its templates
    * wait for the component pass, as in Atmos.
    */
@@ -220,7 +221,8 @@ export class StackRepository {
     if (hasTemplate(text)) {
       const name = this.relativePath(template.file);
       try {
-        rendered = render(text, template.context, {
+        // The file's own locals are in the data too (Atmos resolves them before this render).
+        rendered = render(text, localsTemplateData(text, template.file, template.context) ?? template.context, {
           name, delimiters: ['{{', '}}'], sprig: true,
           missingKey: template.ignoreMissing || this.settings.templates.ignoreMissingTemplateValues ? 'default' : 'error',
           where: { file: template.file, what: `${name}${template.contextGiven ? ' (imported with context:)' : ''}` },
