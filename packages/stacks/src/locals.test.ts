@@ -160,6 +160,30 @@ describe('Atmos compatibility (locals)', () => {
     assert.equal(err.location?.file, file('stacks/catalog/bad.yaml'));
   });
 
+  it('describe locals: root locals, terraform.locals only where they differ, a component\'s merged ones; by name or file path (describe_locals.go buildStackLocalsFromContext, buildComponentLocalsResult)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        name: development
+        locals: { org: acme, region: east }
+        terraform:
+          locals: { org: acme, bucket: "{{ .locals.org }}-tfstate" }
+        components:
+          terraform:
+            vpc: { locals: { tier: net }, vars: { a: 1 } }
+      `,
+      'stacks/deploy/prod.yaml': 'components: { terraform: { vpc: {} } }\n',
+    }, layout());
+    const expected = { locals: { org: 'acme', region: 'east' }, terraform: { locals: { bucket: 'acme-tfstate' } } };
+    assert.deepEqual(await repo.describeLocals('development'), expected);
+    assert.deepEqual(await repo.describeLocals('deploy/dev'), expected);
+    assert.deepEqual(await repo.describeLocals('development', 'vpc'),
+      { components: { terraform: { vpc: { locals: { org: 'acme', region: 'east', bucket: 'acme-tfstate', tier: 'net' } } } } });
+    const none = await rejection(repo.describeLocals('deploy/prod'));
+    assert.equal(none.code, 'E_LOCALS_NONE');
+    assert.equal(none.message, "stack 'deploy/prod' has no locals");
+    assert.equal((await rejection(repo.describeLocals('nope'))).code, 'E_STACK_UNKNOWN');
+  });
+
   it('a cycle is one error naming the file, the locals and the chain (pkg/locals/resolver.go findCycle)', async () => {
     const { repo, dir } = fixtureRepo({
       'stacks/deploy/dev.yaml': 'vars: { stage: dev }\nlocals:\n  a: "{{ .locals.b }}"\n  b: "{{ .locals.c }}"\n  c: "{{ .locals.a }}"\ncomponents: { terraform: { app: {} } }\n',

@@ -20,6 +20,7 @@
  * YAML functions in locals were evaluated when the file was read (yaml-functions.ts); a deferred one
  * (`!terraform.state`, `!store`) is kept as its marker and evaluated where the component uses it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import jsYaml from 'js-yaml';
 import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
@@ -35,7 +36,10 @@ export interface LocalsApplied {
 
 /** A file's resolved locals, and the data its templates render with: the locals and its rendered root settings, vars, env. */
 interface FileLocals {
-  locals: Mapping;
+  /** The root `locals:`, resolved. */
+  global: Mapping;
+  /** `terraform.locals:` over the root ones, when the file has a `terraform.locals:`. */
+  terraform?: Mapping;
   context: Mapping;
 }
 
@@ -48,12 +52,13 @@ function fileLocals(document: Mapping, file: string, text: string, outer: Mappin
   for (const key of ['settings', 'vars', 'env']) if (isMapping(document[key])) fileContext[key] = document[key];
   const globalLocals = resolveLocals(document.locals, {}, fileContext, file, text, ['locals']);
   let locals = globalLocals;
+  let terraformLocals: Mapping | undefined;
   if (terraform && 'locals' in terraform) {
     const sectionContext: Mapping = { ...fileContext };
     for (const key of ['settings', 'vars', 'env']) {
       if (isMapping(terraform[key])) sectionContext[key] = { ...(isMapping(fileContext[key]) ? fileContext[key] : {}), ...terraform[key] };
     }
-    locals = resolveLocals(terraform.locals, globalLocals, sectionContext, file, text, ['terraform', 'locals']);
+    locals = terraformLocals = resolveLocals(terraform.locals, globalLocals, sectionContext, file, text, ['terraform', 'locals']);
   }
 
   // settings, then vars (seeing the rendered settings), then env (seeing both).
@@ -64,7 +69,26 @@ function fileLocals(document: Mapping, file: string, text: string, outer: Mappin
     const rendered = renderAll(section, context, file);
     context[key] = rendered.rendered ? rendered.value : section; // Atmos keeps the section as written
   }
-  return { locals, context };
+  return { global: globalLocals, terraform: terraformLocals, context };
+}
+
+/**
+ * A file's locals as Atmos's `describe locals` shows them (internal/exec/describe_locals.go
+ * buildStackLocalsFromContext): `locals:` the root ones, and `terraform: { locals: }` the ones of
+ * `terraform.locals` that the root ones do not already give with the same value. Undefined when the
+ * file has none.
+ */
+export function describedLocals(document: unknown, file: string, text: string): Mapping | undefined {
+  if (!isMapping(document)) return undefined;
+  const resolved = fileLocals(document, file, text, {});
+  if (!resolved) return undefined;
+  const described: Mapping = {};
+  if (Object.keys(resolved.global).length > 0) described.locals = resolved.global;
+  if (resolved.terraform && Object.keys(resolved.terraform).length > 0) {
+    const own = Object.entries(resolved.terraform).filter(([name, value]) => !(Object.hasOwn(resolved.global, name) && isDeepStrictEqual(resolved.global[name], value)));
+    described.terraform = { locals: Object.fromEntries(own) };
+  }
+  return Object.keys(described).length > 0 ? described : undefined;
 }
 
 /**

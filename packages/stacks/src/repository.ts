@@ -24,14 +24,14 @@ import './error-codes.js';
 import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
-import { localsTemplateData } from './locals.js';
+import { describedLocals, localsTemplateData } from './locals.js';
+import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import { StackNameCache } from './name-cache.js';
 import { deepMerge, type Mapping } from './merge.js';
-import { TfwrapError, didYouMean } from '@tfwrap/core';
+import { TfwrapError, didYouMean, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
-import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
+import { isMapping, nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
 import { CombinedStack, LoadedStack, type ComponentInstance, type Stack } from './stack.js';
-import type { FunctionContext } from './yaml-functions.js';
 
 export interface StackEntry {
   name: string;
@@ -233,6 +233,45 @@ export class StackRepository {
       }
     }
     return { ...parseManifest(rendered, template.file, this.functions), key, context: template.context };
+  }
+
+  /**
+   * Atmos's `describe locals` (internal/exec/describe_locals.go): the locals of the manifest of
+   * stack `name` (its logical name or its file's path, as Atmos matches either; the first manifest
+   * when several give the stack), `{ locals, terraform: { locals } }`. With a component: the root,
+   * `terraform:` and component locals merged, as `{ components: { terraform: { <c>: { locals } } } }`.
+   * No locals at all is E_LOCALS_NONE (Atmos: ErrStackHasNoLocals).
+   */
+  describeLocals(name: string, component?: string): Promise<Mapping> {
+    return withLocatedErrors(() => {
+      const file = this.stackFileFor(name);
+      const text = readFileSync(file, 'utf8');
+      const described = describedLocals(evaluateFunctions(parseAtmosYaml(text, file) ?? {}, file, this.functions), file, text);
+      const none = () => new ManifestProblem('E_LOCALS_NONE', `stack '${name}' has no locals${component === undefined ? '' : ` for component '${component}'`}`, undefined, [],
+        `locals are defined with locals: at the root of ${this.relativePath(file)}, in its terraform: section, or in a component`);
+      if (component === undefined) {
+        if (!described) throw none();
+        return described;
+      }
+      const own = this.loadStackSync(name).resolveSync(component).locals;
+      if (!described && !own) throw none();
+      const terraform = isMapping(described?.terraform) && isMapping(described.terraform.locals) ? described.terraform.locals : {};
+      const locals = deepMerge([isMapping(described?.locals) ? described.locals : {}, terraform, own ?? {}]);
+      return { components: { terraform: { [component]: { locals } } } };
+    });
+  }
+
+  /** The (first) manifest of stack `name`, found by its name or, as Atmos's describe locals does, by its file's path. */
+  private stackFileFor(name: string): string {
+    const wanted = canonicalStackName(name);
+    try {
+      return this.findStack(wanted)[0]!;
+    } catch (err) {
+      if (!(err instanceof ManifestProblem) || err.code !== 'E_STACK_UNKNOWN') throw err;
+      const byFile = this.scanStacks().find((entry) => this.nameFromPath(entry.file) === wanted);
+      if (byFile) return byFile.file;
+      throw err;
+    }
   }
 
   /** The manifests giving stack `name`; none is E_STACK_UNKNOWN with suggestions. */
