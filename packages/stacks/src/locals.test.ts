@@ -164,7 +164,7 @@ describe('Atmos compatibility (locals)', () => {
     const { repo } = fixtureRepo({
       'stacks/deploy/dev.yaml': `
         name: development
-        locals: { org: acme, region: east }
+        locals: { org: acme, region: east, id: !terraform.state vpc .vpc_id }
         terraform:
           locals: { org: acme, bucket: "{{ .locals.org }}-tfstate" }
         components:
@@ -173,11 +173,11 @@ describe('Atmos compatibility (locals)', () => {
       `,
       'stacks/deploy/prod.yaml': 'components: { terraform: { vpc: {} } }\n',
     }, layout());
-    const expected = { locals: { org: 'acme', region: 'east' }, terraform: { locals: { bucket: 'acme-tfstate' } } };
+    const expected = { locals: { org: 'acme', region: 'east', id: '!terraform.state vpc .vpc_id' }, terraform: { locals: { bucket: 'acme-tfstate' } } };
     assert.deepEqual(await repo.describeLocals('development'), expected);
     assert.deepEqual(await repo.describeLocals('deploy/dev'), expected);
     assert.deepEqual(await repo.describeLocals('development', 'vpc'),
-      { components: { terraform: { vpc: { locals: { org: 'acme', region: 'east', bucket: 'acme-tfstate', tier: 'net' } } } } });
+      { components: { terraform: { vpc: { locals: { org: 'acme', region: 'east', id: '!terraform.state vpc .vpc_id', bucket: 'acme-tfstate', tier: 'net' } } } } });
     const none = await rejection(repo.describeLocals('deploy/prod'));
     assert.equal(none.code, 'E_LOCALS_NONE');
     assert.equal(none.message, "stack 'deploy/prod' has no locals");

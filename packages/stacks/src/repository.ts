@@ -27,7 +27,7 @@ import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { describedLocals, localsTemplateData } from './locals.js';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import { StackNameCache } from './name-cache.js';
-import { deepMerge, type Mapping } from './merge.js';
+import { deepMerge, mapTags, type Mapping } from './merge.js';
 import { TfwrapError, didYouMean, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import { isMapping, nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
@@ -246,7 +246,9 @@ export class StackRepository {
     return withLocatedErrors(() => {
       const file = this.stackFileFor(name);
       const text = readFileSync(file, 'utf8');
-      const described = describedLocals(evaluateFunctions(parseAtmosYaml(text, file) ?? {}, file, this.functions), file, text);
+      const found = describedLocals(evaluateFunctions(parseAtmosYaml(text, file) ?? {}, file, this.functions), file, text);
+      // A deferred function (!terraform.state, !store) is shown as written, as Atmos reads it as text.
+      const described = found && (mapTags(found, (tag) => `${tag.tag} ${tag.argument}`.trim()) as Mapping);
       const none = () => new ManifestProblem('E_LOCALS_NONE', `stack '${name}' has no locals${component === undefined ? '' : ` for component '${component}'`}`, undefined, [],
         `locals are defined with locals: at the root of ${this.relativePath(file)}, in its terraform: section, or in a component`);
       if (component === undefined) {
