@@ -276,6 +276,12 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.equal(err.code, 'E_UNSUPPORTED');
     assert.match(err.message, /gomplate function 'strings\.ToUpper' \(component 'vpc' of stack 'deploy\/dev'\)/);
     assert.equal(err.location?.line, 5);
+    // Atmos's own gomplate datasource and store functions: named too.
+    const atmosFunctions = fixtureRepo({ 'stacks/deploy/dev.yaml': 'components:\n  terraform:\n    vpc:\n      vars: { ip: \'{{ (atmos.GomplateDatasource "ip").addr }}\', id: \'{{ atmos.Store "ssm" "dev" "vpc" "id" }}\' }\n' }, layout({ enabled: true, gomplate: { enabled: true } }));
+    const datasource = await rejection((await atmosFunctions.repo.loadStack('deploy/dev')).component('vpc'));
+    assert.equal(datasource.code, 'E_UNSUPPORTED');
+    assert.match(datasource.message, /^Go template function 'atmos\.GomplateDatasource "ip"' \(component 'vpc' of stack 'deploy\/dev'\) is not supported by tfwrap$/);
+    assert.equal(datasource.location?.line, 4);
     const unknown = await rejection(stack.component('app'));
     assert.equal(unknown.code, 'E_STACK_INVALID');
     assert.match(unknown.message, /function "nosuch" not defined/);

@@ -177,9 +177,13 @@ function templateProblem(err: unknown, text: string, options: RenderOptions): un
         location, hint: 'tfwrap has Go text/template, Sprig and atmos.Component, not gomplate: compute the value with a Sprig function (upper, env, ...) or write it out',
       });
     }
-    const atmosFunction = /at <(atmos\.[A-Za-z]+)>/.exec(err.message)?.[1];
+    // The engine says `at <atmos>: Store is not a method ...` (or can't evaluate field Store).
+    const atmosMember = /at <atmos>: (?:([A-Za-z]+) is not a method|can't evaluate field ([A-Za-z]+))/.exec(err.message);
+    const atmosFunction = atmosMember ? `atmos.${atmosMember[1] ?? atmosMember[2]}` : undefined;
     if (atmosFunction !== undefined && unsupportedAtmosFunctions.has(atmosFunction)) {
-      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${atmosFunction}' (${options.where.what}) is not supported by tfwrap`, {
+      const line = text.split('\n')[(err.line ?? 1) - 1] ?? '';
+      const written = new RegExp(`${atmosFunction.replace('.', '\\.')}(\\s+"[^"]*")?`).exec(line)?.[0] ?? atmosFunction;
+      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${written}' (${options.where.what}) is not supported by tfwrap`, {
         location, hint: 'tfwrap has atmos.Component only: write the value out, or read it with a YAML function such as !store',
       });
     }
