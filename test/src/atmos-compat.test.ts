@@ -90,6 +90,15 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
       assert.equal(described.vars.name, 'acme-staging-vpc');
       assert.deepEqual(described.vars.tags, { Team: 'ACME', Prefix: 'acme-staging' });
       assert.equal(described.locals, undefined);
+      // describe locals, by the stack's name or its file (internal/exec/describe_locals.go; Atmos's shape).
+      const locals = { name_prefix: 'acme-staging', namespace: 'acme', tags: { Team: 'ACME', Prefix: 'acme-staging' } };
+      assert.deepEqual(JSON.parse(ok(await tfwrap('describe', 'locals', '-s', 'staging', '--format', 'json'), 'describe locals').stdout), { locals });
+      assert.match(ok(await tfwrap('describe', 'locals', '--stack', 'deploy/staging'), 'describe locals (yaml)').stdout, /^locals:\n {2}namespace: acme\n/m);
+      assert.deepEqual(JSON.parse(ok(await tfwrap('describe', 'locals', 'vpc', '-s', 'staging', '--format', 'json'), 'describe locals vpc').stdout),
+        { components: { terraform: { vpc: { locals } } } });
+      const none = await tfwrap('describe', 'locals', '-s', 'dev');
+      assert.equal(none.exitCode, 2);
+      assert.match(none.stderr, /^tfwrap: error: stack 'dev' has no locals\. Hint: .*\[E_LOCALS_NONE\]$/m);
       // validate no longer says locals are not acted on, nor that the templates are left as text.
       const validated = await tfwrap('validate');
       assert.doesNotMatch(validated.stderr, /staging\.yaml.*(locals|Go template)/);

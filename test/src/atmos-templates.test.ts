@@ -110,6 +110,27 @@ describe('Atmos compatibility: Go templates, end to end', function () {
     assert.equal(described.vars.stage, 'QA');
   });
 
+  it('an import path renders over the earlier imports\' vars (stack_processor_utils.go renderImportPath); a gomplate function is one E_UNSUPPORTED line naming it, file and line', async () => {
+    const dir = writeTree(tempDir('tfwrap-templates-'), {
+      'atmos.yaml': atmosYaml(true),
+      'stacks/_defaults.yaml': 'vars: { flavor: blue }\n',
+      'stacks/catalog/vpc-blue.yaml': 'components: { terraform: { vpc: { vars: { color: blue } } } }\n',
+      'stacks/deploy/dev.yaml': 'import: [_defaults, "catalog/vpc-{{ .vars.flavor }}"]\nvars: { tenant: plat, stage: dev }\n',
+      'stacks/catalog/app.yaml': 'components:\n  terraform:\n    app:\n      vars:\n        up: \'{{ strings.ToUpper .flavor }}\'\n',
+      'stacks/deploy/qa.yaml': 'import:\n  - path: catalog/app\n    context: { flavor: red }\nvars: { tenant: plat, stage: qa }\n',
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME });
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'plat-dev', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.equal(described.vars.color, 'blue');
+    const failed = await tfwrap('describe', 'component', 'app', '-s', 'deploy/qa', '--format', 'json');
+    assert.equal(failed.exitCode, 2);
+    const lines = errorLines(failed.stderr);
+    assert.equal(lines.length, 1, failed.stderr);
+    assert.match(lines[0] ?? '', /stacks\/catalog\/app\.yaml:5: gomplate function 'strings\.ToUpper' \(catalog\/app\.yaml \(imported with context:\)\) is not supported by tfwrap\. Hint: .*Sprig.*\[E_UNSUPPORTED\]$/);
+    assert.doesNotMatch(failed.stderr, /\n\s+at /);
+  });
+
   it('the component pass renders a missing key as <no value>, whatever ignore_missing_template_values says (describe_stacks_component_processor.go: ProcessTmplWithDatasources(..., true), missingkey=default)', async () => {
     const dir = writeTree(tempDir('tfwrap-templates-'), {
       'atmos.yaml': atmosYaml(true).replace('sprig: { enabled: true }', 'sprig: { enabled: true }\n    ignore_missing_template_values: false'),

@@ -235,6 +235,111 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.deepEqual((await (await repo.loadStack('deploy/dev')).component('vpc')).vars, { zones: ['a', 'b'], plain: 'text' });
   });
 
+  it('gomplate (template_utils.go ProcessTmpl: gomplate v3 CreateFuncs, then Sprig, then atmos): any use where Atmos offers it is one line E_UNSUPPORTED naming the function, file and line', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/vpc.yaml': `
+        components:
+          terraform:
+            vpc:
+              vars:
+                name: '{{ strings.ToUpper .flavor }}'
+      `,
+      'stacks/catalog/ds.yaml': 'vars:\n  ip: \'{{ (datasource "ip").ip }}\'\n',
+      'stacks/catalog/env.yaml.tmpl': 'vars:\n  home: \'{{ env.Getenv "HOME" }}\'\n',
+      'stacks/deploy/a.yaml': 'import:\n  - path: catalog/vpc\n    context: { flavor: blue }\n',
+      'stacks/deploy/b.yaml': 'import:\n  - path: catalog/ds\n    context: { x: 1 }\n',
+      'stacks/deploy/c.yaml': 'import:\n  - catalog/env\n',
+    }, layout());
+    const cases: Array<[string, string, string, number]> = [
+      ['deploy/a', 'strings.ToUpper', 'stacks/catalog/vpc.yaml', 5],
+      ['deploy/b', 'datasource "ip"', 'stacks/catalog/ds.yaml', 2],
+      // Sprig's env shadows gomplate's namespace; a .tmpl without context that fails is kept raw, unless gomplate is why.
+      ['deploy/c', 'env.Getenv', 'stacks/catalog/env.yaml.tmpl', 2],
+    ];
+    for (const [stack, fn, where, line] of cases) {
+      const err = await rejection(repo.loadStack(stack));
+      assert.equal(err.code, 'E_UNSUPPORTED', err.message);
+      assert.match(err.message, new RegExp(`^gomplate function '${fn}' .* is not supported by tfwrap$`));
+      assert.equal(err.location?.file, file(where));
+      assert.equal(err.location?.line, line);
+      assert.match(err.hint ?? '', /Sprig/);
+    }
+  });
+
+  it('gomplate in the component pass only with templates.settings.gomplate.enabled (template_utils.go ProcessTmplWithDatasources); a truly unknown function stays Go\'s "not defined"', async () => {
+    const files = {
+      'stacks/deploy/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc:\n      vars: { up: "{{ .vars.stage | strings.ToUpper }}" }\n    app:\n      vars: { x: "{{ nosuch .vars.stage }}" }\n',
+    };
+    const enabled = fixtureRepo(files, layout({ enabled: true, gomplate: { enabled: true } }));
+    const stack = await enabled.repo.loadStack('deploy/dev');
+    const err = await rejection(stack.component('vpc'));
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(err.message, /gomplate function 'strings\.ToUpper' \(component 'vpc' of stack 'deploy\/dev'\)/);
+    assert.equal(err.location?.line, 5);
+    // Atmos's own gomplate datasource and store functions: named too.
+    const atmosFunctions = fixtureRepo({ 'stacks/deploy/dev.yaml': 'components:\n  terraform:\n    vpc:\n      vars: { ip: \'{{ (atmos.GomplateDatasource "ip").addr }}\', id: \'{{ atmos.Store "ssm" "dev" "vpc" "id" }}\' }\n' }, layout({ enabled: true, gomplate: { enabled: true } }));
+    const datasource = await rejection((await atmosFunctions.repo.loadStack('deploy/dev')).component('vpc'));
+    assert.equal(datasource.code, 'E_UNSUPPORTED');
+    assert.match(datasource.message, /^Go template function 'atmos\.GomplateDatasource "ip"' \(component 'vpc' of stack 'deploy\/dev'\) is not supported by tfwrap$/);
+    assert.equal(datasource.location?.line, 4);
+    const unknown = await rejection(stack.component('app'));
+    assert.equal(unknown.code, 'E_STACK_INVALID');
+    assert.match(unknown.message, /function "nosuch" not defined/);
+
+    // Atmos without gomplate.enabled: "function strings not defined" there too; the hint says why.
+    const disabled = fixtureRepo(files, layout({ enabled: true }));
+    const plain = await rejection((await disabled.repo.loadStack('deploy/dev')).component('vpc'));
+    assert.equal(plain.code, 'E_STACK_INVALID');
+    assert.match(plain.message, /function "strings" not defined/);
+    assert.match(plain.hint ?? '', /'strings\.ToUpper' is a gomplate function: .*gomplate\.enabled/);
+  });
+
+  it('templated import paths (stack_processor_utils.go renderImportPath): rendered with templates.settings.enabled, over earlier imports\' settings/vars/env and the import\'s own context; handed down the chain', async () => {
+    const files = {
+      'stacks/_defaults.yaml': 'import: [mixins/base]\nsettings: { context: { flavor: blue } }\n',
+      'stacks/mixins/base.yaml': 'vars: { region: east }\n',
+      'stacks/catalog/vpc-blue.yaml': 'components: { terraform: { vpc: { vars: { from: blue } } } }\n',
+      'stacks/catalog/app-east.yaml': 'import: ["catalog/db-{{ .vars.region }}"]\ncomponents: { terraform: { app: { vars: { from: east } } } }\n',
+      'stacks/catalog/db-east.yaml': 'components: { terraform: { db: { vars: { from: east } } } }\n',
+      'stacks/catalog/ctx-green.yaml': 'components: { terraform: { green: {} } }\n',
+      // The manifest's own vars are not seen: only earlier imports' (region: west here is ignored).
+      'stacks/deploy/dev.yaml': `
+        vars: { region: west }
+        import:
+          - _defaults
+          - "catalog/vpc-{{ .settings.context.flavor }}"
+          - "catalog/app-{{ .vars.region }}"
+          - path: "catalog/ctx-{{ .settings.context.flavor }}"
+            context: { settings: { context: { flavor: green } } }
+      `,
+    };
+    const { repo } = fixtureRepo(files, layout({ enabled: true }));
+    const stack = await repo.loadStack('deploy/dev');
+    assert.deepEqual(stack.componentNames(), ['app', 'db', 'green', 'vpc']);
+
+    // templates.settings.enabled false (Atmos's default with an atmos.yaml): the path is kept, finds nothing, imports nothing.
+    const off = fixtureRepo(files, layout());
+    assert.deepEqual((await off.repo.loadStack('deploy/dev')).componentNames(), []);
+  });
+
+  it('templated import path with a missing value: one line naming file:line (ErrImportPathTemplate); ignore_missing_template_values renders <no value>; skip_templates_processing keeps it', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/x-.yaml': 'components: { terraform: { empty: {} } }\n',
+      'stacks/catalog/x-<no value>.yaml': 'components: { terraform: { novalue: {} } }\n',
+      'stacks/deploy/bad.yaml': 'vars: { a: 1 }\nimport:\n  - "catalog/x-{{ .vars.nope }}"\n',
+      'stacks/deploy/ignored.yaml': 'import:\n  - path: "catalog/x-{{ .vars.nope }}"\n    ignore_missing_template_values: true\n',
+      'stacks/deploy/skipped.yaml': 'import:\n  - path: "catalog/x-{{ .vars.nope }}"\n    skip_templates_processing: true\n',
+    }, layout({ enabled: true }));
+    const err = await rejection(repo.loadStack('deploy/bad'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.message, /^import path .catalog\/x-\{\{ \.vars\.nope \}\}': template: import-path\(deploy\/bad\.yaml\):1:.*map has no entry for key "vars"$/); // the file's own vars are not seen
+    assert.equal(err.location?.file, file('stacks/deploy/bad.yaml'));
+    assert.equal(err.location?.line, 3);
+    assert.match(err.hint ?? '', /earlier imports/);
+    assert.deepEqual((await repo.loadStack('deploy/ignored')).componentNames(), ['novalue']);
+    assert.deepEqual((await repo.loadStack('deploy/skipped')).componentNames(), []);
+  });
+
   it('the engine is loaded only for a repository whose templates need rendering (lazy import)', function () {
     this.timeout(30_000);
     // A process of its own: another test here may have loaded the engine already.

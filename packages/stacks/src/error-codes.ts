@@ -14,6 +14,7 @@ export const stackErrorCodes = registerErrorCodes({
   E_IMPORT_OUTSIDE: 'config',
   E_STATE_CONFLICT: 'config',
   E_UNSUPPORTED: 'config',
+  E_LOCALS_NONE: 'config',
 } as const);
 
 type StackErrorCodes = typeof stackErrorCodes;

@@ -9,12 +9,14 @@
  * - Order: depth-first, each import's own imports first, then the file itself. A file reached twice
  *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
  *   import of the catalog cannot undo the overrides made after it.
+ * - A path holding `{{` is a Go template when templates.settings.enabled (see importPath).
  */
 import { realpathSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { didYouMean } from '@tfwrap/core';
+import { TfwrapError, didYouMean } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
+import { NeedsTemplateEngine, render } from './templates.js';
 import type { Manifest } from './manifest.js';
 import { deepMerge, type Mapping } from './merge.js';
 
@@ -69,10 +71,18 @@ export class ImportResolver {
   /** Imports reaching outside the repository, when they are allowed (a warning each). */
   readonly outsideImports: ManifestProblem[] = [];
 
+  /**
+   * The import-path context each manifest (by key) inherits from the importer that first reached it:
+   * the importer's own, plus the `settings`/`vars`/`env` of the importer's earlier imports.
+   */
+  private readonly inheritedPathContext = new Map<string, () => Mapping>();
+
   constructor(
     private readonly stacksBasePath: string,
     private readonly manifestAt: (file: string) => Manifest,
     private readonly outside: { repositoryRoot: string; policy: 'warn' | 'deny' } = { repositoryRoot: path.parse(stacksBasePath).root, policy: 'warn' },
+    /** templates.settings.enabled and ignore_missing_template_values, for templated import paths. */
+    private readonly templates: { enabled: boolean; ignoreMissing: boolean } = { enabled: false, ignoreMissing: false },
   ) {}
 
   /** The files merged to build `file`, in merge order; `file` is last. */
@@ -99,6 +109,13 @@ export class ImportResolver {
     manifest.imports.forEach((_entry, index) => {
       const targets = this.importKeysOf(manifest, index);
       this.checkInsideRepository(manifest, index, targets.map(fileOfKey));
+      // What the target's own import paths may refer to (Atmos hands each import its earlier
+      // siblings' sections); computed only if one of them holds a template.
+      if (this.templates.enabled) {
+        let context: Mapping | undefined;
+        const pathContext = () => (context ??= this.pathContextBefore(manifest, index));
+        for (const target of targets) if (!this.inheritedPathContext.has(target)) this.inheritedPathContext.set(target, pathContext);
+      }
       for (const target of targets) {
         const cycleStart = importChain.indexOf(target);
         if (cycleStart >= 0) {
@@ -151,16 +168,64 @@ export class ImportResolver {
    */
   globsOf(manifest: Manifest): Array<[string, string]> {
     const globs: Array<[string, string]> = [];
-    for (const entry of manifest.imports) {
-      if (!isDynamicPattern(entry)) continue;
+    for (const entry of manifest.imports.map((_entry, index) => this.importPath(manifest, index))) {
+      if (entry.includes('{{') || !isDynamicPattern(entry)) continue;
       const relativeToFile = entry.startsWith('./') || entry.startsWith('../');
       globs.push([relativeToFile ? path.dirname(manifest.file) : this.stacksBasePath, entry]);
     }
     return globs;
   }
 
-  private filesOfEntry(manifest: Manifest, index: number): string[] {
+  /**
+   * The path `manifest.imports[index]` names. Atmos's rule (stack_processor_utils.go
+   * renderImportPath): a path holding `{{` is rendered as a Go template (Sprig and gomplate's
+   * functions, named `import-path(<file>)`) when templates.settings.enabled is true and the import
+   * does not say skip_templates_processing. The data is what the manifest's importer handed down,
+   * merged with the `settings`, `vars` and `env` of each earlier import of this manifest (as each
+   * import's own closure merges them; not the manifest's own sections), and the import's own
+   * `context:` over that. A missing value is an error unless ignore_missing_template_values (on the
+   * import or in atmos.yaml). With templates off the path stays as written, finds no file and
+   * imports nothing, as in Atmos (validate warns about the line).
+   */
+  importPath(manifest: Manifest, index: number): string {
     const entry = manifest.imports[index] as string;
+    const options = manifest.importEntries[index];
+    if (!entry.includes('{{') || !this.templates.enabled || options?.skipTemplates === true) return entry;
+    const data = deepMerge([this.pathContextBefore(manifest, index), options?.context ?? {}]);
+    const name = `import-path(${this.displayName(manifest.file)})`;
+    try {
+      return render(entry, data, {
+        name, delimiters: ['{{', '}}'], sprig: true,
+        missingKey: options?.ignoreMissingTemplateValues === true || this.templates.ignoreMissing ? 'default' : 'error',
+        where: { what: `import path '${entry}'` },
+      });
+    } catch (err) {
+      if (err instanceof NeedsTemplateEngine || !(err instanceof TfwrapError)) throw err;
+      throw new ManifestProblem(err.code, err.message.replace(/^Go template error in /, ''), manifest.file, ['import', index], err.code === 'E_UNSUPPORTED' ? err.hint
+        : 'an import path sees the settings, vars and env of the earlier imports (not of its own file) and its context:; or set ignore_missing_template_values: true on the import', manifest.text);
+    }
+  }
+
+  /** The import-path data before `manifest.imports[index]`: the inherited context, then earlier imports' sections. */
+  private pathContextBefore(manifest: Manifest, index: number): Mapping {
+    const layers: Mapping[] = [this.inheritedPathContext.get(manifest.key ?? manifest.file)?.() ?? {}];
+    for (let earlier = 0; earlier < index; earlier++) {
+      for (const target of this.importKeysOf(manifest, earlier)) {
+        for (const key of this.closures.get(target) ?? [target]) {
+          const globals = this.manifestAt(key).globals;
+          const sections: Mapping = {};
+          for (const section of ['settings', 'vars', 'env'] as const) if (globals[section] !== undefined) sections[section] = globals[section];
+          layers.push(sections);
+        }
+      }
+    }
+    return deepMerge(layers);
+  }
+
+  private filesOfEntry(manifest: Manifest, index: number): string[] {
+    const entry = this.importPath(manifest, index);
+    // A path still holding a template (templates off) imports nothing, as in Atmos.
+    if (entry.includes('{{')) return [];
     const skipIfMissing = manifest.importEntries[index]?.skipIfMissing === true;
     const relativeToFile = entry.startsWith('./') || entry.startsWith('../');
     const baseDir = relativeToFile ? path.dirname(manifest.file) : this.stacksBasePath;

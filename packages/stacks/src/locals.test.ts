@@ -134,6 +134,56 @@ describe('Atmos compatibility (locals)', () => {
     assert.deepEqual(vpc.vars, { name: 'acme-dev-vpc' });
   });
 
+  it('a file imported with context: sees its own .locals in its templates, resolved before the render without the context; its vars see both (stack_processor_utils.go extractAndAddLocalsToContext)', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/app.yaml': `
+        vars: { stage: dev, label: "{{ .locals.prefix }}-{{ .flavor }}" }
+        locals:
+          prefix: "{{ .locals.org }}-{{ .vars.stage }}"
+          org: acme
+        components:
+          terraform:
+            "app-{{ .flavor }}":
+              vars: { name: "{{ .locals.prefix }}-{{ .flavor }}", label: "{{ .vars.label }}" }
+      `,
+      'stacks/catalog/bad.yaml': 'locals: { x: "{{ .flavor }}" }\ncomponents: { terraform: { bad: {} } }\n',
+      'stacks/deploy/dev.yaml': 'import:\n  - path: catalog/app\n    context: { flavor: blue, locals: { org: from-importer } }\n',
+      'stacks/deploy/bad.yaml': 'import:\n  - path: catalog/bad\n    context: { flavor: blue }\n',
+    }, layout());
+    const app = await (await repo.loadStack('deploy/dev')).component('app-blue');
+    // The importer's `locals` key never reaches the file (file-scoped).
+    assert.deepEqual(app.vars, { stage: 'dev', label: 'acme-dev-blue', name: 'acme-dev-blue' });
+    // Locals are resolved from the raw file: the import context is not there (missingkey=error).
+    const err = await rejection(repo.loadStack('deploy/bad'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.message, /local 'x' \(locals\): .*map has no entry for key "flavor"/);
+    assert.equal(err.location?.file, file('stacks/catalog/bad.yaml'));
+  });
+
+  it('describe locals: root locals, terraform.locals only where they differ, a component\'s merged ones; by name or file path (describe_locals.go buildStackLocalsFromContext, buildComponentLocalsResult)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        name: development
+        locals: { org: acme, region: east, id: !terraform.state vpc .vpc_id }
+        terraform:
+          locals: { org: acme, bucket: "{{ .locals.org }}-tfstate" }
+        components:
+          terraform:
+            vpc: { locals: { tier: net }, vars: { a: 1 } }
+      `,
+      'stacks/deploy/prod.yaml': 'components: { terraform: { vpc: {} } }\n',
+    }, layout());
+    const expected = { locals: { org: 'acme', region: 'east', id: '!terraform.state vpc .vpc_id' }, terraform: { locals: { bucket: 'acme-tfstate' } } };
+    assert.deepEqual(await repo.describeLocals('development'), expected);
+    assert.deepEqual(await repo.describeLocals('deploy/dev'), expected);
+    assert.deepEqual(await repo.describeLocals('development', 'vpc'),
+      { components: { terraform: { vpc: { locals: { org: 'acme', region: 'east', id: '!terraform.state vpc .vpc_id', bucket: 'acme-tfstate', tier: 'net' } } } } });
+    const none = await rejection(repo.describeLocals('deploy/prod'));
+    assert.equal(none.code, 'E_LOCALS_NONE');
+    assert.equal(none.message, "stack 'deploy/prod' has no locals");
+    assert.equal((await rejection(repo.describeLocals('nope'))).code, 'E_STACK_UNKNOWN');
+  });
+
   it('a cycle is one error naming the file, the locals and the chain (pkg/locals/resolver.go findCycle)', async () => {
     const { repo, dir } = fixtureRepo({
       'stacks/deploy/dev.yaml': 'vars: { stage: dev }\nlocals:\n  a: "{{ .locals.b }}"\n  b: "{{ .locals.c }}"\n  c: "{{ .locals.a }}"\ncomponents: { terraform: { app: {} } }\n',

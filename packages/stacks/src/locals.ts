@@ -20,8 +20,9 @@
  * YAML functions in locals were evaluated when the file was read (yaml-functions.ts); a deferred one
  * (`!terraform.state`, `!store`) is kept as its marker and evaluated where the component uses it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import jsYaml from 'js-yaml';
-import { AtmosTag } from '@tfwrap/core';
+import { AtmosTag, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
 import { isMapping } from './settings.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
@@ -33,9 +34,17 @@ export interface LocalsApplied {
   rendered: boolean;
 }
 
-/** `document` with its file-scoped locals applied; undefined when it has none (nothing to do). */
-export function applyLocals(document: unknown, file: string, text: string): LocalsApplied | undefined {
-  if (!isMapping(document)) return undefined;
+/** A file's resolved locals, and the data its templates render with: the locals and its rendered root settings, vars, env. */
+interface FileLocals {
+  /** The root `locals:`, resolved. */
+  global: Mapping;
+  /** `terraform.locals:` over the root ones, when the file has a `terraform.locals:`. */
+  terraform?: Mapping;
+  context: Mapping;
+}
+
+/** The file-scoped locals of `document`; undefined when it has none. `outer`: data the sections also see (an import's context). */
+function fileLocals(document: Mapping, file: string, text: string, outer: Mapping): FileLocals | undefined {
   const terraform = isMapping(document.terraform) ? document.terraform : undefined;
   if (!('locals' in document) && !(terraform && 'locals' in terraform)) return undefined;
 
@@ -43,22 +52,75 @@ export function applyLocals(document: unknown, file: string, text: string): Loca
   for (const key of ['settings', 'vars', 'env']) if (isMapping(document[key])) fileContext[key] = document[key];
   const globalLocals = resolveLocals(document.locals, {}, fileContext, file, text, ['locals']);
   let locals = globalLocals;
+  let terraformLocals: Mapping | undefined;
   if (terraform && 'locals' in terraform) {
     const sectionContext: Mapping = { ...fileContext };
     for (const key of ['settings', 'vars', 'env']) {
       if (isMapping(terraform[key])) sectionContext[key] = { ...(isMapping(fileContext[key]) ? fileContext[key] : {}), ...terraform[key] };
     }
-    locals = resolveLocals(terraform.locals, globalLocals, sectionContext, file, text, ['terraform', 'locals']);
+    locals = terraformLocals = resolveLocals(terraform.locals, globalLocals, sectionContext, file, text, ['terraform', 'locals']);
   }
 
   // settings, then vars (seeing the rendered settings), then env (seeing both).
-  const context: Mapping = { locals };
+  const context: Mapping = { ...outer, locals };
   for (const key of ['settings', 'vars', 'env']) {
     const section = document[key];
     if (!isMapping(section)) continue;
     const rendered = renderAll(section, context, file);
     context[key] = rendered.rendered ? rendered.value : section; // Atmos keeps the section as written
   }
+  return { global: globalLocals, terraform: terraformLocals, context };
+}
+
+/**
+ * A file's locals as Atmos's `describe locals` shows them (internal/exec/describe_locals.go
+ * buildStackLocalsFromContext): `locals:` the root ones, and `terraform: { locals: }` the ones of
+ * `terraform.locals` that the root ones do not already give with the same value. Undefined when the
+ * file has none.
+ */
+export function describedLocals(document: unknown, file: string, text: string): Mapping | undefined {
+  if (!isMapping(document)) return undefined;
+  const resolved = fileLocals(document, file, text, {});
+  if (!resolved) return undefined;
+  const described: Mapping = {};
+  if (Object.keys(resolved.global).length > 0) described.locals = resolved.global;
+  if (resolved.terraform && Object.keys(resolved.terraform).length > 0) {
+    const own = Object.entries(resolved.terraform).filter(([name, value]) => !(Object.hasOwn(resolved.global, name) && isDeepStrictEqual(resolved.global[name], value)));
+    described.terraform = { locals: Object.fromEntries(own) };
+  }
+  return Object.keys(described).length > 0 ? described : undefined;
+}
+
+/**
+ * The data a manifest rendered as a template (an import with `context:`, a `.yaml.tmpl`) is
+ * rendered with, when the file has locals: Atmos's extractAndAddLocalsToContext
+ * (stack_processor_utils.go) resolves the locals from the raw file first (they do not see the
+ * import context), then renders the root settings, vars and env with the locals and the import
+ * context, and renders the file with all of it: the import context, `locals`, and the file's own
+ * settings/vars/env over the context's keys of the same name. Undefined when the file has no locals
+ * or is not YAML before rendering (a `.tmpl` may not be).
+ */
+export function localsTemplateData(text: string, file: string, importContext: Mapping): Mapping | undefined {
+  if (!/^\s*locals\s*:/m.test(text)) return undefined;
+  let document: unknown;
+  try {
+    document = parseAtmosYaml(text, file);
+  } catch {
+    return undefined;
+  }
+  if (!isMapping(document)) return undefined;
+  const outer = { ...importContext };
+  delete outer.locals; // file-scoped: an importer's `locals` key never reaches here
+  return fileLocals(document, file, text, outer)?.context;
+}
+
+/** `document` with its file-scoped locals applied; undefined when it has none (nothing to do). */
+export function applyLocals(document: unknown, file: string, text: string): LocalsApplied | undefined {
+  if (!isMapping(document)) return undefined;
+  const resolved = fileLocals(document, file, text, {});
+  if (!resolved) return undefined;
+  const { context } = resolved;
+  const terraform = isMapping(document.terraform) ? document.terraform : undefined;
 
   const rest: Mapping = { ...document };
   delete rest.locals;
@@ -103,7 +165,7 @@ function resolveValue(value: unknown, data: Mapping, fail: (message: string) => 
       if (found.found) return found.value;
     }
     try {
-      return render(value, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, where: { what: 'locals' } });
+      return render(value, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, gomplate: false, where: { what: 'locals' } });
     } catch (err) {
       if (err instanceof NeedsTemplateEngine) throw err;
       throw fail(messageOf(err));
@@ -191,7 +253,7 @@ function renderAll(value: unknown, data: Mapping, file: string): { value: unknow
     const yaml = jsYaml.dump(text, { lineWidth: -1 });
     let out: string;
     try {
-      out = render(yaml, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, where: { file, what: file } });
+      out = render(yaml, data, { name: 'locals', missingKey: 'error', delimiters: ['{{', '}}'], sprig: true, gomplate: false, where: { file, what: file } });
     } catch (err) {
       if (err instanceof NeedsTemplateEngine) throw err;
       failed = true;

@@ -24,14 +24,14 @@ import './error-codes.js';
 import { ImportResolver, hasManifestExtension, templateImportOf } from './imports.js';
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
+import { describedLocals, localsTemplateData } from './locals.js';
+import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import { StackNameCache } from './name-cache.js';
-import { deepMerge, type Mapping } from './merge.js';
-import { didYouMean } from '@tfwrap/core';
+import { deepMerge, mapTags, type Mapping } from './merge.js';
+import { TfwrapError, didYouMean, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
-import type { TfwrapError } from '@tfwrap/core';
-import { nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
+import { isMapping, nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
 import { CombinedStack, LoadedStack, type ComponentInstance, type Stack } from './stack.js';
-import type { FunctionContext } from './yaml-functions.js';
 
 export interface StackEntry {
   name: string;
@@ -85,7 +85,7 @@ export class StackRepository {
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
       policy: settings.importsOutsideRepo,
-    });
+    }, { enabled: settings.templates.enabled, ignoreMissing: settings.templates.ignoreMissingTemplateValues });
     this.isIncluded = settings.includedPaths.length > 0 ? picomatch(settings.includedPaths) : () => false;
     this.isExcluded = settings.excludedPaths.length > 0 ? picomatch(settings.excludedPaths) : () => false;
   }
@@ -211,7 +211,7 @@ export class StackRepository {
 
   /**
    * A manifest rendered as a Go template before it is parsed (Atmos's ProcessTmpl: Sprig functions,
-   * the import context as data, `missingkey=error` unless ignore_missing_template_values). A
+   * the import context and the file's locals as data, `missingkey=error` unless ignore_missing_template_values). A
    * `.tmpl` file imported without a context that fails to render is kept as written: its templates
    * wait for the component pass, as in Atmos.
    */
@@ -221,16 +221,59 @@ export class StackRepository {
     if (hasTemplate(text)) {
       const name = this.relativePath(template.file);
       try {
-        rendered = render(text, template.context, {
+        // The file's own locals are in the data too (Atmos resolves them before this render).
+        rendered = render(text, localsTemplateData(text, template.file, template.context) ?? template.context, {
           name, delimiters: ['{{', '}}'], sprig: true,
           missingKey: template.ignoreMissing || this.settings.templates.ignoreMissingTemplateValues ? 'default' : 'error',
           where: { file: template.file, what: `${name}${template.contextGiven ? ' (imported with context:)' : ''}` },
         });
       } catch (err) {
-        if (template.contextGiven || err instanceof NeedsTemplateEngine) throw err;
+        // Atmos would render a gomplate function here: keeping the text raw would hide it.
+        if (template.contextGiven || err instanceof NeedsTemplateEngine || (err instanceof TfwrapError && err.code === 'E_UNSUPPORTED')) throw err;
       }
     }
     return { ...parseManifest(rendered, template.file, this.functions), key, context: template.context };
+  }
+
+  /**
+   * Atmos's `describe locals` (internal/exec/describe_locals.go): the locals of the manifest of
+   * stack `name` (its logical name or its file's path, as Atmos matches either; the first manifest
+   * when several give the stack), `{ locals, terraform: { locals } }`. With a component: the root,
+   * `terraform:` and component locals merged, as `{ components: { terraform: { <c>: { locals } } } }`.
+   * No locals at all is E_LOCALS_NONE (Atmos: ErrStackHasNoLocals).
+   */
+  describeLocals(name: string, component?: string): Promise<Mapping> {
+    return withLocatedErrors(() => {
+      const file = this.stackFileFor(name);
+      const text = readFileSync(file, 'utf8');
+      const found = describedLocals(evaluateFunctions(parseAtmosYaml(text, file) ?? {}, file, this.functions), file, text);
+      // A deferred function (!terraform.state, !store) is shown as written, as Atmos reads it as text.
+      const described = found && (mapTags(found, (tag) => `${tag.tag} ${tag.argument}`.trim()) as Mapping);
+      const none = () => new ManifestProblem('E_LOCALS_NONE', `stack '${name}' has no locals${component === undefined ? '' : ` for component '${component}'`}`, undefined, [],
+        `locals are defined with locals: at the root of ${this.relativePath(file)}, in its terraform: section, or in a component`);
+      if (component === undefined) {
+        if (!described) throw none();
+        return described;
+      }
+      const own = this.loadStackSync(name).resolveSync(component).locals;
+      if (!described && !own) throw none();
+      const terraform = isMapping(described?.terraform) && isMapping(described.terraform.locals) ? described.terraform.locals : {};
+      const locals = deepMerge([isMapping(described?.locals) ? described.locals : {}, terraform, own ?? {}]);
+      return { components: { terraform: { [component]: { locals } } } };
+    });
+  }
+
+  /** The (first) manifest of stack `name`, found by its name or, as Atmos's describe locals does, by its file's path. */
+  private stackFileFor(name: string): string {
+    const wanted = canonicalStackName(name);
+    try {
+      return this.findStack(wanted)[0]!;
+    } catch (err) {
+      if (!(err instanceof ManifestProblem) || err.code !== 'E_STACK_UNKNOWN') throw err;
+      const byFile = this.scanStacks().find((entry) => this.nameFromPath(entry.file) === wanted);
+      if (byFile) return byFile.file;
+      throw err;
+    }
   }
 
   /** The manifests giving stack `name`; none is E_STACK_UNKNOWN with suggestions. */

@@ -83,8 +83,39 @@ function isTemplateError(err: unknown): err is GoTemplate.TemplateError {
   return err instanceof Error && err.name === 'TemplateError';
 }
 
-/** Functions tfwrap does not have (gomplate's namespaces and a few Atmos ones): named in the error. */
-const unsupportedFunctions = ['atmos.Store', 'atmos.GomplateDatasource', 'datasource', 'ds', 'include', 'tpl', 'conv', 'coll', 'data', 'file', 'net', 'sockaddr', 'aws', 'gcp', 'math', 'strings', 'time', 'test', 'crypto', 'filepath', 'path', 'regexp', 'random', 'uuid', 'semver', 'env', 'base64', 'json', 'yaml', 'toml', 'csv'];
+/**
+ * gomplate v3.11.8's function map as Atmos builds it (gomplate.CreateFuncs; read from
+ * hairyhenderson/gomplate funcs/*.go at that tag): its namespaces, and its top-level functions that
+ * Sprig does not also define (Atmos assigns Sprig after gomplate, so Sprig's `title`, `env`, `add`,
+ * ... win). tfwrap implements none of them: a use is E_UNSUPPORTED naming it.
+ */
+const gomplateNamespaces = new Set(['aws', 'base64', 'coll', 'conv', 'crypto', 'data', 'env', 'file', 'filepath', 'gcp', 'math', 'net', 'path', 'random', 'regexp', 'sockaddr', 'strings', 'test', 'time', 'uuid']);
+const gomplateFunctions = new Set([
+  'datasource', 'ds', 'datasourceExists', 'datasourceReachable', 'defineDatasource', 'include', 'listDatasources',
+  'json', 'jsonArray', 'yaml', 'yamlArray', 'toml', 'csv', 'csvByRow', 'csvByColumn', 'toJSON', 'toJSONPretty', 'toYAML', 'toTOML', 'toCSV',
+  'ec2meta', 'ec2dynamic', 'ec2tag', 'ec2tags', 'ec2region', 'replaceAll', 'toUpper', 'toLower', 'trimSpace', 'shellQuote', 'splitN',
+  'getenv', 'urlParse', 'bool', 'rem', 'pow', 'assert', 'kind', 'isKind', 'sort', 'jsonpath', 'flatten',
+]);
+/** Atmos functions tfwrap does not have. */
+const unsupportedAtmosFunctions = new Set(['atmos.Store', 'atmos.GomplateDatasource', 'atmos.Resolve']);
+
+/**
+ * The gomplate function a template error is about, as written (`strings.ToUpper`, `datasource "ip"`),
+ * or undefined. Found in the template's text at the error's line: the engine names only the
+ * namespace (`function "strings" not defined`), and Sprig's `env` shadows gomplate's namespace, so
+ * `env.Getenv "X"` fails as a call of Sprig's `env` with no argument.
+ */
+function gomplateUse(err: GoTemplate.TemplateError, text: string | undefined): string | undefined {
+  const missing = undefinedFunction(err);
+  const shadowedEnv = /at <env>: wrong number of args for env: want 1 got 0/.test(err.message) ? 'env' : undefined;
+  const name = missing ?? shadowedEnv;
+  if (name === undefined || !(gomplateNamespaces.has(name) || gomplateFunctions.has(name))) return undefined;
+  const line = text === undefined || err.line === undefined ? '' : text.split('\n')[err.line - 1] ?? '';
+  // Names are identifiers: nothing to escape.
+  const written = gomplateNamespaces.has(name) ? new RegExp(`\\b${name}\\.[A-Za-z_][A-Za-z0-9_]*`).exec(line)?.[0]
+    : new RegExp(`\\b${name}\\s+("[^"]*"|\`[^\`]*\`)`).exec(line)?.[0];
+  return written ?? name;
+}
 
 /** The function a "function "x" not defined" error names, if that is the error. */
 function undefinedFunction(err: GoTemplate.TemplateError): string | undefined {
@@ -97,6 +128,12 @@ export interface RenderOptions {
   missingKey: 'error' | 'default';
   delimiters: [string, string];
   sprig: boolean;
+  /**
+   * Whether Atmos offers gomplate's functions here (default true: imports, name_template, import
+   * paths; the component pass only with gomplate.enabled; locals never). Where it does, a gomplate
+   * function is E_UNSUPPORTED; where it does not, Atmos's own "not defined" error, with a hint.
+   */
+  gomplate?: boolean;
   /** Extra functions (the `atmos` namespace). */
   funcs?: Record<string, GoTemplate.TemplateFunction>;
   /** Where the template is, for messages: `file` and a line offset, or a description. */
@@ -122,21 +159,38 @@ export function render(text: string, data: unknown, options: RenderOptions): str
     }
     return template.execute(data, { missingKey: options.missingKey });
   } catch (err) {
-    throw templateProblem(err, options);
+    throw templateProblem(err, text, options);
   }
 }
 
 /** A thrown template error as tfwrap reports it (anything else unchanged). */
-function templateProblem(err: unknown, options: RenderOptions): unknown {
+function templateProblem(err: unknown, text: string, options: RenderOptions): unknown {
   {
     if (options.raised?.error) return options.raised.error;
     if (!isTemplateError(err)) return err;
     const missing = undefinedFunction(err);
     const location = options.where.file === undefined ? undefined
       : { file: options.where.file, line: options.where.line ?? (err.line === undefined ? undefined : err.line) };
-    if (missing !== undefined && (unsupportedFunctions.includes(missing) || unsupportedFunctions.includes(missing.split('.')[0]!))) {
-      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${missing}' (${options.where.what}) is not supported by tfwrap`, {
-        location, hint: 'tfwrap has Go text/template, Sprig and atmos.Component; write the value out, or compute it with a Sprig function',
+    const gomplate = gomplateUse(err, text);
+    if (gomplate !== undefined && options.gomplate !== false) {
+      return new TemplateProblem('E_UNSUPPORTED', `gomplate function '${gomplate}' (${options.where.what}) is not supported by tfwrap`, {
+        location, hint: 'tfwrap has Go text/template, Sprig and atmos.Component, not gomplate: compute the value with a Sprig function (upper, env, ...) or write it out',
+      });
+    }
+    // The engine says `at <atmos>: Store is not a method ...` (or can't evaluate field Store).
+    const atmosMember = /at <atmos>: (?:([A-Za-z]+) is not a method|can't evaluate field ([A-Za-z]+))/.exec(err.message);
+    const atmosFunction = atmosMember ? `atmos.${atmosMember[1] ?? atmosMember[2]}` : undefined;
+    if (atmosFunction !== undefined && unsupportedAtmosFunctions.has(atmosFunction)) {
+      const line = text.split('\n')[(err.line ?? 1) - 1] ?? '';
+      const written = new RegExp(`${atmosFunction.replace('.', '\\.')}(\\s+"[^"]*")?`).exec(line)?.[0] ?? atmosFunction;
+      return new TemplateProblem('E_UNSUPPORTED', `Go template function '${written}' (${options.where.what}) is not supported by tfwrap`, {
+        location, hint: 'tfwrap has atmos.Component only: write the value out, or read it with a YAML function such as !store',
+      });
+    }
+    if (gomplate !== undefined) {
+      return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.where.what}: ${err.message}`, {
+        location, hint: options.name === 'locals' ? `'${gomplate}' is a gomplate function, which Atmos does not offer in locals (Sprig only)`
+          : `'${gomplate}' is a gomplate function: Atmos offers it here only with templates.settings.gomplate.enabled, and tfwrap does not implement gomplate`,
       });
     }
     return new TemplateProblem('E_STACK_INVALID', `Go template error in ${options.where.what}: ${err.message}`, {
@@ -263,15 +317,15 @@ function renderText(text: string, data: Mapping, options: SectionRenderOptions):
     }
   } catch (err) {
     if (err instanceof NeedsTemplateEngine) throw err;
-    throw problemOf(templateProblem(err, {
-      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig, where: { what: options.what },
+    throw problemOf(templateProblem(err, text, {
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig, gomplate: settings.gomplate, where: { what: options.what },
     }), text, options);
   }
   const outer = currentAtmos;
   currentAtmos = options.atmos;
   try {
     return render(text, data, {
-      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig,
+      name: 'templates-all-atmos-sections', missingKey: 'default', delimiters: settings.delimiters, sprig: settings.sprig, gomplate: settings.gomplate,
       where: { what: options.what }, raised: options.raised, parsed: template,
     });
   } catch (err) {

@@ -4,6 +4,7 @@
  * `tfwrap describe dependents <component> -s <stack> [--format json|yaml]`.
  * `tfwrap describe stacks [--stack S] [--components a,b] [--sections vars,env] [--format yaml|json]`
  * (Atmos's shape: `<stack>: { components: { terraform: { <component>: { <section>: ... } } } }`).
+ * `tfwrap describe locals [component] -s <stack> [--format yaml|json]` (Atmos's describe locals).
  */
 import type { Command } from 'commander';
 import { TfwrapError, type Run } from '@tfwrap/core';
@@ -72,6 +73,23 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const dependents = await dependentsOf(tfwrap, name, opts.stack);
       if (opts.format === 'json') await writeStdout(JSON.stringify(dependents, null, 2) + '\n');
       else await writeStdout((await import('yaml')).stringify(dependents));
+    });
+
+  describe
+    .command('locals')
+    .description("a stack manifest's locals, or with a component the locals it sees (Atmos's describe locals)")
+    .argument('[component]', 'the component')
+    .requiredOption('-s, --stack <stack>', "the stack: its name, or its manifest's path (deploy/dev)")
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .action(async (component: string | undefined, opts: { stack: string; format: string }) => {
+      if (opts.format !== 'yaml' && opts.format !== 'json') {
+        throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
+      }
+      const tfwrap = await createTfwrap(globals());
+      const { openStacks } = await import('../stacks.js');
+      const locals = await openStacks(tfwrap).describeLocals(opts.stack, component);
+      if (opts.format === 'json') await writeStdout(JSON.stringify(locals, null, 2) + '\n');
+      else await writeStdout((await import('yaml')).stringify(locals, { aliasDuplicateObjects: false }));
     });
 
   describe
