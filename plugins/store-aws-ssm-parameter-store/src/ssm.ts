@@ -4,8 +4,8 @@
  * JSON (String parameters) and read back as JSON, or as the raw text when it is not JSON.
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awsClient, describeAwsError, stsClient, type SdkCredentials } from '@tfwrap/aws';
-import { TfwrapError, type Env, type Store, type StoreOpenContext } from '@tfwrap/core';
+import { awsClient, credentialsFromEnv, describeAwsError, stsClient, type SdkCredentials } from '@tfwrap/aws';
+import { TfwrapError, type Store, type StoreOpenContext } from '@tfwrap/core';
 import { parameterName, plainParameterName, type SsmStoreOptions } from './options.js';
 
 export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext): Store {
@@ -29,7 +29,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
     } catch (err) {
       if (err instanceof ParameterNotFound || (err as { name?: string }).name === 'ParameterNotFound') return undefined;
       // The SDK's message names the action and the principal (AccessDeniedException: ...); no credential is in it.
-      throw new Error(`reading SSM parameter ${name} failed: ${describeAwsError(err)}`, { cause: err });
+      throw new Error(`reading SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
     }
   };
 
@@ -44,7 +44,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
       try {
         await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }));
       } catch (err) {
-        throw new Error(`writing SSM parameter ${name} failed: ${describeAwsError(err)}`, { cause: err });
+        throw new Error(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
       }
     },
   };
@@ -56,7 +56,7 @@ async function makeClient(options: SsmStoreOptions, context: StoreOpenContext, r
   if (!region) {
     throw new TfwrapError('E_CONFIG_INVALID', `store '${context.name}' has no region`, { hint: 'set options.region, or AWS_REGION for the store\'s identity' });
   }
-  let credentials = credentialsOf(env);
+  let credentials = await credentialsFromEnv(env);
   if (roleArn) credentials = await assumeRole(roleArn, region, credentials, context);
   return awsClient(SSMClient, { region, credentials, endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL });
 }
@@ -77,12 +77,14 @@ async function assumeRole(roleArn: string, region: string, credentials: SdkCrede
   }
 }
 
-/** The keys in the identity's environment; undefined lets the SDK look further (a profile, IMDS). */
-function credentialsOf(env: Env): SdkCredentials | undefined {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return undefined;
-  return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+/**
+ * The SDK's reason; a 403 whose body the SDK could not read (some emulators answer in XML) is
+ * still an access denied.
+ */
+function describeSsmError(err: unknown): string {
+  const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if ($metadata?.httpStatusCode === 403 && !/AccessDenied|Unrecognized|Signature|Token/i.test(name ?? '')) return 'access denied (HTTP 403)';
+  return describeAwsError(err);
 }
 
 /** JSON when it parses, the raw text otherwise (parameters written by other tools), as Atmos reads. */
