@@ -98,7 +98,7 @@ export function finishStackCommands(
     commands[name] = {
       name,
       events: (value.events as string[]).map((event) => event.replaceAll('.', '-') as StackCommandEvent),
-      command: Array.isArray(value.command) ? [...(value.command as string[])] : String(value.command ?? 'store'),
+      command: Array.isArray(value.command) ? [...(value.command as string[])] : ((value.command as string | undefined) ?? 'store'),
       workingDir: typeof value.working_dir === 'string' ? value.working_dir : undefined,
       env: stringValues(isMapping(value.env) ? value.env : {}),
       continueOnError: value.continue_on_error === true,
