@@ -8,7 +8,7 @@
  *   3. select the workspace named after the stack, creating it when missing (workspace.ts);
  *   4. the stack commands (`hooks:`) on `before-terraform-<command>`; a failing one stops here;
  *   5. the command itself, with `-var-file`;
- *   6. the stack commands on `after-terraform-<command>`.
+ *   6. the stack commands on `after-terraform-<command>` (store hooks among them: store-hooks.ts).
  *
  * Every child goes through the run (`run.exec`): `beforeExec`/`afterExec` see it with its phase
  * (init, workspace, hook for a stack command, main), an interrupt reaches it, and nothing starts after one.
