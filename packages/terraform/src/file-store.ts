@@ -37,7 +37,8 @@ export const yamlFileStore: StoreTypeDefinition = {
       const data = parseYaml(text, file) ?? {};
       return { text, root: isMapping(data) ? data : {} };
     };
-    let root = read(false).root;
+    // A file not written yet is an empty store: the first store hook creates it.
+    let root = read(true).root;
     const child = (value: unknown, key: string) => (isMapping(value) && Object.hasOwn(value, key) ? value[key] : undefined);
     return {
       get: async (stack, component, key) => child(child(child(root, stack), component), key),
