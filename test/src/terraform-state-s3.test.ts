@@ -52,6 +52,14 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
         '        vpc_id: !terraform.state vpc vpc_id',
         '        second: !terraform.state vpc .subnets[1]',
         '        peer: !terraform.state vpc prod \'.vpc_id // "none"\'',
+        // The same state, reached as admin through the backend's assume_role (as Terraform would).
+        '    vpc-via-role:',
+        '      metadata: { component: vpc, terraform_workspace: dev }',
+        '      auth: { identity: admin }',
+        `      backend: { s3: { assume_role: { role_arn: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}", session_name: e2e } } }`,
+        '    app-via-role:',
+        '      metadata: { component: app }',
+        '      vars: { vpc_id: !terraform.state vpc-via-role vpc_id }',
         '',
       ].join('\n'),
       'stacks/prod.yaml': 'import: [catalog/base]\nvars: { stage: prod }\ncomponents:\n  terraform:\n    vpc: {}\n    app:\n      vars: { vpc_id: !terraform.state vpc vpc_id }\n',
@@ -87,6 +95,13 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
     // prod's vpc was never applied: no object, so the default.
     assert.equal(described.vars.peer, 'none');
     assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran for the reads');
+  });
+
+  it('a backend with assume_role is read directly too: the role assumed from the component identity, no terraform process', async () => {
+    const before = terraformCalls().length;
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app-via-role', '-s', 'dev', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.equal(described.vars.vpc_id, 'vpc-dev-1234');
+    assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran for the read');
   });
 
   it('an unapplied component is one line naming the function and its file:line, still without terraform', async () => {

@@ -10,3 +10,4 @@ export * from './managed-env.js';
 export { readMfaCode } from './mfa.js';
 export { startRefreshServer, toProcessOutput, type RefreshServer } from './refresh-server.js';
 export * from './managed-kind.js';
+export * from './env-credentials.js';

@@ -15,6 +15,8 @@ export const builtinPlugins = [
   { name: '@tfwrap/identity-aws-permission-set', kinds: ['aws/permission-set'], load: () => import('@tfwrap/identity-aws-permission-set') },
   // Reads s3 state for !terraform.state; applied only when such a read finds no reader (deferred-values.ts).
   { name: '@tfwrap/state-aws-s3', kinds: [], load: () => import('@tfwrap/state-aws-s3') },
+  // The aws-ssm-parameter-store store type; applied only when a store names a type nobody registered (stores.ts).
+  { name: '@tfwrap/store-aws-ssm-parameter-store', kinds: [], load: () => import('@tfwrap/store-aws-ssm-parameter-store') },
   // Does nothing unless switched on: `audit:` in tfwrap.yaml (or a plugins: entry naming it).
   { name: '@tfwrap/plugin-audit', configKeys: ['audit'], load: () => import('@tfwrap/plugin-audit') },
 ];

@@ -1,22 +1,32 @@
 /**
- * Store types: where `!store` and `!store.get` read values (Atmos's `stores:`). Plugins register a
+ * Store types: where `!store` and `!store.get` read values, and store hooks (`hooks:` entries with
+ * `kind: store`) write a component's outputs after an apply (Atmos's `stores:`). Plugins register a
  * type like they register an identity kind; `stores:` in the configuration names instances:
  *
  *   stores:
  *     shared: { type: yaml-file, options: { path: stores/shared.yaml } }
  *
- * Core holds the registry only; tfwrap opens a store the first time a function reads from it.
+ * Core holds the registry only; tfwrap opens a store the first time a function or hook uses it.
  */
 import { TfwrapError } from './errors.js';
 import type { Env } from './identity.js';
 import type { Logger } from './logger.js';
 
-/** One opened store. `get` reads a component's key (Atmos's Store.Get); `getKey` a key by itself. */
+/**
+ * One opened store. `get` reads a component's key (Atmos's Store.Get); `getKey` a key by itself;
+ * `set` writes a component's key (Atmos's Store.Set).
+ */
 export interface Store {
   /** The value, or `undefined` when the store has no such key. Throw for anything else (access denied, ...). */
   get(stack: string, component: string, key: string): Promise<unknown>;
   /** For `!store.get <store> <key>`; a store without it refuses `!store.get`. */
   getKey?(key: string): Promise<unknown>;
+  /**
+   * For store hooks: write the value (any JSON value, `null` included) under the component's key,
+   * replacing what is there; a later `get` of the same store sees it. A read-only store leaves it
+   * out, and a store hook naming it is refused. Throw for anything else (access denied, ...).
+   */
+  set?(stack: string, component: string, key: string, value: unknown): Promise<void>;
 }
 
 export interface StoreOpenContext {

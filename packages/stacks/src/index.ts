@@ -5,7 +5,7 @@ export { StackRepository } from './repository.js';
 export type { StackEntry } from './repository.js';
 export type { Stack, ComponentInstance, ComponentAuth } from './stack.js';
 export { eventTerraformCommands, stackCommandEvents, stackCommandsFor } from './stack-commands.js';
-export type { StackCommand, StackCommandEvent, EventTerraformCommand, StackCommandTiming } from './stack-commands.js';
+export type { StackCommand, StackCommandEvent, EventTerraformCommand, StackCommandTiming, StoreHook } from './stack-commands.js';
 export { dependencyLevels, findDependencyCycle } from './dependencies.js';
 export type { DependencyNode } from './dependencies.js';
 export { deepMerge } from './merge.js';

@@ -13,7 +13,7 @@
  */
 import * as v from 'valibot';
 import { didYouMean } from '@tfwrap/core';
-import { stackCommandEvents } from './stack-commands.js';
+import { stackCommandEvents, stackCommandEventSpellings } from './stack-commands.js';
 import type { Mapping } from './merge.js';
 
 /** A value's kind for messages: `a list`, `the string "x"`, `the number 3`. */
@@ -62,7 +62,7 @@ const stackCommandSchema = mapping(
       events: v.optional(
         v.pipe(
           v.array(
-            v.picklist(stackCommandEvents, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
+            v.picklist(stackCommandEventSpellings, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
             'must be a non-empty list such as [before-terraform-plan]',
           ),
           v.minLength(1, 'must be a non-empty list such as [before-terraform-plan]'),
@@ -75,6 +75,10 @@ const stackCommandSchema = mapping(
       env: v.optional(envSchema(mustBe('a string'))),
       continue_on_error: v.optional(v.boolean(mustBe('true or false'))),
       enabled: v.optional(v.boolean(mustBe('true or false'))),
+      // Atmos's store hooks (kind: store, or command: store): the store and what to write to it.
+      kind: v.optional(v.picklist(['store'], 'must be store (the one Atmos hook kind tfwrap runs; other commands: command: [argv...])')),
+      name: v.optional(text('must name a store under stores:')),
+      outputs: v.optional(mapping(v.record(v.string(), v.union([v.string(), v.number(), v.boolean()], 'must be .<terraform output> or a literal value')))),
     },
     // The unknown key is the last item of the issue's path; the stack command's name is filled in later.
     (issue) => `unknown key '${String(issue.path?.[issue.path.length - 1]?.key)}' in {stackCommand}`,

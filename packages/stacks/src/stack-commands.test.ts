@@ -111,4 +111,47 @@ describe('stack commands (hooks:)', () => {
     assert.equal(err.message, "stack command 'notify' of component 'app' has no events");
     assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 6, column: 9 });
   });
+
+  it('reads Atmos store hooks (kind: store, or command: store) and its dotted event names', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/dev.yaml': `
+        components:
+          terraform:
+            app:
+              hooks:
+                to-ssm:
+                  events: [after.terraform.apply]
+                  command: store
+                  name: ssm
+                  outputs: { vpc_id: .vpc_id, team: platform }
+                to-file:
+                  events: [after-terraform-apply]
+                  kind: store
+                  name: local
+                  outputs: { cost: .cost }
+                fmt:
+                  events: [before.terraform.plan]
+                  command: [terraform, fmt]
+      `,
+    });
+    const app = await (await repo.loadStack('dev')).component('app');
+    assert.deepEqual(app.hooks['to-ssm']?.storeHook, { store: 'ssm', outputs: { vpc_id: '.vpc_id', team: 'platform' } });
+    assert.deepEqual(app.hooks['to-file']?.storeHook, { store: 'local', outputs: { cost: '.cost' } });
+    assert.equal(app.hooks.fmt?.storeHook, undefined);
+    assert.deepEqual(stackCommandsFor(app.hooks, 'after', 'apply').map((command) => command.name), ['to-ssm', 'to-file']);
+    assert.deepEqual(stackCommandsFor(app.hooks, 'before', 'plan').map((command) => command.name), ['fmt']);
+  });
+
+  it('a store hook needs the store name; another Atmos hook kind is refused at its line', async () => {
+    const { repo } = fixtureRepo({ 'stacks/dev.yaml': 'hooks: { h: { events: [after-terraform-apply], kind: store, outputs: { a: .a } } }\ncomponents: { terraform: { app: {} } }\n' });
+    const err = await rejection((await repo.loadStack('dev')).component('app'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.equal(err.message, "store hook 'h' of component 'app' has no name");
+
+    const other = fixtureRepo({ 'stacks/dev.yaml': 'hooks:\n  h: { events: [after-terraform-apply], kind: infracost }\n' });
+    const kindErr = await rejection(other.repo.loadStack('dev'));
+    assert.equal(kindErr.code, 'E_STACK_INVALID');
+    assert.match(kindErr.message, /kind must be store/);
+    assert.equal(kindErr.location?.line, 2);
+  });
 });

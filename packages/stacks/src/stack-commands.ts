@@ -16,8 +16,15 @@
  *       env: { CHANNEL: deploys }
  *       continue_on_error: true              # default false: a failing one fails the Terraform command
  *       enabled: true                        # false (or null for the whole entry) switches off an inherited one
+ *     outputs-to-ssm:                        # Atmos's store hook: `kind: store` (or its older `command: store`)
+ *       events: [after-terraform-apply]
+ *       kind: store
+ *       name: ssm                            # a store under stores:
+ *       outputs: { vpc_id: .vpc_id, team: platform }  # key: .<terraform output>, or key: literal text
  *
  * They merge by name like any mapping, so a stack can change one key of an entry from a catalog.
+ * Events may be spelled as Atmos now spells them too (`after.terraform.apply`); they are kept in
+ * the hyphenated form.
  */
 import type { YamlPath } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
@@ -39,6 +46,17 @@ export const stackCommandEvents: readonly StackCommandEvent[] = eventTerraformCo
   `after-terraform-${command}` as const,
 ]);
 
+/** The events as written in a manifest: hyphenated, or dotted as current Atmos writes them (`after.terraform.apply`). */
+export const stackCommandEventSpellings: readonly string[] = stackCommandEvents.flatMap((event) => [event, event.replaceAll('-', '.')]);
+
+/** A store hook: after (or before) the event, write terraform outputs or literal values to a store. */
+export interface StoreHook {
+  /** The store under `stores:`. */
+  store: string;
+  /** Store key -> `.output_name` (a terraform output of the component) or a literal value. */
+  outputs: Record<string, string>;
+}
+
 export interface StackCommand {
   name: string;
   events: StackCommandEvent[];
@@ -49,6 +67,8 @@ export interface StackCommand {
   env: Record<string, string>;
   /** When false (the default), a failing stack command fails the Terraform command. */
   continueOnError: boolean;
+  /** Set for a store hook (`kind: store`), which runs no command. */
+  storeHook?: StoreHook;
 }
 
 /**
@@ -63,22 +83,26 @@ export function finishStackCommands(
   const commands: Record<string, StackCommand> = {};
   for (const [name, value] of Object.entries(merged)) {
     if (!isMapping(value) || value.enabled === false) continue;
-    for (const key of ['events', 'command'] as const) {
+    // Atmos's `command: store` is its older spelling of `kind: store`.
+    const isStoreHook = value.kind === 'store' || (value.kind === undefined && value.command === 'store');
+    const required = isStoreHook ? (['events', 'name'] as const) : (['events', 'command'] as const);
+    for (const key of required) {
       if (value[key] === undefined) {
         const origin = definedAt(name);
         throw new ManifestProblem('E_COMPONENT_INVALID',
-          `stack command '${name}' of component '${componentName}' has no ${key}`, origin?.file, origin?.yamlPath,
-          key === 'events' ? 'add events: [before-terraform-plan] (or after-terraform-apply, ...)' : 'add command: [argv...] or command: "shell line"',
+          `${isStoreHook ? 'store hook' : 'stack command'} '${name}' of component '${componentName}' has no ${key}`, origin?.file, origin?.yamlPath,
+          key === 'events' ? 'add events: [before-terraform-plan] (or after-terraform-apply, ...)' : key === 'name' ? 'add name: <a store under stores:>' : 'add command: [argv...] or command: "shell line"',
           origin?.text);
       }
     }
     commands[name] = {
       name,
-      events: [...(value.events as StackCommandEvent[])],
-      command: Array.isArray(value.command) ? [...(value.command as string[])] : (value.command as string),
+      events: (value.events as string[]).map((event) => event.replaceAll('.', '-') as StackCommandEvent),
+      command: Array.isArray(value.command) ? [...(value.command as string[])] : ((value.command as string | undefined) ?? 'store'),
       workingDir: typeof value.working_dir === 'string' ? value.working_dir : undefined,
       env: stringValues(isMapping(value.env) ? value.env : {}),
       continueOnError: value.continue_on_error === true,
+      ...(isStoreHook ? { storeHook: { store: String(value.name as string), outputs: stringValues(isMapping(value.outputs) ? value.outputs : {}) } } : {}),
     };
   }
   return commands;

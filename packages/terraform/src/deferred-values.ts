@@ -10,18 +10,18 @@
  *   @tfwrap/state-aws-s3), with the component's identity; other backends go through
  *   `terraform output -json` like `!terraform.output`;
  * - `!store` / `!store.get`: a store from `stores:`, opened once per run (store types come from
- *   plugins, see core stores.ts; `yaml-file` is built in).
+ *   plugins, see core stores.ts; `yaml-file` is built in; stores.ts opens them).
  *
  * A referenced component's own deferred values are evaluated first (its varfile is written);
  * a reference cycle is an error.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { TfwrapError, locate, type AtmosTag, type AuthResult, type Env, type Run, type Store } from '@tfwrap/core';
+import { TfwrapError, type AtmosTag, type AuthResult, type Run, type Store } from '@tfwrap/core';
 import { deferredTagsIn, parseDeferredCall, replaceDeferred, valueAtPath, type ComponentInstance, type PathExpression, type Stack, type StoreCall, type TerraformCall } from '@tfwrap/stacks';
 import { identityForComponent } from './identity.js';
 import { TerraformRunner, checkRunnable, componentEnv, type TerraformSettings } from './runner.js';
-import { yamlFileStore } from './file-store.js';
+import { openStore } from './stores.js';
 
 /** Shown instead of a sensitive output's value where it would be printed (`describe component`). */
 export const SENSITIVE_PLACEHOLDER = '(sensitive)';
@@ -52,7 +52,6 @@ export function hasDeferredValues(instance: ComponentInstance): boolean {
 export class DeferredValues {
   private readonly outputs = new Map<string, Promise<Outputs>>();
   private readonly states = new Map<string, Promise<Outputs>>();
-  private readonly stores = new Map<string, Promise<Store>>();
 
   constructor(private readonly options: DeferredValuesOptions) {}
 
@@ -236,6 +235,7 @@ export class DeferredValues {
 
   private async storeValue(tag: AtmosTag, call: StoreCall, user: ComponentInstance): Promise<unknown> {
     const store = await this.openStore(tag, call.store);
+    const what = call.fn === 'store.get' ? `key '${call.key}'` : `key '${call.key}' for component '${call.component}' of stack '${call.stack ?? user.stack}'`;
     let value: unknown;
     try {
       if (call.fn === 'store.get') {
@@ -247,11 +247,10 @@ export class DeferredValues {
     } catch (err) {
       if (err instanceof TfwrapError && err.location) throw err;
       const message = err instanceof Error ? err.message : String(err);
-      throw this.fail(tag, `store '${call.store}' failed: ${message}`);
+      throw this.fail(tag, `store '${call.store}' failed reading ${what}: ${message}`, `check that the store's identity may read it (stores.${call.store}.identity)`);
     }
     if (value === undefined) {
       if (call.default !== undefined) return call.default;
-      const what = call.fn === 'store.get' ? `key '${call.key}'` : `key '${call.key}' for component '${call.component}' of stack '${call.stack ?? user.stack}'`;
       throw this.fail(tag, `store '${call.store}' has no ${what}`, 'write it to the store first, or give a default: | default <value>');
     }
     if (!call.query) return value;
@@ -261,54 +260,11 @@ export class DeferredValues {
     throw this.fail(tag, `the value of key '${call.key}' in store '${call.store}' has nothing at ${call.query.text}`);
   }
 
-  private openStore(tag: AtmosTag, name: string): Promise<Store> {
-    let store = this.stores.get(name);
-    if (!store) {
-      store = this.open(tag, name);
-      this.stores.set(name, store);
-    }
-    return store;
-  }
-
-  private async open(tag: AtmosTag, name: string): Promise<Store> {
-    const { run } = this.options;
-    const tfwrap = run.tfwrap;
-    const stores = (tfwrap.config.stores ?? {}) as Record<string, unknown>;
-    const config = stores[name];
-    if (!config || typeof config !== 'object') {
-      const known = Object.keys(stores);
-      throw this.fail(tag, `there is no store '${name}' under stores: in ${tfwrap.configFile ?? 'the configuration'}`, known.length ? `known stores: ${known.join(', ')}` : 'define it: stores: { <name>: { type: yaml-file, options: { path: ... } } }', 'E_CONFIG_INVALID');
-    }
-    const { type, options = {}, identity } = config as { type?: unknown; options?: unknown; identity?: unknown };
-    const where = await locate(tfwrap.configFile, ['stores', name]);
-    if (typeof type !== 'string') throw new TfwrapError('E_CONFIG_INVALID', `stores.${name} needs a type`, { location: where, hint: `types: ${this.storeTypeNames().join(', ')}` });
-    if (type === yamlFileStore.type && !tfwrap.storeTypes.get(type)) tfwrap.storeTypes.register(yamlFileStore);
-    const definition = tfwrap.storeTypes.get(type);
-    if (!definition) {
-      throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}: unknown store type "${type}"`, { location: where, hint: `known types: ${this.storeTypeNames().join(', ')}; a plugin under plugins: may add more (docs/plugins.md)` });
-    }
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}.options must be a mapping`, { location: where });
-    if (identity !== undefined && typeof identity !== 'string') throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}.identity must be an identity name`, { location: where });
-    let env: Promise<Env> | undefined;
-    const context = {
-      name,
-      configDir: tfwrap.loaded.dir,
-      log: tfwrap.log,
-      env: () => (env ??= (async () => {
-        const auth = identity ? await run.authenticate(identity).then((result) => run.ensureRemainingLifetime(result)) : undefined;
-        return run.prepareEnv(auth, {});
-      })()),
-    };
-    try {
-      return await definition.open(options as Record<string, unknown>, context);
-    } catch (err) {
-      if (err instanceof TfwrapError) throw err.location ? err : new TfwrapError(err.code, `stores.${name}: ${err.message}`, { location: where, hint: err.hint, plugin: definition.plugin });
-      throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}: ${err instanceof Error ? err.message : String(err)}`, { location: where, plugin: definition.plugin });
-    }
-  }
-
-  private storeTypeNames(): string[] {
-    return [...new Set([yamlFileStore.type, ...this.options.run.tfwrap.storeTypes.names()])].sort();
+  private async openStore(tag: AtmosTag, name: string): Promise<Store> {
+    const tfwrap = this.options.run.tfwrap;
+    const opened = await openStore(this.options.run, name, (known) =>
+      this.fail(tag, `there is no store '${name}' under stores: in ${tfwrap.configFile ?? 'the configuration'}`, known.length ? `known stores: ${known.join(', ')}` : 'define it: stores: { <name>: { type: yaml-file, options: { path: ... } } }', 'E_CONFIG_INVALID'));
+    return opened.store;
   }
 }
 

@@ -7,6 +7,7 @@ import { registerErrorCodes } from '@tfwrap/core';
 export const terraformErrorCodes = registerErrorCodes({
   E_COMPONENT_LOCKED: 'config',
   E_FUNCTION_FAILED: 'config',
+  E_STORE_WRITE_FAILED: 'config',
 } as const);
 
 type TerraformErrorCodes = typeof terraformErrorCodes;

@@ -5,10 +5,16 @@
  *
  *   stores:
  *     local: { type: yaml-file, options: { path: stores/local.yaml } }
+ *
+ * Store hooks write to it: under a lock shared by processes (`<file>.lock`), the file is read
+ * again, the one key changed (comments and the rest of the file kept) and written to a temporary
+ * file renamed over it, so a reader never sees half a file.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TfwrapError, parseYaml, type StoreTypeDefinition } from '@tfwrap/core';
+import { TfwrapError, parseYaml, withFileLock, type StoreTypeDefinition } from '@tfwrap/core';
+import { Document, parseDocument } from 'yaml';
+import { writeFileAtomic } from './files.js';
 
 const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -20,18 +26,44 @@ export const yamlFileStore: StoreTypeDefinition = {
       throw new TfwrapError('E_CONFIG_INVALID', 'options.path must name the file', { hint: 'options: { path: stores/values.yaml } (relative to the configuration file)' });
     }
     const file = path.resolve(context.configDir, options.path);
-    let data: unknown;
-    try {
-      data = parseYaml(readFileSync(file, 'utf8'), file) ?? {};
-    } catch (err) {
-      if (err instanceof TfwrapError) throw err;
-      throw new TfwrapError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check options.path' });
-    }
-    const root = isMapping(data) ? data : {};
+    const read = (missingOk: boolean): { text: string; root: Record<string, unknown> } => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        if (missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', root: {} };
+        throw new TfwrapError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check options.path' });
+      }
+      const data = parseYaml(text, file) ?? {};
+      return { text, root: isMapping(data) ? data : {} };
+    };
+    // A file not written yet is an empty store: the first store hook creates it.
+    let root = read(true).root;
     const child = (value: unknown, key: string) => (isMapping(value) && Object.hasOwn(value, key) ? value[key] : undefined);
     return {
       get: async (stack, component, key) => child(child(child(root, stack), component), key),
       getKey: async (key) => child(root, key),
+      async set(stack, component, key, value) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        await withFileLock(file, async () => {
+          const current = read(true);
+          let text: string;
+          if (file.endsWith('.json')) {
+            const data = current.root;
+            const stackValues = isMapping(data[stack]) ? data[stack] : (data[stack] = {});
+            const componentValues = isMapping(stackValues[component]) ? stackValues[component] : (stackValues[component] = {});
+            componentValues[key] = value;
+            text = JSON.stringify(data, null, 2) + '\n';
+          } else {
+            const parsed = parseDocument(current.text);
+            const document: Document = isMapping(parsed.toJS()) ? parsed : new Document({});
+            document.setIn([stack, component, key], document.createNode(value));
+            text = document.toString();
+          }
+          writeFileAtomic(file, text);
+          root = read(false).root;
+        }, { waitMs: 10_000, staleMs: 10_000, onUnlocked: (err) => context.log.debug(`yaml-file store ${file}: writing without the lock (${(err as { code?: string }).code ?? String(err)})`) });
+      },
     };
   },
 };

@@ -8,7 +8,7 @@
  *   3. select the workspace named after the stack, creating it when missing (workspace.ts);
  *   4. the stack commands (`hooks:`) on `before-terraform-<command>`; a failing one stops here;
  *   5. the command itself, with `-var-file`;
- *   6. the stack commands on `after-terraform-<command>`.
+ *   6. the stack commands on `after-terraform-<command>` (store hooks among them: store-hooks.ts).
  *
  * Every child goes through the run (`run.exec`): `beforeExec`/`afterExec` see it with its phase
  * (init, workspace, hook for a stack command, main), an interrupt reaches it, and nothing starts after one.
@@ -23,6 +23,7 @@ import { backendText, writeComponentFiles, type WrittenFiles } from './files.js'
 import { decideInit, forgetInit, partialInitArgs, recordInit, type InitContext } from './init-fingerprint.js';
 import { ensureWorkspace } from './workspace.js';
 import { SummaryReader } from './summary.js';
+import { writeStoreHook, type TerraformOutput } from './store-hooks.js';
 
 /** Subcommands that take the stack's variables with `-var-file`. */
 const VARFILE_COMMANDS = new Set(['plan', 'apply', 'destroy', 'refresh', 'import', 'console']);
@@ -346,6 +347,15 @@ export class TerraformRunner {
   private async runStackCommands(stackCommands: StackCommand[], env: Env, request: ComponentRunRequest): Promise<{ exitCode: number; message: string } | undefined> {
     const { instance, output } = request;
     for (const stackCommand of stackCommands) {
+      if (stackCommand.storeHook) {
+        const failed = await this.runStoreHook(stackCommand, env, request);
+        if (!failed) continue;
+        if (!this.owner.signal.aborted && stackCommand.continueOnError) {
+          output.stderr(`tfwrap: store hook '${stackCommand.name}' failed (continue_on_error)\n`);
+          continue;
+        }
+        return failed;
+      }
       const cwd = stackCommand.workingDir ? path.resolve(instance.componentDir, stackCommand.workingDir) : instance.componentDir;
       const [command, args] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
       let exitCode: number;
@@ -372,6 +382,50 @@ export class TerraformRunner {
       return { exitCode, message };
     }
     return undefined;
+  }
+
+  /**
+   * A store hook (store-hooks.ts): the outputs from `terraform output -json` (phase `hook`), read
+   * only when the hook names one, written to the store. Its error is one line on the component's stderr.
+   */
+  private async runStoreHook(stackCommand: StackCommand, env: Env, request: ComponentRunRequest): Promise<{ exitCode: number; message: string } | undefined> {
+    const { instance, output } = request;
+    const outputs = async (): Promise<Record<string, TerraformOutput>> => {
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      const args = ['output', '-json'];
+      const result = await this.spawnTerraform(() => this.owner.exec(
+        { phase: 'hook', command: this.settings.command, args, env, cwd: instance.componentDir, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
+        request.auth,
+        { subcommand: 'output' },
+        { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => stdout.push(chunk), onStderr: (chunk) => stderr.push(chunk) },
+      ));
+      if (result.exitCode !== 0) {
+        output.stderr(Buffer.concat(stderr));
+        throw new TfwrapError('E_STORE_WRITE_FAILED', `store hook '${stackCommand.name}': terraform output failed in ${instance.stack}/${instance.name} (exit ${result.exitCode})`);
+      }
+      let parsed: Record<string, TerraformOutput>;
+      try {
+        parsed = JSON.parse(Buffer.concat(stdout).toString('utf8') || '{}') as Record<string, TerraformOutput>;
+      } catch {
+        throw new TfwrapError('E_STORE_WRITE_FAILED', `store hook '${stackCommand.name}': terraform output -json in ${instance.stack}/${instance.name} did not print JSON`);
+      }
+      // Sensitive outputs go to the store, never into tfwrap's own messages.
+      const secret = (value: unknown): void => {
+        if (typeof value === 'string') this.tfwrap.redactor.add(value);
+        else if (value !== null && typeof value === 'object') Object.values(value).forEach(secret);
+      };
+      for (const item of Object.values(parsed)) if (item?.sensitive === true) secret(item.value);
+      return parsed;
+    };
+    try {
+      await writeStoreHook(this.owner, stackCommand.name, stackCommand.storeHook!, instance, outputs);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof TfwrapError)) throw err;
+      output.stderr(this.tfwrap.redactor.redact(`tfwrap: error: ${err.format()}\n`));
+      return { exitCode: err.exitCode, message: `store hook '${stackCommand.name}' failed` };
+    }
   }
 
   /** Run something that starts Terraform; "not found" gets a hint about components.terraform.command. */

@@ -11,7 +11,7 @@ export default definePlugin({
   stateReaders: [
     {
       backendType: 's3',
-      description: "reads the state object from S3 (bucket, key, workspace_key_prefix, region, endpoints.s3, use_path_style) with the component's credentials",
+      description: "reads the state object from S3 (bucket, key, workspace_key_prefix, region, endpoints.s3, use_path_style) with the component's credentials, its profile or assume_role",
       canRead: s3BackendReadable,
       read: readS3State,
     },

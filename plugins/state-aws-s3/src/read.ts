@@ -4,13 +4,21 @@
  * (`workspace_key_prefix` defaults to `env:`). Credentials are the component's environment's (its
  * identity's), never tfwrap's own, so the read sees what `terraform output` would.
  */
+import { awsClient, credentialsFromEnv, describeAwsError, quietSdk, type SdkCredentials } from '@tfwrap/aws';
 import type { Env, StateReadContext } from '@tfwrap/core';
 
-/** Settings that change how Terraform reaches the state (another role, profile or file): left to Terraform. */
-const settingsTerraformHandles = ['assume_role', 'role_arn', 'profile', 'shared_credentials_file', 'shared_credentials_files', 'shared_config_files', 'assume_role_with_web_identity', 'sse_customer_key'];
+/**
+ * Settings that change how Terraform reaches the state in ways not read here (web identity, a
+ * customer key, several credential files): left to Terraform. `assume_role` / `role_arn` and
+ * `profile` are read as Terraform reads them (credentials below).
+ */
+const settingsTerraformHandles = ['assume_role_with_web_identity', 'sse_customer_key'];
 
 export function s3BackendReadable(backend: Record<string, unknown>): boolean {
-  return typeof backend.bucket === 'string' && typeof backend.key === 'string' && !settingsTerraformHandles.some((name) => backend[name] !== undefined && backend[name] !== null);
+  const files = (name: string) => backend[name] === undefined || backend[name] === null || typeof backend[name] === 'string' || (Array.isArray(backend[name]) && (backend[name] as unknown[]).length <= 1);
+  return typeof backend.bucket === 'string' && typeof backend.key === 'string'
+    && !settingsTerraformHandles.some((name) => backend[name] !== undefined && backend[name] !== null)
+    && files('shared_credentials_files') && files('shared_config_files');
 }
 
 /** The object key of `workspace`'s state (terraform internal/backend/remote-state/s3 path()). */
@@ -31,7 +39,7 @@ export async function readS3State(backend: Record<string, unknown>, workspace: s
     region,
     endpoint,
     forcePathStyle: backend.use_path_style === true || backend.force_path_style === true,
-    credentials: credentialsOf(env),
+    credentials: await backendCredentials(backend, env, region, context),
   });
   const key = s3StateKey(backend, workspace);
   context.log.debug(`!terraform.state: reading s3://${String(backend.bucket)}/${key}`);
@@ -53,10 +61,53 @@ function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** The keys in the component's environment; undefined lets the SDK look further (a profile, IMDS). */
-function credentialsOf(env: Env): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return undefined;
-  return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+/**
+ * The credentials Terraform's s3 backend would use: the backend's `profile` (in its
+ * `shared_config_files` / `shared_credentials_files`, else the component environment's files),
+ * else the component's identity (its keys, or its profile in tfwrap's files); then the backend's
+ * `assume_role` (or the older top-level `role_arn`) assumed from them. Undefined: the SDK's chain.
+ */
+async function backendCredentials(backend: Record<string, unknown>, env: Env, region: string | undefined, context: StateReadContext): Promise<SdkCredentials | undefined> {
+  let credentials: SdkCredentials | undefined;
+  const profile = stringOf(backend.profile);
+  if (profile) {
+    quietSdk();
+    const { fromIni } = await import('@aws-sdk/credential-providers');
+    const file = (name: string) => (Array.isArray(backend[name]) ? stringOf((backend[name] as unknown[])[0]) : stringOf(backend[name]));
+    context.log.debug(`!terraform.state: s3 backend profile ${profile}`);
+    credentials = await fromIni({ profile, filepath: file('shared_credentials_files') ?? env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: file('shared_config_files') ?? env.AWS_CONFIG_FILE })();
+  } else {
+    credentials = await credentialsFromEnv(env);
+  }
+  const assumeRole = backend.assume_role !== null && typeof backend.assume_role === 'object' ? (backend.assume_role as Record<string, unknown>) : undefined;
+  const roleArn = stringOf(assumeRole?.role_arn) ?? stringOf(backend.role_arn);
+  if (!roleArn) return credentials;
+  const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const endpoints = backend.endpoints !== null && typeof backend.endpoints === 'object' ? (backend.endpoints as Record<string, unknown>) : {};
+  const sts = awsClient(STSClient, { region: region ?? 'us-east-1', credentials, endpoint: stringOf(endpoints.sts) ?? stringOf(backend.sts_endpoint) ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL });
+  const duration = stringOf(assumeRole?.duration);
+  const seconds = duration ? durationSeconds(duration) : undefined;
+  context.log.debug(`!terraform.state: s3 backend assume_role ${roleArn}`);
+  try {
+    const out = await sts.send(new AssumeRoleCommand({
+      RoleArn: roleArn,
+      RoleSessionName: stringOf(assumeRole?.session_name) ?? stringOf(backend.session_name) ?? 'tfwrap-terraform-state',
+      ExternalId: stringOf(assumeRole?.external_id) ?? stringOf(backend.external_id),
+      ...(seconds ? { DurationSeconds: seconds } : {}),
+    }));
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  } catch (err) {
+    throw new Error(`assuming the s3 backend's role ${roleArn} failed: ${describeAwsError(err)}`, { cause: err });
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** Terraform's `duration` (`1h`, `15m`, `900s`, `1h30m`) in seconds. */
+function durationSeconds(text: string): number | undefined {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === '') return undefined;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }

@@ -1,0 +1,97 @@
+/**
+ * An opened SSM store. Credentials are the store identity's environment (StoreOpenContext.env);
+ * `read_role_arn` / `write_role_arn` are assumed from them, as Atmos does. Values are written as
+ * JSON (String parameters) and read back as JSON, or as the raw text when it is not JSON.
+ */
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { awsClient, credentialsFromEnv, describeAwsError, stsClient, type SdkCredentials } from '@tfwrap/aws';
+import { TfwrapError, type Store, type StoreOpenContext } from '@tfwrap/core';
+import { parameterName, plainParameterName, type SsmStoreOptions } from './options.js';
+
+export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext): Store {
+  const clients = new Map<string, Promise<SSMClient>>();
+  // One client per role (none, read, write), made on first use: opening a store costs nothing.
+  const client = (roleArn: string | undefined): Promise<SSMClient> => {
+    const key = roleArn ?? '';
+    let made = clients.get(key);
+    if (!made) {
+      made = makeClient(options, context, roleArn);
+      clients.set(key, made);
+    }
+    return made;
+  };
+
+  const read = async (name: string): Promise<unknown> => {
+    const ssm = await client(options.readRoleArn);
+    try {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      return decode(out.Parameter?.Value ?? '');
+    } catch (err) {
+      if (err instanceof ParameterNotFound || (err as { name?: string }).name === 'ParameterNotFound') return undefined;
+      // The SDK's message names the action and the principal (AccessDeniedException: ...); no credential is in it.
+      throw new Error(`reading SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
+    }
+  };
+
+  return {
+    get: (stack, component, key) => read(parameterName(options, stack, component, key)),
+    getKey: (key) => read(plainParameterName(options, key)),
+    async set(stack, component, key, value) {
+      const name = parameterName(options, stack, component, key);
+      // As Atmos: SSM has no null, and a value of "null" would read back as null only by accident.
+      if (value === null || value === undefined) throw new Error(`cannot write SSM parameter ${name}: the value is null`);
+      const ssm = await client(options.writeRoleArn);
+      try {
+        await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }));
+      } catch (err) {
+        throw new Error(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
+      }
+    },
+  };
+}
+
+async function makeClient(options: SsmStoreOptions, context: StoreOpenContext, roleArn: string | undefined): Promise<SSMClient> {
+  const env = await context.env();
+  const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) {
+    throw new TfwrapError('E_CONFIG_INVALID', `store '${context.name}' has no region`, { hint: 'set options.region, or AWS_REGION for the store\'s identity' });
+  }
+  let credentials = await credentialsFromEnv(env);
+  if (roleArn) credentials = await assumeRole(roleArn, region, credentials, context);
+  return awsClient(SSMClient, { region, credentials, endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL });
+}
+
+async function assumeRole(roleArn: string, region: string, credentials: SdkCredentials | undefined, context: StoreOpenContext): Promise<SdkCredentials> {
+  const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = await stsClient({ region, credentials });
+  try {
+    context.log.debug(`store '${context.name}': assuming ${roleArn}`);
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'tfwrap-ssm-store' }));
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  } catch (err) {
+    throw new TfwrapError('E_AUTH_FAILED', `store '${context.name}': sts:AssumeRole ${roleArn} failed: ${describeAwsError(err)}`, { hint: 'check that the store\'s identity may assume the role', cause: err });
+  } finally {
+    sts.destroy();
+  }
+}
+
+/**
+ * The SDK's reason; a 403 whose body the SDK could not read (some emulators answer in XML) is
+ * still an access denied.
+ */
+function describeSsmError(err: unknown): string {
+  const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if ($metadata?.httpStatusCode === 403 && !/AccessDenied|Unrecognized|Signature|Token/i.test(name ?? '')) return 'access denied (HTTP 403)';
+  return describeAwsError(err);
+}
+
+/** JSON when it parses, the raw text otherwise (parameters written by other tools), as Atmos reads. */
+function decode(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,129 @@
+// Stores end to end (issue 11): Atmos's store hooks write a component's terraform outputs after a
+// successful apply (real terraform, local backend) to the built-in yaml-file store and to SSM
+// (moto, request auth on), and another component reads them with !store; !store reads a parameter
+// the aws CLI put; a missing parameter and an access denied are one line naming store, stack,
+// component and key.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACCOUNTS, REGION, roleArn, sharedMoto, type Moto } from './support/moto.js';
+import { hermeticEnv, tempDir } from './support/env.js';
+import { ok, runTfwrap } from './support/cli.js';
+import { errorLines, writeTree } from './support/terraform.js';
+
+const NET = `
+variable "stage" { type = string }
+resource "terraform_data" "vpc" { input = "vpc-\${var.stage}" }
+output "vpc_id" { value = terraform_data.vpc.output }
+output "tags" { value = { team = "net", cost = 3 } }
+`;
+
+describe('stores: store hooks write outputs after apply, !store reads them (yaml-file, SSM on moto with auth on)', function () {
+  this.timeout(240_000);
+  let moto: Moto;
+  let env: Record<string, string>;
+  let repo: string;
+  let prefix: string;
+  const tfwrap = (...args: string[]) => runTfwrap(args, { env, cwd: repo });
+  const awsCli = (...args: string[]) => execFileSync('aws', ['--endpoint-url', moto.endpoint, '--region', REGION, '--output', 'json', ...args], { env, encoding: 'utf8' });
+
+  before(async () => {
+    moto = await sharedMoto();
+    prefix = `/tfwrap-e2e/${randomUUID()}`;
+    repo = writeTree(tempDir('tfwrap-stores-'), {
+      'tfwrap.yaml': [
+        'auth:',
+        '  identities:',
+        '    admin: { kind: aws/ambient, principal: { region: us-east-1 } }',
+        '    limited:',
+        '      kind: aws/assume-role',
+        '      via: { identity: admin }',
+        `      principal: { assume_role: "${roleArn(ACCOUNTS.state, 'Limited')}" }`,
+        'stores:',
+        '  local: { type: yaml-file, options: { path: stores/outputs.yaml } }',
+        `  ssm: { type: aws-ssm-parameter-store, identity: admin, options: { region: ${REGION}, prefix: "${prefix}" } }`,
+        `  ssm-limited: { kind: aws/ssm, identity: limited, options: { region: ${REGION}, prefix: "${prefix}" } }`,
+        '',
+      ].join('\n'),
+      'stores/outputs.yaml': '# written by the store hooks\nother: { kept: true }\n',
+      'stacks/dev.yaml': [
+        'components:',
+        '  terraform:',
+        '    net:',
+        '      vars: { stage: dev }',
+        '      hooks:',
+        '        outputs-to-file:',
+        '          events: [after.terraform.apply]   # Atmos\'s current spelling',
+        '          command: store                    # Atmos\'s older spelling of kind: store',
+        '          name: local',
+        '          outputs: { vpc_id: .vpc_id, tags: .tags, team: platform }',
+        '        outputs-to-ssm:',
+        '          events: [after-terraform-apply]',
+        '          kind: store',
+        '          name: ssm',
+        '          outputs: { vpc_id: .vpc_id }',
+        '    app:',
+        '      vars:',
+        '        vpc_id: !store local net vpc_id',
+        '        team: !store local net team',
+        '        cost: !store local net tags | query .cost',
+        '        ssm_vpc_id: !store ssm net vpc_id',
+        '        greeting: !store ssm shared greeting',
+        '    missing:',
+        '      vars: { x: !store ssm net subnet_id }',
+        '    denied:',
+        '      vars: { x: !store ssm-limited net vpc_id }',
+        '',
+      ].join('\n'),
+      'components/terraform/net/main.tf': NET,
+      'components/terraform/app/main.tf': 'variable "vpc_id" { type = string }\n',
+      'components/terraform/missing/main.tf': 'variable "x" { type = string }\n',
+      'components/terraform/denied/main.tf': 'variable "x" { type = string }\n',
+    });
+    env = hermeticEnv({
+      AWS_REGION: REGION,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.admin.secretAccessKey,
+    });
+    // A parameter another tool wrote, JSON-encoded as Atmos writes them: stack dev, component shared.
+    awsCli('ssm', 'put-parameter', '--name', `${prefix}/dev/shared/greeting`, '--type', 'String', '--value', '"hello from the CLI"');
+    ok(await tfwrap('apply', 'dev', 'net', '-auto-approve', '-no-color'), 'apply dev net');
+  });
+
+  it('the apply wrote the outputs and literal values to the yaml-file store, keeping the rest of the file', () => {
+    const text = readFileSync(join(repo, 'stores/outputs.yaml'), 'utf8');
+    assert.match(text, /^# written by the store hooks$/m);
+    assert.match(text, /kept: true/);
+    assert.match(text, /vpc_id: vpc-dev/);
+    assert.match(text, /team: platform/);
+  });
+
+  it('the apply wrote vpc_id to SSM under <prefix>/<stack>/<component>/<key>, JSON-encoded as Atmos writes it', () => {
+    const parameter = JSON.parse(awsCli('ssm', 'get-parameter', '--name', `${prefix}/dev/net/vpc_id`)) as { Parameter: { Value: string } };
+    assert.equal(parameter.Parameter.Value, '"vpc-dev"');
+  });
+
+  it('a following component reads them with !store (file, SSM, and a parameter the aws CLI put)', async () => {
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), 'describe app').stdout) as { vars: Record<string, unknown> };
+    assert.deepEqual(described.vars, { vpc_id: 'vpc-dev', team: 'platform', cost: 3, ssm_vpc_id: 'vpc-dev', greeting: 'hello from the CLI' });
+  });
+
+  it('a missing parameter is one line naming the store, stack, component and key', async () => {
+    const result = await tfwrap('describe', 'component', 'missing', '-s', 'dev');
+    assert.equal(result.exitCode, 2, result.stderr);
+    const lines = errorLines(result.stderr);
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^tfwrap: error: .*stacks\/dev\.yaml:\d+: !store ssm net subnet_id: store 'ssm' has no key 'subnet_id' for component 'net' of stack 'dev'/);
+  });
+
+  it('access denied is one line naming the store, stack, component and key, and the reason', async () => {
+    const result = await tfwrap('describe', 'component', 'denied', '-s', 'dev');
+    assert.equal(result.exitCode, 2, result.stderr);
+    const lines = errorLines(result.stderr);
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^tfwrap: error: .*stacks\/dev\.yaml:\d+: !store ssm-limited net vpc_id: store 'ssm-limited' failed reading key 'vpc_id' for component 'net' of stack 'dev': .*(access ?denied|not authorized)/i);
+  });
+});
