@@ -2,14 +2,15 @@
 // the referenced component's identity, no terraform process; a terraform shim on PATH records
 // every call to prove it.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startBlackHole } from './support/fake-endpoints.js';
 import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { ok, runTfwrap } from './support/cli.js';
-import { writeTree } from './support/terraform.js';
+import { ok, runTfwrap, tfwrapBin } from './support/cli.js';
+import { recordingTerraform, writeTree, type RecordingTerraform } from './support/terraform.js';
 
 const CONFIG = `
 stacks:
@@ -30,9 +31,9 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
   this.timeout(180_000);
   let moto: Moto;
   let env: Record<string, string>;
-  let log: string;
+  let shim: RecordingTerraform;
   let repo: string;
-  const terraformCalls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  const terraformCalls = () => shim.calls();
   const tfwrap = (...args: string[]) => runTfwrap(args, { env, cwd: repo });
 
   before(async () => {
@@ -71,13 +72,9 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
       ].join('\n'),
       'components/terraform/app/main.tf': 'variable "stage" { type = string }\nvariable "vpc_id" { type = string }\n',
     });
-    const realTerraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
-    const bin = tempDir('tfwrap-shim-');
-    log = join(bin, 'calls.log');
-    writeFileSync(join(bin, 'terraform'), `#!/bin/sh\necho "$(pwd) $*" >> "${log}"\nexec "${realTerraform}" "$@"\n`);
-    chmodSync(join(bin, 'terraform'), 0o755);
+    shim = recordingTerraform();
     env = hermeticEnv({
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: `${shim.bin}:${process.env.PATH}`,
       AWS_REGION: REGION,
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_ACCESS_KEY_ID: moto.admin.accessKeyId,
@@ -111,5 +108,38 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
     assert.match(result.stderr, /^tfwrap: error: .*stacks\/prod\.yaml:7: !terraform\.state vpc vpc_id: component 'vpc' of stack 'prod' has no state: it has not been applied/m);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.deepEqual(terraformCalls().slice(before), []);
+  });
+
+  it('Ctrl-C while the S3 read hangs stops the run at once: exit 130, no error line, nothing ran', async () => {
+    const hole = await startBlackHole(); // an S3 endpoint that accepts connections and never answers
+    writeFileSync(join(repo, 'stacks/hang.yaml'), [
+      'import: [catalog/base]',
+      'vars: { stage: hang }',
+      `terraform: { backend: { s3: { endpoints: { s3: "${hole.url}" } } } }`,
+      'components:',
+      '  terraform:',
+      '    vpc: {}',
+      '    app:',
+      '      vars: { vpc_id: !terraform.state vpc vpc_id }',
+      '',
+    ].join('\n'));
+    try {
+      const before = terraformCalls().length;
+      const child = spawn(process.execPath, [tfwrapBin, 'describe', 'component', 'app', '-s', 'hang'], { env, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (hole.connections === 0) {
+        if (Date.now() > deadline) throw new Error(`the read never reached the endpoint; stderr: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      process.kill(-child.pid!, 'SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.doesNotMatch(stderr, /at .*\.js:\d+|E_FUNCTION_FAILED/);
+      assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran');
+    } finally {
+      await hole.close();
+    }
   });
 });

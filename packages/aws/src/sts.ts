@@ -29,6 +29,8 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Per-request limit; AWS_REQUEST_TIMEOUT_MS unless a service is known to take longer. */
   requestTimeoutMs?: number;
+  /** Settings of one service's client (S3's `forcePathStyle`, ...), passed as they are. */
+  serviceConfig?: Record<string, unknown>;
 }
 
 /** What every AWS SDK v3 client takes: region, attempts, time limits, credentials, endpoint. */
@@ -53,6 +55,7 @@ export function awsClient<Client>(ClientClass: new (config: AwsClientConfig) => 
     requestHandler: { requestTimeout: timeout, connectionTimeout: timeout },
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...options.serviceConfig,
   });
 }
 

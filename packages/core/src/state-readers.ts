@@ -12,6 +12,8 @@ export interface StateReadContext {
   /** The environment of the component's identity (its credentials), as a Terraform run would get it. */
   env: Env;
   log: Logger;
+  /** Aborted when the run is interrupted (Ctrl-C): pass it to every request, so a read that hangs does not hold the run. */
+  signal: AbortSignal;
 }
 
 export interface StateReaderDefinition {

@@ -220,7 +220,7 @@ export class DeferredValues {
     run.tfwrap.log.debug(`${tag.where()}: ${tag.tag}: ${type} state of ${instance.stack}/${instance.name} (workspace ${instance.workspace}) through ${reader.plugin}`);
     let state: unknown;
     try {
-      state = await reader.read(instance.backend ?? {}, instance.workspace, { env, log: run.tfwrap.log });
+      state = await reader.read(instance.backend ?? {}, instance.workspace, { env, log: run.tfwrap.log, signal: run.signal });
     } catch (err) {
       if (err instanceof TfwrapError) throw err;
       throw this.fail(tag, `reading the ${type} state of ${instance.stack}/${instance.name} failed: ${err instanceof Error ? err.message : String(err)}`,

@@ -35,16 +35,17 @@ export async function readS3State(backend: Record<string, unknown>, workspace: s
   const endpoints = backend.endpoints !== null && typeof backend.endpoints === 'object' ? (backend.endpoints as Record<string, unknown>) : {};
   const endpoint = stringOf(endpoints.s3) ?? stringOf(backend.endpoint) ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const region = stringOf(backend.region) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const client = new S3Client({
-    region,
+  // tfwrap's time limits, so an endpoint that never answers is an error, not a hang.
+  const client = awsClient(S3Client, {
+    region: region ?? 'us-east-1', // Terraform's s3 backend requires one; this only keeps the SDK from refusing
     endpoint,
-    forcePathStyle: backend.use_path_style === true || backend.force_path_style === true,
     credentials: await backendCredentials(backend, env, region, context),
+    serviceConfig: { forcePathStyle: backend.use_path_style === true || backend.force_path_style === true },
   });
   const key = s3StateKey(backend, workspace);
   context.log.debug(`!terraform.state: reading s3://${String(backend.bucket)}/${key}`);
   try {
-    const response = await client.send(new GetObjectCommand({ Bucket: String(backend.bucket), Key: key }));
+    const response = await client.send(new GetObjectCommand({ Bucket: String(backend.bucket), Key: key }), { abortSignal: context.signal });
     const text = (await response.Body?.transformToString('utf8')) ?? '';
     return text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
   } catch (err) {
@@ -94,7 +95,7 @@ async function backendCredentials(backend: Record<string, unknown>, env: Env, re
       RoleSessionName: stringOf(assumeRole?.session_name) ?? stringOf(backend.session_name) ?? 'tfwrap-terraform-state',
       ExternalId: stringOf(assumeRole?.external_id) ?? stringOf(backend.external_id),
       ...(seconds ? { DurationSeconds: seconds } : {}),
-    }));
+    }), { abortSignal: context.signal });
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
