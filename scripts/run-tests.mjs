@@ -3,14 +3,20 @@
 // bundles the CLI from that build (scripts/bundle.mjs, well under a second) so that the e2e tests
 // run what users run: packages/cli/bin/tfwrap.js and its bundle, never a stale one.
 //
-//   node scripts/run-tests.mjs [--unit] [--grep PATTERN]
+//   node scripts/run-tests.mjs [--unit] [--grep PATTERN] [--jobs N] [--with COMMAND] [--save-timings]
 //
 // --unit           only packages/*/dist and plugins/*/dist specs (no e2e)
 // --grep PATTERN   (or TFWRAP_TEST_GREP) run only tests whose full title matches (regex)
 // --jobs N         (or TFWRAP_TEST_JOBS; default 2) run the spec files in N mocha processes at
 //                  once. Most of an e2e test is waiting for terraform, moto or a child, so two
 //                  processes roughly halve the wall time on two cores. Each process has its own
-//                  moto and temp dirs; its output is printed, whole, when it ends.
+//                  moto and temp dirs; its output is printed, whole, when it ends. Files are
+//                  dealt to the processes by their last measured time (test/timings.json).
+// --with COMMAND   also run this shell command while the tests run (npm test: the linters, which
+//                  are CPU-bound and fill the cores the e2e tests leave idle while they wait); its
+//                  output is printed when it ends, and its failure fails the run.
+// --save-timings   write each spec file's wall time to test/timings.json (commit it when the
+//                  suite's shape changed: it only balances the shards, never decides a result).
 //
 // Spec globs, timeout and root-hook files come from .mocharc.json. As root on Linux the run
 // re-executes itself inside `unshare -n` so only loopback exists and nothing can reach real
@@ -28,19 +34,23 @@ const argv = process.argv.slice(2);
 const NETNS_MARK = 'TFWRAP_TEST_NETNS';
 
 function usage(msg) {
-  console.error(`run-tests: ${msg}\nusage: node scripts/run-tests.mjs [--unit] [--grep PATTERN]`);
+  console.error(`run-tests: ${msg}\nusage: node scripts/run-tests.mjs [--unit] [--grep PATTERN] [--jobs N] [--with COMMAND] [--save-timings]`);
   process.exit(2);
 }
 
 let unit = false;
 let grep = process.env.TFWRAP_TEST_GREP || undefined;
 let jobs = Number(process.env.TFWRAP_TEST_JOBS || 2);
+const alongside = [];
+let saveTimings = false;
 /** Set in a shard process: the spec files it runs, and where it writes its stats. */
 const shardFiles = process.env.TFWRAP_TEST_SHARD_FILES?.split('\n');
 const shardStats = process.env.TFWRAP_TEST_SHARD_STATS;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--unit') unit = true;
+  else if (a === '--with') alongside.push(argv[++i] ?? usage('--with needs a command'));
+  else if (a === '--save-timings') saveTimings = true;
   else if (a === '--jobs') jobs = Number(argv[++i] ?? usage('--jobs needs a number'));
   else if (a === '--grep') grep = argv[++i] ?? usage('--grep needs a pattern');
   else if (a.startsWith('--grep=')) grep = a.slice('--grep='.length);
@@ -119,14 +129,60 @@ function specFiles() {
   return [...new Set(specs.flatMap(expand))].sort();
 }
 
+const timingsFile = join(root, 'test/timings.json');
+
+/** The arguments a shard process gets: the same, minus what only the parent does. */
+function shardArgv() {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--with') i++;
+    else if (argv[i] !== '--save-timings') out.push(argv[i]);
+  }
+  return out;
+}
+
 /**
- * Split the spec files into `n` shards of about equal size (a file's size stands in for its
- * run time: the largest first, each to the lightest shard) and run them as `n` processes of this
- * script at once; stats are summed. Output is kept per shard and printed as each one ends.
+ * Each spec file's expected run time: its last measured wall time (test/timings.json, seconds by
+ * path), else its size at the measured files' median seconds per byte. Only the shards' balance
+ * depends on it.
+ */
+function expectedSeconds(files) {
+  let known = {};
+  try {
+    known = JSON.parse(readFileSync(timingsFile, 'utf8'));
+  } catch {
+    // none yet: sizes alone
+  }
+  const sized = files.map((file) => ({ file, bytes: statSync(file).size, seconds: known[relative(root, file)] }));
+  const rates = sized.filter((f) => typeof f.seconds === 'number' && f.bytes > 0).map((f) => f.seconds / f.bytes).sort((a, b) => a - b);
+  const rate = rates.length ? rates[Math.floor(rates.length / 2)] : 1;
+  return sized.map(({ file, bytes, seconds }) => ({ file, weight: typeof seconds === 'number' ? seconds : bytes * rate }));
+}
+
+/** A shell command run alongside the shards; resolves to its output and status. */
+function runAlongside(command) {
+  return new Promise((done) => {
+    const child = spawn('sh', ['-c', command], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => out.push(chunk));
+    child.on('close', (code, signal) => {
+      process.stdout.write(`\n===== ${command}: ${code === 0 ? 'passed' : `FAILED (${signal ?? `status ${code}`})`} =====\n`);
+      process.stdout.write(Buffer.concat(out));
+      done(code === 0);
+    });
+  });
+}
+
+/**
+ * Deal the spec files to `n` shards by expected run time (the longest first, each to the
+ * lightest shard) and run them as `n` processes of this script at once, with the `--with`
+ * commands beside them; stats are summed. Output is kept per process and printed as each ends.
  */
 async function runShards(files, n) {
+  const checks = Promise.all(alongside.map(runAlongside));
   const shards = Array.from({ length: n }, () => ({ files: [], weight: 0 }));
-  const weighed = files.map((file) => ({ file, weight: statSync(file).size })).sort((a, b) => b.weight - a.weight);
+  const weighed = expectedSeconds(files).sort((a, b) => b.weight - a.weight);
   for (const { file, weight } of weighed) {
     const lightest = shards.reduce((a, b) => (b.weight < a.weight ? b : a));
     lightest.files.push(file);
@@ -136,7 +192,7 @@ async function runShards(files, n) {
   try {
     const results = await Promise.all(shards.filter((shard) => shard.files.length > 0).map((shard, i) => new Promise((done) => {
       const statsFile = join(statsDir, `${i}.json`);
-      const child = spawn(process.execPath, [self, ...argv], {
+      const child = spawn(process.execPath, [self, ...shardArgv()], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, [NETNS_MARK]: process.env[NETNS_MARK] ?? 'sharded', TFWRAP_TEST_SHARD_FILES: shard.files.sort().join('\n'), TFWRAP_TEST_SHARD_STATS: statsFile },
       });
@@ -156,6 +212,9 @@ async function runShards(files, n) {
       });
     })));
     const fileMs = Object.assign({}, ...results.map((s) => s.fileMs ?? {}));
+    const failedChecks = (await checks).filter((passed) => !passed).length;
+    if (failedChecks) console.log(`\nrun-tests: ${failedChecks} of the --with commands failed (see above)`);
+    results.push({ failures: failedChecks });
     return results.reduce((sum, s) => ({ ...sum, passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0, fileMs });
   } finally {
     rmSync(statsDir, { recursive: true, force: true });
@@ -165,7 +224,8 @@ async function runShards(files, n) {
 async function runMocha() {
   const rc = JSON.parse(readFileSync(join(root, '.mocharc.json'), 'utf8'));
   const all = shardFiles ?? specFiles();
-  if (!shardFiles && !grep && jobs > 1 && all.length > 1) return runShards(all, jobs);
+  const sharded = !grep && jobs > 1 && all.length > 1;
+  if (!shardFiles && (sharded || alongside.length > 0)) return runShards(all, sharded ? jobs : 1);
   const files = all;
 
   const rootHooks = { beforeAll: [], beforeEach: [], afterAll: [], afterEach: [] };
@@ -217,7 +277,12 @@ if (!runIsolated()) {
   }
   if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0, fileMs: stats.fileMs }));
   else if (stats.fileMs && Object.keys(stats.fileMs).length > 1) {
-    const slowest = Object.entries(stats.fileMs).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    if (saveTimings) {
+      const seconds = Object.fromEntries(Object.entries(stats.fileMs).sort(([a], [b]) => a.localeCompare(b)).map(([file, ms]) => [file, Math.round(ms / 100) / 10]));
+      writeFileSync(timingsFile, JSON.stringify(seconds, null, 2) + '\n');
+      console.log(`run-tests: wrote ${relative(root, timingsFile)}`);
+    }
+    const slowest = Object.entries(stats.fileMs).filter(([, ms]) => ms >= 100).sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.log('\nslowest spec files (wall time, s):');
     for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)}  ${file}`);
   }
