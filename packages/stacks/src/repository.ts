@@ -25,7 +25,7 @@ import { ImportResolver, hasManifestExtension, templateImportOf } from './import
 import { parseManifest, readManifest, scanStackName, type ConfigSections, type Manifest } from './manifest.js';
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { StackNameCache } from './name-cache.js';
-import { deepMerge, type Mapping } from './merge.js';
+import { MergeMemo, deepMerge, type Mapping } from './merge.js';
 import { didYouMean } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import type { TfwrapError } from '@tfwrap/core';
@@ -72,6 +72,9 @@ export class StackRepository {
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
+
+  /** Merges shared by the stacks loaded from this repository (merge.ts MergeMemo). */
+  private readonly mergeMemo = new MergeMemo();
 
   /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
   private readonly nameCache: StackNameCache | undefined;
@@ -145,7 +148,7 @@ export class StackRepository {
   private loadFile(name: string, file: string): LoadedStack {
     const manifests = this.imports.closureKeys(file).map((key) => this.manifest(key));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true);
+    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true, this.mergeMemo);
   }
 
   /**
@@ -245,7 +248,9 @@ export class StackRepository {
       }
     }
     const named = this.scanStacks();
-    const files = named.filter((entry) => entry.name === name).map((entry) => entry.file);
+    // By name, once: validate looks up every stack, and a scan per lookup is quadratic.
+    this.filesByName ??= groupFiles(named);
+    const files = this.filesByName.get(name) ?? [];
     if (files.length > 0) return files;
 
     let excludedCandidate: string | undefined;
@@ -262,6 +267,8 @@ export class StackRepository {
         'Run `tfwrap list stacks` to see the stacks',
       ));
   }
+
+  private filesByName: Map<string, string[]> | undefined;
 
   /**
    * Every stack manifest with the name it gives, unsorted. Done once per repository object:
@@ -382,6 +389,16 @@ function repositoryRootOf(projectDir: string): string {
     if (existsSync(path.join(dir, '.git'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(projectDir);
   }
+}
+
+function groupFiles(named: readonly NamedFile[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const entry of named) {
+    const files = byName.get(entry.name);
+    if (files) files.push(entry.file);
+    else byName.set(entry.name, [entry.file]);
+  }
+  return byName;
 }
 
 function isFile(file: string): boolean {
