@@ -179,6 +179,22 @@ export class LoadedStack implements Stack {
     this.sharedLayers = [...globals, ...terraform];
   }
 
+  private readonly componentDirs = new Map<string, string>();
+  private componentDir(component: string): string {
+    let dir = this.componentDirs.get(component);
+    if (dir === undefined) this.componentDirs.set(component, (dir = path.join(this.componentsBasePath, component)));
+    return dir;
+  }
+
+  /** The files of the shared layers, then of the component's (each once, in merge order). */
+  private sharedSources: Set<string> | undefined;
+  private sourcesOf(componentLayers: readonly Layer[]): string[] {
+    this.sharedSources ??= new Set(this.sharedLayers.map((layer) => layer.manifest.file));
+    const files = new Set(this.sharedSources);
+    for (const layer of componentLayers) files.add(layer.manifest.file);
+    return [...files];
+  }
+
   /** Values of this stack alone (its own file's sections, and merges including them): never merged through the shared memo. */
   private readonly localValues = new Set<unknown>();
   private addLocal(sections: ComponentSection): void {
@@ -286,7 +302,8 @@ export class LoadedStack implements Stack {
     const layers = [...this.sharedLayers, ...componentLayers];
     // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
     // after every other layer; a component defined in several files merges their overrides.
-    const overrides = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
+    const overrides = this.overridesByFile.size === 0 ? noOverrides
+      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
     // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
     const lists = [
       this.sharedSection('settings'),
@@ -329,8 +346,10 @@ export class LoadedStack implements Stack {
     }
     let backend: Mapping | undefined;
     if (backendType !== undefined) {
-      const rootBackends = this.sharedSection('backend') ?? {};
-      const ownBackends = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined));
+      // Where an azurerm key was written matters (state-address.ts); the other backends do not ask.
+      const azurerm = backendType === 'azurerm';
+      const rootBackends = azurerm ? this.sharedSection('backend') ?? {} : {};
+      const ownBackends = azurerm ? deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined)) : {};
       backend = backendWithKeyPrefix({
         name, component, metadata: stateMetadata, backendType,
         backend: (backends[backendType] ?? {}) as Mapping,
@@ -417,7 +436,7 @@ export class LoadedStack implements Stack {
       stack: this.name,
       name,
       component,
-      componentDir: path.join(this.componentsBasePath, component),
+      componentDir: this.componentDir(component),
       type: metadata.type === 'abstract' ? 'abstract' : 'real',
       locked: metadata.locked === true,
       enabled: metadata.enabled !== false,
@@ -439,7 +458,7 @@ export class LoadedStack implements Stack {
       listMergeStrategy: lists,
       workspace,
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
-      sources: [...new Set(layers.map((layer) => layer.manifest.file))],
+      sources: this.sourcesOf(componentLayers),
     });
     // An Atmos YAML function tfwrap does not evaluate: loading worked, using it does not.
     for (const section of tagFree ? [] : ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
@@ -648,6 +667,9 @@ function envValues(env: Mapping): Record<string, string> {
   for (const [key, value] of deferred) (result as Record<string, unknown>)[key] = value;
   return result;
 }
+
+/** A stack without `overrides:` (the usual case): nothing to merge per component. */
+const noOverrides: Mapping = Object.freeze({}) as Mapping;
 
 /** Components being resolved (a stack name and a component), to catch atmos.Component cycles. */
 const resolving = new Set<string>();
