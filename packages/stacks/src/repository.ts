@@ -55,6 +55,8 @@ export interface StackRepositoryOptions {
   readOnlyComponents?: boolean;
   /** Where names derived from a template or pattern are kept between runs (name-cache.ts); no cache without it. */
   cacheDir?: string;
+  /** Merges shared with another repository reading the same parsed files (merge.ts); one of its own by default. */
+  mergeMemo?: MergeMemo;
 }
 
 /** One stack manifest and the name it gives. */
@@ -74,13 +76,14 @@ export class StackRepository {
   private readonly isExcluded: (relativePath: string) => boolean;
 
   /** Merges shared by the stacks loaded from this repository (merge.ts MergeMemo). */
-  private readonly mergeMemo = new MergeMemo();
+  private readonly mergeMemo: MergeMemo;
 
   /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
   private readonly nameCache: StackNameCache | undefined;
 
   constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
+    this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
       ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
