@@ -27,6 +27,7 @@ import jsYaml from 'js-yaml';
 import { isDynamicPattern } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
 import { parseManifest, type Manifest } from './manifest.js';
+import { MergeMemo } from './merge.js';
 import { StackRepository, type StackRepositoryOptions } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 import type { ComponentAuth, ComponentInstance, Stack } from './stack.js';
@@ -88,7 +89,10 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     // Changed paths relative to the project directory.
     const prefix = repo.prefix === '' ? '' : `${repo.prefix}/`;
     const changed: Change[] = changes.map((change) => ({ ...change, path: change.path.slice(prefix.length) }));
-    const headSide = openSide(headTree.projectDir, configRelative, new CachedSource());
+    // Both revisions share one merge memo (ADR 011): where they share parsed files, the base's
+    // merges of unchanged layers are the head's.
+    const merges = new MergeMemo();
+    const headSide = openSide(headTree.projectDir, configRelative, new CachedSource(), merges);
     const stacksDir = relativeTo(headSide.projectDir, headSide.repository.settings.stacksBasePath);
     const underStacks = (file: string) => stacksDir === '' || file.startsWith(`${stacksDir}/`);
 
@@ -107,11 +111,11 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     if (overlay) {
       const contentChanged = new Set(effective.map((change) => path.join(headSide.projectDir, change.path)));
       const baseTextByFile = new Map(changedManifests.map((change) => [path.join(headSide.projectDir, change.path), baseTextOf(change.path)]));
-      baseSide = openSide(headSide.projectDir, configRelative, new OverlaySource(headSide.source as CachedSource, (file) => baseTextByFile.get(file), contentChanged));
+      baseSide = openSide(headSide.projectDir, configRelative, new OverlaySource(headSide.source as CachedSource, (file) => baseTextByFile.get(file), contentChanged), merges);
     } else {
       const baseTree = await exportTree(repo, base);
       trees.push(baseTree);
-      baseSide = openSide(baseTree.projectDir, configRelative, new CachedSource());
+      baseSide = openSide(baseTree.projectDir, configRelative, new CachedSource(), merges);
     }
     report.components = await compare(baseSide, headSide, changed, effective, configChanged, options.includeDependents === true);
     return report;
@@ -190,7 +194,7 @@ function configAt(projectDir: string, paths: ConfigPaths): { config: unknown; co
   return { config: atmos === undefined ? own : mergeConfig(atmos, own ?? {}), configFile };
 }
 
-function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSource | OverlaySource): Side {
+function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSource | OverlaySource, mergeMemo: MergeMemo): Side {
   const { config, configFile } = configAt(projectDir, configPaths);
   const settings = stacksSettingsFrom(projectDir, config, { configFile });
   const functions: FunctionContext = { rootDir: settings.rootDir, env: process.env };
@@ -200,7 +204,7 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
   return {
     projectDir,
     source,
-    repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true }),
+    repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true, mergeMemo }),
     readText: (file) => source.readText(file),
     closureOf(stackFile) {
       const text = source.readText(stackFile);

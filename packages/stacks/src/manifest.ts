@@ -103,7 +103,8 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   // An empty file is an empty manifest: a placeholder mixin is harmless. Atmos's YAML functions
   // (!env, !include, ...) are evaluated here, per file; see yaml-functions.ts.
   const parsed = parseAtmosYaml(text, file) ?? {};
-  const evaluated = functions ? evaluateFunctions(parsed, file, functions) : parsed;
+  // Without a `!` in the text there is no tag to evaluate (and no copy of the document to make).
+  const evaluated = functions && text.includes('!') ? evaluateFunctions(parsed, file, functions) : parsed;
   // File-scoped `locals:` (locals.ts): resolved and applied here, then gone from the document.
   const withLocals = applyLocals(evaluated, file, text);
   const root = withLocals?.document ?? evaluated;

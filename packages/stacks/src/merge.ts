@@ -143,3 +143,39 @@ export function cloneData<T>(value: T): T {
   }
   return copy as T;
 }
+
+/** More entries than any repository needs for its shared merges; a bound against one whose stacks share nothing. */
+const MEMO_LIMIT = 50_000;
+
+/**
+ * Merges shared between the stacks of one repository (ADR 011). A merge's result depends only on
+ * its layers and the list strategy, and parsed files are never changed, so the same layers (by
+ * identity) give the same result: a thousand stacks importing one catalog merge each catalog
+ * component's sections once, not once per stack. Callers pass only layers that other stacks can
+ * hold too (not a stack's own file, nor anything merged from it), and treat results as read-only.
+ */
+export class MergeMemo {
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 1;
+  private readonly results = new Map<string, Mapping>();
+
+  merge(layers: ReadonlyArray<Mapping | undefined>, lists: ListMergeStrategy): Mapping {
+    let key: string = lists;
+    let defined = 0;
+    for (const layer of layers) {
+      if (layer === undefined) continue;
+      defined++;
+      let id = this.ids.get(layer);
+      if (id === undefined) this.ids.set(layer, (id = this.nextId++));
+      key += `,${id}`;
+    }
+    // One layer is taken as it is: nothing to share.
+    if (defined <= 1) return deepMerge(layers, lists);
+    let result = this.results.get(key);
+    if (result === undefined) {
+      if (this.results.size >= MEMO_LIMIT) this.results.clear();
+      this.results.set(key, (result = deepMerge(layers, lists)));
+    }
+    return result;
+  }
+}

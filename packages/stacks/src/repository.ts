@@ -27,7 +27,7 @@ import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { describedLocals, localsTemplateData } from './locals.js';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
 import { StackNameCache } from './name-cache.js';
-import { deepMerge, mapTags, type Mapping } from './merge.js';
+import { MergeMemo, deepMerge, mapTags, type Mapping } from './merge.js';
 import { TfwrapError, didYouMean, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
 import { isMapping, nameFromPattern, nameFromTemplate, type StacksSettings } from './settings.js';
@@ -55,6 +55,8 @@ export interface StackRepositoryOptions {
   readOnlyComponents?: boolean;
   /** Where names derived from a template or pattern are kept between runs (name-cache.ts); no cache without it. */
   cacheDir?: string;
+  /** Merges shared with another repository reading the same parsed files (merge.ts); one of its own by default. */
+  mergeMemo?: MergeMemo;
 }
 
 /** One stack manifest and the name it gives. */
@@ -73,11 +75,15 @@ export class StackRepository {
   private readonly isIncluded: (relativePath: string) => boolean;
   private readonly isExcluded: (relativePath: string) => boolean;
 
+  /** Merges shared by the stacks loaded from this repository (merge.ts MergeMemo). */
+  private readonly mergeMemo: MergeMemo;
+
   /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
   private readonly nameCache: StackNameCache | undefined;
 
   constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
+    this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
       ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
@@ -145,7 +151,7 @@ export class StackRepository {
   private loadFile(name: string, file: string): LoadedStack {
     const manifests = this.imports.closureKeys(file).map((key) => this.manifest(key));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true);
+    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true, this.mergeMemo);
   }
 
   /**
@@ -288,7 +294,9 @@ export class StackRepository {
       }
     }
     const named = this.scanStacks();
-    const files = named.filter((entry) => entry.name === name).map((entry) => entry.file);
+    // By name, once: validate looks up every stack, and a scan per lookup is quadratic.
+    this.filesByName ??= groupFiles(named);
+    const files = this.filesByName.get(name) ?? [];
     if (files.length > 0) return files;
 
     let excludedCandidate: string | undefined;
@@ -305,6 +313,8 @@ export class StackRepository {
         'Run `tfwrap list stacks` to see the stacks',
       ));
   }
+
+  private filesByName: Map<string, string[]> | undefined;
 
   /**
    * Every stack manifest with the name it gives, unsorted. Done once per repository object:
@@ -425,6 +435,16 @@ function repositoryRootOf(projectDir: string): string {
     if (existsSync(path.join(dir, '.git'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(projectDir);
   }
+}
+
+function groupFiles(named: readonly NamedFile[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const entry of named) {
+    const files = byName.get(entry.name);
+    if (files) files.push(entry.file);
+    else byName.set(entry.name, [entry.file]);
+  }
+  return byName;
 }
 
 function isFile(file: string): boolean {

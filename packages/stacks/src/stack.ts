@@ -15,10 +15,10 @@
  */
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
-import { cloneData, deepMerge, type Mapping } from './merge.js';
+import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
 import type { ListMergeStrategy, StacksSettings } from './settings.js';
-import { evaluateTemplateTags, unsupportedFunctionIn } from './yaml-functions.js';
+import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
@@ -129,8 +129,15 @@ export class LoadedStack implements Stack {
   private readonly sharedLayers: Layer[];
   private readonly inheritedLayersCache = new Map<string, Layer[]>();
   private readonly resolvedCache = new Map<string, Resolved>();
-  private readonly sharedSectionsCache = new Map<string, Mapping | undefined>();
+  private readonly sharedSectionsCache = new Map<ListMergeStrategy, Map<SectionName, Mapping | undefined>>();
   private readonly ownMetadataCache = new Map<string, ComponentMetadata>();
+  private readonly inheritedMetadataCache = new Map<string, Map<string, string | undefined>>();
+  /**
+   * Finished stack commands and env by the merged mapping they come from: a component that adds
+   * no `hooks:` or `env:` of its own merges to the stack's shared mapping, finished once per stack.
+   */
+  private readonly stackCommandsByHooks = new WeakMap<Mapping, Record<string, StackCommand>>();
+  private readonly envByMapping = new WeakMap<Mapping, Record<string, string>>();
 
   private readonly componentsBasePath: string;
   /** The manifest's path under the stacks directory without extension (`.atmos_stack_file`). */
@@ -148,6 +155,8 @@ export class LoadedStack implements Stack {
     private readonly componentOf?: (stack: string, component: string) => ComponentInstance,
     /** False: resolved components share nested values with the parsed files (for callers that only read them). */
     private readonly copyValues = true,
+    /** Merges shared with the other stacks of the repository (merge.ts). */
+    private readonly mergeMemo = new MergeMemo(),
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
     this.stackFile = (stacksSettings.stacksBasePath === undefined ? path.basename(file)
@@ -156,6 +165,9 @@ export class LoadedStack implements Stack {
     const globals: Layer[] = [];
     const terraform: Layer[] = [];
     for (const manifest of manifests) {
+      // The stack's own file is its alone: what is merged from it is not shared with other stacks.
+      const local = manifest.file === file;
+      if (local) for (const sections of [manifest.globals, manifest.terraform, ...manifest.components.values()]) this.addLocal(sections);
       if (hasAny(manifest.globals)) globals.push({ manifest, at: [], sections: manifest.globals });
       if (hasAny(manifest.terraform)) terraform.push({ manifest, at: ['terraform'], sections: manifest.terraform });
       for (const [componentName, sections] of manifest.components) {
@@ -165,6 +177,40 @@ export class LoadedStack implements Stack {
       }
     }
     this.sharedLayers = [...globals, ...terraform];
+  }
+
+  private readonly componentDirs = new Map<string, string>();
+  private componentDir(component: string): string {
+    let dir = this.componentDirs.get(component);
+    if (dir === undefined) this.componentDirs.set(component, (dir = path.join(this.componentsBasePath, component)));
+    return dir;
+  }
+
+  /** The files of the shared layers, then of the component's (each once, in merge order). */
+  private sharedSources: Set<string> | undefined;
+  private sourcesOf(componentLayers: readonly Layer[]): string[] {
+    this.sharedSources ??= new Set(this.sharedLayers.map((layer) => layer.manifest.file));
+    const files = new Set(this.sharedSources);
+    for (const layer of componentLayers) files.add(layer.manifest.file);
+    return [...files];
+  }
+
+  /** Values of this stack alone (its own file's sections, and merges including them): never merged through the shared memo. */
+  private readonly localValues = new Set<unknown>();
+  private addLocal(sections: ComponentSection): void {
+    for (const value of Object.values(sections)) if (value !== undefined) this.localValues.add(value);
+  }
+
+  /** Merge layers, through the repository's memo when none of them is this stack's alone. */
+  private mergeLayers(layers: ReadonlyArray<Mapping | undefined>, lists: ListMergeStrategy): Mapping {
+    for (const layer of layers) {
+      if (layer !== undefined && this.localValues.has(layer)) {
+        const merged = deepMerge(layers, lists);
+        this.localValues.add(merged);
+        return merged;
+      }
+    }
+    return this.mergeMemo.merge(layers, lists);
   }
 
   componentNames(): string[] {
@@ -256,7 +302,8 @@ export class LoadedStack implements Stack {
     const layers = [...this.sharedLayers, ...componentLayers];
     // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
     // after every other layer; a component defined in several files merges their overrides.
-    const overrides = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
+    const overrides = this.overridesByFile.size === 0 ? noOverrides
+      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
     // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
     const lists = [
       this.sharedSection('settings'),
@@ -267,7 +314,9 @@ export class LoadedStack implements Stack {
       return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
     }, this.stacksSettings.listMergeStrategy);
     // The globals and terraform: layers are the same for every component: merged once per stack.
-    const merged = (section: SectionName): Mapping => deepMerge([
+    // Overrides are gathered per stack: a section with some is this stack's alone.
+    for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
+    const merged = (section: SectionName): Mapping => this.mergeLayers([
       this.sharedSection(section, lists),
       ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
       overrides[section] as Mapping | undefined,
@@ -297,8 +346,10 @@ export class LoadedStack implements Stack {
     }
     let backend: Mapping | undefined;
     if (backendType !== undefined) {
-      const rootBackends = this.sharedSection('backend') ?? {};
-      const ownBackends = deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined));
+      // Where an azurerm key was written matters (state-address.ts); the other backends do not ask.
+      const azurerm = backendType === 'azurerm';
+      const rootBackends = azurerm ? this.sharedSection('backend') ?? {} : {};
+      const ownBackends = azurerm ? deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined)) : {};
       backend = backendWithKeyPrefix({
         name, component, metadata: stateMetadata, backendType,
         backend: (backends[backendType] ?? {}) as Mapping,
@@ -342,9 +393,11 @@ export class LoadedStack implements Stack {
     const workspace = terraformWorkspace({
       stack: this.name, name, component, metadata: workspaceMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
     });
+    let renderedByTemplates = false;
     if (templates?.enabled) {
       const rendered = this.renderComponentSection(name, { ...templateSection(), workspace }, layers, templates);
       if (rendered) {
+        renderedByTemplates = true;
         const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
         vars = mapping('vars');
         settings = mapping('settings');
@@ -358,13 +411,24 @@ export class LoadedStack implements Stack {
         locals = mapping('locals');
       }
     }
-    // `!template` values: decoded once the templates are rendered (or as written when templates are off).
-    [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
-    if (backend !== undefined) backend = evaluateTemplateTags(backend) as Mapping;
-    const hooks = finishStackCommands(hookSections, (commandName) => {
-      const origin = lastLayerWith(layers, ['hooks', commandName]);
-      return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', commandName], text: origin.manifest.text };
-    }, name);
+    // No layer holding an Atmos tag (the usual case) and no template output: nothing below can find
+    // one, so the walks over every section are skipped.
+    const tagFree = !renderedByTemplates && !hasTag(overrides) && layers.every((layer) => !layerHasTag(layer));
+    if (!tagFree) {
+      // `!template` values: decoded once the templates are rendered (or as written when templates are off).
+      [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
+      if (backend !== undefined) backend = evaluateTemplateTags(backend) as Mapping;
+    }
+    let hooks = this.stackCommandsByHooks.get(hookSections);
+    if (!hooks) {
+      hooks = finishStackCommands(hookSections, (commandName) => {
+        const origin = lastLayerWith(layers, ['hooks', commandName]);
+        return origin && { file: origin.manifest.file, yamlPath: [...origin.at, 'hooks', commandName], text: origin.manifest.text };
+      }, name);
+      this.stackCommandsByHooks.set(hookSections, hooks);
+    }
+    let envStrings = this.envByMapping.get(env);
+    if (!envStrings) this.envByMapping.set(env, (envStrings = envValues(env)));
     const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
 
     // The merge shares nested values with the cached manifests; hand out copies.
@@ -372,13 +436,13 @@ export class LoadedStack implements Stack {
       stack: this.name,
       name,
       component,
-      componentDir: path.join(this.componentsBasePath, component),
+      componentDir: this.componentDir(component),
       type: metadata.type === 'abstract' ? 'abstract' : 'real',
       locked: metadata.locked === true,
       enabled: metadata.enabled !== false,
       inherits: this.inheritsOf(name),
       vars,
-      env: envValues(env),
+      env: envStrings,
       settings,
       // Optional keys are left out rather than deleted afterwards (a delete makes the object slow to read).
       ...(backendType === undefined ? {} : { backendType }),
@@ -394,16 +458,16 @@ export class LoadedStack implements Stack {
       listMergeStrategy: lists,
       workspace,
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
-      sources: [...new Set(layers.map((layer) => layer.manifest.file))],
+      sources: this.sourcesOf(componentLayers),
     });
     // An Atmos YAML function tfwrap does not evaluate: loading worked, using it does not.
-    for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
+    for (const section of tagFree ? [] : ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
       const unsupported = unsupportedFunctionIn(instance[section], `component '${name}' of stack '${this.name}'`);
       if (unsupported) throw unsupported;
     }
     // Deferred functions (!terraform.output, !store, ...) are evaluated when the component is
     // described or run; here their arguments are checked, and a same-stack component must exist.
-    for (const section of ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
+    for (const section of tagFree ? [] : ['vars', 'env', 'settings', 'backend', 'providers', 'auth', 'remoteStateBackend'] as const) {
       for (const tag of deferredTagsIn(instance[section])) {
         const call = parseDeferredCall(tag);
         if ((call.fn === 'terraform.output' || call.fn === 'terraform.state') && call.stack === undefined && !this.ownLayersByComponent.has(call.component)) {
@@ -460,12 +524,13 @@ export class LoadedStack implements Stack {
   }
 
   private sharedSection(section: SectionName, lists: ListMergeStrategy = this.stacksSettings.listMergeStrategy): Mapping | undefined {
-    const key = `${section}:${lists}`;
-    if (!this.sharedSectionsCache.has(key)) {
+    let byStrategy = this.sharedSectionsCache.get(lists);
+    if (!byStrategy) this.sharedSectionsCache.set(lists, (byStrategy = new Map()));
+    if (!byStrategy.has(section)) {
       const layers = this.sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
-      this.sharedSectionsCache.set(key, layers.some((layer) => layer !== undefined) ? deepMerge(layers, lists) : undefined);
+      byStrategy.set(section, layers.some((layer) => layer !== undefined) ? this.mergeLayers(layers, lists) : undefined);
     }
-    return this.sharedSectionsCache.get(key);
+    return byStrategy.get(section);
   }
 
   /** The stack-wide vars (globals, then `terraform:`): what `stacks.name_pattern` reads. */
@@ -562,6 +627,15 @@ export class LoadedStack implements Stack {
    * one (so `vpc-secondary` inheriting `vpc-defaults` deploys the `vpc` directory too).
    */
   private inheritedMetadataOf(name: string, key: string): string | undefined {
+    let byName = this.inheritedMetadataCache.get(key);
+    if (!byName) this.inheritedMetadataCache.set(key, (byName = new Map()));
+    if (byName.has(name)) return byName.get(name);
+    const value = this.inheritedMetadataOfOnce(name, key);
+    byName.set(name, value);
+    return value;
+  }
+
+  private inheritedMetadataOfOnce(name: string, key: string): string | undefined {
     const metadata = this.ownMetadata(name);
     const own = metadata[key];
     if (typeof own === 'string') return own;
@@ -594,6 +668,9 @@ function envValues(env: Mapping): Record<string, string> {
   return result;
 }
 
+/** A stack without `overrides:` (the usual case): nothing to merge per component. */
+const noOverrides: Mapping = Object.freeze({}) as Mapping;
+
 /** Components being resolved (a stack name and a component), to catch atmos.Component cycles. */
 const resolving = new Set<string>();
 
@@ -623,6 +700,14 @@ function atmosSectionOf(instance: ComponentInstance, raised: { error?: Error }, 
     },
   });
   return section;
+}
+
+/** Whether a layer's sections hold an Atmos tag, by sections object: a catalog's layers are in every stack. */
+const layerTags = new WeakMap<object, boolean>();
+function layerHasTag(layer: Layer): boolean {
+  let found = layerTags.get(layer.sections);
+  if (found === undefined) layerTags.set(layer.sections, (found = hasTag(layer.sections)));
+  return found;
 }
 
 function hasAny(sections: object): boolean {

@@ -140,7 +140,7 @@ export function evaluateTemplateTags(value: unknown): unknown {
 }
 
 /** Whether a data tree holds an Atmos tag anywhere. */
-function hasTag(value: unknown): boolean {
+export function hasTag(value: unknown): boolean {
   if (value instanceof AtmosTag) return true;
   if (value === null || typeof value !== 'object' || value instanceof Date) return false;
   if (Array.isArray(value)) return value.some(hasTag);
