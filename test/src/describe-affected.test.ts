@@ -306,6 +306,19 @@ describe('tfwrap describe affected', function () {
     assert.deepEqual(summary(await affected(dir, withExtra)), ['dev/app stack.vars', 'dev/database stack.vars', 'dev/network stack.vars']);
   });
 
+  it('a change to a file named by a templated import path (templates on) affects the stack importing it', async () => {
+    const { dir } = await project();
+    writeFileSync(join(dir, 'tfwrap.yaml'), readFileSync(join(dir, 'tfwrap.yaml'), 'utf8') + 'templates:\n  settings:\n    enabled: true\n');
+    writeFileSync(join(dir, 'stacks/dev.yaml'), 'import:\n  - catalog/components\n  - path: "mixins/{{ .area }}"\n    context: { area: eu }\nvars:\n  stage: dev\n');
+    const templated = await commit(dir, 'templated import');
+    writeFileSync(join(dir, 'stacks/mixins/eu.yaml'), 'vars:\n  region: eu-central-1\n');
+    await commit(dir, 'move eu');
+    assert.deepEqual(summary(await affected(dir, templated)), [
+      'dev/app stack.vars', 'dev/database stack.vars', 'dev/network stack.vars',
+      'staging/app stack.vars', 'staging/database stack.vars', 'staging/network stack.vars',
+    ]);
+  });
+
   it('a whitespace-only edit of one manifest next to a real change of another reports only the real change', async () => {
     const { dir, base } = await project();
     writeFileSync(join(dir, 'stacks/catalog/components.yaml'), CATALOG_REFORMATTED);

@@ -228,6 +228,9 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
         }
         if (shared) importedByList.set(key, imported);
       }
+      // A templated import path (rendered only with templates on) may name different files per
+      // stack and context: then only loading the stack finds its closure.
+      if (settings.templates.enabled && [...imported, stackFile].some((file) => source.readText(file).includes('{{'))) return undefined;
       return [...imported, stackFile];
     },
   };

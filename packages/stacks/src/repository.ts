@@ -204,6 +204,10 @@ export class StackRepository {
     return this.relativePath(file).replace(/\.ya?ml$/, '');
   }
 
+  private readText(file: string): string {
+    return this.source.readText ? this.source.readText(file) : readFileSync(file, 'utf8');
+  }
+
   /** A parsed, checked manifest by key (imports.ts templateKey), cached. Throws ManifestProblem / TfwrapError. */
   private manifest(key: string): Manifest {
     let manifest = this.manifests.get(key);
@@ -222,7 +226,8 @@ export class StackRepository {
    * wait for the component pass, as in Atmos.
    */
   private renderedManifest(key: string, template: NonNullable<ReturnType<typeof templateImportOf>>): Manifest {
-    const text = readFileSync(template.file, 'utf8');
+    // Through the source: `describe affected` reads the base revision's text here, not the work tree's.
+    const text = this.readText(template.file);
     let rendered = text;
     if (hasTemplate(text)) {
       const name = this.relativePath(template.file);
@@ -344,7 +349,7 @@ export class StackRepository {
       }
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
-      const declared = parsed ? parsed.name : scanStackName(this.source.readText ? this.source.readText(file) : readFileSync(file, 'utf8'), file);
+      const declared = parsed ? parsed.name : scanStackName(this.readText(file), file);
       if (declared !== undefined) {
         named.push({ name: declared, file, byPath: false });
         this.nameCache?.store(file, { name: declared, byPath: false }, [file]);
