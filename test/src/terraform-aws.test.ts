@@ -5,25 +5,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNTS, REGION, STATE_BUCKET, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
+import { DEPLOYER_CONFIG, REGION, STATE_BUCKET, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { ok, runTfwrap } from './support/cli.js';
 import { writeTree } from './support/terraform.js';
 
-const CONFIG = `
-stacks:
-  excluded_paths: ["catalog/**"]
-auth:
-  identities:
-    admin:
-      kind: aws/ambient
-      principal: { region: ${REGION} }
-    deployer:
-      kind: aws/assume-role
-      via: { identity: admin }
-      principal:
-        assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
-`;
 
 
 describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', function () {
@@ -46,7 +32,7 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
   it('writes state to the s3 backend as the chained role, one workspace per stack', async () => {
     const key = `tfwrap-e2e/${randomUUID()}`;
     const repo = writeTree(tempDir('tfwrap-s3-'), {
-      'tfwrap.yaml': CONFIG,
+      'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/catalog/base.yaml': s3BackendSection(key) + 'components:\n  terraform:\n    app: {}\n',
       'stacks/dev.yaml': 'import: [catalog/base]\nvars: { stage: dev }\n',
       'stacks/prod.yaml': 'import: [catalog/base]\nvars: { stage: prod }\n',
@@ -84,7 +70,7 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
   it('gives components built from one directory their own objects: <directory>/<stack>-<component>/<key>', async () => {
     const key = `tfwrap-e2e/${randomUUID()}`;
     const repo = writeTree(tempDir('tfwrap-s3-prefix-'), {
-      'tfwrap.yaml': CONFIG,
+      'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/prod/east.yaml': s3BackendSection(key) + [
         'components:',
         '  terraform:',
@@ -113,7 +99,7 @@ describe('terraform with an aws/assume-role chain (e2e, moto with auth on)', fun
 }
 `);
     const repo = writeTree(tempDir('tfwrap-provider-'), {
-      'tfwrap.yaml': CONFIG,
+      'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/dev.yaml': 'components:\n  terraform:\n    whoami:\n      auth: { identity: deployer }\n',
       'components/terraform/whoami/main.tf': [
         'terraform {',

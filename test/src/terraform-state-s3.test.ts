@@ -7,25 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBlackHole } from './support/fake-endpoints.js';
-import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
+import { ACCOUNTS, DEPLOYER_CONFIG, REGION, roleArn, s3BackendSection, sharedMoto, type Moto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { ok, runTfwrap, tfwrapBin } from './support/cli.js';
 import { recordingTerraform, writeTree, type RecordingTerraform } from './support/terraform.js';
 
-const CONFIG = `
-stacks:
-  excluded_paths: ["catalog/**"]
-auth:
-  identities:
-    admin:
-      kind: aws/ambient
-      principal: { region: ${REGION} }
-    deployer:
-      kind: aws/assume-role
-      via: { identity: admin }
-      principal:
-        assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
-`;
 
 describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', function () {
   this.timeout(180_000);
@@ -40,7 +26,7 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
     moto = await sharedMoto();
     const key = `tfwrap-e2e/${randomUUID()}`;
     repo = writeTree(tempDir('tfwrap-state-s3-'), {
-      'tfwrap.yaml': CONFIG,
+      'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/catalog/base.yaml': s3BackendSection(key),
       'stacks/dev.yaml': [
         'import: [catalog/base]',

@@ -10,6 +10,8 @@ export interface AwsKey {
   secretAccessKey: string;
 }
 
+export const REGION = 'us-east-1';
+
 export const ACCOUNTS = {
   /** Owns the IAM users `admin` and `nopolicy`. */
   admin: '123456789012',
@@ -29,6 +31,25 @@ export function roleArn(account: string, name: string): string {
 }
 
 export const STATE_BUCKET = 'tfstate-bucket';
+
+/**
+ * A tfwrap.yaml with the two identities the s3 backend section uses: `admin` (aws/ambient, the
+ * admin key in the environment) and `deployer` (TerraformDeployRole assumed from it).
+ */
+export const DEPLOYER_CONFIG = `
+stacks:
+  excluded_paths: ["catalog/**"]
+auth:
+  identities:
+    admin:
+      kind: aws/ambient
+      principal: { region: ${REGION} }
+    deployer:
+      kind: aws/assume-role
+      via: { identity: admin }
+      principal:
+        assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
+`;
 
 /**
  * A stack manifest's `terraform:` section that keeps state in moto's S3 under `key`, through the
@@ -51,7 +72,6 @@ terraform:
   auth: { identity: deployer }
 `;
 }
-export const REGION = 'us-east-1';
 
 export interface MotoOptions {
   /** Port to bind on 127.0.0.1; 0 (default) picks a free one. */
