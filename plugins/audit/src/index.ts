@@ -16,7 +16,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { TfwrapError, definePlugin, v, type ExecResult, type Tfwrap } from '@tfwrap/plugin-kit';
+import { TfwrapError, definePlugin, type ExecResult, type Tfwrap } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 export interface AuditOptions {
   /** The log file. */

@@ -5,7 +5,8 @@
  * `principal.region` applied: nothing cleared, IMDS not disabled, no file written.
  */
 import { AWS_CREDENTIALS, regionSchema } from '@tfwrap/aws';
-import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
+import { defineIdentityKind, definePlugin, identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 export const awsAmbientSchema = identitySchema({
   kind: 'aws/ambient',

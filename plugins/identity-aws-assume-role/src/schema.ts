@@ -1,7 +1,8 @@
 /** The `aws/assume-role` entry, checked offline by `tfwrap auth validate`, and the STS limits. */
 import { parseDuration } from '@tfwrap/core';
 import { regionSchema } from '@tfwrap/aws';
-import { identitySchema, v } from '@tfwrap/plugin-kit';
+import { identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 export const STS_LIMITS = {
   minDurationSeconds: 900,

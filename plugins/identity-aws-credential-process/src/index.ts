@@ -6,7 +6,8 @@
  */
 import { parseDuration } from '@tfwrap/core';
 import { AWS_CREDENTIALS, regionSchema } from '@tfwrap/aws';
-import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
+import { defineIdentityKind, definePlugin, identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 import { credentialProcessCommands } from './commands.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;

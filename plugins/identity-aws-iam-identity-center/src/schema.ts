@@ -1,7 +1,8 @@
 /** The `aws/iam-identity-center` entry, checked offline by `tfwrap auth validate`. */
 import { isSecureOrLoopback, parseDuration } from '@tfwrap/core';
 import { regionSchema } from '@tfwrap/aws';
-import { identitySchema, v } from '@tfwrap/plugin-kit';
+import { identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 /** A sign-in may be renewed for at most this long (AWS caps portal sessions at 90 days). */
 export const SESSION_LIMITS = { minSeconds: 15 * 60, maxSeconds: 90 * 24 * 3600 } as const;

@@ -1,6 +1,7 @@
 /** The `aws/permission-set` entry, checked offline by `tfwrap auth validate`. */
 import { regionSchema } from '@tfwrap/aws';
-import { identitySchema, v } from '@tfwrap/plugin-kit';
+import { identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 export const permissionSetSchema = identitySchema({
   kind: 'aws/permission-set',

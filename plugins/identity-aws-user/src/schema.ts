@@ -1,7 +1,8 @@
 /** The `aws/user` entry, checked offline by `tfwrap auth validate`, and the GetSessionToken limits. */
 import { parseDuration } from '@tfwrap/core';
 import { regionSchema } from '@tfwrap/aws';
-import { identitySchema, v } from '@tfwrap/plugin-kit';
+import { identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 export const GET_SESSION_TOKEN_LIMITS = {
   minDurationSeconds: 900,

@@ -7,7 +7,8 @@
  * registration; the code that fetches the token loads on first use.
  */
 import { WEB_IDENTITY_CREDENTIALS } from '@tfwrap/aws';
-import { defineIdentityKind, definePlugin, identitySchema, v } from '@tfwrap/plugin-kit';
+import { defineIdentityKind, definePlugin, identitySchema } from '@tfwrap/plugin-kit';
+import * as v from 'valibot';
 
 /** The audience AWS STS expects unless the IAM OIDC provider was set up with another. */
 export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
