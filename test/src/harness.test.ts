@@ -20,8 +20,12 @@ import { hermeticEnv, tempDir } from './support/env.js';
 import { repoRoot, runCommand, tfwrapBin, type RunResult } from './support/cli.js';
 
 const stsModule = pathToFileURL(createRequire(import.meta.url).resolve('@aws-sdk/client-sts')).href;
+const providersModule = pathToFileURL(createRequire(import.meta.url).resolve('@aws-sdk/credential-providers')).href;
+// The SDK's default chain, with more than its default 1 s and one try for the metadata endpoints:
+// this machine can stall a process for about a second.
 const WHOAMI = `const { STSClient, GetCallerIdentityCommand } = await import(${JSON.stringify(stsModule)});
-const sts = new STSClient({});
+const { fromNodeProviderChain } = await import(${JSON.stringify(providersModule)});
+const sts = new STSClient({ credentials: fromNodeProviderChain({ timeout: 10000, maxRetries: 3 }) });
 try { console.log(JSON.stringify(await sts.send(new GetCallerIdentityCommand({})))); } finally { sts.destroy(); }`;
 
 type Creds = AwsKey & { sessionToken?: string };
