@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ACCOUNTS, REGION, roleArn, s3BackendSection, sharedMoto } from './support/moto.js';
+import { DEPLOYER_CONFIG, REGION, s3BackendSection, sharedMoto } from './support/moto.js';
 import { hermeticEnv, tempDir } from './support/env.js';
 import { ok, runCommand, type RunResult, runTfwrap } from './support/cli.js';
 import { fixtureProject, writeTree } from './support/terraform.js';
@@ -245,20 +245,7 @@ describe('terraform init elision (e2e, real terraform)', function () {
 `;
     const key = `tfwrap-e2e/${randomUUID()}`;
     const repo = writeTree(tempDir('tfwrap-s3-ws-'), {
-      'tfwrap.yaml': `
-stacks:
-  excluded_paths: ["catalog/**"]
-auth:
-  identities:
-    admin:
-      kind: aws/ambient
-      principal: { region: ${REGION} }
-    deployer:
-      kind: aws/assume-role
-      via: { identity: admin }
-      principal:
-        assume_role: "${roleArn(ACCOUNTS.state, 'TerraformDeployRole')}"
-`,
+      'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/catalog/app.yaml': catalog(key),
       'stacks/dev.yaml': 'import: [catalog/app]\nvars: { stage: dev }\n',
       'stacks/prod.yaml': 'import: [catalog/app]\nvars: { stage: prod }\n',
