@@ -159,7 +159,7 @@ function expectedSeconds(files) {
   return sized.map(({ file, bytes, seconds }) => ({ file, weight: typeof seconds === 'number' ? seconds : bytes * rate }));
 }
 
-/** A shell command run alongside the shards; resolves to its output and status. */
+/** A shell command run alongside the shards; prints its output, resolves to null or what failed. */
 function runAlongside(command) {
   return new Promise((done) => {
     const child = spawn('sh', ['-c', command], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -168,8 +168,9 @@ function runAlongside(command) {
     child.stderr.on('data', (chunk) => out.push(chunk));
     child.on('close', (code, signal) => {
       process.stdout.write(`\n===== ${command}: ${code === 0 ? 'passed' : `FAILED (${signal ?? `status ${code}`})`} =====\n`);
-      process.stdout.write(Buffer.concat(out));
-      done(code === 0);
+      const text = Buffer.concat(out);
+      process.stdout.write(text);
+      done(code === 0 ? null : `${command}: ${signal ?? `status ${code}`}\n      ${text.toString().trimEnd().split('\n').slice(-15).join('\n      ')}`);
     });
   });
 }
@@ -212,10 +213,10 @@ async function runShards(files, n) {
       });
     })));
     const fileMs = Object.assign({}, ...results.map((s) => s.fileMs ?? {}));
-    const failedChecks = (await checks).filter((passed) => !passed).length;
-    if (failedChecks) console.log(`\nrun-tests: ${failedChecks} of the --with commands failed (see above)`);
-    results.push({ failures: failedChecks });
-    return results.reduce((sum, s) => ({ ...sum, passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0, fileMs });
+    const failedChecks = (await checks).filter(Boolean);
+    results.push({ failures: failedChecks.length, failed: failedChecks });
+    const failed = results.flatMap((s) => s.failed ?? []);
+    return results.reduce((sum, s) => ({ ...sum, passes: sum.passes + (s.passes ?? 0), failures: sum.failures + (s.failures ?? 0), pending: sum.pending + (s.pending ?? 0) }), { passes: 0, failures: 0, pending: 0, fileMs, failed });
   } finally {
     rmSync(statsDir, { recursive: true, force: true });
   }
@@ -239,7 +240,15 @@ async function runMocha() {
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   return new Promise((done) => {
-    const runner = mocha.run(() => done({ ...runner.stats, fileMs }));
+    const runner = mocha.run(() => done({ ...runner.stats, fileMs, failed }));
+    // Each failure again, briefly, for the end of the log: CI shows only its tail, and a shard's
+    // own report is printed whole in the middle of the output.
+    const failed = [];
+    runner.on('fail', (test, err) => {
+      const where = test.file ? relative(root, test.file) : '(no file)';
+      const lines = String(err?.stack ?? err?.message ?? err).split('\n').slice(0, 12).join('\n      ');
+      failed.push(`${where}: ${test.fullTitle()}\n      ${lines}`);
+    });
     // Wall time per spec file (its top-level suites), printed at the end: where CI time goes.
     const fileMs = {};
     const started = new Map();
@@ -275,7 +284,7 @@ if (!runIsolated()) {
     console.error(err);
     stats = { failures: 1 };
   }
-  if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0, fileMs: stats.fileMs }));
+  if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0, fileMs: stats.fileMs, failed: stats.failed }));
   else if (stats.fileMs && Object.keys(stats.fileMs).length > 1) {
     if (saveTimings) {
       const seconds = Object.fromEntries(Object.entries(stats.fileMs).sort(([a], [b]) => a.localeCompare(b)).map(([file, ms]) => [file, Math.round(ms / 100) / 10]));
@@ -285,6 +294,10 @@ if (!runIsolated()) {
     const slowest = Object.entries(stats.fileMs).filter(([, ms]) => ms >= 100).sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.log('\nslowest spec files (wall time, s):');
     for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)}  ${file}`);
+  }
+  if (!shardStats && stats.failed?.length) {
+    console.log(`\nfailed (${stats.failed.length}):`);
+    for (const f of stats.failed) console.log(`  ${f}`);
   }
   console.log(summary(stats));
   process.exitCode = stats.failures ? 1 : 0;
