@@ -179,3 +179,13 @@ export async function locateInYaml(file: string, path: YamlPath, text?: string):
   }
   return { file };
 }
+
+/**
+ * YAML text for a command's output (`describe ... --format yaml`), with js-yaml, which parsing
+ * has loaded already: `yaml` would add a quarter of the JavaScript a describe compiles. A value
+ * seen twice is written out twice (no anchors), undefined entries are left out, lines are not
+ * folded.
+ */
+export function stringifyYaml(value: unknown): string {
+  return jsYaml.dump(value, { noRefs: true, skipInvalid: true, lineWidth: -1 });
+}

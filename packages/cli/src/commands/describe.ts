@@ -7,7 +7,7 @@
  * `tfwrap describe locals [component] -s <stack> [--format yaml|json]` (Atmos's describe locals).
  */
 import type { Command } from 'commander';
-import { TfwrapError, type Run } from '@tfwrap/core';
+import { TfwrapError, stringifyYaml, type Run } from '@tfwrap/core';
 import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
 
 export function registerDescribeCommands(program: Command, globals: () => GlobalOptions, setExit: (code: number) => void): void {
@@ -53,8 +53,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       } else if (opts.format === 'json') {
         await writeStdout(JSON.stringify(entries, null, 2) + '\n');
       } else {
-        const { stringify } = await import('yaml');
-        await writeStdout(stringify(entries));
+        await writeStdout(stringifyYaml(entries));
       }
     });
 
@@ -72,7 +71,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const { dependentsOf } = await import('../dependents.js');
       const dependents = await dependentsOf(tfwrap, name, opts.stack);
       if (opts.format === 'json') await writeStdout(JSON.stringify(dependents, null, 2) + '\n');
-      else await writeStdout((await import('yaml')).stringify(dependents));
+      else await writeStdout(stringifyYaml(dependents));
     });
 
   describe
@@ -89,7 +88,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const { openStacks } = await import('../stacks.js');
       const locals = await openStacks(tfwrap).describeLocals(opts.stack, component);
       if (opts.format === 'json') await writeStdout(JSON.stringify(locals, null, 2) + '\n');
-      else await writeStdout((await import('yaml')).stringify(locals, { aliasDuplicateObjects: false }));
+      else await writeStdout(stringifyYaml(locals));
     });
 
   describe
@@ -149,8 +148,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       if (opts.format === 'json') {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       } else {
-        const { stringify } = await import('yaml');
-        process.stdout.write(stringify(result, { aliasDuplicateObjects: false }));
+        process.stdout.write(stringifyYaml(result));
       }
     });
 }
@@ -207,7 +205,6 @@ async function describeComponent(run: Run, format: string): Promise<void> {
   if (format === 'json') {
     process.stdout.write(JSON.stringify(described, null, 2) + '\n');
   } else {
-    const { stringify } = await import('yaml');
-    process.stdout.write(stringify(described, { aliasDuplicateObjects: false }));
+    process.stdout.write(stringifyYaml(described));
   }
 }
