@@ -13,7 +13,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TfwrapError, parseYaml, withFileLock, type StoreTypeDefinition } from '@tfwrap/core';
-import { Document, parseDocument } from 'yaml';
 import { writeFileAtomic } from './files.js';
 
 const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -55,8 +54,10 @@ export const yamlFileStore: StoreTypeDefinition = {
             componentValues[key] = value;
             text = JSON.stringify(data, null, 2) + '\n';
           } else {
+            // `yaml` keeps comments; loaded only to write (it is a quarter of what a describe compiles).
+            const { Document, parseDocument } = await import('yaml');
             const parsed = parseDocument(current.text);
-            const document: Document = isMapping(parsed.toJS()) ? parsed : new Document({});
+            const document = isMapping(parsed.toJS()) ? parsed : new Document({});
             document.setIn([stack, component, key], document.createNode(value));
             text = document.toString();
           }
