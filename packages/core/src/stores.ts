@@ -13,20 +13,33 @@ import type { Env } from './identity.js';
 import type { Logger } from './logger.js';
 
 /**
+ * What tfwrap passes with each store call, as a last argument: a store written before it existed
+ * (and one that ignores it) still works, only an interrupt then waits for its requests to end.
+ */
+export interface StoreCallOptions {
+  /**
+   * Aborted when the run is interrupted (Ctrl-C): pass it to every request (the AWS SDK's
+   * `abortSignal`, fetch's `signal`, a lock's wait), so a request that hangs does not hold the run.
+   * What the call throws once it is aborted is not shown: the run ends as interrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/**
  * One opened store. `get` reads a component's key (Atmos's Store.Get); `getKey` a key by itself;
  * `set` writes a component's key (Atmos's Store.Set).
  */
 export interface Store {
   /** The value, or `undefined` when the store has no such key. Throw for anything else (access denied, ...). */
-  get(stack: string, component: string, key: string): Promise<unknown>;
+  get(stack: string, component: string, key: string, options?: StoreCallOptions): Promise<unknown>;
   /** For `!store.get <store> <key>`; a store without it refuses `!store.get`. */
-  getKey?(key: string): Promise<unknown>;
+  getKey?(key: string, options?: StoreCallOptions): Promise<unknown>;
   /**
    * For store hooks: write the value (any JSON value, `null` included) under the component's key,
    * replacing what is there; a later `get` of the same store sees it. A read-only store leaves it
    * out, and a store hook naming it is refused. Throw for anything else (access denied, ...).
    */
-  set?(stack: string, component: string, key: string, value: unknown): Promise<void>;
+  set?(stack: string, component: string, key: string, value: unknown, options?: StoreCallOptions): Promise<void>;
 }
 
 export interface StoreOpenContext {

@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { TfwrapError, type AtmosTag, type AuthResult, type Run, type Store } from '@tfwrap/core';
+import { TfwrapError, throwIfInterrupted, type AtmosTag, type AuthResult, type Run, type Store } from '@tfwrap/core';
 import { deferredTagsIn, parseDeferredCall, replaceDeferred, valueAtPath, type ComponentInstance, type PathExpression, type Stack, type StoreCall, type TerraformCall } from '@tfwrap/stacks';
 import { identityForComponent } from './identity.js';
 import { TerraformRunner, checkRunnable, componentEnv, type TerraformSettings } from './runner.js';
@@ -236,16 +236,19 @@ export class DeferredValues {
   private async storeValue(tag: AtmosTag, call: StoreCall, user: ComponentInstance): Promise<unknown> {
     const store = await this.openStore(tag, call.store);
     const what = call.fn === 'store.get' ? `key '${call.key}'` : `key '${call.key}' for component '${call.component}' of stack '${call.stack ?? user.stack}'`;
+    const { signal } = this.options.run;
     let value: unknown;
     try {
       if (call.fn === 'store.get') {
         if (!store.getKey) throw this.fail(tag, `store '${call.store}' does not support !store.get`, 'use !store <store> <component> <key>', 'E_CONFIG_INVALID');
-        value = await store.getKey(call.key);
+        value = await store.getKey(call.key, { signal });
       } else {
-        value = await store.get(call.stack ?? user.stack, call.component!, call.key);
+        value = await store.get(call.stack ?? user.stack, call.component!, call.key, { signal });
       }
     } catch (err) {
       if (err instanceof TfwrapError && err.location) throw err;
+      // Whatever a store throws once the run was interrupted is the interrupt (the CLI says so).
+      throwIfInterrupted(signal);
       const message = err instanceof Error ? err.message : String(err);
       throw this.fail(tag, `store '${call.store}' failed reading ${what}: ${message}`, `check that the store's identity may read it (stores.${call.store}.identity)`);
     }

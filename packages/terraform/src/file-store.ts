@@ -12,7 +12,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TfwrapError, parseYaml, withFileLock, type StoreTypeDefinition } from '@tfwrap/core';
+import { TfwrapError, parseYaml, throwIfInterrupted, withFileLock, type StoreTypeDefinition } from '@tfwrap/core';
 import { writeFileAtomic } from './files.js';
 
 const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -42,9 +42,12 @@ export const yamlFileStore: StoreTypeDefinition = {
     return {
       get: async (stack, component, key) => child(child(child(root, stack), component), key),
       getKey: async (key) => child(root, key),
-      async set(stack, component, key, value) {
+      async set(stack, component, key, value, call) {
+        const signal = call?.signal;
         mkdirSync(path.dirname(file), { recursive: true });
         await withFileLock(file, async () => {
+          // An interrupt ends the wait for another writer's lock; then nothing is written (unlocked).
+          throwIfInterrupted(signal);
           const current = read(true);
           let text: string;
           if (file.endsWith('.json')) {
@@ -63,7 +66,7 @@ export const yamlFileStore: StoreTypeDefinition = {
           }
           writeFileAtomic(file, text);
           root = read(false).root;
-        }, { waitMs: 10_000, staleMs: 10_000, onUnlocked: (err) => context.log.debug(`yaml-file store ${file}: writing without the lock (${(err as { code?: string }).code ?? String(err)})`) });
+        }, { waitMs: 10_000, staleMs: 10_000, signal, onUnlocked: (err) => signal?.aborted || context.log.debug(`yaml-file store ${file}: writing without the lock (${(err as { code?: string }).code ?? String(err)})`) });
       },
     };
   },

@@ -401,7 +401,7 @@ export class TerraformRunner {
         { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => stdout.push(chunk), onStderr: (chunk) => stderr.push(chunk) },
       ));
       if (result.exitCode !== 0) {
-        output.stderr(Buffer.concat(stderr));
+        if (!this.owner.signal.aborted) output.stderr(Buffer.concat(stderr));
         throw new TfwrapError('E_STORE_WRITE_FAILED', `store hook '${stackCommand.name}': terraform output failed in ${instance.stack}/${instance.name} (exit ${result.exitCode})`);
       }
       let parsed: Record<string, TerraformOutput>;
@@ -423,6 +423,8 @@ export class TerraformRunner {
       return undefined;
     } catch (err) {
       if (!(err instanceof TfwrapError)) throw err;
+      // Interrupted: the run ends with the signal's status and says so once; no error line.
+      if (this.owner.signal.aborted) return { exitCode: this.owner.interruptedCode() ?? err.exitCode, message: `store hook '${stackCommand.name}' interrupted` };
       output.stderr(this.tfwrap.redactor.redact(`tfwrap: error: ${err.format()}\n`));
       return { exitCode: err.exitCode, message: `store hook '${stackCommand.name}' failed` };
     }

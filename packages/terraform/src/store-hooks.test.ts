@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Tfwrap, TfwrapError, type Run } from '@tfwrap/core';
+import { Tfwrap, TfwrapError, withFileLock, type Run } from '@tfwrap/core';
 import type { ComponentInstance } from '@tfwrap/stacks';
 import { writeStoreHook } from './store-hooks.js';
 import { openStore } from './stores.js';
@@ -47,6 +47,25 @@ describe('store hooks: writing outputs to a store (yaml-file, read-only stores)'
 
     await writeStoreHook(run, 'h', { store: 'json', outputs: { vpc_id: '.vpc_id' } }, net, outputs);
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'out.json'), 'utf8')), { dev: { net: { vpc_id: 'vpc-1' } } });
+  });
+
+  it('Ctrl-C while another writer holds the yaml-file store\'s lock ends the wait: interrupted, nothing written', async () => {
+    const file = path.join(dir, 'out.json');
+    let release!: () => void;
+    const holder = withFileLock(file, () => new Promise<void>((resolve) => (release = resolve)), { waitMs: 0, staleMs: 10_000 });
+    while (!release) await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      // The interrupt comes once the hook has its outputs, while its write waits for the lock (10 s).
+      const interruptSoon = async () => {
+        setTimeout(() => run.interrupt('SIGINT'), 50);
+        return outputs();
+      };
+      await assert.rejects(writeStoreHook(run, 'h', { store: 'json', outputs: { vpc_id: '.vpc_id' } }, net, interruptSoon), (err: TfwrapError) => err.code === 'E_INTERRUPTED');
+      assert.equal(readFileSync(file, 'utf8'), '{}');
+    } finally {
+      release();
+      await holder;
+    }
   });
 
   it('a read-only store, an unknown output and an unknown store are refused, naming the hook, component and stack', async () => {

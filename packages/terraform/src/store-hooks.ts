@@ -4,7 +4,7 @@
  * under `stores:`, keyed by the component's stack and name (Atmos pkg/hooks/store_cmd.go). The
  * runner reads the outputs (`terraform output -json`) and calls this.
  */
-import { TfwrapError, type Run } from '@tfwrap/core';
+import { TfwrapError, throwIfInterrupted, type Run } from '@tfwrap/core';
 import type { ComponentInstance, StoreHook } from '@tfwrap/stacks';
 import { openStore } from './stores.js';
 
@@ -39,9 +39,12 @@ export async function writeStoreHook(run: Run, hookName: string, hook: StoreHook
       // A null output is written as null, as Atmos does (a store may refuse it).
       value = read[name]!.value ?? null;
     }
+    throwIfInterrupted(run.signal);
     try {
-      await store.set(instance.stack, instance.name, key, value);
+      await store.set(instance.stack, instance.name, key, value, { signal: run.signal });
     } catch (err) {
+      // Whatever a store throws once the run was interrupted is the interrupt, not a failed write.
+      throwIfInterrupted(run.signal);
       if (err instanceof TfwrapError) throw err;
       throw new TfwrapError('E_STORE_WRITE_FAILED', `${where}: writing key '${key}' to store '${hook.store}' failed: ${err instanceof Error ? err.message : String(err)}`, {
         hint: `check that the store's identity may write it (stores.${hook.store}.identity)`,

@@ -5,72 +5,76 @@
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClient, credentialsFromEnv, describeAwsError, stsClient, type SdkCredentials } from '@tfwrap/aws';
-import { TfwrapError, type Store, type StoreOpenContext } from '@tfwrap/core';
+import { TfwrapError, throwIfInterrupted, type Store, type StoreOpenContext } from '@tfwrap/core';
 import { parameterName, plainParameterName, type SsmStoreOptions } from './options.js';
 
 export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext): Store {
   const clients = new Map<string, Promise<SSMClient>>();
   // One client per role (none, read, write), made on first use: opening a store costs nothing.
-  const client = (roleArn: string | undefined): Promise<SSMClient> => {
+  // `signal`: the first call's; every call of a run has the run's (the store is opened per run).
+  const client = (roleArn: string | undefined, signal: AbortSignal | undefined): Promise<SSMClient> => {
     const key = roleArn ?? '';
     let made = clients.get(key);
     if (!made) {
-      made = makeClient(options, context, roleArn);
+      made = makeClient(options, context, roleArn, signal);
       clients.set(key, made);
     }
     return made;
   };
 
-  const read = async (name: string): Promise<unknown> => {
-    const ssm = await client(options.readRoleArn);
+  const read = async (name: string, signal: AbortSignal | undefined): Promise<unknown> => {
+    const ssm = await client(options.readRoleArn, signal);
     try {
-      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), { abortSignal: signal });
       return decode(out.Parameter?.Value ?? '');
     } catch (err) {
       if (err instanceof ParameterNotFound || (err as { name?: string }).name === 'ParameterNotFound') return undefined;
+      throwIfInterrupted(signal);
       // The SDK's message names the action and the principal (AccessDeniedException: ...); no credential is in it.
       throw new Error(`reading SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
     }
   };
 
   return {
-    get: (stack, component, key) => read(parameterName(options, stack, component, key)),
-    getKey: (key) => read(plainParameterName(options, key)),
-    async set(stack, component, key, value) {
+    get: (stack, component, key, call) => read(parameterName(options, stack, component, key), call?.signal),
+    getKey: (key, call) => read(plainParameterName(options, key), call?.signal),
+    async set(stack, component, key, value, call) {
       const name = parameterName(options, stack, component, key);
       // As Atmos: SSM has no null, and a value of "null" would read back as null only by accident.
       if (value === null || value === undefined) throw new Error(`cannot write SSM parameter ${name}: the value is null`);
-      const ssm = await client(options.writeRoleArn);
+      const ssm = await client(options.writeRoleArn, call?.signal);
       try {
-        await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }));
+        await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }), { abortSignal: call?.signal });
       } catch (err) {
+        throwIfInterrupted(call?.signal);
         throw new Error(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
       }
     },
   };
 }
 
-async function makeClient(options: SsmStoreOptions, context: StoreOpenContext, roleArn: string | undefined): Promise<SSMClient> {
+async function makeClient(options: SsmStoreOptions, context: StoreOpenContext, roleArn: string | undefined, signal: AbortSignal | undefined): Promise<SSMClient> {
   const env = await context.env();
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
     throw new TfwrapError('E_CONFIG_INVALID', `store '${context.name}' has no region`, { hint: 'set options.region, or AWS_REGION for the store\'s identity' });
   }
   let credentials = await credentialsFromEnv(env);
-  if (roleArn) credentials = await assumeRole(roleArn, region, credentials, context);
+  if (roleArn) credentials = await assumeRole(roleArn, region, credentials, context, signal);
   return awsClient(SSMClient, { region, credentials, endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL });
 }
 
-async function assumeRole(roleArn: string, region: string, credentials: SdkCredentials | undefined, context: StoreOpenContext): Promise<SdkCredentials> {
+async function assumeRole(roleArn: string, region: string, credentials: SdkCredentials | undefined, context: StoreOpenContext, signal: AbortSignal | undefined): Promise<SdkCredentials> {
   const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
   const sts = await stsClient({ region, credentials });
   try {
     context.log.debug(`store '${context.name}': assuming ${roleArn}`);
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'tfwrap-ssm-store' }));
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'tfwrap-ssm-store' }), { abortSignal: signal });
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
   } catch (err) {
+    throwIfInterrupted(signal);
     throw new TfwrapError('E_AUTH_FAILED', `store '${context.name}': sts:AssumeRole ${roleArn} failed: ${describeAwsError(err)}`, { hint: 'check that the store\'s identity may assume the role', cause: err });
   } finally {
     sts.destroy();
