@@ -187,6 +187,33 @@ describe('run lifecycle (issue 9)', function () {
     }
   });
 
+  describe('interrupts while an !exec command runs (the stack is loading)', () => {
+    for (const [command, signal, code] of [
+      ['describe component', 'SIGINT', 130],
+      ['plan', 'SIGTERM', 143],
+    ] as const) {
+      it(`${signal} to the process group during ${command}: exit ${code}, one "interrupted" line, not an !exec failure`, async () => {
+        const marker = `8.${process.pid}${code}`; // a sleep nobody else runs
+        const shim = recordingTerraform();
+        const dir = fixtureProject({
+          'tfwrap.yaml': 'auth:\n  identities:\n    local: { kind: ambient, default: true }\n',
+          'stacks/dev.yaml': `components:\n  terraform:\n    app:\n      vars:\n        slow: !exec sleep ${marker}\n`,
+          'components/terraform/app/main.tf': 'variable "slow" { type = string }\n',
+        });
+        const env = hermeticEnv({ PATH: `${shim.bin}:${process.env.PATH}` });
+        const args = command === 'plan' ? ['plan', 'dev', 'app', '-no-color'] : ['describe', 'component', 'app', '-s', 'dev'];
+        const run = startTfwrap(['-C', dir, ...args], env, dir);
+        await until('the !exec command is running', () => pgrep(`sleep ${marker}`).length > 0);
+        process.kill(-run.child.pid!, signal);
+        const { code: exitCode } = await run.exited;
+        const { stderr } = run.output();
+        assert.equal(exitCode, code, stderr);
+        assert.equal(stderr, `tfwrap: interrupted by ${signal}\n`);
+        assert.deepEqual(shim.calls(), [], 'no terraform ran');
+      });
+    }
+  });
+
   describe('two interrupts during a stack run', () => {
     it('kill the terraform that ignored the first, wait for it, then remove the run directory', async () => {
       const bin = tempDir('tfwrap-standin-');

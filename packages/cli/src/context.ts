@@ -33,13 +33,24 @@ export async function withRun(tfwrap: Tfwrap, request: Omit<RunRequest, 'cwd'>, 
   try {
     return run.exitCodeFor((await work(run)) ?? 0);
   } catch (err) {
-    // Whatever failed after an interrupt failed because of it (a killed credential command).
+    // Whatever failed after an interrupt failed because of it (a killed credential command). A
+    // signal that came while a synchronous child ran (`!exec`) is handled on the event loop's next
+    // turn, after this catch: give it that turn before deciding.
+    if (!run.interruptedBy) await signalsDelivered();
     if (!run.interruptedBy) throw err;
     process.stderr.write(`tfwrap: interrupted by ${run.interruptedBy}\n`);
     return run.exitCodeFor(0);
   } finally {
     await run.dispose();
   }
+}
+
+/**
+ * Resolves once a signal that already arrived has reached its handlers: they run in the event
+ * loop's poll phase, and the second of two immediates comes after one.
+ */
+async function signalsDelivered(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** `--identity=false` and friends mean "no tfwrap auth". */
