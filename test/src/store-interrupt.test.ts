@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { startBlackHole, type BlackHole } from './support/fake-endpoints.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { interruptTfwrap } from './support/cli.js';
+import { interruptTfwrap, runTfwrap } from './support/cli.js';
 import { errorLines, writeTree } from './support/terraform.js';
 
 /** Well below the SDK's 15 s and more, well above what a stop costs on a busy machine. */
@@ -59,5 +59,14 @@ describe('stores: Ctrl-C while an SSM request hangs stops tfwrap at once (e2e, b
     assert.equal(result.exitCode, 130, result.stderr);
     assert.deepEqual(errorLines(result.stderr), [], result.stderr);
     assert.doesNotMatch(result.stderr, /E_STORE_WRITE_FAILED|failed|at .*\.js:\d+/);
+  });
+
+  it('without an interrupt, a !store read that never gets an answer ends after the time limits: one line, the endpoint in the hint', async () => {
+    // The SDK's request time limit only warned (and waited forever) unless told to throw.
+    const result = await runTfwrap(['describe', 'component', 'app', '-s', 'dev'], { env, cwd: repo, timeout: 90_000 });
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.deepEqual(errorLines(result.stderr), [result.stderr.trim()], result.stderr);
+    assert.match(result.stderr, /dev\.yaml:8: !store ssm net vpc_id: .*no answer within 5 s .*Hint: check the store's endpoint .*\[E_FUNCTION_FAILED\]/);
+    assert.doesNotMatch(result.stderr, /smithy|WARN/);
   });
 });

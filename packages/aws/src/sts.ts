@@ -37,7 +37,7 @@ export interface AwsClientOptions {
 export interface AwsClientConfig {
   region: string;
   maxAttempts: number;
-  requestHandler: { requestTimeout: number; connectionTimeout: number };
+  requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
   credentials?: SdkCredentials;
   endpoint?: string;
 }
@@ -52,7 +52,9 @@ export function awsClient<Client>(ClientClass: new (config: AwsClientConfig) => 
   return new ClientClass({
     region: options.region,
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { requestTimeout: timeout, connectionTimeout: timeout },
+    // Without throwOnRequestTimeout the SDK only logs a warning when a request passes its limit,
+    // and a request to an endpoint that never answers waits forever.
+    requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...options.serviceConfig,
@@ -88,6 +90,9 @@ export function describeAwsError(err: unknown): string {
   const code = e.Code ?? e.name;
   const status = e.$metadata?.httpStatusCode;
   const message = (e.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  // The SDK's own words for its time limit name its internals; say what happened.
+  const limit = /exceeded the configured (\d+) ms requestTimeout/.exec(message);
+  if (limit) return `no answer within ${Number(limit[1]) / 1000} s (each of the attempts)`;
   const prefix = code && code !== 'Error' && !message.startsWith(code) ? `${code}: ` : '';
   return `${prefix}${message}${status && !message.includes(String(status)) ? ` (HTTP ${status})` : ''}`;
 }

@@ -250,7 +250,9 @@ export class DeferredValues {
       // Whatever a store throws once the run was interrupted is the interrupt (the CLI says so).
       throwIfInterrupted(signal);
       const message = err instanceof Error ? err.message : String(err);
-      throw this.fail(tag, `store '${call.store}' failed reading ${what}: ${message}`, `check that the store's identity may read it (stores.${call.store}.identity)`);
+      // A store that knows better (no answer from its endpoint) gives its own hint.
+      const hint = err instanceof TfwrapError && err.hint ? err.hint : `check that the store's identity may read it (stores.${call.store}.identity)`;
+      throw this.fail(tag, `store '${call.store}' failed reading ${what}: ${message}`, hint);
     }
     if (value === undefined) {
       if (call.default !== undefined) return call.default;

@@ -45,9 +45,10 @@ export async function writeStoreHook(run: Run, hookName: string, hook: StoreHook
     } catch (err) {
       // Whatever a store throws once the run was interrupted is the interrupt, not a failed write.
       throwIfInterrupted(run.signal);
-      if (err instanceof TfwrapError) throw err;
+      if (err instanceof TfwrapError && err.location) throw err;
+      // A store that knows better (no answer from its endpoint) gives its own hint.
       throw new TfwrapError('E_STORE_WRITE_FAILED', `${where}: writing key '${key}' to store '${hook.store}' failed: ${err instanceof Error ? err.message : String(err)}`, {
-        hint: `check that the store's identity may write it (stores.${hook.store}.identity)`,
+        hint: err instanceof TfwrapError && err.hint ? err.hint : `check that the store's identity may write it (stores.${hook.store}.identity)`,
       });
     }
     run.tfwrap.log.debug(`${where}: wrote key '${key}' to store '${hook.store}'`);

@@ -4,7 +4,7 @@
  * JSON (String parameters) and read back as JSON, or as the raw text when it is not JSON.
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awsClient, credentialsFromEnv, describeAwsError, stsClient, type SdkCredentials } from '@tfwrap/aws';
+import { awsClient, credentialsFromEnv, describeAwsError, isNetworkError, stsClient, type SdkCredentials } from '@tfwrap/aws';
 import { TfwrapError, throwIfInterrupted, type Store, type StoreOpenContext } from '@tfwrap/core';
 import { parameterName, plainParameterName, type SsmStoreOptions } from './options.js';
 
@@ -31,7 +31,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
       if (err instanceof ParameterNotFound || (err as { name?: string }).name === 'ParameterNotFound') return undefined;
       throwIfInterrupted(signal);
       // The SDK's message names the action and the principal (AccessDeniedException: ...); no credential is in it.
-      throw new Error(`reading SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
+      throw failure(`reading SSM parameter ${name} failed: ${describeSsmError(err)}`, err);
     }
   };
 
@@ -47,7 +47,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
         await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }), { abortSignal: call?.signal });
       } catch (err) {
         throwIfInterrupted(call?.signal);
-        throw new Error(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, { cause: err });
+        throw failure(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, err);
       }
     },
   };
@@ -85,6 +85,15 @@ async function assumeRole(roleArn: string, region: string, credentials: SdkCrede
  * The SDK's reason; a 403 whose body the SDK could not read (some emulators answer in XML) is
  * still an access denied.
  */
+/**
+ * A failed request. When no answer came (time limit, refused, unresolved) the hint is the
+ * endpoint, not the identity: tfwrap takes a TfwrapError's hint (the code is tfwrap's own).
+ */
+function failure(message: string, err: unknown): Error {
+  if (!isNetworkError(err)) return new Error(message, { cause: err });
+  return new TfwrapError('E_CONFIG_INVALID', message, { hint: 'check the store\'s endpoint (options.endpoint, AWS_ENDPOINT_URL) and the network', cause: err });
+}
+
 function describeSsmError(err: unknown): string {
   const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   if ($metadata?.httpStatusCode === 403 && !/AccessDenied|Unrecognized|Signature|Token/i.test(name ?? '')) return 'access denied (HTTP 403)';
