@@ -70,7 +70,9 @@ describe('identities: ambient and aws/ambient (e2e)', function () {
   it('EC2 instance metadata (loopback endpoint) resolves credentials that moto accepts', async () => {
     const imds = await startImdsServer({ moto });
     try {
-      const env = hermeticEnv({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint, AWS_ENDPOINT_URL_STS: moto.endpoint });
+      // The AWS CLI's limits, which aws/ambient honours: 1 s and 2 attempts is too little for a
+      // test server on a machine that stalls processes for a second at times.
+      const env = hermeticEnv({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint, AWS_ENDPOINT_URL_STS: moto.endpoint, AWS_METADATA_SERVICE_TIMEOUT: '10', AWS_METADATA_SERVICE_NUM_ATTEMPTS: '3' });
       const result = await runTfwrap(['auth', 'whoami', '-i', 'pod-base', '--json'], { env, cwd: project() });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(JSON.parse(result.stdout).arn, /^arn:aws:sts::\d{12}:assumed-role\/instance\//);

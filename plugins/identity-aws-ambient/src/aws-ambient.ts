@@ -160,9 +160,9 @@ export const awsAmbient: KindImplementation<AwsAmbientConfig> = {
     try {
       const provider = fromNodeProviderChain({
         logger: report.logger,
-        // Metadata endpoints answer in milliseconds or not at all: fail fast, retry once.
-        timeout: 1000,
-        maxRetries: 1,
+        // Metadata endpoints answer in milliseconds or not at all: fail fast, retry once, unless
+        // the AWS CLI's variables say otherwise (the JS SDK does not read them).
+        ...metadataServiceLimits(ctx.parentEnv),
         ...(region ? { clientConfig: { region } } : {}),
       });
       const sdk = await provider();
@@ -250,4 +250,18 @@ export function ambientSourceFingerprint(env: Readonly<Env>): string | undefined
   // Only the ECS endpoint or IMDS could answer: not knowable offline.
   if (!hasKeys && !hasIrsa && !hasProfile) return undefined;
   return hash.digest('hex');
+}
+
+/**
+ * The instance and container metadata endpoints' time limit per attempt and number of attempts:
+ * 1 s and 2, or AWS_METADATA_SERVICE_TIMEOUT (seconds) and AWS_METADATA_SERVICE_NUM_ATTEMPTS as
+ * the AWS CLI reads them (a value that is not a positive number is ignored).
+ */
+export function metadataServiceLimits(env: Readonly<Record<string, string | undefined>>): { timeout: number; maxRetries: number } {
+  const seconds = Number(env.AWS_METADATA_SERVICE_TIMEOUT);
+  const attempts = Number(env.AWS_METADATA_SERVICE_NUM_ATTEMPTS);
+  return {
+    timeout: seconds > 0 ? Math.round(seconds * 1000) : 1000,
+    maxRetries: Number.isInteger(attempts) && attempts > 0 ? attempts - 1 : 1,
+  };
 }
