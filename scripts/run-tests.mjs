@@ -240,10 +240,10 @@ async function runMocha() {
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   return new Promise((done) => {
-    const runner = mocha.run(() => done({ ...runner.stats, fileMs, failed }));
     // Each failure again, briefly, for the end of the log: CI shows only its tail, and a shard's
     // own report is printed whole in the middle of the output.
     const failed = [];
+    const runner = mocha.run(() => done({ ...runner.stats, fileMs, failed }));
     runner.on('fail', (test, err) => {
       const where = test.file ? relative(root, test.file) : '(no file)';
       const lines = String(err?.stack ?? err?.message ?? err).split('\n').slice(0, 12).join('\n      ');
