@@ -1,6 +1,6 @@
 // `tfwrap validate` (no stack) and `tfwrap schema`: offline checks of a whole project.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -71,6 +71,36 @@ components:
     assert.ok(lines.some((l) => l.includes(join(dir, 'stacks/qa.yaml')) && l.includes('catalog/missing')), `the missing import:\n${run.stderr}`);
     assert.ok(at('stacks/staging.yaml', 5)?.includes('identity "deployer", which is not defined'), `the unknown identity:\n${run.stderr}`);
     assert.match(lines[lines.length - 1]!, /^tfwrap: \d+ problems found$/);
+  });
+
+  it('keeps each stack\'s result between runs, and still finds a problem written into an imported file', async () => {
+    const dir = quickstart();
+    const env = hermeticEnv();
+    const validate = async (...args: string[]) => {
+      const run = await runTfwrap(['validate', '--json', ...args], { env, cwd: dir });
+      return { exitCode: run.exitCode, report: JSON.parse(run.stdout) as { valid: boolean; stacks: number; components: number; stacksFromCache: number; problems: Array<{ file: string; line: number; message: string }> } };
+    };
+    const first = await validate();
+    assert.deepEqual([first.exitCode, first.report.valid, first.report.stacksFromCache], [0, true, 0]);
+    const second = await validate();
+    assert.deepEqual([second.exitCode, second.report.components, second.report.stacksFromCache], [0, 6, 2]);
+
+    // The catalog both stacks import: a dependency on a component no stack defines.
+    const catalog = join(dir, 'stacks/catalog/components.yaml');
+    writeFileSync(catalog, readFileSync(catalog, 'utf8').replace('depends_on: [network, database]', 'depends_on: [network, databse]'));
+    const broken = await validate();
+    assert.equal(broken.exitCode, 1);
+    assert.equal(broken.report.stacksFromCache, 0);
+    assert.deepEqual([...new Set(broken.report.problems.map((p) => `${p.file}:${p.line}`))], [`${catalog}:14`]);
+    assert.match(broken.report.problems[0]!.message, /depends on 'databse', which stack '(dev|prod)' does not define/);
+    // Kept, the problem is still reported; --no-cache resolves everything again.
+    assert.deepEqual([(await validate()).exitCode, (await validate()).report.stacksFromCache], [1, 2]);
+    const uncached = await validate('--no-cache');
+    assert.deepEqual([uncached.exitCode, uncached.report.stacksFromCache, uncached.report.problems.length], [1, 0, broken.report.problems.length]);
+
+    const cacheDir = join(env.XDG_CACHE_HOME!, 'tfwrap', 'validation');
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    for (const file of readdirSync(cacheDir)) assert.equal(statSync(join(cacheDir, file)).mode & 0o777, 0o600);
   });
 
   it('reports every problem of one manifest, not only the first', async () => {

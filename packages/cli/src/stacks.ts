@@ -3,6 +3,6 @@ import { StackRepository, stacksSettingsFrom } from '@tfwrap/stacks';
 import type { Tfwrap } from '@tfwrap/core';
 
 export function openStacks(tfwrap: Tfwrap): StackRepository {
-  // The cache directory keeps the stack names a name_template derives (see @tfwrap/stacks name-cache).
+  // The cache directory keeps the stack names a name_template derives (see @tfwrap/stacks closure-cache).
   return new StackRepository(stacksSettingsFrom(tfwrap.loaded.dir, tfwrap.config, { configFile: tfwrap.configFile }), process.env, { cacheDir: tfwrap.paths.cacheDir });
 }

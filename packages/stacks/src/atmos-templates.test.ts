@@ -160,7 +160,7 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.equal(vpc.varfileName, 'plat-dev-vpc.terraform.tfvars.json');
   });
 
-  it('names a name_template derives are kept between runs while their files are unchanged (name-cache.ts)', async () => {
+  it('names a name_template derives are kept between runs while their files are unchanged (closure-cache.ts)', async () => {
     const config = layout(undefined, { name_template: '{{ .vars.tenant }}-{{ .vars.stage }}' });
     const { dir, file } = fixtureRepo({
       'stacks/catalog/tenant.yaml': 'vars: { tenant: plat }',

@@ -12,6 +12,8 @@ export { deepMerge } from './merge.js';
 export { stackManifestSchema, manifestIssueReport } from './manifest-schema.js';
 export type { ManifestIssueReport, StackManifest } from './manifest-schema.js';
 export { StateConflicts } from './state-conflicts.js';
+export { validateStacks } from './validation.js';
+export type { StacksValidation, StacksValidationOptions } from './validation.js';
 export { terraformWorkspace, backendWithKeyPrefix, stateAddress, DEFAULT_WORKSPACE } from './state-address.js';
 export type { StateAddress } from './state-address.js';
 export { canonicalStackName } from './repository.js';

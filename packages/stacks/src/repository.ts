@@ -26,7 +26,7 @@ import { parseManifest, readManifest, scanStackName, type ConfigSections, type M
 import { NeedsTemplateEngine, hasTemplate, render } from './templates.js';
 import { describedLocals, localsTemplateData } from './locals.js';
 import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
-import { StackNameCache } from './name-cache.js';
+import { ClosureCache } from './closure-cache.js';
 import { MergeMemo, deepMerge, mapTags, type Mapping } from './merge.js';
 import { TfwrapError, didYouMean, parseAtmosYaml } from '@tfwrap/core';
 import { ManifestProblem, hints, toTfwrapError, withLocatedErrors } from './problem.js';
@@ -53,10 +53,16 @@ export interface StackRepositoryOptions {
   readManifest?(file: string, functions: FunctionContext): Manifest;
   /** Resolved components may share nested values with the parsed files: the caller never changes them. */
   readOnlyComponents?: boolean;
-  /** Where names derived from a template or pattern are kept between runs (name-cache.ts); no cache without it. */
+  /** Where names derived from a template or pattern are kept between runs (closure-cache.ts); no cache without it. */
   cacheDir?: string;
   /** Merges shared with another repository reading the same parsed files (merge.ts); one of its own by default. */
   mergeMemo?: MergeMemo;
+}
+
+/** A stack name kept between runs: undefined when the manifest is not a stack (it defines no component). */
+interface CachedName {
+  name?: string;
+  byPath: boolean;
 }
 
 /** One stack manifest and the name it gives. */
@@ -78,15 +84,15 @@ export class StackRepository {
   /** Merges shared by the stacks loaded from this repository (merge.ts MergeMemo). */
   private readonly mergeMemo: MergeMemo;
 
-  /** Names derived from a template or pattern, kept between runs (see name-cache.ts); off unless a cache directory is given. */
-  private readonly nameCache: StackNameCache | undefined;
+  /** Names derived from a template or pattern, kept between runs (see closure-cache.ts); off unless a cache directory is given. */
+  private readonly nameCache: ClosureCache<CachedName> | undefined;
 
   constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
     this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new StackNameCache(StackNameCache.fileFor(this.source.cacheDir, [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
+      ? new ClosureCache<CachedName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
@@ -141,10 +147,10 @@ export class StackRepository {
 
   /**
    * Warnings about the stacks loaded so far (imports reaching outside the repository), each once,
-   * located at the import.
+   * located at the import; with `files`, those of imports written in these files.
    */
-  warnings(): Promise<TfwrapError[]> {
-    return Promise.all(this.imports.outsideImports.map(toTfwrapError));
+  warnings(files?: ReadonlySet<string>): Promise<TfwrapError[]> {
+    return Promise.all(this.imports.outsideImports.filter((problem) => !files || (problem.file !== undefined && files.has(problem.file))).map(toTfwrapError));
   }
 
   /** One stack manifest with its imports, as stack `name`. */
@@ -386,19 +392,46 @@ export class StackRepository {
   /** A name may be kept between runs when it depends on files only (not on the environment or a command). */
   private cacheable(stack: LoadedStack): boolean {
     if (this.settings.nameTemplate !== undefined && /\benv\b|expandenv/.test(this.settings.nameTemplate)) return false;
-    return stack.files.every((file) => {
-      let fileOnly = this.fileOnly.get(file);
-      if (fileOnly === undefined) {
-        const text = this.manifests.get(file)?.text ?? '';
-        fileOnly = !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
-        this.fileOnly.set(file, fileOnly);
-      }
-      return fileOnly;
-    });
+    return stack.files.every((file) => this.fileOnly(file));
+  }
+
+  /**
+   * The files (and import globs) the stack `entry` names is made of, when its components depend on
+   * them alone, so that what validate found may be kept between runs (validation.ts); undefined when
+   * a function or template reads the environment, runs a command, includes another file or reads
+   * another stack (atmos.Component).
+   */
+  closureDependencies(entry: StackEntry): { files: string[]; globs: Array<[string, string]> } | undefined {
+    const manifests = this.closureManifests(entry);
+    const files = [...new Set(manifests.map((manifest) => manifest.file))];
+    const otherStacks = (file: string) => this.settings.templates.enabled && (this.manifests.get(file)?.text ?? this.readText(file)).includes('atmos.Component');
+    if (!files.every((file) => this.fileOnly(file) && !otherStacks(file))) return undefined;
+    return { files, globs: manifests.flatMap((manifest) => this.imports.globsOf(manifest)) };
+  }
+
+  /** The manifests an import glob matches (the listing imports use). */
+  importGlob(baseDir: string, pattern: string): string[] {
+    return this.imports.glob(baseDir, pattern);
+  }
+
+  /** The manifests merged into the stack `entry` names, each once, in merge order. */
+  closureManifests(entry: StackEntry): Manifest[] {
+    return [...new Set(entry.files.flatMap((file) => this.imports.closureKeys(file)))].map((key) => this.manifest(key));
+  }
+
+  private fileOnly(file: string): boolean {
+    let fileOnly = this.fileOnlyCache.get(file);
+    if (fileOnly === undefined) {
+      // A file imported with a context is kept under another key: read its text then.
+      const text = this.manifests.get(file)?.text ?? this.readText(file);
+      fileOnly = !/!(env|exec|include|repo-root)\b/.test(text) && !/\b(env|expandenv)\b/.test(hasTemplate(text) ? text : '');
+      this.fileOnlyCache.set(file, fileOnly);
+    }
+    return fileOnly;
   }
 
   /** Whether a manifest's values come from its file alone (no function or template reads the environment), by file: a catalog is in every closure. */
-  private readonly fileOnly = new Map<string, boolean>();
+  private readonly fileOnlyCache = new Map<string, boolean>();
 
   /** The name `stacks.name_template` or `stacks.name_pattern` gives a stack with these stack-wide sections. */
   private nameFromVars(context: { vars: Mapping; settings: Mapping; env: Mapping }): string | undefined {

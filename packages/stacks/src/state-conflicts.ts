@@ -11,15 +11,23 @@ import { stateAddress } from './state-address.js';
 import type { StackEntry } from './repository.js';
 import type { ComponentInstance } from './stack.js';
 
-interface Seen {
+/** Where one real component keeps its state: what validate compares (and may keep between runs). */
+export interface ComponentState {
   stack: string;
   name: string;
+  /** Equal ids, one state (state-address.ts). */
+  id: string;
+  /** The place, for messages. */
+  where: string;
+  /** The files that made the component (ComponentInstance.sources). */
   sources: readonly string[];
+  /** The manifests that name the stack, when known: a component they define is located there first. */
+  stackFiles?: readonly string[];
 }
 
 export class StateConflicts {
   private readonly byFlatName = new Map<string, StackEntry>();
-  private readonly byAddress = new Map<string, Seen>();
+  private readonly byAddress = new Map<string, ComponentState>();
   /** Pairs of stacks already reported for their names (their components would repeat it). */
   private readonly collidingStacks = new Set<string>();
   private readonly problems: ManifestProblem[] = [];
@@ -40,15 +48,25 @@ export class StateConflicts {
 
   /** A resolved component; abstract ones are never run and have no state. */
   addComponent(instance: ComponentInstance): void {
-    if (instance.type === 'abstract') return;
+    const state = this.stateOf(instance);
+    if (state) this.addState(state);
+  }
+
+  /** Where a resolved component keeps its state; undefined for an abstract one. */
+  stateOf(instance: ComponentInstance, stackFiles?: readonly string[]): ComponentState | undefined {
+    if (instance.type === 'abstract') return undefined;
     const address = stateAddress({ componentDir: instance.componentDir, backendType: instance.backendType, backend: instance.backend, workspace: instance.workspace, rootDir: this.rootDir });
-    const other = this.byAddress.get(address.id);
-    if (!other) return void this.byAddress.set(address.id, { stack: instance.stack, name: instance.name, sources: instance.sources });
-    if (this.collidingStacks.has(pairKey(other.stack, instance.stack))) return;
-    const file = definingFile(instance);
+    return { stack: instance.stack, name: instance.name, id: address.id, where: address.where, sources: instance.sources, stackFiles };
+  }
+
+  addState(state: ComponentState): void {
+    const other = this.byAddress.get(state.id);
+    if (!other) return void this.byAddress.set(state.id, state);
+    if (this.collidingStacks.has(pairKey(other.stack, state.stack))) return;
+    const file = definingFile(state);
     this.problems.push(new ManifestProblem('E_STATE_CONFLICT',
-      `component '${instance.name}' of stack '${instance.stack}' and component '${other.name}' of stack '${other.stack}' would share one Terraform state (${address.where})`,
-      file, file ? ['components', 'terraform', instance.name] : [],
+      `component '${state.name}' of stack '${state.stack}' and component '${other.name}' of stack '${other.stack}' would share one Terraform state (${state.where})`,
+      file, file ? ['components', 'terraform', state.name] : [],
       'give one of them its own metadata.terraform_workspace, or its own backend key'));
   }
 
@@ -87,9 +105,13 @@ function declaresName(file: string): boolean {
   return typeof doc === 'object' && doc !== null && 'name' in doc;
 }
 
-/** The last file that writes the component (its own section), else the stack's own file. */
-function definingFile(instance: ComponentInstance): string | undefined {
-  for (const file of [...instance.sources].reverse()) {
+/**
+ * The stack's own manifest when it writes the component, else the last file that does (sources
+ * list the stack-wide layers' files first, so the stack's own file may come before a catalog's),
+ * else the last source.
+ */
+function definingFile(instance: Pick<ComponentState, 'name' | 'sources' | 'stackFiles'>): string | undefined {
+  for (const file of [...(instance.stackFiles ?? []), ...[...instance.sources].reverse()]) {
     const doc = readDocument(file) as { components?: { terraform?: Record<string, unknown> } } | undefined;
     if (doc?.components?.terraform && instance.name in doc.components.terraform) return file;
   }

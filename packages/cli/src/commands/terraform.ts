@@ -83,6 +83,9 @@ export function registerTerraformCommands(program: Command, globals: Globals, se
         .option('--head <ref>', 'with --affected: the changed revision (default HEAD)')
         .option('--include-dependents', 'with --affected: also what depends on an affected component');
     }
+    if (name === 'validate') {
+      command.option('--no-cache', 'with no stack: resolve every stack again, ignoring what the last validate kept for unchanged files');
+    }
     command.action(async (names: string[], opts: RunCommandOptions) => {
       if (opts.affected) {
         if (names.length > 0 || opts.stack) {

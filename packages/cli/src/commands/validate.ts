@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, Tfwrap, TfwrapError, TfwrapErrors, locate, parseYaml, type SourceLocation } from '@tfwrap/core';
+import { ExitCode, Tfwrap, TfwrapError, TfwrapErrors, locate, parseYaml } from '@tfwrap/core';
 import { createTfwrap, printJson, type GlobalOptions } from '../context.js';
 
 export interface ValidationReport {
@@ -16,6 +16,8 @@ export interface ValidationReport {
   identities: number;
   stacks: number;
   components: number;
+  /** Stacks whose result was kept from an earlier run (their files unchanged). */
+  fromCache: number;
   problems: TfwrapError[];
   /** Found but allowed: imports outside the repository, and what tfwrap reads but does not act on (Atmos keys, templates, functions); printed, exit 0. */
   warnings: TfwrapError[];
@@ -25,8 +27,8 @@ export interface ValidationReport {
  * `tfwrap validate` with no stack. The command itself is registered with the Terraform commands
  * (`tfwrap validate <stack> [component...]` runs `terraform validate`); without a stack it lands here.
  */
-export async function validateAction(globals: GlobalOptions, opts: { json?: boolean }, setExit: (code: number) => void): Promise<void> {
-  const report = await validateProject(globals);
+export async function validateAction(globals: GlobalOptions, opts: { json?: boolean; cache?: boolean }, setExit: (code: number) => void): Promise<void> {
+  const report = await validateProject(globals, { cache: opts.cache !== false });
   if (!opts.json) for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format()}\n`);
   if (opts.json) {
     printJson({
@@ -35,6 +37,7 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
       identities: report.identities,
       stacks: report.stacks,
       components: report.components,
+      stacksFromCache: report.fromCache,
       problems: report.problems.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, plugin: p.plugin ?? null, hint: p.hint ?? null })),
       warnings: report.warnings.map((p) => ({ code: p.code, message: p.message, file: p.location?.file ?? null, line: p.location?.line ?? null, column: p.location?.column ?? null, hint: p.hint ?? null })),
     });
@@ -53,9 +56,9 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
   setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
 }
 
-export async function validateProject(globals: GlobalOptions): Promise<ValidationReport> {
+export async function validateProject(globals: GlobalOptions, { cache: useCache = true }: { cache?: boolean } = {}): Promise<ValidationReport> {
   const problems: TfwrapError[] = [];
-  const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, problems, warnings: [] };
+  const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, fromCache: 0, problems, warnings: [] };
   let tfwrap: Tfwrap | undefined;
   let project: { dir: string; config: unknown; file?: string } | undefined;
   try {
@@ -77,7 +80,8 @@ export async function validateProject(globals: GlobalOptions): Promise<Validatio
     report.identities = identityNames.length;
     problems.push(...(await tfwrap.validateAuth()));
   }
-  if (project) await validateStacks(project, identityNames, report);
+  // Without --no-cache, what each stack's files gave is kept for the next run (@tfwrap/stacks validation.ts).
+  if (project) await validateStacks(project, identityNames, report, tfwrap && useCache ? tfwrap.paths.cacheDir : undefined);
   if (tfwrap?.loaded.atmosFile) report.warnings.unshift(...(await atmosConfigWarnings(tfwrap.loaded.atmosFile, tfwrap.config)));
   report.problems = dedupe(problems);
   report.warnings = dedupe(report.warnings);
@@ -95,83 +99,24 @@ function rawProject(errors: TfwrapError[]): { dir: string; config: unknown; file
   }
 }
 
-async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport): Promise<void> {
-  const { StackRepository, StateConflicts, stacksSettingsFrom } = await import('@tfwrap/stacks');
-  const problems = report.problems;
-  let repo: InstanceType<typeof StackRepository>;
+async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport, cacheDir: string | undefined): Promise<void> {
+  const stacks = await import('@tfwrap/stacks');
+  let repo: InstanceType<typeof stacks.StackRepository>;
   try {
-    const settings = stacksSettingsFrom(project.dir, project.config, { configFile: project.file });
+    const settings = stacks.stacksSettingsFrom(project.dir, project.config, { configFile: project.file });
     if (!statSync(settings.stacksBasePath, { throwIfNoEntry: false })?.isDirectory()) return; // no stacks: nothing to check
     // validate only reads the components: no copy of each (a hundred thousand on a large repository).
-    repo = new StackRepository(settings, process.env, { readOnlyComponents: true });
+    repo = new stacks.StackRepository(settings, process.env, { readOnlyComponents: true });
   } catch (err) {
-    if (err instanceof TfwrapError) return void problems.push(await withConfigLine(err, project.file));
+    if (err instanceof TfwrapError) return void report.problems.push(await withConfigLine(err, project.file));
     throw err;
   }
-  let entries: Awaited<ReturnType<typeof repo.listStacks>>;
-  try {
-    entries = await repo.listStacks();
-  } catch (err) {
-    problems.push(...problemsIn(err));
-    return;
-  }
-  report.stacks = entries.length;
-  // One Terraform state per (stack, component); one name per stack once `/` is `-`.
-  const conflicts = new StateConflicts(project.dir);
-  for (const entry of entries) conflicts.addStack(entry);
-  for (const file of await repo.unnamedByPattern()) {
-    report.warnings.push(new TfwrapError('E_STACK_INVALID', `stack manifest ${file} lacks a var that stacks.name_pattern/name_template needs; it is named by its path`, {
-      location: { file }, hint: 'set the var (such as stage) in the manifest or a file it imports, or give it a name:',
-    }));
-  }
-  const known = identities ? new Set(identities) : undefined;
-  for (const entry of entries) {
-    try {
-      const stack = await repo.loadStack(entry.name);
-      // Component by component, so that one broken component does not hide the others.
-      const components = [];
-      for (const name of stack.componentNames()) {
-        try {
-          components.push(await stack.component(name));
-        } catch (err) {
-          problems.push(...problemsIn(err));
-        }
-      }
-      report.components += components.length;
-      for (const component of components) conflicts.addComponent(component);
-      if (components.length === stack.componentNames().length) await stack.dependencyLevels();
-      for (const component of components) {
-        const identity = component.auth?.identity;
-        if (known && typeof identity === 'string' && !known.has(identity)) {
-          problems.push(
-            new TfwrapError('E_IDENTITY_UNKNOWN', `component '${component.name}' of stack '${entry.name}' uses identity "${identity}", which is not defined`, {
-              location: await locateIdentity(component.sources, component.name),
-              hint: known.size ? `known identities: ${[...known].join(', ')}` : 'define it under auth.identities in tfwrap.yaml',
-            }),
-          );
-        }
-      }
-    } catch (err) {
-      // A manifest with several problems reports them all (TfwrapErrors).
-      problems.push(...problemsIn(err));
-    }
-  }
-  problems.push(...(await conflicts.located()));
-  report.warnings.push(...(await repo.warnings()));
-  report.warnings.push(...(await manifestWarnings(repo)));
-}
-
-/** Warnings for what the stack manifests say and tfwrap does not act on. */
-async function manifestWarnings(repo: { loadedManifests(): import('@tfwrap/stacks').Manifest[]; settings: { templates: { enabled: boolean } } }): Promise<TfwrapError[]> {
-  const { unactedIn } = await import('@tfwrap/stacks');
-  const warnings: TfwrapError[] = [];
-  for (const manifest of repo.loadedManifests()) {
-    for (const item of unactedIn(manifest, repo.settings.templates.enabled)) {
-      const location = item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath);
-      warnings.push(new TfwrapError('E_STACK_INVALID', item.message, { location }));
-    }
-  }
-  return warnings;
+  const validated = await stacks.validateStacks(repo, { identities, cacheDir });
+  report.stacks = validated.stacks;
+  report.components = validated.components;
+  report.fromCache = validated.fromCache;
+  report.problems.push(...validated.problems);
+  report.warnings.push(...validated.warnings);
 }
 
 /** Keys of atmos.yaml tfwrap does not act on (templates, workflows, ...), and functions it left unevaluated. */
@@ -208,39 +153,6 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
     warnings.push(new TfwrapError('E_CONFIG_INVALID', `${tag.tag} in atmos.yaml is not evaluated by tfwrap (only !env and !repo-root are)`, { location: { file: tag.file, line: tag.line } }));
   }
   return warnings;
-}
-
-/** The problems a thrown TfwrapError or TfwrapErrors carries; anything else is rethrown. */
-function problemsIn(err: unknown): TfwrapError[] {
-  if (err instanceof TfwrapErrors) return err.errors;
-  if (err instanceof TfwrapError) return [err];
-  throw err;
-}
-
-/** Where a component's `auth.identity` is written: the last file of its layers that sets it. */
-async function locateIdentity(sources: readonly string[], component: string): Promise<SourceLocation | undefined> {
-  const paths = [['components', 'terraform', component, 'auth', 'identity'], ['terraform', 'auth', 'identity'], ['auth', 'identity']];
-  for (const file of [...sources].reverse()) {
-    let doc: unknown;
-    try {
-      doc = parseYaml(readFileSync(file, 'utf8'), file);
-    } catch {
-      continue;
-    }
-    for (const path of paths) {
-      if (getIn(doc, path) !== undefined) return locate(file, path);
-    }
-  }
-  return sources.length ? { file: sources[sources.length - 1]! } : undefined;
-}
-
-function getIn(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (!current || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 /** A settings error names the configuration file; add the line of its key. */

@@ -1,0 +1,253 @@
+/**
+ * The stacks part of `tfwrap validate`: every stack loads, every component resolves (inheritance,
+ * templates, functions' arguments, stack commands), dependencies are known and acyclic, the
+ * identities components name exist, no two components share a Terraform state and no two stacks a
+ * name. All problems at once, each located.
+ *
+ * Resolving every component of a large repository is most of the work (100,000 components for
+ * 1,000 stacks of 50), and a stack's result depends only on the files of its import closure: it is
+ * kept between runs (closure-cache.ts, content-stamped), so a second `validate` resolves only the
+ * stacks whose files changed. The state-conflict and name checks span stacks: they run on every
+ * run, over each stack's kept component states. A stack whose closure reads the environment, runs a
+ * command, includes a file or reads another stack is validated on every run.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TfwrapError, TfwrapErrors, locate, parseYaml, type SourceLocation } from '@tfwrap/core';
+import { ClosureCache } from './closure-cache.js';
+import type { Manifest } from './manifest.js';
+import type { StackEntry, StackRepository } from './repository.js';
+import type { ComponentInstance } from './stack.js';
+import { StateConflicts, type ComponentState } from './state-conflicts.js';
+import { unactedIn } from './unsupported.js';
+
+export interface StacksValidation {
+  stacks: number;
+  components: number;
+  problems: TfwrapError[];
+  /** Found but allowed: imports outside the repository, what tfwrap reads but does not act on. */
+  warnings: TfwrapError[];
+  /** Stacks whose result came from the cache (not resolved again). */
+  fromCache: number;
+}
+
+export interface StacksValidationOptions {
+  /** The identities defined; undefined when the configuration did not load (not checked then). */
+  identities?: readonly string[];
+  /** tfwrap's cache directory: results are kept between runs there; none without it. */
+  cacheDir?: string;
+}
+
+/** A TfwrapError as data (JSON), to keep between runs. */
+type ProblemData = { code: TfwrapError['code']; detail: string } & Partial<Pick<TfwrapError, 'hint' | 'location' | 'plugin' | 'identity' | 'chain' | 'configPath' | 'command' | 'stackName' | 'component' | 'subject'>>;
+
+/** What validating one stack found, as kept between runs. */
+interface StackResult {
+  components: number;
+  problems: ProblemData[];
+  warnings: ProblemData[];
+  /**
+   * Each real component's name and a 48-bit hash of its state id: enough to see that no two share a
+   * state. The stacks of a possible conflict are resolved again for the message (it names places).
+   */
+  states: Array<[string, number]>;
+}
+
+export async function validateStacks(repo: StackRepository, options: StacksValidationOptions = {}): Promise<StacksValidation> {
+  const result: StacksValidation = { stacks: 0, components: 0, problems: [], warnings: [], fromCache: 0 };
+  let entries: StackEntry[];
+  try {
+    entries = await repo.listStacks();
+  } catch (err) {
+    result.problems.push(...problemsIn(err));
+    return result;
+  }
+  result.stacks = entries.length;
+  // One Terraform state per (stack, component); one name per stack once `/` is `-`.
+  const conflicts = new StateConflicts(repo.settings.rootDir);
+  for (const entry of entries) conflicts.addStack(entry);
+  for (const file of await repo.unnamedByPattern()) {
+    result.warnings.push(new TfwrapError('E_STACK_INVALID', `stack manifest ${file} lacks a var that stacks.name_pattern/name_template needs; it is named by its path`, {
+      location: { file }, hint: 'set the var (such as stage) in the manifest or a file it imports, or give it a name:',
+    }));
+  }
+  const identities = options.identities ? [...options.identities].sort() : undefined;
+  const cache = options.cacheDir === undefined ? undefined : new ClosureCache<StackResult>(
+    ClosureCache.fileFor(options.cacheDir, 'validation', [1, buildStamp(), repo.settings, identities ?? null]),
+    (dir, pattern) => repo.importGlob(dir, pattern),
+    'content',
+  );
+  const validator = new StackValidator(repo, conflicts, identities ? new Set(identities) : undefined);
+  // Full states of the stacks validated in this run, for the conflicts' messages.
+  const fullStates = new Map<string, ComponentState[]>();
+  const stackOfState = new Map<number, string>();
+  const conflicting = new Set<string>();
+  for (const entry of entries) {
+    const key = `${entry.name}\0${entry.files.join('\0')}`;
+    let found = cache?.lookup(key);
+    if (found) result.fromCache++;
+    else {
+      const validated = await validator.validate(entry);
+      found = validated.result;
+      fullStates.set(entry.name, validated.states);
+      if (validated.dependencies) cache?.store(key, found, validated.dependencies.files, validated.dependencies.globs);
+    }
+    result.components += found.components;
+    result.problems.push(...found.problems.map(fromData));
+    result.warnings.push(...found.warnings.map(fromData));
+    for (const [, hash] of found.states) {
+      const other = stackOfState.get(hash);
+      if (other === undefined) stackOfState.set(hash, entry.name);
+      else conflicting.add(other).add(entry.name);
+    }
+  }
+  cache?.save();
+  // Stacks that may share a state: compared by their full states, in order (the message names the later one).
+  for (const entry of entries) {
+    if (!conflicting.has(entry.name)) continue;
+    const states = fullStates.get(entry.name) ?? (await validator.validate(entry)).states;
+    for (const state of states) conflicts.addState(state);
+  }
+  result.problems.push(...(await conflicts.located()));
+  return result;
+}
+
+/** Validates one stack at a time, sharing what stacks share (a catalog's warnings). */
+class StackValidator {
+  private readonly manifestWarnings = new WeakMap<Manifest, Promise<TfwrapError[]>>();
+
+  constructor(
+    private readonly repo: StackRepository,
+    private readonly conflicts: StateConflicts,
+    private readonly known: ReadonlySet<string> | undefined,
+  ) {}
+
+  async validate(entry: StackEntry): Promise<{ result: StackResult; states: ComponentState[]; dependencies?: { files: string[]; globs: Array<[string, string]> } }> {
+    const problems: TfwrapError[] = [];
+    const result: StackResult = { components: 0, problems: [], warnings: [], states: [] };
+    const states: ComponentState[] = [];
+    let loaded = false;
+    try {
+      const stack = await this.repo.loadStack(entry.name);
+      loaded = true;
+      // Component by component, so that one broken component does not hide the others.
+      const components: ComponentInstance[] = [];
+      for (const name of stack.componentNames()) {
+        try {
+          components.push(await stack.component(name));
+        } catch (err) {
+          problems.push(...problemsIn(err));
+        }
+      }
+      result.components = components.length;
+      for (const component of components) {
+        const state = this.conflicts.stateOf(component, entry.files);
+        if (state) {
+          states.push(state);
+          result.states.push([state.name, hash48(state.id)]);
+        }
+      }
+      if (components.length === stack.componentNames().length) await stack.dependencyLevels();
+      for (const component of components) {
+        const identity = component.auth?.identity;
+        if (this.known && typeof identity === 'string' && !this.known.has(identity)) {
+          problems.push(new TfwrapError('E_IDENTITY_UNKNOWN', `component '${component.name}' of stack '${entry.name}' uses identity "${identity}", which is not defined`, {
+            location: await locateIdentity(component.sources, component.name),
+            hint: this.known.size ? `known identities: ${[...this.known].join(', ')}` : 'define it under auth.identities in tfwrap.yaml',
+          }));
+        }
+      }
+    } catch (err) {
+      // A manifest with several problems reports them all (TfwrapErrors).
+      problems.push(...problemsIn(err));
+    }
+    let dependencies: { files: string[]; globs: Array<[string, string]> } | undefined;
+    try {
+      const manifests = this.repo.closureManifests(entry);
+      const warnings = await this.repo.warnings(new Set(manifests.map((manifest) => manifest.file)));
+      for (const manifest of manifests) warnings.push(...(await this.warningsOf(manifest)));
+      result.warnings = warnings.map(toData);
+      // Kept between runs only when it loaded: a stack that did not names no files to watch.
+      if (loaded) dependencies = this.repo.closureDependencies(entry);
+    } catch {
+      // the closure did not load: its problem is reported above
+    }
+    result.problems = problems.map(toData);
+    return { result, states, dependencies };
+  }
+
+  /** What a manifest says and tfwrap does not act on (once per manifest: a catalog is in every closure). */
+  private warningsOf(manifest: Manifest): Promise<TfwrapError[]> {
+    let warnings = this.manifestWarnings.get(manifest);
+    if (!warnings) {
+      warnings = Promise.all(unactedIn(manifest, this.repo.settings.templates.enabled).map(async (item) => new TfwrapError('E_STACK_INVALID', item.message, {
+        location: item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath),
+      })));
+      this.manifestWarnings.set(manifest, warnings);
+    }
+    return warnings;
+  }
+}
+
+function hash48(text: string): number {
+  return createHash('sha256').update(text).digest().readUIntBE(0, 6);
+}
+
+function toData(problem: TfwrapError): ProblemData {
+  const { code, detail, hint, location, plugin, identity, chain, configPath, command, stackName, component, subject } = problem;
+  return JSON.parse(JSON.stringify({ code, detail, hint, location, plugin, identity, chain, configPath, command, stackName, component, subject })) as ProblemData;
+}
+
+function fromData(data: ProblemData): TfwrapError {
+  const { code, detail, ...options } = data;
+  return new TfwrapError(code, detail, options);
+}
+
+/** The problems a thrown TfwrapError or TfwrapErrors carries; anything else is rethrown. */
+function problemsIn(err: unknown): TfwrapError[] {
+  if (err instanceof TfwrapErrors) return err.errors;
+  if (err instanceof TfwrapError) return [err];
+  throw err;
+}
+
+/**
+ * This build of tfwrap: results kept by another build are not used (the rules may have changed).
+ * The bundle's chunk names carry a content hash; the unbundled packages are stamped by their files.
+ */
+function buildStamp(): string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = path.dirname(here);
+  const files = path.basename(here) === 'validation.js' ? readdirSync(dir).filter((file) => file.endsWith('.js')).sort() : [path.basename(here)];
+  return files.map((file) => {
+    const stat = statSync(path.join(dir, file), { throwIfNoEntry: false });
+    return `${file}:${stat?.mtimeMs ?? 0}:${stat?.size ?? 0}`;
+  }).join(',');
+}
+
+/** Where a component's `auth.identity` is written: the last file of its layers that sets it. */
+async function locateIdentity(sources: readonly string[], component: string): Promise<SourceLocation | undefined> {
+  const paths = [['components', 'terraform', component, 'auth', 'identity'], ['terraform', 'auth', 'identity'], ['auth', 'identity']];
+  for (const file of [...sources].reverse()) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'), file);
+    } catch {
+      continue;
+    }
+    for (const keys of paths) {
+      if (getIn(doc, keys) !== undefined) return locate(file, keys);
+    }
+  }
+  return sources.length ? { file: sources[sources.length - 1]! } : undefined;
+}
+
+function getIn(value: unknown, keys: readonly string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (!current || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
