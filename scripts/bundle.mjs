@@ -95,6 +95,8 @@ const result = await build({
     // they sit beside the chunks that name them.
     'credential-process': 'packages/aws/dist/credential-process.js',
     'keychain-child': 'plugins/identity-aws-user/dist/keychain-child.js',
+    // Threads `tfwrap validate` starts the same way.
+    'validation-worker': 'packages/stacks/dist/validation-worker.js',
   },
   outdir: staging,
   bundle: true,

@@ -57,6 +57,8 @@ export interface StackRepositoryOptions {
   cacheDir?: string;
   /** Merges shared with another repository reading the same parsed files (merge.ts); one of its own by default. */
   mergeMemo?: MergeMemo;
+  /** The stacks, as another repository object over the same files listed them: not scanned again (validate's workers). */
+  stacks?: readonly StackEntry[];
 }
 
 /** A stack name kept between runs: undefined when the manifest is not a stack (it defines no component). */
@@ -100,6 +102,7 @@ export class StackRepository {
     }, { enabled: settings.templates.enabled, ignoreMissing: settings.templates.ignoreMissingTemplateValues });
     this.isIncluded = settings.includedPaths.length > 0 ? picomatch(settings.includedPaths) : () => false;
     this.isExcluded = settings.excludedPaths.length > 0 ? picomatch(settings.excludedPaths) : () => false;
+    if (source.stacks) this.scanned = source.stacks.flatMap((entry) => entry.files.map((file) => ({ name: entry.name, file, byPath: false })));
   }
 
   /**

@@ -129,6 +129,18 @@ describe('validateStacks: results kept between runs', function () {
     assert.equal((await run()).fromCache, 1);
   });
 
+  it('stacks validated in threads report the same as in one thread, in stack order', async () => {
+    const files: Record<string, string> = { ...catalog };
+    for (let i = 0; i < 6; i++) files[`stacks/s${i}.yaml`] = `import: [catalog/vpc]\ncomponents:\n  terraform:\n    app: { settings: { depends_on: [vpc, db${i}] } }\n`;
+    const { dir } = fixtureRepo(files, settings);
+    const run = (workers: number) => validateStacks(new StackRepository(stacksSettingsFrom(dir, settings), {}, { readOnlyComponents: true }), { workers });
+    const one = await run(1);
+    const three = await run(3);
+    assert.equal(one.problems.length, 6);
+    assert.deepEqual(three.problems.map((problem) => problem.format()), one.problems.map((problem) => problem.format()));
+    assert.deepEqual([three.stacks, three.components], [one.stacks, one.components]);
+  });
+
   it('the cache is a 0600 file in a 0700 directory', async () => {
     const { run, cacheDir } = project(catalog);
     await run();

@@ -12,6 +12,8 @@
  * command, includes a file or reads another stack is validated on every run.
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,13 +40,62 @@ export interface StacksValidationOptions {
   identities?: readonly string[];
   /** tfwrap's cache directory: results are kept between runs there; none without it. */
   cacheDir?: string;
+  /** Threads resolving stacks at once; default one per CPU (at most 8), each for at least 100 stacks (starting one costs more than that saves). */
+  workers?: number;
+}
+
+/** Below this many stacks to resolve, starting threads (each loads tfwrap and the shared catalogs) costs more than it saves. */
+const STACKS_PER_WORKER = 100;
+
+/**
+ * Validate `entries`, by name. Many stacks are split into contiguous runs (neighbours share
+ * catalogs) over worker threads, this thread taking the last; results come back as data.
+ */
+async function validateAll(
+  validator: StackValidator,
+  entries: readonly StackEntry[],
+  context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined; workers: number | undefined },
+): Promise<Map<string, ValidatedStack>> {
+  const results = new Map<string, ValidatedStack>();
+  const threads = Math.max(1, Math.min(entries.length, context.workers ?? Math.min(availableParallelism(), Math.floor(entries.length / STACKS_PER_WORKER), 8)));
+  const size = Math.ceil(entries.length / threads);
+  const parts = Array.from({ length: threads }, (_unused, index) => entries.slice(index * size, (index + 1) * size));
+  const own = parts.pop() ?? [];
+  const others = parts.map((part) => validateInWorker(part, context));
+  for (const entry of own) results.set(entry.name, await validator.validate(entry));
+  for (const [index, part] of (await Promise.all(others)).entries()) {
+    parts[index]!.forEach((entry, position) => results.set(entry.name, part[position]!));
+  }
+  return results;
+}
+
+/** Validate `entries` in a worker thread (validation-worker.ts), given the stacks as listed here. */
+function validateInWorker(entries: readonly StackEntry[], context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined }): Promise<ValidatedStack[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./validation-worker.js', import.meta.url), {
+      workerData: { settings: context.repo.settings, identities: context.identities, stacks: context.stacks, entries } satisfies ValidationWorkerInput,
+    });
+    worker.once('message', (results: ValidatedStack[]) => resolve(results));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`stack validation thread exited with ${code}`)));
+  });
+}
+
+/** What a validation worker is given. */
+export interface ValidationWorkerInput {
+  settings: StackRepository['settings'];
+  identities: readonly string[] | undefined;
+  /** Every stack, as listed by the main thread (the worker does not scan again). */
+  stacks: readonly StackEntry[];
+  /** The stacks to validate. */
+  entries: readonly StackEntry[];
 }
 
 /** A TfwrapError as data (JSON), to keep between runs. */
 type ProblemData = { code: TfwrapError['code']; detail: string } & Partial<Pick<TfwrapError, 'hint' | 'location' | 'plugin' | 'identity' | 'chain' | 'configPath' | 'command' | 'stackName' | 'component' | 'subject'>>;
 
 /** What validating one stack found, as kept between runs. */
-interface StackResult {
+export interface StackResult {
   components: number;
   problems: ProblemData[];
   warnings: ProblemData[];
@@ -79,20 +130,22 @@ export async function validateStacks(repo: StackRepository, options: StacksValid
     (dir, pattern) => repo.importGlob(dir, pattern),
     'content',
   );
-  const validator = new StackValidator(repo, conflicts, identities ? new Set(identities) : undefined);
+  const validator = new StackValidator(repo, identities ? new Set(identities) : undefined);
+  const keyOf = (entry: StackEntry) => `${entry.name}\0${entry.files.join('\0')}`;
+  const kept = entries.map((entry) => cache?.lookup(keyOf(entry)));
+  const validated = await validateAll(validator, entries.filter((_entry, index) => kept[index] === undefined), { repo, stacks: entries, identities, workers: options.workers });
   // Full states of the stacks validated in this run, for the conflicts' messages.
   const fullStates = new Map<string, ComponentState[]>();
   const stackOfState = new Map<number, string>();
   const conflicting = new Set<string>();
-  for (const entry of entries) {
-    const key = `${entry.name}\0${entry.files.join('\0')}`;
-    let found = cache?.lookup(key);
+  for (const [index, entry] of entries.entries()) {
+    let found = kept[index];
     if (found) result.fromCache++;
     else {
-      const validated = await validator.validate(entry);
-      found = validated.result;
-      fullStates.set(entry.name, validated.states);
-      if (validated.dependencies) cache?.store(key, found, validated.dependencies.files, validated.dependencies.globs);
+      const fresh = validated.get(entry.name)!;
+      found = fresh.result;
+      if (fresh.states) fullStates.set(entry.name, fresh.states);
+      if (fresh.dependencies) cache?.store(keyOf(entry), found, fresh.dependencies.files, fresh.dependencies.globs);
     }
     result.components += found.components;
     result.problems.push(...found.problems.map(fromData));
@@ -107,24 +160,34 @@ export async function validateStacks(repo: StackRepository, options: StacksValid
   // Stacks that may share a state: compared by their full states, in order (the message names the later one).
   for (const entry of entries) {
     if (!conflicting.has(entry.name)) continue;
-    const states = fullStates.get(entry.name) ?? (await validator.validate(entry)).states;
+    const states = fullStates.get(entry.name) ?? (await validator.validate(entry)).states!;
     for (const state of states) conflicts.addState(state);
   }
   result.problems.push(...(await conflicts.located()));
   return result;
 }
 
+/** What validating one stack in this run gave: its result, and what it depends on when it may be kept. */
+export interface ValidatedStack {
+  result: StackResult;
+  /** Its components' full states (not sent back by a worker: a possible conflict validates the stack again). */
+  states?: ComponentState[];
+  dependencies?: { files: string[]; globs: Array<[string, string]> };
+}
+
 /** Validates one stack at a time, sharing what stacks share (a catalog's warnings). */
-class StackValidator {
+export class StackValidator {
   private readonly manifestWarnings = new WeakMap<Manifest, Promise<TfwrapError[]>>();
+  private readonly conflicts: StateConflicts;
 
   constructor(
     private readonly repo: StackRepository,
-    private readonly conflicts: StateConflicts,
     private readonly known: ReadonlySet<string> | undefined,
-  ) {}
+  ) {
+    this.conflicts = new StateConflicts(repo.settings.rootDir);
+  }
 
-  async validate(entry: StackEntry): Promise<{ result: StackResult; states: ComponentState[]; dependencies?: { files: string[]; globs: Array<[string, string]> } }> {
+  async validate(entry: StackEntry): Promise<ValidatedStack> {
     const problems: TfwrapError[] = [];
     const result: StackResult = { components: 0, problems: [], warnings: [], states: [] };
     const states: ComponentState[] = [];
