@@ -2,7 +2,7 @@
 // the referenced component's identity, no terraform process; a terraform shim on PATH records
 // every call to prove it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,9 +22,14 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
   const terraformCalls = () => shim.calls();
   const tfwrap = (...args: string[]) => runTfwrap(args, { env, cwd: repo });
 
+  let credentialsFile: string;
+
   before(async () => {
     moto = await sharedMoto();
     const key = `tfwrap-e2e/${randomUUID()}`;
+    // The backend's `profile` is looked up in this test-made shared credentials file (never ~/.aws).
+    credentialsFile = join(tempDir('tfwrap-state-s3-aws-'), 'credentials');
+    const profileBackend = (profile: string) => `      backend: { s3: { profile: ${profile}, shared_credentials_files: ["${credentialsFile}"] } }`;
     repo = writeTree(tempDir('tfwrap-state-s3-'), {
       'tfwrap.yaml': DEPLOYER_CONFIG,
       'stacks/catalog/base.yaml': s3BackendSection(key),
@@ -47,6 +52,21 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
         '    app-via-role:',
         '      metadata: { component: app }',
         '      vars: { vpc_id: !terraform.state vpc-via-role vpc_id }',
+        // The same state through the backend's profile: the deployer role's session keys.
+        '    vpc-via-profile:',
+        '      metadata: { component: vpc, terraform_workspace: dev }',
+        '      auth: { identity: admin }',
+        profileBackend('reader'),
+        '    app-via-profile:',
+        '      metadata: { component: app }',
+        '      vars: { vpc_id: !terraform.state vpc-via-profile vpc_id }',
+        // A profile with keys that may do nothing, on a component whose identity (deployer) may read.
+        '    vpc-via-nobody:',
+        '      metadata: { component: vpc, terraform_workspace: dev }',
+        profileBackend('nobody'),
+        '    app-via-nobody:',
+        '      metadata: { component: app }',
+        '      vars: { vpc_id: !terraform.state vpc-via-nobody vpc_id }',
         '',
       ].join('\n'),
       'stacks/prod.yaml': 'import: [catalog/base]\nvars: { stage: prod }\ncomponents:\n  terraform:\n    vpc: {}\n    app:\n      vars: { vpc_id: !terraform.state vpc vpc_id }\n',
@@ -67,6 +87,19 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
       AWS_SECRET_ACCESS_KEY: moto.admin.secretAccessKey,
     });
     ok(await tfwrap('apply', 'dev', 'vpc', '-auto-approve', '-no-color'), 'apply dev vpc');
+    const assumed = JSON.parse(execFileSync('aws', ['--endpoint-url', moto.endpoint, '--region', REGION, '--output', 'json', 'sts', 'assume-role', '--role-arn', roleArn(ACCOUNTS.state, 'TerraformDeployRole'), '--role-session-name', 'reader'], { env, encoding: 'utf8' })) as {
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+    };
+    writeFileSync(credentialsFile, [
+      '[reader]',
+      `aws_access_key_id = ${assumed.Credentials.AccessKeyId}`,
+      `aws_secret_access_key = ${assumed.Credentials.SecretAccessKey}`,
+      `aws_session_token = ${assumed.Credentials.SessionToken}`,
+      '[nobody]',
+      `aws_access_key_id = ${moto.nopolicy.accessKeyId}`,
+      `aws_secret_access_key = ${moto.nopolicy.secretAccessKey}`,
+      '',
+    ].join('\n'), { mode: 0o600 });
   });
 
   it('describe component reads the outputs from vpc/dev/<key> in S3 as the deployer role, with no terraform process', async () => {
@@ -85,6 +118,24 @@ describe('!terraform.state reads s3 state directly (e2e, moto with auth on)', fu
     const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app-via-role', '-s', 'dev', '--format', 'json'), 'describe').stdout) as { vars: Record<string, unknown> };
     assert.equal(described.vars.vpc_id, 'vpc-dev-1234');
     assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran for the read');
+  });
+
+  it('a backend with profile is read with that profile\'s keys (shared_credentials_files), even where the component identity has none that may read', async () => {
+    // tfwrap itself, and so the component's identity (admin, aws/ambient), signs with keys that may do nothing.
+    const nopolicyEnv = { ...env, AWS_ACCESS_KEY_ID: moto.nopolicy.accessKeyId, AWS_SECRET_ACCESS_KEY: moto.nopolicy.secretAccessKey };
+    const before = terraformCalls().length;
+    const described = JSON.parse(ok(await runTfwrap(['describe', 'component', 'app-via-profile', '-s', 'dev', '--format', 'json'], { env: nopolicyEnv, cwd: repo }), 'describe').stdout) as { vars: Record<string, unknown> };
+    assert.equal(described.vars.vpc_id, 'vpc-dev-1234');
+    assert.deepEqual(terraformCalls().slice(before), [], 'no terraform ran for the read');
+  });
+
+  it('the backend\'s profile wins over the component identity: a profile that may not read is access denied, one line', async () => {
+    const result = await tfwrap('describe', 'component', 'app-via-nobody', '-s', 'dev');
+    assert.equal(result.exitCode, 2, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^tfwrap: error: .*stacks\/dev\.yaml:\d+: !terraform\.state vpc-via-nobody vpc_id: .*reading s3:\/\/tfstate-bucket\/.* failed: .*(access ?denied|forbidden|not authorized)/i);
+    assert.doesNotMatch(result.stderr, new RegExp(moto.nopolicy.secretAccessKey), 'no secret in the message');
   });
 
   it('an unapplied component is one line naming the function and its file:line, still without terraform', async () => {

@@ -5,42 +5,57 @@
  * `tfwrap describe stacks [--stack S] [--components a,b] [--sections vars,env] [--format yaml|json]`
  * (Atmos's shape: `<stack>: { components: { terraform: { <component>: { <section>: ... } } } }`).
  * `tfwrap describe locals [component] -s <stack> [--format yaml|json]` (Atmos's describe locals).
+ * Each takes `--query <yq path>` and `--file <path>` (describe-output.ts).
  */
 import type { Command } from 'commander';
-import { TfwrapError, stringifyYaml, type Run } from '@tfwrap/core';
+import { TfwrapError, type Run } from '@tfwrap/core';
+import type { PathExpression } from '@tfwrap/stacks';
 import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
+import { parseDescribeQuery, writeDescribeOutput, writeStdout, type DescribeOutputOptions } from './describe-output.js';
+
+/** Atmos's `--query` and `--file`, on every describe command. */
+function outputOptions(command: Command): Command {
+  return command
+    .option('-q, --query <expression>', 'print only this part of the result: a yq path such as .vars or .components.terraform.vpc.vars.cidr')
+    .option('--file <path>', 'write the result to this file (replaced whole) instead of stdout');
+}
 
 export function registerDescribeCommands(program: Command, globals: () => GlobalOptions, setExit: (code: number) => void): void {
   const describe = program.command('describe').description('show merged configuration');
-  describe
+  outputOptions(describe
     .command('component')
     .description('the merged configuration of a component in a stack, with the identity it would run as')
     .argument('<component>', 'the component')
     .requiredOption('-s, --stack <stack>', 'the stack')
     .option('-i, --identity <name>', 'as if run with --identity')
-    .option('--format <format>', 'yaml or json', 'yaml')
-    .action(async (name: string, opts: { stack: string; format: string; identity?: string }) => {
+    .option('--format <format>', 'yaml or json', 'yaml'))
+    .action(async (name: string, opts: { stack: string; format: string; identity?: string } & DescribeOutputOptions) => {
       if (opts.format !== 'yaml' && opts.format !== 'json') {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
       }
+      const query = await parseDescribeQuery(opts.query);
       const tfwrap = await createTfwrap(globals());
       // Through beforeResolve like a run: a policy that refuses the stack refuses describing it too.
       const request = { command: 'describe component', identity: identityFlag(opts.identity), stack: opts.stack, components: [name], args: [] };
-      setExit(await withRun(tfwrap, request, globals(), (run) => describeComponent(run, opts.format)));
+      setExit(await withRun(tfwrap, request, globals(), (run) => describeComponent(run, opts.format as 'yaml' | 'json', { query, file: opts.file })));
     });
 
-  describe
+  outputOptions(describe
     .command('affected')
     .description('the components a change between two git revisions affects, and why (docs/ci.md)')
     .requiredOption('--base <ref>', 'the revision to compare with (for a pull request: its base branch)')
     .option('--head <ref>', 'the changed revision', 'HEAD')
     .option('--format <format>', 'json, yaml or matrix (a GitHub Actions matrix)', 'json')
     .option('--include-dependents', 'add the components that depend on an affected one (settings.depends_on)')
-    .option('-i, --identity <name>', 'as if run with --identity')
-    .action(async (opts: { base: string; head: string; format: string; includeDependents?: boolean; identity?: string }) => {
+    .option('-i, --identity <name>', 'as if run with --identity'))
+    .action(async (opts: { base: string; head: string; format: string; includeDependents?: boolean; identity?: string } & DescribeOutputOptions) => {
       if (!['json', 'yaml', 'matrix'].includes(opts.format)) {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format json, yaml or matrix' });
       }
+      if (opts.format === 'matrix' && opts.query !== undefined) {
+        throw new TfwrapError('E_USAGE', '--query does not apply to --format matrix', { hint: 'query the entries: --format json --query ...' });
+      }
+      const query = await parseDescribeQuery(opts.query);
       const tfwrap = await createTfwrap(globals());
       const { affectedEntries, matrixOf, MATRIX_LIMIT } = await import('../affected.js');
       const entries = await affectedEntries(tfwrap, opts, identityFlag(opts.identity));
@@ -49,59 +64,59 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         if (grouped) {
           process.stderr.write(`tfwrap: ${entries.filter((e) => !e.deleted).length} affected components are more than GitHub's ${MATRIX_LIMIT} jobs per matrix: one job per stack (${matrix.include.length} stacks), its components in matrix.component\n`);
         }
-        await writeStdout(JSON.stringify(matrix) + '\n');
-      } else if (opts.format === 'json') {
-        await writeStdout(JSON.stringify(entries, null, 2) + '\n');
+        if (opts.file === undefined) await writeStdout(JSON.stringify(matrix) + '\n');
+        else await writeDescribeOutput(matrix, 'json', { file: opts.file });
       } else {
-        await writeStdout(stringifyYaml(entries));
+        await writeDescribeOutput(entries, opts.format as 'yaml' | 'json', { query, file: opts.file });
       }
     });
 
-  describe
+  outputOptions(describe
     .command('dependents')
     .description('the components that depend on a component (settings.depends_on, dependencies.components), in any stack')
     .argument('<component>', 'the component')
     .requiredOption('-s, --stack <stack>', 'its stack')
-    .option('--format <format>', 'json or yaml', 'json')
-    .action(async (name: string, opts: { stack: string; format: string }) => {
+    .option('--format <format>', 'json or yaml', 'json'))
+    .action(async (name: string, opts: { stack: string; format: string } & DescribeOutputOptions) => {
       if (opts.format !== 'yaml' && opts.format !== 'json') {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format json or --format yaml' });
       }
+      const query = await parseDescribeQuery(opts.query);
       const tfwrap = await createTfwrap(globals());
       const { dependentsOf } = await import('../dependents.js');
       const dependents = await dependentsOf(tfwrap, name, opts.stack);
-      if (opts.format === 'json') await writeStdout(JSON.stringify(dependents, null, 2) + '\n');
-      else await writeStdout(stringifyYaml(dependents));
+      await writeDescribeOutput(dependents, opts.format, { query, file: opts.file });
     });
 
-  describe
+  outputOptions(describe
     .command('locals')
     .description("a stack manifest's locals, or with a component the locals it sees (Atmos's describe locals)")
     .argument('[component]', 'the component')
     .requiredOption('-s, --stack <stack>', "the stack: its name, or its manifest's path (deploy/dev)")
-    .option('--format <format>', 'yaml or json', 'yaml')
-    .action(async (component: string | undefined, opts: { stack: string; format: string }) => {
+    .option('--format <format>', 'yaml or json', 'yaml'))
+    .action(async (component: string | undefined, opts: { stack: string; format: string } & DescribeOutputOptions) => {
       if (opts.format !== 'yaml' && opts.format !== 'json') {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
       }
+      const query = await parseDescribeQuery(opts.query);
       const tfwrap = await createTfwrap(globals());
       const { openStacks } = await import('../stacks.js');
       const locals = await openStacks(tfwrap).describeLocals(opts.stack, component);
-      if (opts.format === 'json') await writeStdout(JSON.stringify(locals, null, 2) + '\n');
-      else await writeStdout(stringifyYaml(locals));
+      await writeDescribeOutput(locals, opts.format, { query, file: opts.file });
     });
 
-  describe
+  outputOptions(describe
     .command('stacks')
     .description("every stack's components with their merged sections, in Atmos's shape")
     .option('-s, --stack <stack>', 'only this stack')
     .option('--components <names>', 'only these components (comma-separated)')
     .option('--sections <names>', 'only these sections (comma-separated): vars, env, settings, backend, backend_type, providers, metadata, workspace, ...')
-    .option('--format <format>', 'yaml or json', 'yaml')
-    .action(async (opts: { stack?: string; components?: string; sections?: string; format: string }) => {
+    .option('--format <format>', 'yaml or json', 'yaml'))
+    .action(async (opts: { stack?: string; components?: string; sections?: string; format: string } & DescribeOutputOptions) => {
       if (opts.format !== 'yaml' && opts.format !== 'json') {
         throw new TfwrapError('E_USAGE', `unknown format "${opts.format}"`, { hint: 'use --format yaml or --format json' });
       }
+      const query = await parseDescribeQuery(opts.query);
       const list = (text?: string) => text?.split(',').map((item) => item.trim()).filter(Boolean);
       const wantedComponents = list(opts.components);
       const wantedSections = list(opts.sections);
@@ -145,21 +160,12 @@ export function registerDescribeCommands(program: Command, globals: () => Global
         }
         if (Object.keys(terraform).length > 0 || !wantedComponents) result[name] = { components: { terraform } };
       }
-      if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      } else {
-        process.stdout.write(stringifyYaml(result));
-      }
+      await writeDescribeOutput(result, opts.format, { query, file: opts.file });
     });
 }
 
-/** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
 /** The merged component as YAML or JSON, with the identity it would run as. */
-async function describeComponent(run: Run, format: string): Promise<void> {
+async function describeComponent(run: Run, format: 'yaml' | 'json', output: { query?: PathExpression; file?: string }): Promise<void> {
   const { tfwrap, request } = run;
   const [{ openStacks }, { identityForComponent, hasDeferredValues }] = await Promise.all([import('../stacks.js'), import('@tfwrap/terraform')]);
   const repository = openStacks(tfwrap);
@@ -202,9 +208,5 @@ async function describeComponent(run: Run, format: string): Promise<void> {
     cross_stack_depends_on: instance.crossStackDependsOn,
     sources: instance.sources,
   };
-  if (format === 'json') {
-    process.stdout.write(JSON.stringify(described, null, 2) + '\n');
-  } else {
-    process.stdout.write(stringifyYaml(described));
-  }
+  await writeDescribeOutput(described, format, output);
 }

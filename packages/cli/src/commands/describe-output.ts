@@ -1,0 +1,77 @@
+/**
+ * What every describe command does with its answer, as Atmos's describe commands do:
+ * `--query <yq expression>` picks a part of it (Atmos: a persistent flag of `describe`, evaluated
+ * with yq on the result), `--file <path>` writes it to a file instead of stdout (Atmos:
+ * printOrWriteToFile). tfwrap embeds no yq: it reads the path subset platform engineers use
+ * (`.vars.cidr`, `.["key-with-dash"]`, `.list[0]`, `.a // "default"`), as `!store ... | query`
+ * does; anything richer is E_UNSUPPORTED naming the expression. A path that finds nothing is
+ * `null`, as yq prints it.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TfwrapError, stringifyYaml } from '@tfwrap/core';
+import type { PathExpression } from '@tfwrap/stacks';
+
+export interface DescribeOutputOptions {
+  query?: string;
+  file?: string;
+}
+
+/** The query, parsed before any work is done: a bad one fails at once. */
+export async function parseDescribeQuery(query: string | undefined): Promise<PathExpression | undefined> {
+  if (query === undefined) return undefined;
+  const { parsePathExpression } = await import('@tfwrap/stacks');
+  return parsePathExpression(query, (message) => {
+    throw new TfwrapError('E_UNSUPPORTED', `--query "${query}" ${message.startsWith(`expression "${query}" `) ? message.slice(`expression "${query}" `.length) : message}`, {
+      hint: 'tfwrap reads yq paths (.components.terraform.vpc.vars, .["key-with-dash"], .list[0], .a // "default"), not pipes, functions or select: pipe --format json into yq or jq for more',
+    });
+  });
+}
+
+/** The value (or its part at the query) as YAML or JSON, on stdout or written to `file`. */
+export async function writeDescribeOutput(value: unknown, format: 'yaml' | 'json', options: { query?: PathExpression; file?: string }): Promise<void> {
+  let picked = value;
+  if (options.query) {
+    const { valueAtPath } = await import('@tfwrap/stacks');
+    const hit = valueAtPath(value, options.query.path);
+    picked = hit.found ? hit.value : options.query.default ? options.query.default.value : null;
+  }
+  const text = format === 'json' ? `${JSON.stringify(picked ?? null, null, 2)}\n` : stringifyYaml(picked ?? null);
+  if (options.file === undefined) await writeStdout(text);
+  else await writeFileAtomically(options.file, text);
+}
+
+/** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolvePromise())));
+}
+
+/**
+ * A temp file beside the target, flushed, then renamed over it: a reader sees the old file or the
+ * whole new one, never a half-written one (an interrupted or failed write leaves no temp file).
+ */
+async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const target = resolve(file);
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let written = false;
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+    written = true;
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new TfwrapError('E_USAGE', `--file ${file}: cannot write it: ${code ?? message}`, {
+      hint: code === 'ENOENT' ? 'its directory does not exist: create it first' : code === 'EISDIR' ? 'name a file, not a directory' : 'check the path and its permissions',
+      cause: err,
+    });
+  } finally {
+    if (!written) await rm(temp, { force: true });
+  }
+}
