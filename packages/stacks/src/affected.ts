@@ -72,16 +72,20 @@ interface Change {
 
 export async function describeAffected(options: AffectedOptions): Promise<AffectedReport> {
   const repo = await openGitRepository(options.projectDir);
-  const base = await resolveCommit(repo, options.base, '--base');
-  const head = await resolveCommit(repo, options.head ?? 'HEAD', '--head');
-  const changes = await changedFiles(repo, base, head);
+  // Independent git processes run side by side (each costs a process start); their failures are
+  // reported in the order they were checked one after the other before.
+  const [base, head] = settled(await Promise.allSettled([resolveCommit(repo, options.base, '--base'), resolveCommit(repo, options.head ?? 'HEAD', '--head')]));
+  const headIsWorkTree = (options.head ?? 'HEAD') === 'HEAD';
+  const [changesResult, cleanResult] = await Promise.allSettled([changedFiles(repo, base, head), headIsWorkTree ? isClean(repo) : Promise.resolve(false)]);
+  const [changes] = settled([changesResult]);
   const report: AffectedReport = { base, head, components: [] };
   if (changes.length === 0) return report;
+  const [clean] = settled([cleanResult]);
 
   const trees: ExportedTree[] = [];
   try {
     // A clean work tree at the head commit (as in CI) is read in place; otherwise head is exported too.
-    const inPlace = (options.head ?? 'HEAD') === 'HEAD' && await isClean(repo);
+    const inPlace = headIsWorkTree && clean;
     const headTree = inPlace ? { projectDir: options.projectDir, remove: async () => {} } : await exportTree(repo, head);
     trees.push(headTree);
     const relative = (file: string | undefined) => (file === undefined ? undefined : path.relative(options.projectDir, file).split(path.sep).join('/'));
@@ -122,6 +126,12 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
   } finally {
     await Promise.all(trees.map((tree) => tree.remove()));
   }
+}
+
+/** The values of settled promises; the first failure, in list order, is thrown. */
+function settled<T extends readonly PromiseSettledResult<unknown>[]>(results: T): { [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never } {
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never };
 }
 
 /** Manifests read from disk once, texts and parsed files cached. */
