@@ -72,16 +72,20 @@ interface Change {
 
 export async function describeAffected(options: AffectedOptions): Promise<AffectedReport> {
   const repo = await openGitRepository(options.projectDir);
-  const base = await resolveCommit(repo, options.base, '--base');
-  const head = await resolveCommit(repo, options.head ?? 'HEAD', '--head');
-  const changes = await changedFiles(repo, base, head);
+  // Independent git processes run side by side (each costs a process start); their failures are
+  // reported in the order they were checked one after the other before.
+  const [base, head] = settled(await Promise.allSettled([resolveCommit(repo, options.base, '--base'), resolveCommit(repo, options.head ?? 'HEAD', '--head')]));
+  const headIsWorkTree = (options.head ?? 'HEAD') === 'HEAD';
+  const [changesResult, cleanResult] = await Promise.allSettled([changedFiles(repo, base, head), headIsWorkTree ? isClean(repo) : Promise.resolve(false)]);
+  const [changes] = settled([changesResult]);
   const report: AffectedReport = { base, head, components: [] };
   if (changes.length === 0) return report;
+  const [clean] = settled([cleanResult]);
 
   const trees: ExportedTree[] = [];
   try {
     // A clean work tree at the head commit (as in CI) is read in place; otherwise head is exported too.
-    const inPlace = (options.head ?? 'HEAD') === 'HEAD' && await isClean(repo);
+    const inPlace = headIsWorkTree && clean;
     const headTree = inPlace ? { projectDir: options.projectDir, remove: async () => {} } : await exportTree(repo, head);
     trees.push(headTree);
     const relative = (file: string | undefined) => (file === undefined ? undefined : path.relative(options.projectDir, file).split(path.sep).join('/'));
@@ -122,6 +126,12 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
   } finally {
     await Promise.all(trees.map((tree) => tree.remove()));
   }
+}
+
+/** The values of settled promises; the first failure, in list order, is thrown. */
+function settled<T extends readonly PromiseSettledResult<unknown>[]>(results: T): { [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never } {
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never };
 }
 
 /** Manifests read from disk once, texts and parsed files cached. */
@@ -173,8 +183,11 @@ interface Side {
   source: CachedSource | OverlaySource;
   repository: StackRepository;
   readText(file: string): string;
-  /** The files of a stack's import closure, found by reading only its `import:` block when possible. */
-  closureOf(stackFile: string): string[] | undefined;
+  /**
+   * Whether a file of a stack manifest's import closure (itself included) is in `changed`, the
+   * closure found by reading only its `import:` block; undefined when that is not enough.
+   */
+  closureTouches(stackFile: string, changed: ReadonlySet<string>): boolean | undefined;
 }
 
 /** The configuration files, relative to the project directory. */
@@ -201,12 +214,14 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
   const resolver = new ImportResolver(settings.stacksBasePath, (file) => source.readManifest(file, functions));
   /** The files an import list brings in (closures of its targets), by the list. */
   const importedByList = new Map<string, string[]>();
+  /** Whether such a list of files holds a changed file, by list (shared by the stacks of one list) and set of changed files. */
+  const touchedByList = new Map<ReadonlySet<string>, WeakMap<string[], boolean>>();
   return {
     projectDir,
     source,
     repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true, mergeMemo }),
     readText: (file) => source.readText(file),
-    closureOf(stackFile) {
+    closureTouches(stackFile, changed) {
       const text = source.readText(stackFile);
       const imports = scanImports(text);
       if (imports === undefined) return undefined;
@@ -231,7 +246,12 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
       // A templated import path (rendered only with templates on) may name different files per
       // stack and context: then only loading the stack finds its closure.
       if (settings.templates.enabled && [...imported, stackFile].some((file) => source.readText(file).includes('{{'))) return undefined;
-      return [...imported, stackFile];
+      if (changed.has(stackFile)) return true;
+      let touched = touchedByList.get(changed);
+      if (!touched) touchedByList.set(changed, (touched = new WeakMap()));
+      let found = touched.get(imported);
+      if (found === undefined) touched.set(imported, (found = imported.some((file) => changed.has(file))));
+      return found;
     },
   };
 }
@@ -321,17 +341,32 @@ function parseImportBlock(block: string): string[] | undefined {
   return value.map((entry: string) => entry.trim());
 }
 
-const sections: Array<[string, (instance: ComponentInstance) => unknown]> = [
-  ['vars', (i) => i.vars],
-  ['env', (i) => i.env],
-  ['settings', (i) => ({ ...i.settings, depends_on: undefined })],
-  ['depends_on', (i) => [i.dependsOn, i.crossStackDependsOn]],
-  ['backend', (i) => [i.backendType, i.backend, i.remoteStateBackendType, i.remoteStateBackend]],
-  ['auth', (i) => i.auth],
-  ['hooks', (i) => i.hooks],
-  ['providers', (i) => i.providers],
-  ['metadata', (i) => [i.component, i.type, i.locked, i.enabled, i.inherits, i.workspace, i.command]],
+/** Each reason's comparison of the two resolved instances of a component: whether they are the same. */
+const sections: Array<[string, (a: ComponentInstance, b: ComponentInstance) => boolean]> = [
+  ['vars', (a, b) => sameData(a.vars, b.vars)],
+  ['env', (a, b) => sameData(a.env, b.env)],
+  // depends_on is a reason of its own.
+  ['settings', (a, b) => sameDataExcept(a.settings, b.settings, 'depends_on')],
+  ['depends_on', (a, b) => sameData(a.dependsOn, b.dependsOn) && sameData(a.crossStackDependsOn, b.crossStackDependsOn)],
+  ['backend', (a, b) => a.backendType === b.backendType && a.remoteStateBackendType === b.remoteStateBackendType
+    && sameData(a.backend, b.backend) && sameData(a.remoteStateBackend, b.remoteStateBackend)],
+  ['auth', (a, b) => sameData(a.auth, b.auth)],
+  ['hooks', (a, b) => sameData(a.hooks, b.hooks)],
+  ['providers', (a, b) => sameData(a.providers, b.providers)],
+  ['metadata', (a, b) => a.component === b.component && a.type === b.type && a.locked === b.locked && a.enabled === b.enabled
+    && a.workspace === b.workspace && a.command === b.command && sameData(a.inherits, b.inherits)],
 ];
+
+/** sameData of two mappings, one key left out (as if absent from both). */
+function sameDataExcept(a: Record<string, unknown>, b: Record<string, unknown>, ignored: string): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a).filter((key) => key !== ignored);
+  if (keys.length !== Object.keys(b).filter((key) => key !== ignored).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, key) || !sameData(a[key], b[key])) return false;
+  }
+  return true;
+}
 
 async function compare(
   baseSide: Side, headSide: Side, changes: Change[], effective: Change[], configChanged: boolean, includeDependents: boolean,
@@ -377,10 +412,8 @@ async function compare(
   // closure cannot be found from the import block alone.
   const closureChanged = async (side: Side, changedFiles: ReadonlySet<string>, name: string, files: readonly string[]): Promise<{ changed: boolean; stack?: Stack }> => {
     if (changedFiles.size === 0) return { changed: false };
-    const closures = files.map((file) => side.closureOf(file));
-    if (closures.every((closure) => closure !== undefined)) {
-      return { changed: closures.some((closure) => closure!.some((file) => changedFiles.has(file))) };
-    }
+    const touched = files.map((file) => side.closureTouches(file, changedFiles));
+    if (touched.every((found) => found !== undefined)) return { changed: touched.includes(true) };
     const stack = await side.repository.loadStack(name);
     return { changed: stack.files.some((file) => changedFiles.has(file)), stack };
   };
@@ -420,7 +453,7 @@ async function compare(
         add(name, instance.name, instance, ['component.added']);
         continue;
       }
-      const reasons = sections.filter(([, pick]) => !sameData(pick(before), pick(instance))).map(([section]) => `stack.${section}`);
+      const reasons = sections.filter(([, same]) => !same(before, instance)).map(([section]) => `stack.${section}`);
       add(name, instance.name, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : [])]);
     }
     for (const [componentName] of baseComponents) add(name, componentName, undefined, ['component.deleted'], true);
@@ -432,8 +465,10 @@ async function compare(
 
 /** Whether a stack is made of the same manifests (by path in the project) at both revisions. */
 function sameFileList(headSide: Side, headFiles: readonly string[], baseSide: Side, baseFiles: readonly string[]): boolean {
-  return headFiles.length === baseFiles.length
-    && headFiles.every((file, i) => relativeTo(headSide.projectDir, file) === relativeTo(baseSide.projectDir, baseFiles[i]!));
+  if (headFiles.length !== baseFiles.length) return false;
+  // One directory for both (the base overlaid on the head): the same absolute paths.
+  if (headSide.projectDir === baseSide.projectDir) return headFiles.every((file, i) => file === baseFiles[i]);
+  return headFiles.every((file, i) => relativeTo(headSide.projectDir, file) === relativeTo(baseSide.projectDir, baseFiles[i]!));
 }
 
 /** Components that depend (directly or through others) on an affected one, in the same stack. */

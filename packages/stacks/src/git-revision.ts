@@ -42,9 +42,9 @@ function git(cwd: string, args: string[], what: string, hint?: string): Promise<
 
 export async function openGitRepository(projectDir: string): Promise<GitRepository> {
   const hint = 'run tfwrap inside a git checkout of the project';
-  const top = (await git(projectDir, ['rev-parse', '--show-toplevel'], 'find the git repository', hint)).trim();
-  const prefix = (await git(projectDir, ['rev-parse', '--show-prefix'], 'find the git repository', hint)).trim().replace(/\/$/, '');
-  return { top, prefix };
+  // One git process for both: the top directory's line, then the prefix's (empty at the top).
+  const [top = '', prefix = ''] = (await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix'], 'find the git repository', hint)).split('\n');
+  return { top: top.trim(), prefix: prefix.trim().replace(/\/$/, '') };
 }
 
 /** The commit a ref names (full hash). An unknown ref is an E_USAGE error. */

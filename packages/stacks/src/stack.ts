@@ -179,6 +179,9 @@ export class LoadedStack implements Stack {
     this.sharedLayers = [...globals, ...terraform];
   }
 
+  /** Whether no shared layer holds an Atmos tag (the same for every component). */
+  private sharedLayersTagFree: boolean | undefined;
+
   private readonly componentDirs = new Map<string, string>();
   private componentDir(component: string): string {
     let dir = this.componentDirs.get(component);
@@ -187,13 +190,20 @@ export class LoadedStack implements Stack {
   }
 
   /** The files of the shared layers, then of the component's (each once, in merge order). */
-  private sharedSources: Set<string> | undefined;
+  private sharedSources: string[] | undefined;
+  private sharedSourceSet: Set<string> | undefined;
   private sourcesOf(componentLayers: readonly Layer[]): string[] {
-    this.sharedSources ??= new Set(this.sharedLayers.map((layer) => layer.manifest.file));
-    const files = new Set(this.sharedSources);
-    for (const layer of componentLayers) files.add(layer.manifest.file);
-    return [...files];
+    // Without copying a Set per component: a stack's fifty components each add two or three files.
+    this.sharedSources ??= [...new Set(this.sharedLayers.map((layer) => layer.manifest.file))];
+    this.sharedSourceSet ??= new Set(this.sharedSources);
+    const files = this.sharedSources.slice();
+    for (const layer of componentLayers) {
+      const file = layer.manifest.file;
+      if (!this.sharedSourceSet.has(file) && !files.includes(file)) files.push(file);
+    }
+    return files;
   }
+
 
   /** Values of this stack alone (its own file's sections, and merges including them): never merged through the shared memo. */
   private readonly localValues = new Set<unknown>();
@@ -350,7 +360,7 @@ export class LoadedStack implements Stack {
       const azurerm = backendType === 'azurerm';
       const rootBackends = azurerm ? this.sharedSection('backend') ?? {} : {};
       const ownBackends = azurerm ? deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => layer.sections.backend as Mapping | undefined)) : {};
-      backend = backendWithKeyPrefix({
+      backend = backendWithPrefix({
         name, component, metadata: stateMetadata, backendType,
         backend: (backends[backendType] ?? {}) as Mapping,
         rootAzurermKey: ((rootBackends.azurerm ?? {}) as Mapping).key,
@@ -413,7 +423,8 @@ export class LoadedStack implements Stack {
     }
     // No layer holding an Atmos tag (the usual case) and no template output: nothing below can find
     // one, so the walks over every section are skipped.
-    const tagFree = !renderedByTemplates && !hasTag(overrides) && layers.every((layer) => !layerHasTag(layer));
+    this.sharedLayersTagFree ??= this.sharedLayers.every((layer) => !layerHasTag(layer));
+    const tagFree = !renderedByTemplates && !hasTag(overrides) && this.sharedLayersTagFree && componentLayers.every((layer) => !layerHasTag(layer));
     if (!tagFree) {
       // `!template` values: decoded once the templates are rendered (or as written when templates are off).
       [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
@@ -658,6 +669,25 @@ export class LoadedStack implements Stack {
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
   }
+}
+
+/**
+ * The backend with its key prefix, by merged backend mapping, type and prefix: components built from
+ * one catalog merge to the same backend mapping (merge.ts MergeMemo), in every stack and at both
+ * revisions `describe affected` reads, and so get the same result, which it compares by identity.
+ * Merged mappings are never changed, so the result depends on these alone; not for azurerm, whose
+ * key also depends on where it was written.
+ */
+const backendsWithPrefix = new WeakMap<Mapping, Map<string, Mapping>>();
+function backendWithPrefix(input: Parameters<typeof backendWithKeyPrefix>[0]): Mapping {
+  if (input.backendType === 'azurerm') return backendWithKeyPrefix(input);
+  const prefix = typeof input.metadata.name === 'string' && input.metadata.name !== '' ? input.metadata.name : input.component;
+  let byKey = backendsWithPrefix.get(input.backend);
+  if (!byKey) backendsWithPrefix.set(input.backend, (byKey = new Map()));
+  const key = `${input.backendType}\0${prefix}`;
+  let backend = byKey.get(key);
+  if (!backend) byKey.set(key, (backend = backendWithKeyPrefix(input)));
+  return backend;
 }
 
 /** `env:` values as strings; a deferred function stays a marker until it is evaluated. */
