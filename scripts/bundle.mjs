@@ -7,6 +7,7 @@
 // Run after `tsc -b` (`npm run build` does both; scripts/run-tests.mjs runs it before e2e tests).
 // Writes packages/cli/dist/bundle/, replacing the previous bundle in one step.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -125,6 +126,40 @@ const result = await build({
   metafile: metafileOut !== undefined,
 });
 if (metafileOut) writeFileSync(metafileOut, JSON.stringify(result.metafile));
+
+// The same CLI as one CommonJS script, main.cjs, for Nodes without module.enableCompileCache
+// (Node 20): bin/tfwrap.js compiles it with vm.Script and V8's code cache, which ES modules cannot
+// use there. One file, because esbuild splits only ES modules and two copies of core in one
+// process would not share state. Its first line names its content hash (the code cache's key).
+// The child scripts (credential-process.js, keychain-child.js) stay the ES-module entries above,
+// found beside it by `new URL('./x.js', import.meta.url)`.
+const hot = await build({
+  absWorkingDir: root,
+  entryPoints: ['packages/cli/dist/main.js'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  external: ['@aws-sdk/*', '@smithy/*', '@napi-rs/keyring', 'typescript'],
+  alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
+  define: { TFWRAP_BUNDLED_VERSION: JSON.stringify(version), 'import.meta.url': '__tfwrapImportMetaUrl' },
+  // bin/tfwrap.js runs the script as a function with this parameter (the file's URL) and
+  // __tfwrapImport (below).
+  legalComments: 'none',
+  logLevel: 'warning',
+  write: false,
+});
+// import() inside a script from V8's code cache fails on Node 20 ("A dynamic import callback was
+// not specified": the deserialized script loses vm's importModuleDynamically), so each one calls
+// a function the bin passes in, whose import() is its own. All of them are `await import(`; a new
+// form stops the build rather than be rewritten blindly (a string that says "import(", say).
+const dynamicImport = /(?<![\w$.])import\(/g;
+const hotText = hot.outputFiles[0].text.replace(dynamicImport, (match, offset, text) => {
+  if (text.slice(offset - 6, offset) !== 'await ') throw new Error(`bundle.mjs: main.cjs has an import( that is not \`await import(\`: ${JSON.stringify(text.slice(offset - 60, offset + 40))}`);
+  return '__tfwrapImport(';
+});
+const hotHash = createHash('sha256').update(hotText).digest('hex').slice(0, 20);
+writeFileSync(join(staging, 'main.cjs'), `// tfwrap-bundle ${hotHash}\n${hotText}`);
 const old = `${outdir}.${process.pid}.old`;
 if (existsSync(outdir)) renameSync(outdir, old);
 renameSync(staging, outdir);

@@ -1,7 +1,8 @@
 // The command line behaves the same whichever commands a run loads (issue 12: the CLI imports only
 // the module of the command it runs; `--version` imports none, and not the configuration loader).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot, runCommand, runTfwrap, tfwrapBin } from './support/cli.js';
@@ -62,5 +63,93 @@ describe('CLI start-up: lazily registered commands (e2e)', function () {
     const result = await runTfwrap(['auth', 'list', '--nope'], { env, cwd: tempDir() });
     assert.equal(result.exitCode, 64);
     assert.match(result.stderr, /unknown option '--nope'/);
+  });
+});
+
+// Node 20 has no compile cache for ES modules: bin/tfwrap.js runs the CLI as one CommonJS script
+// with V8's code cache, kept per command in tfwrap's cache directory (docs/adr/005-bundled-cli.md).
+describe('CLI start-up: the code cache (e2e)', function () {
+  this.timeout(120_000);
+  const plugin = `import { appendFileSync } from 'node:fs';
+export default {
+  name: 'tfwrap-plugin-startup-log',
+  apiVersion: 1,
+  apply(tfwrap) {
+    tfwrap.hooks.beforeExec.tap('log', (request) => {
+      appendFileSync(process.env.STARTUP_LOG, 'exec ' + request.phase + '\\n');
+    });
+  },
+};
+`;
+
+  before(function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip(); // Node 22.1+: Node's own cache
+  });
+
+  function project() {
+    const dir = tempDir('tfwrap-startup-');
+    writeFileSync(join(dir, 'tfwrap.yaml'), `plugins:\n  - ./log.mjs\n${config}`);
+    writeFileSync(join(dir, 'log.mjs'), plugin);
+    const log = join(dir, 'exec.log');
+    const env = hermeticEnv({ STARTUP_LOG: log });
+    const cacheDir = join(env.XDG_CACHE_HOME!, 'tfwrap/code-cache');
+    const cacheFile = () => {
+      const files = existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => f.endsWith('-auth.v8')) : [];
+      assert.ok(files.length <= 1, files.join(' '));
+      return files[0] === undefined ? undefined : join(cacheDir, files[0]);
+    };
+    const exec = async () => {
+      const result = await runTfwrap(['auth', 'exec', '--', 'sh', '-c', 'echo ran'], { env, cwd: dir });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.equal(result.stdout, 'ran');
+      assert.equal(result.stderr, '', 'no warning, no noise');
+      return result;
+    };
+    return { dir, log, env, cacheDir, cacheFile, exec };
+  }
+
+  it('the second run of a command writes its cache (0600 in a 0700 directory), later runs use it; a plugin loads the same every time', async () => {
+    const { log, cacheDir, cacheFile, exec } = project();
+    await exec();
+    const file = cacheFile();
+    assert.ok(file, 'the first run marks the command');
+    assert.equal(statSync(file).size, 0);
+    await exec();
+    const written = statSync(file);
+    assert.ok(written.size > 100_000, `a cache of ${written.size} bytes`);
+    assert.equal(written.mode & 0o777, 0o600);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    await exec();
+    await exec();
+    const used = statSync(file);
+    assert.equal(used.mtimeMs, written.mtimeMs, 'an accepted cache is not written again');
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['exec main', 'exec main', 'exec main', 'exec main'], 'the plugin ran in every run');
+  });
+
+  it('a damaged cache is replaced; errors and usage errors read the same with a cache', async () => {
+    const { dir, env, cacheFile, exec } = project();
+    await exec();
+    await exec();
+    const file = cacheFile()!;
+    const size = statSync(file).size;
+    writeFileSync(file, Buffer.alloc(size, 7));
+    await exec();
+    assert.notDeepEqual(readFileSync(file), Buffer.alloc(size, 7), 'rewritten');
+    await exec();
+    const unknown = await runTfwrap(['auth', 'exec', '-i', 'nope', '--', 'true'], { env, cwd: dir });
+    assert.equal(unknown.exitCode, 2);
+    assert.match(unknown.stderr, /^tfwrap: error: identity "nope" is not defined\. Hint: did you mean "passthrough"\?/);
+    const usage = await runTfwrap(['auth', 'exec', '--nope'], { env, cwd: dir });
+    assert.equal(usage.exitCode, 64);
+    assert.match(usage.stderr, /unknown option '--nope'/);
+  });
+
+  it('a cache directory that others can write is not used', async () => {
+    const { cacheDir, cacheFile, exec } = project();
+    mkdirSync(cacheDir, { recursive: true });
+    chmodSync(cacheDir, 0o777);
+    await exec();
+    await exec();
+    assert.equal(cacheFile(), undefined, 'nothing written there');
   });
 });

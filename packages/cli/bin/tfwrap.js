@@ -1,32 +1,142 @@
 #!/usr/bin/env node
 // Runs the bundled CLI (dist/bundle, built by scripts/bundle.mjs; see docs/adr/005-bundled-cli.md).
 // Only node builtins are loaded here: start-up time is part of every command.
-import module from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
+import module, { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
-// Node 22.1+ can keep compiled code between runs; older Nodes lack the function and skip this.
-// The cache lives in tfwrap's own cache directory (the same rule as paths.ts), 0700.
-if (typeof module.enableCompileCache === 'function' && !process.env.NODE_COMPILE_CACHE) {
-  const env = process.env;
-  const cacheDir = env.TFWRAP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'tfwrap');
+const env = process.env;
+// tfwrap's own cache directory (the same rule as core's paths.ts).
+const cacheDir = env.TFWRAP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'tfwrap');
+
+/** main.ts's top-level commands; a word not listed here only shares the `other` cache. */
+const COMMANDS = new Set(['auth', 'plan', 'apply', 'destroy', 'init', 'output', 'validate', 'show', 'terraform', 'describe', 'list', 'plugins', 'schema', 'fmt']);
+
+if (typeof module.enableCompileCache === 'function') {
+  // Node 22.1+ keeps compiled ES modules between runs itself (0700, in tfwrap's cache directory).
+  if (!env.NODE_COMPILE_CACHE) {
+    try {
+      const dir = join(cacheDir, 'node-compile-cache');
+      makeDir(dir);
+      module.enableCompileCache(dir);
+    } catch {
+      // A cache that cannot be written only costs speed.
+    }
+  }
+  await runModules();
+} else if (!(await runWithCodeCache())) {
+  await runModules();
+}
+
+/** The ES-module bundle: main.js and the chunks it imports as needed. */
+async function runModules() {
+  const bundle = new URL('../dist/bundle/main.js', import.meta.url);
+  let run;
   try {
-    const dir = join(cacheDir, 'node-compile-cache');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    module.enableCompileCache(dir);
+    ({ run } = await import(bundle.href));
+  } catch (err) {
+    if (existsSync(bundle)) throw err;
+    process.stderr.write(`tfwrap: internal error: ${bundle.pathname} is missing. Hint: run npm run build (tsc -b and the bundle step) [E_INTERNAL]\n`);
+    process.exit(70);
+  }
+  await run();
+}
+
+/**
+ * Node 20 has no compile cache for ES modules, and compiling the bundle was most of tfwrap's
+ * start-up. The same CLI as one CommonJS script (main.cjs) compiled with vm.Script can use V8's
+ * code cache: one file per bundle, Node version and command word, written after a run (so that it
+ * holds what that command compiled), 0600 in a 0700 directory of tfwrap's cache. The first run of a
+ * command only marks it (an empty file) and runs the ES modules: compiling the whole script costs
+ * more than the modules one command needs, so it is paid only for commands that run again.
+ * Returns false when the ES modules should run instead (first run, no main.cjs, a cache directory
+ * that is not private).
+ */
+async function runWithCodeCache() {
+  const script = new URL('../dist/bundle/main.cjs', import.meta.url);
+  let source;
+  try {
+    source = readFileSync(script, 'utf8');
   } catch {
-    // A cache that cannot be written only costs speed.
+    return false;
+  }
+  const hash = /^\/\/ tfwrap-bundle (\w+)\n/.exec(source)?.[1];
+  if (!hash) return false;
+  const dir = join(cacheDir, 'code-cache');
+  const file = join(dir, `${hash}-${process.version}-${process.arch}-${cacheWord(process.argv.slice(2))}.v8`);
+  // Code from a directory someone else can write would run as tfwrap: only our own 0700 one.
+  const isPrivate = () => {
+    const st = statSync(dir);
+    return st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
+  };
+  let cachedData;
+  try {
+    cachedData = readFileSync(file);
+    if (!isPrivate()) return false;
+  } catch {
+    try {
+      makeDir(dir);
+      if (isPrivate()) writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
+    } catch {
+      // Unwritable: no cache, only speed lost.
+    }
+    return false;
+  }
+  const filename = fileURLToPath(script);
+  const compiled = new vm.Script(`(function (exports, require, module, __filename, __dirname, __tfwrapImportMetaUrl, __tfwrapImport) {${source}\n})`, {
+    filename,
+    cachedData: cachedData.length > 0 ? cachedData : undefined,
+  });
+  if (cachedData.length === 0 || compiled.cachedDataRejected) {
+    // Written on the way out, with every function this run compiled; a stale or damaged cache
+    // (V8 checks the source, its flags and version) is replaced the same way.
+    process.once('exit', () => {
+      try {
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, compiled.createCachedData(), { mode: 0o600 });
+        renameSync(tmp, file);
+      } catch {
+        // Only speed lost.
+      }
+    });
+  }
+  const mod = { exports: {} };
+  // The script's import() calls (plugins, the AWS SDK) are this module's: scripts/bundle.mjs says why.
+  const importFromBundle = (specifier) => import(specifier);
+  compiled.runInThisContext()(mod.exports, createRequire(filename), mod, filename, dirname(filename), script.href, importFromBundle);
+  await mod.exports.run();
+  return true;
+}
+
+/**
+ * mkdir -p with mode 0700. Not mkdirSync's recursive option: on Node 20 it never returns for a
+ * directory that cannot be made (under /proc, for one), where this throws.
+ */
+function makeDir(dir) {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if (err.code === 'EEXIST') return;
+    if (err.code !== 'ENOENT' || dirname(dir) === dir) throw err;
+    makeDir(dirname(dir));
+    mkdirSync(dir, { mode: 0o700 });
   }
 }
 
-const bundle = new URL('../dist/bundle/main.js', import.meta.url);
-let run;
-try {
-  ({ run } = await import(bundle.href));
-} catch (err) {
-  if (existsSync(bundle)) throw err;
-  process.stderr.write(`tfwrap: internal error: ${bundle.pathname} is missing. Hint: run npm run build (tsc -b and the bundle step) [E_INTERNAL]\n`);
-  process.exit(70);
+/**
+ * The command word a cache is kept for (`auth`, `plan`, ...; `-` for none), skipping the root's
+ * options and their values as main.ts's commandWord does. Anything else shares one cache, so that
+ * a typo makes no file of its own.
+ */
+function cacheWord(args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') return COMMANDS.has(arg) ? arg : 'other';
+    if (arg === '-C' || arg === '--chdir' || arg === '-c' || arg === '--config') i++;
+  }
+  return '-';
 }
-await run();

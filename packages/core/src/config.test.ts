@@ -25,6 +25,51 @@ describe('configuration loading', () => {
     assert.deepEqual(Object.keys((await loadConfig({ cwd: pkg })).config.auth?.identities ?? {}), ['pkg']);
   });
 
+  // loadConfig answers the common case (a plain tfwrap.yaml found upward) without cosmiconfig;
+  // every other form must still be found exactly as cosmiconfig finds it.
+  describe('the forms cosmiconfig still finds', () => {
+    const ids = async (cwd: string, explicitPath?: string) => Object.keys((await loadConfig({ cwd, explicitPath })).config.auth?.identities ?? {});
+
+    it('a .tfwraprc in a nearer directory wins over a tfwrap.yaml further up', async () => {
+      const dir = fixtureDir({ 'tfwrap.yaml': 'auth: { identities: { top: { kind: ambient } } }\n', 'sub/.tfwraprc': 'auth: { identities: { rc: { kind: ambient } } }\n' });
+      assert.deepEqual(await ids(join(dir, 'sub')), ['rc']);
+      assert.deepEqual(await ids(dir), ['top']);
+    });
+
+    it('an empty tfwrap.yaml is skipped for the next place in its directory', async () => {
+      const dir = fixtureDir({ 'tfwrap.yaml': '\n', '.tfwraprc.json': '{"auth":{"identities":{"json":{"kind":"ambient"}}}}' });
+      assert.deepEqual(await ids(dir), ['json']);
+    });
+
+    it('$import in tfwrap.yaml merges the imported file (explicit path too)', async () => {
+      const dir = fixtureDir({ 'tfwrap.yaml': '$import: base.yaml\nauth: { identities: { own: { kind: ambient } } }\n', 'base.yaml': 'plugins: [./p.mjs]\n' });
+      const loaded = await loadConfig({ cwd: dir });
+      assert.deepEqual(loaded.config.plugins, ['./p.mjs']);
+      assert.deepEqual(await ids(dir, 'tfwrap.yaml'), ['own']);
+      assert.deepEqual((await loadConfig({ cwd: dir, explicitPath: 'tfwrap.yaml' })).config.plugins, ['./p.mjs']);
+    });
+
+    it('a tfwrap.config.mjs', async () => {
+      const dir = fixtureDir({ 'tfwrap.config.mjs': 'export default { auth: { identities: { js: { kind: "ambient" } } } };\n' });
+      assert.deepEqual(await ids(dir), ['js']);
+    });
+
+    it('the global configuration directory when no project has one', async () => {
+      const xdg = fixtureDir({ 'tfwrap/config.yaml': 'auth: { identities: { global: { kind: ambient } } }\n' });
+      const project = fixtureDir({ 'components/.keep': '' });
+      const saved = process.env.XDG_CONFIG_HOME;
+      process.env.XDG_CONFIG_HOME = xdg;
+      try {
+        assert.deepEqual(await ids(join(project, 'components')), ['global']);
+      } finally {
+        if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
+        else process.env.XDG_CONFIG_HOME = saved;
+      }
+      // Without it: no configuration (or, as before, an atmos.yaml).
+      assert.equal((await loadConfig({ cwd: project })).source, 'none');
+    });
+  });
+
   it('reads an explicit path, and says when it does not exist', async () => {
     const dir = fixtureDir({ 'conf/custom.yaml': 'auth: { identities: { c: { kind: ambient } } }\n' });
     const loaded = await loadConfig({ cwd: dir, explicitPath: 'conf/custom.yaml' });

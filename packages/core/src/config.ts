@@ -8,7 +8,8 @@
  * Atmos keeps reading its own file unchanged. See docs/configuration.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { AtmosTag, parseAtmosYaml } from './atmos-tags.js';
 import { schemaProblems } from './did-you-mean.js';
@@ -83,17 +84,60 @@ const SEARCH_PLACES = [
 
 const yamlLoader = (file: string, content: string) => parseYaml(content, file) ?? {};
 
-export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+type Found = { filepath: string; config: unknown } | null;
+
+/** cosmiconfig, imported only when the plain-YAML fast path below cannot answer. */
+async function explorer() {
   const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig(MODULE_NAME, {
+  return cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     // cosmiconfig 9 searches only the cwd unless told otherwise; walk up like git does.
     searchStrategy: 'global',
     loaders: { '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
     cache: false,
   });
+}
 
-  let found: { filepath: string; config: unknown } | null;
+/**
+ * A plain YAML file read as cosmiconfig would read it; undefined when only cosmiconfig can say
+ * (empty, so that cosmiconfig skips it; `$import`; unreadable).
+ */
+function plainYaml(filepath: string): Found | undefined {
+  let content: string;
+  try {
+    content = readFileSync(filepath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (content.trim() === '') return undefined;
+  const config = yamlLoader(filepath, content);
+  if (config !== null && typeof config === 'object' && Object.hasOwn(config, '$import')) return undefined;
+  return { filepath, config };
+}
+
+/**
+ * cosmiconfig's upward search for the common case, without loading cosmiconfig (86 KB of
+ * JavaScript to compile on every start): the same places in the same order, directory by
+ * directory up to the home directory (or the root); when the first place that exists is a
+ * tfwrap.yaml/tfwrap.yml, it is the answer. null: no configuration anywhere (on Linux, where the
+ * global directory cosmiconfig looks in last is known). undefined: any other form (package.json,
+ * .tfwraprc, JS/TS configs, ...), left to cosmiconfig.
+ */
+function searchPlainYaml(cwd: string): Found | undefined {
+  const home = resolve(homedir());
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const first = SEARCH_PLACES.find((place) => existsSync(join(dir, place)));
+    if (first !== undefined) return first === 'tfwrap.yaml' || first === 'tfwrap.yml' ? plainYaml(join(dir, first)) : undefined;
+    if (dir === home || dirname(dir) === dir) break;
+  }
+  // cosmiconfig's last place: env-paths' configuration directory, $XDG_CONFIG_HOME/tfwrap on Linux.
+  if (process.platform !== 'linux') return undefined;
+  const globalDir = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), MODULE_NAME);
+  return existsSync(globalDir) ? undefined : null;
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  let found: Found;
   if (options.explicitPath) {
     const file = resolve(options.cwd, options.explicitPath);
     if (!existsSync(file)) {
@@ -102,9 +146,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       });
     }
     if (file.endsWith('atmos.yaml')) return { ...(await validate(file, readAtmosYaml(file), 'atmos')), atmosFile: file };
-    found = await loadFile(() => explorer.load(file), file);
+    found = await loadFile(async () => (/\.ya?ml$/.test(file) && basename(file, extname(file)) !== 'package' ? plainYaml(file) : undefined) ?? (await explorer()).load(file), file);
   } else {
-    found = await loadFile(() => explorer.search(options.cwd), options.cwd);
+    found = await loadFile(async () => {
+      const plain = searchPlainYaml(options.cwd);
+      return plain !== undefined ? plain : (await explorer()).search(options.cwd);
+    }, options.cwd);
   }
 
   if (found) {
