@@ -24,6 +24,26 @@ if (argv[0] === '--clean') {
 const { version } = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8'));
 
 /**
+ * One id for this build's code, the same in the ES-module chunks and in main.cjs (either may run):
+ * a hash of every built file bundled. What tfwrap keeps between runs from its own rules (validate's
+ * results) is not used by another build.
+ */
+function buildId() {
+  const hash = createHash('sha256');
+  for (const base of ['packages', 'plugins']) {
+    for (const name of readdirSync(join(root, base)).sort()) {
+      const dist = join(root, base, name, 'dist');
+      if (!existsSync(dist)) continue;
+      for (const file of readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js') && !f.endsWith('.test.js')).sort()) {
+        hash.update(`${base}/${name}/${file}\0`).update(readFileSync(join(dist, file)));
+      }
+    }
+  }
+  return hash.digest('hex').slice(0, 20);
+}
+const defines = { TFWRAP_BUNDLED_VERSION: JSON.stringify(version), TFWRAP_BUILD_ID: JSON.stringify(buildId()) };
+
+/**
  * `await import('cosmiconfig')` of a CommonJS package: Node gives its named exports, an esbuild
  * chunk made from a CommonJS module only a default export. Such imports go through a small ES
  * module that names the exports (found by loading the package here, once, at build time).
@@ -117,7 +137,7 @@ const result = await build({
   ],
   // cosmiconfig requires js-yaml's CommonJS build, core imports its ES build: one copy, not two.
   alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
-  define: { TFWRAP_BUNDLED_VERSION: JSON.stringify(version) },
+  define: defines,
   // CommonJS dependencies (commander, tapable, cosmiconfig) call require() for node builtins.
   banner: { js: "import { createRequire as __tfwrapCreateRequire } from 'node:module'; const require = __tfwrapCreateRequire(import.meta.url);" },
   plugins: [commonJsDynamicImports],
@@ -142,7 +162,7 @@ const hot = await build({
   target: 'node20.19',
   external: ['@aws-sdk/*', '@smithy/*', '@napi-rs/keyring', 'typescript'],
   alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
-  define: { TFWRAP_BUNDLED_VERSION: JSON.stringify(version), 'import.meta.url': '__tfwrapImportMetaUrl' },
+  define: { ...defines, 'import.meta.url': '__tfwrapImportMetaUrl' },
   // bin/tfwrap.js runs the script as a function with this parameter (the file's URL) and
   // __tfwrapImport (below).
   legalComments: 'none',

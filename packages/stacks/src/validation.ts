@@ -275,15 +275,17 @@ function problemsIn(err: unknown): TfwrapError[] {
   throw err;
 }
 
+// The bundle defines this build's id (scripts/bundle.mjs), the same in its ES-module chunks and in main.cjs.
+declare const TFWRAP_BUILD_ID: string | undefined;
+
 /**
  * This build of tfwrap: results kept by another build are not used (the rules may have changed).
- * The bundle's chunk names carry a content hash; the unbundled packages are stamped by their files.
+ * Unbundled (the packages' own dist, as tests import them), the stamps of the package's files.
  */
 function buildStamp(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = path.dirname(here);
-  const files = path.basename(here) === 'validation.js' ? readdirSync(dir).filter((file) => file.endsWith('.js')).sort() : [path.basename(here)];
-  return files.map((file) => {
+  if (typeof TFWRAP_BUILD_ID === 'string') return TFWRAP_BUILD_ID;
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  return readdirSync(dir).filter((file) => file.endsWith('.js')).sort().map((file) => {
     const stat = statSync(path.join(dir, file), { throwIfNoEntry: false });
     return `${file}:${stat?.mtimeMs ?? 0}:${stat?.size ?? 0}`;
   }).join(',');
