@@ -2,7 +2,7 @@
 // Runs the bundled CLI (dist/bundle, built by scripts/bundle.mjs; see docs/adr/005-bundled-cli.md).
 // Only node builtins are loaded here: start-up time is part of every command.
 import module, { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,13 +57,20 @@ async function runModules() {
  */
 async function runWithCodeCache() {
   const script = new URL('../dist/bundle/main.cjs', import.meta.url);
-  let source;
+  // Only its first line to begin with: a first run does not need the 1.8 MB.
+  let head;
   try {
-    source = readFileSync(script, 'utf8');
+    const fd = openSync(script, 'r');
+    try {
+      head = Buffer.alloc(64);
+      head = head.subarray(0, readSync(fd, head, 0, 64, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }
-  const hash = /^\/\/ tfwrap-bundle (\w+)\n/.exec(source)?.[1];
+  const hash = /^\/\/ tfwrap-bundle (\w+)\n/.exec(head)?.[1];
   if (!hash) return false;
   const dir = join(cacheDir, 'code-cache');
   const file = join(dir, `${hash}-${process.version}-${process.arch}-${cacheWord(process.argv.slice(2))}.v8`);
@@ -83,6 +90,12 @@ async function runWithCodeCache() {
     } catch {
       // Unwritable: no cache, only speed lost.
     }
+    return false;
+  }
+  let source;
+  try {
+    source = readFileSync(script, 'utf8');
+  } catch {
     return false;
   }
   const filename = fileURLToPath(script);
