@@ -357,7 +357,8 @@ export class TerraformRunner {
         return failed;
       }
       const cwd = stackCommand.workingDir ? path.resolve(instance.componentDir, stackCommand.workingDir) : instance.componentDir;
-      let [command, args] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
+      const [command, written] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
+      let args = written;
       let commandEnv = { ...env, ...stackCommand.env };
       if (stackCommand.atmosCommand) {
         // Atmos's command kind (pkg/hooks/command_engine.go): ATMOS_* variables, and $VAR / ${VAR}
@@ -367,7 +368,7 @@ export class TerraformRunner {
           const name = (braced ?? bare)!;
           return (atmos as Record<string, string>)[name] ?? env[name] ?? '';
         });
-        [command, args] = [command, args.map(expand)];
+        args = args.map(expand);
         commandEnv = { ...env, ...atmos, ...Object.fromEntries(Object.entries(stackCommand.env).map(([key, value]) => [key, expand(value)])) };
       }
       let exitCode: number;
