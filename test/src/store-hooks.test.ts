@@ -45,6 +45,8 @@ describe('stores: store hooks write outputs after apply, !store reads them (yaml
         '  local: { type: yaml-file, options: { path: stores/outputs.yaml } }',
         `  ssm: { type: aws-ssm-parameter-store, identity: admin, options: { region: ${REGION}, prefix: "${prefix}" } }`,
         `  ssm-limited: { kind: aws/ssm, identity: limited, options: { region: ${REGION}, prefix: "${prefix}" } }`,
+        `  ssm-secret: { kind: aws/ssm, secret: true, identity: admin, options: { region: ${REGION}, prefix: "${prefix}/secret" } }`,
+        '  file-secret: { type: yaml-file, secret: true, options: { path: stores/secret.yaml } }',
         '',
       ].join('\n'),
       'stores/outputs.yaml': '# written by the store hooks\nother: { kept: true }\n',
@@ -64,6 +66,11 @@ describe('stores: store hooks write outputs after apply, !store reads them (yaml
         '          kind: store',
         '          name: ssm',
         '          outputs: { vpc_id: .vpc_id }',
+        '        outputs-to-secret-ssm:',
+        '          events: [after-terraform-apply]',
+        '          kind: store',
+        '          name: ssm-secret',
+        '          outputs: { vpc_id: .vpc_id, tags: .tags, flag: "true" }',
         '    app:',
         '      vars:',
         '        vpc_id: !store local net vpc_id',
@@ -75,6 +82,12 @@ describe('stores: store hooks write outputs after apply, !store reads them (yaml
         '      vars: { x: !store ssm net subnet_id }',
         '    denied:',
         '      vars: { x: !store ssm-limited net vpc_id }',
+        '    secret-reader:',
+        '      metadata: { component: missing }',
+        '      vars: { x: !store ssm-secret net vpc_id }',
+        '    secret-file-reader:',
+        '      metadata: { component: missing }',
+        '      vars: { x: !store file-secret net vpc_id }',
         '',
       ].join('\n'),
       'components/terraform/net/main.tf': NET,
@@ -125,5 +138,37 @@ describe('stores: store hooks write outputs after apply, !store reads them (yaml
     const lines = errorLines(result.stderr);
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /^tfwrap: error: .*stacks\/dev\.yaml:\d+: !store ssm-limited net vpc_id: store 'ssm-limited' failed reading key 'vpc_id' for component 'net' of stack 'dev': .*(access ?denied|not authorized)/i);
+  });
+
+  describe('secret: true (Atmos): SecureString parameters, values as written, not readable with !store', () => {
+    type Parameter = { Parameter: { Type: string; Value: string } };
+    const secretParameter = (key: string, decrypt: boolean) =>
+      (JSON.parse(awsCli('ssm', 'get-parameter', '--name', `${prefix}/secret/dev/net/${key}`, ...(decrypt ? ['--with-decryption'] : []))) as Parameter).Parameter;
+
+    it('the store hook wrote SecureString parameters: a text as its bytes, a map as JSON, a literal as written', () => {
+      const vpc = secretParameter('vpc_id', true);
+      assert.equal(vpc.Type, 'SecureString');
+      assert.equal(vpc.Value, 'vpc-dev', 'a text is written as it is, not JSON-quoted');
+      assert.notEqual(secretParameter('vpc_id', false).Value, 'vpc-dev', 'without decryption SSM does not give the value');
+      assert.deepEqual(JSON.parse(secretParameter('tags', true).Value), { team: 'net', cost: 3 });
+      assert.equal(secretParameter('flag', true).Value, 'true');
+    });
+
+    it('!store on a secret store is one line naming the store and the rule, with a hint', async () => {
+      const result = await tfwrap('describe', 'component', 'secret-reader', '-s', 'dev');
+      assert.equal(result.exitCode, 2, result.stderr);
+      const lines = errorLines(result.stderr);
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, /^tfwrap: error: .*stacks\/dev\.yaml:\d+: !store ssm-secret net vpc_id: store 'ssm-secret' is a secret store \(secret: true\); Atmos reads it only with !secret, not !store\. Hint: /);
+      assert.doesNotMatch(result.stderr, /vpc-dev/, 'the value is not read');
+    });
+
+    it('a store type that does not encrypt at rest cannot be secret: true: one line naming the store in tfwrap.yaml', async () => {
+      const result = await tfwrap('describe', 'component', 'secret-file-reader', '-s', 'dev');
+      assert.equal(result.exitCode, 2, result.stderr);
+      const lines = errorLines(result.stderr);
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, /^tfwrap: error: .*tfwrap\.yaml:\d+:\d+: stores\.file-secret: a store of type yaml-file cannot be secret: true, it does not encrypt values at rest\. Hint: use a type that does \(.*aws-ssm-parameter-store/);
+    });
   });
 });

@@ -54,12 +54,19 @@ export interface StoreOpenContext {
    */
   env(): Promise<Env>;
   log: Logger;
+  /**
+   * The store is `secret: true` (Atmos): it keeps values encrypted at rest (SSM SecureString) and
+   * `!store` may not read it. Only passed to a type whose definition says `secrets: true`.
+   */
+  secret: boolean;
 }
 
 export interface StoreTypeDefinition {
   /** The `type:` value that selects it (`yaml-file`, `aws-ssm-parameter-store`, ...). */
   type: string;
   description?: string;
+  /** Whether a store of this type may be `secret: true` (it can encrypt values at rest); refused otherwise. */
+  secrets?: boolean;
   /** Open a store from its `options:`; bad options are a TfwrapError (E_CONFIG_INVALID). */
   open(options: Record<string, unknown>, context: StoreOpenContext): Store | Promise<Store>;
 }

@@ -75,8 +75,11 @@ const stackCommandSchema = mapping(
       env: v.optional(envSchema(mustBe('a string'))),
       continue_on_error: v.optional(v.boolean(mustBe('true or false'))),
       enabled: v.optional(v.boolean(mustBe('true or false'))),
-      // Atmos's store hooks (kind: store, or command: store): the store and what to write to it.
-      kind: v.optional(v.picklist(['store'], 'must be store (the one Atmos hook kind tfwrap runs; other commands: command: [argv...])')),
+      // Atmos's hook kinds tfwrap runs: store (or command: store) and command (a binary with args).
+      kind: v.optional(v.picklist(['store', 'command'], (issue) => `kind ${JSON.stringify(issue.input)} is not a hook kind tfwrap runs: store or command (Atmos's step, steps, git and tool kinds such as checkov are not supported)`)),
+      // kind: command (Atmos's generic command kind): the binary's arguments and what a failure does.
+      args: v.optional(v.array(v.string(), 'must be a list of arguments')),
+      on_failure: v.optional(v.picklist(['warn', 'fail', 'ignore'], 'must be warn, fail or ignore')),
       name: v.optional(text('must name a store under stores:')),
       outputs: v.optional(mapping(v.record(v.string(), v.union([v.string(), v.number(), v.boolean()], 'must be .<terraform output> or a literal value')))),
     },

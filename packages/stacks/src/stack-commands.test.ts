@@ -151,7 +151,7 @@ describe('stack commands (hooks:)', () => {
     const other = fixtureRepo({ 'stacks/dev.yaml': 'hooks:\n  h: { events: [after-terraform-apply], kind: infracost }\n' });
     const kindErr = await rejection(other.repo.loadStack('dev'));
     assert.equal(kindErr.code, 'E_STACK_INVALID');
-    assert.match(kindErr.message, /kind must be store/);
+    assert.match(kindErr.message, /kind "infracost" is not a hook kind tfwrap runs: store or command/);
     assert.equal(kindErr.location?.line, 2);
   });
 });

@@ -21,6 +21,12 @@
  *       kind: store
  *       name: ssm                            # a store under stores:
  *       outputs: { vpc_id: .vpc_id, team: platform }  # key: .<terraform output>, or key: literal text
+ *     lint:                                  # Atmos's command kind: a binary and its args, no shell
+ *       events: [before-terraform-plan]
+ *       kind: command
+ *       command: tflint
+ *       args: [--chdir, $ATMOS_COMPONENT_PATH]  # $VAR: ATMOS_STACK, ATMOS_COMPONENT, ATMOS_COMPONENT_PATH, then the environment
+ *       on_failure: fail                     # Atmos's default is warn (a warning, the run goes on); ignore
  *
  * They merge by name like any mapping, so a stack can change one key of an entry from a catalog.
  * Events may be spelled as Atmos now spells them too (`after.terraform.apply`); they are kept in
@@ -69,6 +75,11 @@ export interface StackCommand {
   continueOnError: boolean;
   /** Set for a store hook (`kind: store`), which runs no command. */
   storeHook?: StoreHook;
+  /**
+   * Set for Atmos's `kind: command`: `$VAR`s in the arguments and env are expanded when it runs,
+   * with ATMOS_* variables set; a failure warns (Atmos's default), fails the run, or is ignored.
+   */
+  atmosCommand?: { onFailure: 'warn' | 'fail' | 'ignore' };
 }
 
 /**
@@ -85,6 +96,12 @@ export function finishStackCommands(
     if (!isMapping(value) || value.enabled === false) continue;
     // Atmos's `command: store` is its older spelling of `kind: store`.
     const isStoreHook = value.kind === 'store' || (value.kind === undefined && value.command === 'store');
+    const isAtmosCommand = value.kind === 'command';
+    if (isAtmosCommand && value.command !== undefined && typeof value.command !== 'string') {
+      const origin = definedAt(name);
+      throw new ManifestProblem('E_COMPONENT_INVALID', `hook '${name}' of component '${componentName}' (kind: command) needs command: to be one program`, origin?.file, origin?.yamlPath,
+        'command: <program>, args: [...] (Atmos\'s form); a list as command: is tfwrap\'s own form, without kind:', origin?.text);
+    }
     const required = isStoreHook ? (['events', 'name'] as const) : (['events', 'command'] as const);
     for (const key of required) {
       if (value[key] === undefined) {
@@ -98,10 +115,13 @@ export function finishStackCommands(
     commands[name] = {
       name,
       events: (value.events as string[]).map((event) => event.replaceAll('.', '-') as StackCommandEvent),
-      command: Array.isArray(value.command) ? [...(value.command as string[])] : ((value.command as string | undefined) ?? 'store'),
+      command: isAtmosCommand
+        ? [value.command as string, ...((value.args as string[] | undefined) ?? [])]
+        : Array.isArray(value.command) ? [...(value.command as string[])] : ((value.command as string | undefined) ?? 'store'),
       workingDir: typeof value.working_dir === 'string' ? value.working_dir : undefined,
       env: stringValues(isMapping(value.env) ? value.env : {}),
-      continueOnError: value.continue_on_error === true,
+      continueOnError: isAtmosCommand ? value.on_failure !== 'fail' : value.continue_on_error === true,
+      ...(isAtmosCommand ? { atmosCommand: { onFailure: (value.on_failure as 'warn' | 'fail' | 'ignore' | undefined) ?? 'warn' } } : {}),
       ...(isStoreHook ? { storeHook: { store: String(value.name as string), outputs: stringValues(isMapping(value.outputs) ? value.outputs : {}) } } : {}),
     };
   }

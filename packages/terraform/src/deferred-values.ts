@@ -17,11 +17,11 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { TfwrapError, throwIfInterrupted, type AtmosTag, type AuthResult, type Run, type Store } from '@tfwrap/core';
+import { TfwrapError, throwIfInterrupted, type AtmosTag, type AuthResult, type Run } from '@tfwrap/core';
 import { deferredTagsIn, parseDeferredCall, replaceDeferred, valueAtPath, type ComponentInstance, type PathExpression, type Stack, type StoreCall, type TerraformCall } from '@tfwrap/stacks';
 import { identityForComponent } from './identity.js';
 import { TerraformRunner, checkRunnable, componentEnv, type TerraformSettings } from './runner.js';
-import { openStore } from './stores.js';
+import { openStore, type OpenedStore } from './stores.js';
 
 /** Shown instead of a sensitive output's value where it would be printed (`describe component`). */
 export const SENSITIVE_PLACEHOLDER = '(sensitive)';
@@ -235,15 +235,20 @@ export class DeferredValues {
 
   private async storeValue(tag: AtmosTag, call: StoreCall, user: ComponentInstance): Promise<unknown> {
     const store = await this.openStore(tag, call.store);
+    // Atmos (ErrStoreIsSecret): a secret store is read only by !secret, which resolves declared secrets.
+    if (store.secret) {
+      throw this.fail(tag, `store '${call.store}' is a secret store (secret: true); Atmos reads it only with !secret, not !store`,
+        'tfwrap does not support !secret yet: read the value with a store that is not secret, or pass it to Terraform another way (docs/stacks.md, stores)', 'E_CONFIG_INVALID');
+    }
     const what = call.fn === 'store.get' ? `key '${call.key}'` : `key '${call.key}' for component '${call.component}' of stack '${call.stack ?? user.stack}'`;
     const { signal } = this.options.run;
     let value: unknown;
     try {
       if (call.fn === 'store.get') {
-        if (!store.getKey) throw this.fail(tag, `store '${call.store}' does not support !store.get`, 'use !store <store> <component> <key>', 'E_CONFIG_INVALID');
-        value = await store.getKey(call.key, { signal });
+        if (!store.store.getKey) throw this.fail(tag, `store '${call.store}' does not support !store.get`, 'use !store <store> <component> <key>', 'E_CONFIG_INVALID');
+        value = await store.store.getKey(call.key, { signal });
       } else {
-        value = await store.get(call.stack ?? user.stack, call.component!, call.key, { signal });
+        value = await store.store.get(call.stack ?? user.stack, call.component!, call.key, { signal });
       }
     } catch (err) {
       if (err instanceof TfwrapError && err.location) throw err;
@@ -265,11 +270,11 @@ export class DeferredValues {
     throw this.fail(tag, `the value of key '${call.key}' in store '${call.store}' has nothing at ${call.query.text}`);
   }
 
-  private async openStore(tag: AtmosTag, name: string): Promise<Store> {
+  private async openStore(tag: AtmosTag, name: string): Promise<OpenedStore> {
     const tfwrap = this.options.run.tfwrap;
     const opened = await openStore(this.options.run, name, (known) =>
       this.fail(tag, `there is no store '${name}' under stores: in ${tfwrap.configFile ?? 'the configuration'}`, known.length ? `known stores: ${known.join(', ')}` : 'define it: stores: { <name>: { type: yaml-file, options: { path: ... } } }', 'E_CONFIG_INVALID'));
-    return opened.store;
+    return opened;
   }
 }
 

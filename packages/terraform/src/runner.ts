@@ -357,11 +357,24 @@ export class TerraformRunner {
         return failed;
       }
       const cwd = stackCommand.workingDir ? path.resolve(instance.componentDir, stackCommand.workingDir) : instance.componentDir;
-      const [command, args] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
+      const [command, written] = Array.isArray(stackCommand.command) ? [stackCommand.command[0]!, stackCommand.command.slice(1)] : shellCommand(stackCommand.command);
+      let args = written;
+      let commandEnv = { ...env, ...stackCommand.env };
+      if (stackCommand.atmosCommand) {
+        // Atmos's command kind (pkg/hooks/command_engine.go): ATMOS_* variables, and $VAR / ${VAR}
+        // in args and env expanded from them, then from the environment.
+        const atmos = { ATMOS_STACK: instance.stack, ATMOS_COMPONENT: instance.name, ATMOS_COMPONENT_PATH: instance.componentDir };
+        const expand = (text: string) => text.replace(/\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g, (_, braced?: string, bare?: string) => {
+          const name = (braced ?? bare)!;
+          return (atmos as Record<string, string>)[name] ?? env[name] ?? '';
+        });
+        args = args.map(expand);
+        commandEnv = { ...env, ...atmos, ...Object.fromEntries(Object.entries(stackCommand.env).map(([key, value]) => [key, expand(value)])) };
+      }
       let exitCode: number;
       try {
         const result = await this.owner.exec(
-          { phase: 'hook', command, args, env: { ...env, ...stackCommand.env }, cwd, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
+          { phase: 'hook', command, args, env: commandEnv, cwd, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
           request.auth,
           {},
           { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => output.stdout(chunk), onStderr: (chunk) => output.stderr(chunk) },
@@ -374,6 +387,11 @@ export class TerraformRunner {
       }
       if (exitCode === 0) continue;
       const message = `stack command '${stackCommand.name}' exited with ${exitCode}`;
+      if (!this.owner.signal.aborted && stackCommand.atmosCommand && stackCommand.atmosCommand.onFailure !== 'fail') {
+        // Atmos's on_failure: warn (its default) says so and goes on; ignore goes on quietly.
+        if (stackCommand.atmosCommand.onFailure === 'warn') output.stderr(`tfwrap: warning: ${message} (on_failure: warn)\n`);
+        continue;
+      }
       if (!this.owner.signal.aborted && stackCommand.continueOnError) {
         output.stderr(`tfwrap: ${message} (continue_on_error)\n`);
         continue;

@@ -10,6 +10,8 @@ export interface OpenedStore {
   store: Store;
   /** The store's type, for messages. */
   type: string;
+  /** `secret: true`: `!store` may not read it (Atmos's rule; only its `!secret` may). */
+  secret: boolean;
 }
 
 const opened = new WeakMap<Run, Map<string, Promise<OpenedStore>>>();
@@ -38,7 +40,7 @@ async function open(run: Run, name: string, missing: (known: string[]) => Tfwrap
   const config = stores[name];
   if (!config || typeof config !== 'object') throw missing(Object.keys(stores));
   // Atmos now spells the type `kind:` (`aws/ssm`); `type:` stays its legacy spelling.
-  const { type: legacyType, kind, options = {}, identity } = config as { type?: unknown; kind?: unknown; options?: unknown; identity?: unknown };
+  const { type: legacyType, kind, options = {}, identity, secret = false } = config as { type?: unknown; kind?: unknown; options?: unknown; identity?: unknown; secret?: unknown };
   const type = kind ?? legacyType;
   const where = await locate(tfwrap.configFile, ['stores', name]);
   if (typeof type !== 'string') throw new TfwrapError('E_CONFIG_INVALID', `stores.${name} needs a type`, { location: where, hint: `types: ${storeTypeNames(run).join(', ')}` });
@@ -54,9 +56,18 @@ async function open(run: Run, name: string, missing: (known: string[]) => Tfwrap
   }
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}.options must be a mapping`, { location: where });
   if (identity !== undefined && typeof identity !== 'string') throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}.identity must be an identity name`, { location: where });
+  if (typeof secret !== 'boolean') throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}.secret must be true or false`, { location: where });
+  // As Atmos: a secret store must encrypt at rest; a type that cannot is refused before it is used.
+  if (secret && !definition.secrets) {
+    await tfwrap.applyAllPlugins(); // for the hint: the types that can be secret, built-in plugins' too
+    throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}: a store of type ${type} cannot be secret: true, it does not encrypt values at rest`, {
+      location: where, hint: `use a type that does (${secretTypeNames(run).join(', ') || 'none is loaded'}), or remove secret: true`,
+    });
+  }
   let env: Promise<Env> | undefined;
   const context = {
     name,
+    secret,
     configDir: tfwrap.loaded.dir,
     log: tfwrap.log,
     env: () => (env ??= (async () => {
@@ -65,11 +76,15 @@ async function open(run: Run, name: string, missing: (known: string[]) => Tfwrap
     })()),
   };
   try {
-    return { store: await definition.open(options as Record<string, unknown>, context), type };
+    return { store: await definition.open(options as Record<string, unknown>, context), type, secret };
   } catch (err) {
     if (err instanceof TfwrapError) throw err.location ? err : new TfwrapError(err.code, `stores.${name}: ${err.message}`, { location: where, hint: err.hint, plugin: definition.plugin });
     throw new TfwrapError('E_CONFIG_INVALID', `stores.${name}: ${err instanceof Error ? err.message : String(err)}`, { location: where, plugin: definition.plugin });
   }
+}
+
+function secretTypeNames(run: Run): string[] {
+  return run.tfwrap.storeTypes.names().filter((type) => run.tfwrap.storeTypes.get(type)?.secrets === true);
 }
 
 function storeTypeNames(run: Run): string[] {

@@ -18,8 +18,9 @@ const open: StoreTypeDefinition['open'] = async (options, context) => {
 export default definePlugin({
   name: '@tfwrap/store-aws-ssm-parameter-store',
   stores: [
-    { type: 'aws-ssm-parameter-store', description, open },
+    // secrets: a `secret: true` store writes SecureString parameters.
+    { type: 'aws-ssm-parameter-store', description, open, secrets: true },
     // Atmos's newer `kind:` spelling of the same store.
-    { type: 'aws/ssm', description, open },
+    { type: 'aws/ssm', description, open, secrets: true },
   ],
 });

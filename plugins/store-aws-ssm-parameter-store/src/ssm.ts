@@ -1,7 +1,9 @@
 /**
  * An opened SSM store. Credentials are the store identity's environment (StoreOpenContext.env);
  * `read_role_arn` / `write_role_arn` are assumed from them, as Atmos does. Values are written as
- * JSON (String parameters) and read back as JSON, or as the raw text when it is not JSON.
+ * JSON (String parameters) and read back as JSON, or as the raw text when it is not JSON. A
+ * `secret: true` store writes SecureString parameters (the account's default KMS key) and a
+ * non-empty text as its exact bytes, as Atmos does (aws_ssm_param_store.go encode/decodeParameterValue).
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { awsClient, credentialsFromEnv, describeAwsError, isNetworkError, stsClient, type SdkCredentials } from '@tfwrap/aws';
@@ -26,7 +28,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
     const ssm = await client(options.readRoleArn, signal);
     try {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), { abortSignal: signal });
-      return decode(out.Parameter?.Value ?? '');
+      return decode(out.Parameter?.Value ?? '', context.secret);
     } catch (err) {
       if (err instanceof ParameterNotFound || (err as { name?: string }).name === 'ParameterNotFound') return undefined;
       throwIfInterrupted(signal);
@@ -44,7 +46,7 @@ export function openSsmStore(options: SsmStoreOptions, context: StoreOpenContext
       if (value === null || value === undefined) throw new Error(`cannot write SSM parameter ${name}: the value is null`);
       const ssm = await client(options.writeRoleArn, call?.signal);
       try {
-        await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(value), Type: 'String', Overwrite: true }), { abortSignal: call?.signal });
+        await ssm.send(new PutParameterCommand({ Name: name, Value: encode(value, context.secret), Type: context.secret ? 'SecureString' : 'String', Overwrite: true }), { abortSignal: call?.signal });
       } catch (err) {
         throwIfInterrupted(call?.signal);
         throw failure(`writing SSM parameter ${name} failed: ${describeSsmError(err)}`, err);
@@ -100,11 +102,27 @@ function describeSsmError(err: unknown): string {
   return describeAwsError(err);
 }
 
-/** JSON when it parses, the raw text otherwise (parameters written by other tools), as Atmos reads. */
-function decode(raw: string): unknown {
+/**
+ * JSON, except that a secret store writes a non-empty text as it is: AWS services that read the
+ * secret themselves want its bytes, not a quoted string. An empty text stays `""` (SSM refuses an
+ * empty value).
+ */
+function encode(value: unknown, secret: boolean): string {
+  return secret && typeof value === 'string' && value !== '' ? value : JSON.stringify(value);
+}
+
+/**
+ * JSON when it parses, the raw text otherwise (parameters written by other tools), as Atmos reads.
+ * A secret store keeps a raw secret that happens to be a JSON number, boolean or null (`1e5`,
+ * `true`) as its text: it was written raw, and decoding would change it.
+ */
+function decode(raw: string, secret: boolean): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    parsed = JSON.parse(raw) as unknown;
   } catch {
     return raw;
   }
+  if (!secret || typeof parsed === 'string' || (parsed !== null && typeof parsed === 'object')) return parsed;
+  return raw;
 }
