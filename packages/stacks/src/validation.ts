@@ -95,7 +95,7 @@ export interface ValidationWorkerInput {
 type ProblemData = { code: TfwrapError['code']; detail: string } & Partial<Pick<TfwrapError, 'hint' | 'location' | 'plugin' | 'identity' | 'chain' | 'configPath' | 'command' | 'stackName' | 'component' | 'subject'>>;
 
 /** What validating one stack found, as kept between runs. */
-export interface StackResult {
+interface StackResult {
   components: number;
   problems: ProblemData[];
   warnings: ProblemData[];
