@@ -2,7 +2,7 @@
 // one warning line (issue 10, problem 5). aws/user against moto, through the STS proxy that counts
 // the GetSessionToken calls a cache miss makes.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGION, sharedMoto, type Moto } from './support/moto.js';
 import { startStsProxy, type StsProxy } from './support/sts-proxy.js';
@@ -41,9 +41,9 @@ describe('session cache degrades to no cache (e2e)', function () {
 
   const run = (ctx: { env: Record<string, string>; repo: string }) => runTfwrap(['auth', 'exec', '-i', 'me', '--', 'true'], { env: ctx.env, cwd: ctx.repo });
 
-  /** The one session file of identity "me" under the cache root. */
+  /** The one session file of identity "me" under the cache root (beside the realm: code-cache/, validation/, ...). */
   function sessionFile(cacheRoot: string): string {
-    const [realm] = readdirSync(cacheRoot);
+    const realm = readdirSync(cacheRoot).find((entry) => existsSync(join(cacheRoot, entry, 'sessions', 'me')));
     const dir = join(cacheRoot, realm!, 'sessions', 'me');
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
     return join(dir, file!);
