@@ -399,13 +399,12 @@ export class StackRepository {
   }
 
   /**
-   * The files (and import globs) the stack `entry` names is made of, when its components depend on
+   * The files (and import globs) a stack's closure (closureManifests) is made of, when its components depend on
    * them alone, so that what validate found may be kept between runs (validation.ts); undefined when
    * a function or template reads the environment, runs a command, includes another file or reads
    * another stack (atmos.Component).
    */
-  closureDependencies(entry: StackEntry): { files: string[]; globs: Array<[string, string]> } | undefined {
-    const manifests = this.closureManifests(entry);
+  closureDependencies(manifests: readonly Manifest[]): { files: string[]; globs: Array<[string, string]> } | undefined {
     const files = [...new Set(manifests.map((manifest) => manifest.file))];
     const otherStacks = (file: string) => this.settings.templates.enabled && (this.manifests.get(file)?.text ?? this.readText(file)).includes('atmos.Component');
     if (!files.every((file) => this.fileOnly(file) && !otherStacks(file))) return undefined;

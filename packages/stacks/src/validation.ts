@@ -233,7 +233,7 @@ export class StackValidator {
       for (const manifest of manifests) warnings.push(...(await this.warningsOf(manifest)));
       result.warnings = warnings.map(toData);
       // Kept between runs only when it loaded: a stack that did not names no files to watch.
-      if (loaded) dependencies = this.repo.closureDependencies(entry);
+      if (loaded) dependencies = this.repo.closureDependencies(manifests);
     } catch {
       // the closure did not load: its problem is reported above
     }
