@@ -12,9 +12,11 @@
  * size (the names: a warm `list stacks` reads no manifest) or by content (validate: an edit that
  * keeps the size within the clock's resolution must not pass as unchanged). A stack whose closure
  * uses `!env`, `!exec`, `!include` or reads the environment is not kept (the callers decide).
- * The cache is one JSON file per kind, stacks directory and settings, 0600 in a 0700 directory
- * under tfwrap's cache directory; any problem reading or writing it (a directory that is not the
- * user's alone, too) is the same as no cache.
+ * The cache is one JSON file per kind and stacks directory, 0600 in a 0700 directory under
+ * tfwrap's cache directory; any problem reading or writing it (a directory that is not the user's
+ * alone, too) is the same as no cache. It stays as large as the repository: a save replaces the
+ * file kept for other settings or another tfwrap build of the same stacks directory, and keeps
+ * only the entries this run used (each caller makes one pass over every stack).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,8 @@ export class ClosureCache<V> {
   /** Each dependency's stamp in this run (computed once: a thousand entries share a catalog). */
   private readonly current = new Map<string, Stamp | undefined>();
   private readonly storedNow = new Set<string>();
+  /** Entries this run looked up and found, or stored: the others are of stacks that are gone. */
+  private readonly used = new Set<string>();
   private changed = false;
 
   /** `listGlob` gives the files an import glob matches now (the import resolver's listing). */
@@ -73,9 +77,14 @@ export class ClosureCache<V> {
     }
   }
 
-  /** The cache file of one kind (`stack-names`, `validation`) for a stacks directory and its settings, under `cacheDir`. */
-  static fileFor(cacheDir: string, kind: string, key: unknown): string {
-    return path.join(cacheDir, kind, `${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}.json`);
+  /**
+   * The cache file of one kind (`stack-names`, `validation`) for a stacks directory (`scope`) and
+   * what else its values depend on (`key`: settings, tfwrap's build), under `cacheDir`:
+   * `<kind>/<scope hash>-<key hash>.json`.
+   */
+  static fileFor(cacheDir: string, kind: string, scope: string, key: unknown): string {
+    const hash = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
+    return path.join(cacheDir, kind, `${hash(scope)}-${hash(JSON.stringify(key))}.json`);
   }
 
   lookup(key: string): V | undefined {
@@ -84,6 +93,7 @@ export class ClosureCache<V> {
     for (const index of entry.deps) {
       if (!sameStamp(this.stamps[index], this.stampNow(this.deps[index] ?? ''))) return undefined;
     }
+    this.used.add(key);
     return entry.value;
   }
 
@@ -109,13 +119,21 @@ export class ClosureCache<V> {
     }
     this.entries[key] = { value, deps };
     this.storedNow.add(key);
+    this.used.add(key);
     this.changed = true;
   }
 
-  /** Write the cache if anything was added; a failure is ignored (the next run recomputes). */
+  /**
+   * Write the cache if anything was added or is no longer used, with only the entries this run
+   * used, and remove the files kept for the same stacks directory under other settings or builds.
+   * A failure is ignored (the next run recomputes).
+   */
   save(): void {
-    if (!this.changed) return;
+    const unused = Object.keys(this.entries).filter((key) => !this.used.has(key));
+    if (!this.changed && unused.length === 0) return;
     this.changed = false;
+    for (const key of unused) delete this.entries[key];
+    this.compactDeps();
     const dir = path.dirname(this.file);
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -124,7 +142,39 @@ export class ClosureCache<V> {
       renameSync(temp, this.file);
     } catch {
       rmSync(temp, { force: true });
+      return;
     }
+    const own = path.basename(this.file);
+    const scope = own.slice(0, own.indexOf('-') + 1);
+    try {
+      for (const name of readdirSync(dir)) {
+        if (name !== own && name.startsWith(scope) && name.endsWith('.json')) rmSync(path.join(dir, name), { force: true });
+      }
+    } catch {
+      // another run removed them first
+    }
+  }
+
+  /** Drops the dependencies no entry refers to any more, renumbering the rest. */
+  private compactDeps(): void {
+    const renumbered = new Map<number, number>();
+    const deps: string[] = [];
+    const stamps: Stamp[] = [];
+    for (const entry of Object.values(this.entries)) {
+      entry.deps = entry.deps.map((index) => {
+        let next = renumbered.get(index);
+        if (next === undefined) {
+          next = deps.push(this.deps[index]!) - 1;
+          stamps.push(this.stamps[index]!);
+          renumbered.set(index, next);
+        }
+        return next;
+      });
+    }
+    this.deps = deps;
+    this.stamps = stamps;
+    this.indexOf.clear();
+    deps.forEach((dep, i) => this.indexOf.set(dep, i));
   }
 
   private stampNow(dep: string): Stamp | undefined {

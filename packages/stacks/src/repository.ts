@@ -94,7 +94,7 @@ export class StackRepository {
     this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new ClosureCache<CachedName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', [1, settings.stacksBasePath, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
+      ? new ClosureCache<CachedName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', settings.stacksBasePath, [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),

@@ -126,7 +126,7 @@ export async function validateStacks(repo: StackRepository, options: StacksValid
   }
   const identities = options.identities ? [...options.identities].sort() : undefined;
   const cache = options.cacheDir === undefined ? undefined : new ClosureCache<StackResult>(
-    ClosureCache.fileFor(options.cacheDir, 'validation', [1, buildStamp(), repo.settings, identities ?? null]),
+    ClosureCache.fileFor(options.cacheDir, 'validation', repo.settings.stacksBasePath, [1, buildStamp(), repo.settings, identities ?? null]),
     (dir, pattern) => repo.importGlob(dir, pattern),
     'content',
   );
