@@ -1,7 +1,7 @@
 // The command line behaves the same whichever commands a run loads (issue 12: the CLI imports only
 // the module of the command it runs; `--version` imports none, and not the configuration loader).
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,5 +151,28 @@ export default {
     await exec();
     await exec();
     assert.equal(cacheFile(), undefined, 'nothing written there');
+  });
+
+  it("a new build's first run removes the caches of older builds but the latest other one, and stale temporary files", async () => {
+    const { cacheDir, exec } = project();
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const plant = (name: string, ageDays: number) => {
+      writeFileSync(join(cacheDir, name), 'x', { mode: 0o600 });
+      const when = new Date(Date.now() - ageDays * 86_400_000);
+      utimesSync(join(cacheDir, name), when, when);
+    };
+    const old = `0a1b2c3d4e5f0a1b-${process.version}-${process.arch}`;
+    const recent = `9f8e7d6c5b4a9f8e-${process.version}-${process.arch}`;
+    plant(`${old}-auth.v8`, 40);
+    plant(`${old}-plan.v8`, 30);
+    plant(`${recent}-auth.v8`, 20);
+    plant(`${recent}-plan.v8`, 2);
+    plant(`${recent}-auth.v8.4242.tmp`, 1);
+    await exec();
+    const left = readdirSync(cacheDir);
+    const own = left.filter((name) => !name.startsWith(recent));
+    assert.equal(own.length, 1, left.join(' '));
+    assert.match(own[0]!, /-auth\.v8$/, 'this build marked its command');
+    assert.deepEqual(left.sort(), [own[0]!, `${recent}-auth.v8`, `${recent}-plan.v8`].sort());
   });
 });

@@ -2,7 +2,7 @@
 // Runs the bundled CLI (dist/bundle, built by scripts/bundle.mjs; see docs/adr/005-bundled-cli.md).
 // Only node builtins are loaded here: start-up time is part of every command.
 import module, { createRequire } from 'node:module';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,10 @@ async function runWithCodeCache() {
   } catch {
     try {
       makeDir(dir);
-      if (isPrivate()) writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
+      if (isPrivate()) {
+        writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
+        pruneOtherBuilds(dir, hash);
+      }
     } catch {
       // Unwritable: no cache, only speed lost.
     }
@@ -122,6 +125,35 @@ async function runWithCodeCache() {
   compiled.runInThisContext()(mod.exports, createRequire(filename), mod, filename, dirname(filename), script.href, importFromBundle);
   await mod.exports.run();
   return true;
+}
+
+/**
+ * Each build of tfwrap (each upgrade) has caches of its own: when a build marks its first command,
+ * the caches of older builds go, but for the most recent other one (two installs used in turn, a
+ * global one and a project's, keep theirs), and so do temporary files a killed run left behind.
+ */
+function pruneOtherBuilds(dir, hash) {
+  try {
+    const others = [];
+    const newest = new Map();
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (!stat) continue;
+      if (name.endsWith('.tmp')) {
+        if (Date.now() - stat.mtimeMs > 60_000) unlinkSync(path);
+        continue;
+      }
+      const build = name.slice(0, name.indexOf('-'));
+      if (build === hash) continue;
+      others.push([path, build]);
+      newest.set(build, Math.max(newest.get(build) ?? 0, stat.mtimeMs));
+    }
+    const kept = [...newest].sort((a, b) => b[1] - a[1])[0]?.[0];
+    for (const [path, build] of others) if (build !== kept) unlinkSync(path);
+  } catch {
+    // Another run removed them first, or they cannot be removed: only disk space lost.
+  }
 }
 
 /**
