@@ -17,6 +17,7 @@
 //                  output is printed when it ends, and its failure fails the run.
 // --save-timings   write each spec file's wall time to test/timings.json (commit it when the
 //                  suite's shape changed: it only balances the shards, never decides a result).
+//                  Every full run also writes them to test/dist/last-timings.json.
 //
 // Spec globs, timeout and root-hook files come from .mocharc.json. As root on Linux the run
 // re-executes itself inside `unshare -n` so only loopback exists and nothing can reach real
@@ -286,8 +287,10 @@ if (!runIsolated()) {
   }
   if (shardStats) writeFileSync(shardStats, JSON.stringify({ passes: stats.passes ?? 0, failures: stats.failures ?? 0, pending: stats.pending ?? 0, fileMs: stats.fileMs, failed: stats.failed }));
   else if (stats.fileMs && Object.keys(stats.fileMs).length > 1) {
+    const seconds = Object.fromEntries(Object.entries(stats.fileMs).sort(([a], [b]) => a.localeCompare(b)).map(([file, ms]) => [file, Math.round(ms / 100) / 10]));
+    // Every run leaves its times beside the built tests (a CI clone's can be copied over test/timings.json).
+    writeFileSync(join(root, 'test/dist/last-timings.json'), JSON.stringify(seconds, null, 2) + '\n');
     if (saveTimings) {
-      const seconds = Object.fromEntries(Object.entries(stats.fileMs).sort(([a], [b]) => a.localeCompare(b)).map(([file, ms]) => [file, Math.round(ms / 100) / 10]));
       writeFileSync(timingsFile, JSON.stringify(seconds, null, 2) + '\n');
       console.log(`run-tests: wrote ${relative(root, timingsFile)}`);
     }
