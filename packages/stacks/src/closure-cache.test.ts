@@ -33,6 +33,8 @@ describe('ClosureCache: stays as large as the repository', () => {
     save(stacks, ['build 1']);
     save('/elsewhere/stacks', ['build 1']);
     assert.equal(cacheFiles().length, 2);
+    // A file named the way tfwrap named them before (one hash of everything) goes too.
+    writeFileSync(path.join(cacheDir, 'validation', `${'0a'.repeat(16)}.json`), '{}');
     const [elsewhere] = cacheFiles().filter((name) => name === path.basename(ClosureCache.fileFor(cacheDir, 'validation', '/elsewhere/stacks', ['build 1'])));
     assert.ok(elsewhere);
     save(stacks, ['build 2']);

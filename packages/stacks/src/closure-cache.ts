@@ -148,7 +148,8 @@ export class ClosureCache<V> {
     const scope = own.slice(0, own.indexOf('-') + 1);
     try {
       for (const name of readdirSync(dir)) {
-        if (name !== own && name.startsWith(scope) && name.endsWith('.json')) rmSync(path.join(dir, name), { force: true });
+        // (and the files of tfwrap 0.x before this naming: one 32-digit hash)
+        if (name !== own && name.endsWith('.json') && (name.startsWith(scope) || /^[0-9a-f]{32}\.json$/.test(name))) rmSync(path.join(dir, name), { force: true });
       }
     } catch {
       // another run removed them first
