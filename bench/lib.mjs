@@ -27,8 +27,8 @@ export function machineNote() {
   return `node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${ca}`;
 }
 console.log(`[${machineNote()}]`);
-export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.js');
-/** The tsc output without the bundle (what `bin/tfwrap.js` ran before the bundle), for comparison. */
+export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.cjs');
+/** The tsc output without the bundle (what `bin/tfwrap.cjs` ran before the bundle), for comparison. */
 export const unbundledBin = join(repoRoot, 'bench/support/tfwrap-unbundled.mjs');
 
 /** Run a command `runs` times after `warmup` runs; returns the wall times in ms. */

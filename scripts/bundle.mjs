@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundle the built CLI (the tsc output under */dist) into a few ES-module files that
-// packages/cli/bin/tfwrap.js runs: see docs/adr/005-bundled-cli.md.
+// packages/cli/bin/tfwrap.cjs runs: see docs/adr/005-bundled-cli.md.
 //
 //   node scripts/bundle.mjs [--metafile FILE | --clean]
 //
@@ -148,7 +148,7 @@ const result = await build({
 if (metafileOut) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 
 // The same CLI as one CommonJS script, main.cjs, for Nodes without module.enableCompileCache
-// (Node 20): bin/tfwrap.js compiles it with vm.Script and V8's code cache, which ES modules cannot
+// (Node 20): bin/tfwrap.cjs compiles it with vm.Script and V8's code cache, which ES modules cannot
 // use there. One file, because esbuild splits only ES modules and two copies of core in one
 // process would not share state. Its first line names its content hash (the code cache's key).
 // The child scripts (credential-process.js, keychain-child.js) stay the ES-module entries above,
@@ -163,7 +163,7 @@ const hot = await build({
   external: ['@aws-sdk/*', '@smithy/*', '@napi-rs/keyring', 'typescript'],
   alias: { 'js-yaml': './node_modules/js-yaml/dist/js-yaml.mjs' },
   define: { ...defines, 'import.meta.url': '__tfwrapImportMetaUrl' },
-  // bin/tfwrap.js runs the script as a function with this parameter (the file's URL) and
+  // bin/tfwrap.cjs runs the script as a function with this parameter (the file's URL) and
   // __tfwrapImport (below).
   legalComments: 'none',
   logLevel: 'warning',

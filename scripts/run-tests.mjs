@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Run the mocha suite on built JS (run `tsc -b` first; `npm test` does). Unless --unit, it first
 // bundles the CLI from that build (scripts/bundle.mjs, well under a second) so that the e2e tests
-// run what users run: packages/cli/bin/tfwrap.js and its bundle, never a stale one.
+// run what users run: packages/cli/bin/tfwrap.cjs and its bundle, never a stale one.
 //
 //   node scripts/run-tests.mjs [--unit] [--grep PATTERN] [--jobs N] [--with COMMAND] [--save-timings]
 //

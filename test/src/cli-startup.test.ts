@@ -66,7 +66,7 @@ describe('CLI start-up: lazily registered commands (e2e)', function () {
   });
 });
 
-// Node 20 has no compile cache for ES modules: bin/tfwrap.js runs the CLI as one CommonJS script
+// Node 20 has no compile cache for ES modules: bin/tfwrap.cjs runs the CLI as one CommonJS script
 // with V8's code cache, kept per command in tfwrap's cache directory (docs/adr/005-bundled-cli.md).
 describe('CLI start-up: the code cache (e2e)', function () {
   this.timeout(120_000);

@@ -334,9 +334,9 @@ output "ws" { value = terraform_data.example.output.ws }
       assert.deepEqual(JSON.parse(r.stdout), { env, s: 'hello' });
     });
 
-    it('runTfwrap targets packages/cli/bin/tfwrap.js in this repository', function () {
+    it('runTfwrap targets packages/cli/bin/tfwrap.cjs in this repository', function () {
       assert.equal(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).name, 'tfwrap-monorepo');
-      assert.equal(tfwrapBin, join(repoRoot, 'packages/cli/bin/tfwrap.js'));
+      assert.equal(tfwrapBin, join(repoRoot, 'packages/cli/bin/tfwrap.cjs'));
     });
   });
 

@@ -125,8 +125,9 @@ export class Authenticator {
       const offline = impls[0]!.sourceFingerprint?.({ identity: chain[0]!, config: identities[chain[0]!]!, parentEnv: this.host.parentEnv });
       if (offline !== undefined) previousKey = stableHash('offline-source', offline);
     }
-    const keys = chain.map((name, index) => (previousKey = stableHash(SESSION_KEY_VERSION, kinds[index]!.kind, name, identities[name], previousKey)));
-    const cache = new SessionCache(join(this.host.paths.realmCacheDir, 'sessions'), this.host.log);
+    // Only a chain with a step that caches has keys and a cache (a chain without one hashes nothing).
+    const keys = cacheable ? chain.map((name, index) => (previousKey = stableHash(SESSION_KEY_VERSION, kinds[index]!.kind, name, identities[name], previousKey))) : [];
+    const cache = cacheable ? new SessionCache(join(this.host.paths.realmCacheDir, 'sessions'), this.host.log) : undefined;
     const validity = { marginSeconds: this.sessionSettings().refreshMarginSeconds };
 
     const fromCache = async (index: number, session: CachedSession): Promise<Credentials> => {
@@ -140,7 +141,7 @@ export class Authenticator {
       return session.credentials;
     };
     const readFresh = async (index: number) => {
-      const session = await cache.read(chain[index]!, keys[index]!);
+      const session = await cache!.read(chain[index]!, keys[index]!);
       return session && isSessionFresh(session, validity) ? session : undefined;
     };
 
@@ -155,14 +156,14 @@ export class Authenticator {
         const hit = await readFresh(index);
         if (hit) return fromCache(index, hit);
       }
-      return cache.withLock(name, keys[index]!, async () => {
+      return cache!.withLock(name, keys[index]!, async () => {
         if (!fresh) {
           const hit = await readFresh(index); // another process may have just written it
           if (hit) return fromCache(index, hit);
         }
         const credentials = await runStep(index, await source());
         if (credentials) {
-          await cache.write(
+          await cache!.write(
             {
               identity: name,
               kind: kinds[index]!.kind,

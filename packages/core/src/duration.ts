@@ -13,6 +13,15 @@ export function parseDuration(text: string | number): number | undefined {
   return seconds;
 }
 
+/**
+ * Milliseconds on a monotonic clock, for measuring how long something took. Not
+ * `performance.now()`: the first use of that global loads perf_hooks (nine internal modules), which
+ * a run that only times its steps does not need.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** `3600` → `1h`, `5400` → `1h30m`, `90` → `1m30s`. */
 export function formatDuration(seconds: number): string {
   const h = Math.floor(seconds / 3600);

@@ -13,7 +13,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 import { ExitCode, TfwrapError } from './errors.js';
+import { monotonicMs } from './duration.js';
 import type { Env } from './identity.js';
 
 export interface SpawnOptions {
@@ -54,7 +56,7 @@ export interface SpawnResult {
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function runChild(options: SpawnOptions): Promise<SpawnResult> {
-  const start = performance.now();
+  const start = monotonicMs();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
@@ -67,7 +69,8 @@ export function runChild(options: SpawnOptions): Promise<SpawnResult> {
     const tracker = options.tracker;
     let interrupts = 0;
     let received: string | undefined;
-    const fromTerminal = process.stdin.isTTY === true;
+    // Not process.stdin.isTTY: creating process.stdin opens a stream on it (and loads fs/promises for a file).
+    const fromTerminal = isatty(0);
     const onSignal = (signal: NodeJS.Signals) => {
       interrupts++;
       received ??= signal;
@@ -106,7 +109,7 @@ export function runChild(options: SpawnOptions): Promise<SpawnResult> {
         exitCode: interruptedCode ?? code ?? signalCode ?? ExitCode.internal,
         signal: signal ?? undefined,
         interrupted: interruptedCode !== undefined,
-        durationMs: performance.now() - start,
+        durationMs: monotonicMs() - start,
       });
     });
   });

@@ -4,6 +4,7 @@
  */
 import tapable from 'tapable';
 import type { AsyncSeriesHook as AsyncSeriesHookType, AsyncSeriesWaterfallHook as AsyncSeriesWaterfallHookType } from 'tapable';
+import { monotonicMs } from './duration.js';
 import { TfwrapError, isTfwrapError, messageOf } from './errors.js';
 import type { AuthResult, Env, IdentityConfig } from './identity.js';
 import type { Logger } from './logger.js';
@@ -152,24 +153,24 @@ export function instrumentHooks(hooks: TfwrapHooks, log: Logger, currentPlugin: 
         };
         if (tap.type === 'promise') {
           tap.fn = async (...args: unknown[]) => {
-            const start = performance.now();
+            const start = monotonicMs();
             try {
               return await original(...args);
             } catch (err) {
               return fail(err);
             } finally {
-              log.debug(`hook ${hookName} by ${plugin} (${tap.name}): ${(performance.now() - start).toFixed(1)} ms`);
+              log.debug(`hook ${hookName} by ${plugin} (${tap.name}): ${(monotonicMs() - start).toFixed(1)} ms`);
             }
           };
         } else if (tap.type === 'sync') {
           tap.fn = (...args: unknown[]) => {
-            const start = performance.now();
+            const start = monotonicMs();
             try {
               return original(...args);
             } catch (err) {
               return fail(err);
             } finally {
-              log.debug(`hook ${hookName} by ${plugin} (${tap.name}): ${(performance.now() - start).toFixed(1)} ms`);
+              log.debug(`hook ${hookName} by ${plugin} (${tap.name}): ${(monotonicMs() - start).toFixed(1)} ms`);
             }
           };
         } else {

@@ -5,6 +5,7 @@
  * produces is registered with `Redactor.add`, and so is any environment value whose name looks
  * secret. Whatever tfwrap prints passes through `redact` first.
  */
+import { monotonicMs } from './duration.js';
 
 const SECRET_NAME = /(secret|token|password|passwd|credential|private|session|api_?key|access_?key)/i;
 /** Short values would redact ordinary words; real secrets are long. */
@@ -77,11 +78,11 @@ export function createLogger(options: LoggerOptions): Logger {
     warn: (message) => emit('warning', message),
     async time(phase, work) {
       if (!debugEnabled) return work();
-      const start = performance.now();
+      const start = monotonicMs();
       try {
         return await work();
       } finally {
-        emit('debug', `${phase}: ${(performance.now() - start).toFixed(1)} ms`);
+        emit('debug', `${phase}: ${(monotonicMs() - start).toFixed(1)} ms`);
       }
     },
     child: (prefix) => createLogger({ ...options, prefix: options.prefix ? `${options.prefix}:${prefix}` : prefix }),

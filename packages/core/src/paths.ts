@@ -3,12 +3,11 @@
  * cached sessions in the XDG cache directory, both separated per repository ("realm") so that two
  * checkouts never share a profile. Directories are 0700, files 0600. The user's ~/.aws is never used.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { TfwrapError } from './errors.js';
+import { crypto, fsPromises } from './lazy-builtins.js';
 
 export interface TfwrapPaths {
   /** `$TFWRAP_CONFIG_DIR`, else `$XDG_CONFIG_HOME/tfwrap`, else `~/.config/tfwrap`. */
@@ -27,9 +26,24 @@ export function tfwrapPaths(env: Readonly<Record<string, string | undefined>>, c
   const home = env.HOME || homedir();
   const configDir = env.TFWRAP_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tfwrap');
   const cacheDir = env.TFWRAP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'tfwrap');
-  const realm = env.TFWRAP_REALM || createHash('sha256').update(resolve(configFile ?? cwd)).digest('hex').slice(0, 16);
   ownRoots.add(resolve(configDir)).add(resolve(cacheDir));
-  return { configDir, cacheDir, realm, realmConfigDir: join(configDir, realm), realmCacheDir: join(cacheDir, realm) };
+  // The realm is hashed when first asked for: a run that keeps nothing per repository (an ambient
+  // identity) then never loads node:crypto.
+  let realm: string | undefined;
+  const realmOf = () => (realm ??= env.TFWRAP_REALM || crypto().createHash('sha256').update(resolve(configFile ?? cwd)).digest('hex').slice(0, 16));
+  return {
+    configDir,
+    cacheDir,
+    get realm() {
+      return realmOf();
+    },
+    get realmConfigDir() {
+      return join(configDir, realmOf());
+    },
+    get realmCacheDir() {
+      return join(cacheDir, realmOf());
+    },
+  };
 }
 
 /** tfwrap's own directories (config and cache, from tfwrapPaths): the roots of what checkPrivateDir checks. */
@@ -93,7 +107,8 @@ export function ensurePrivateDir(dir: string): string {
  * process sees the old content or the new, never half a file. The directory must exist.
  */
 export async function writePrivateFileAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
+  const { rename, rm, writeFile } = fsPromises();
   try {
     await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
     await rename(temp, file);

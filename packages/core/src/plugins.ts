@@ -4,10 +4,10 @@
  * failure names the plugin and the file that asked for it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TfwrapError, messageOf, type SourceLocation } from './errors.js';
+import { nodeModule } from './lazy-builtins.js';
 import type { PluginEntry } from './config.js';
 import type { CommandDefinition } from './commands.js';
 import type { Tfwrap } from './tfwrap.js';
@@ -93,7 +93,7 @@ export function resolvePlugin(request: PluginRequest, baseDir: string): string {
     }
     return file;
   }
-  const require = createRequire(join(baseDir, 'noop.js'));
+  const require = nodeModule().createRequire(join(baseDir, 'noop.js'));
   const tried = candidateNames(request.specifier);
   for (const name of tried) {
     const found = resolvePackage(require, name, baseDir);

@@ -11,6 +11,7 @@
  * before it removes what they use, and ends with 128 + the signal's number.
  */
 import type { ChildProcess } from 'node:child_process';
+import { isatty } from 'node:tty';
 import { Authenticator, throwIfInterrupted, type AuthenticateOptions } from './authenticator.js';
 import { TfwrapError } from './errors.js';
 import { runChild, signalExitCode, type ChildTracker } from './exec.js';
@@ -89,7 +90,7 @@ export class Run implements ChildTracker {
       this.received = signal;
       this.tfwrap.log.debug(`${signal}: stopping the run`);
       this.controller.abort(new TfwrapError('E_INTERRUPTED', `interrupted by ${signal}`));
-      const fromTerminal = process.stdin.isTTY === true;
+      const fromTerminal = isatty(0);
       if (!(signal === 'SIGINT' && fromTerminal)) for (const child of this.children.keys()) child.kill(signal);
       return;
     }

@@ -13,9 +13,7 @@
  *   too) is renamed aside (`*.corrupt-<time>`) with a warning; a directory tfwrap may not read or
  *   write (another user's, read-only) is one warning, and the run goes on uncached.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { isTfwrapError, messageOf } from './errors.js';
@@ -23,6 +21,7 @@ import type { Credentials } from './identity.js';
 import type { Logger } from './logger.js';
 import { checkPrivateDir, ensurePrivateDir, writePrivateFileAtomic } from './paths.js';
 import { withFileLock } from './file-lock.js';
+import { crypto, fsPromises } from './lazy-builtins.js';
 
 export const SESSION_FILE_VERSION = 1;
 
@@ -80,7 +79,7 @@ export interface CachedSession {
 
 /** A stable hash of any JSON value (object keys sorted). */
 export function stableHash(...parts: unknown[]): string {
-  return createHash('sha256').update(stableStringify(parts)).digest('hex');
+  return crypto().createHash('sha256').update(stableStringify(parts)).digest('hex');
 }
 
 function stableStringify(value: unknown): string {
@@ -162,6 +161,7 @@ export class SessionCache {
 
   private async setAside(file: string, identity: string, why: string): Promise<undefined> {
     const aside = `${file}.corrupt-${Date.now()}`;
+    const { rename, rm } = fsPromises();
     await rename(file, aside).catch(() => rm(file, { force: true })).catch(() => {});
     this.log.warn(`cached session for "${identity}" was unreadable (${why}); set aside as ${aside} and obtaining a new one`);
     return undefined;
@@ -251,7 +251,7 @@ class TooLarge extends Error {}
 
 /** The file's text, without reading more than the cap: a huge file is refused from its size. */
 async function readCapped(file: string): Promise<string> {
-  const handle = await open(file, 'r');
+  const handle = await fsPromises().open(file, 'r');
   try {
     const { size } = await handle.stat();
     if (size > MAX_SESSION_FILE_BYTES) throw new TooLarge(`${size} bytes, more than a session file holds`);

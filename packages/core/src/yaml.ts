@@ -10,9 +10,9 @@
  * something is wrong with it, so `yaml` (which keeps a position for every node) is loaded lazily.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
 import { TfwrapError, oneLine, type SourceLocation } from './errors.js';
+import { nodeModule } from './lazy-builtins.js';
 
 /** The bounds every YAML document tfwrap reads is held to. */
 export const YAML_LIMITS = {
@@ -28,7 +28,7 @@ type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
 /** `yaml`, loaded on first use only (synchronously: parsing is synchronous). */
 function yamlLib(): YamlModule {
-  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+  return (yamlModule ??= nodeModule().createRequire(import.meta.url)('yaml') as YamlModule);
 }
 
 /** An anchor (`&name`) at the start of a node: without one, a document can hold no alias. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 /** Repository root (this file is test/dist/support/cli.js once built). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.js');
+export const tfwrapBin = join(repoRoot, 'packages/cli/bin/tfwrap.cjs');
 
 export interface RunOptions {
   /** The complete environment, e.g. from hermeticEnv(); nothing is inherited. */
@@ -46,7 +46,7 @@ export async function runCommand(file: string, args: readonly string[], opts: Ru
   };
 }
 
-/** `node packages/cli/bin/tfwrap.js ...args`, with the node running these tests. */
+/** `node packages/cli/bin/tfwrap.cjs ...args`, with the node running these tests. */
 export function runTfwrap(args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return runCommand(process.execPath, [tfwrapBin, ...args], opts);
 }
