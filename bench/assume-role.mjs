@@ -94,6 +94,12 @@ try {
   report(`assume-role exec (median of ${runs} runs; ratios to node -e 0)`, results.map(([label, r]) => [label, r.ms]), { base: 'tfwrap auth exec -i passthrough -- true (ambient)' });
   const warmOverAmbient = results[3][1].ms - results[1][1].ms;
   console.log(`  warm chained exec over ambient: ${warmOverAmbient >= 0 ? '+' : ''}${warmOverAmbient.toFixed(1)} ms (target <= 30 ms: ${warmOverAmbient <= 30 ? 'met' : 'NOT met'}), ${results[3][1].calls.toFixed(1)} STS calls per run`);
+  // The least disturbed run of each (README, Performance: on a machine that slows processes down at
+  // random, the fastest run is the best estimate of what a run costs).
+  const fastest = variants.map(([label], i) => [label, Math.min(...samples[i].times)]);
+  report(`fastest of ${runs} runs`, fastest, { base: 'tfwrap auth exec -i passthrough -- true (ambient)' });
+  const warmOverAmbientFastest = fastest[3][1] - fastest[1][1];
+  console.log(`  warm chained exec over ambient, fastest runs: ${warmOverAmbientFastest >= 0 ? '+' : ''}${warmOverAmbientFastest.toFixed(1)} ms (target <= 30 ms: ${warmOverAmbientFastest <= 30 ? 'met' : 'NOT met'})`);
   console.log('\nSTS calls per run');
   for (const [label, r] of results) console.log(`  ${label.padEnd(52)} ${r.calls.toFixed(1).padStart(4)}  ${JSON.stringify(r.counts)}`);
 } finally {
