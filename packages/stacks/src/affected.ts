@@ -115,7 +115,10 @@ export async function describeAffected(options: AffectedOptions): Promise<Affect
     if (overlay) {
       const contentChanged = new Set(effective.map((change) => path.join(headSide.projectDir, change.path)));
       const baseTextByFile = new Map(changedManifests.map((change) => [path.join(headSide.projectDir, change.path), baseTextOf(change.path)]));
-      baseSide = openSide(headSide.projectDir, configRelative, new OverlaySource(headSide.source as CachedSource, (file) => baseTextByFile.get(file), contentChanged), merges);
+      // A stack whose closure has no changed file gives the same name at both revisions: the base
+      // takes the head's instead of loading its closure again.
+      const headName = (file: string) => (headSide.closureTouches(file, contentChanged) === false ? headSide.repository.foundName(file) : undefined);
+      baseSide = openSide(headSide.projectDir, configRelative, new OverlaySource(headSide.source as CachedSource, (file) => baseTextByFile.get(file), contentChanged), merges, headName);
     } else {
       const baseTree = await exportTree(repo, base);
       trees.push(baseTree);
@@ -207,7 +210,7 @@ function configAt(projectDir: string, paths: ConfigPaths): { config: unknown; co
   return { config: atmos === undefined ? own : mergeConfig(atmos, own ?? {}), configFile };
 }
 
-function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSource | OverlaySource, mergeMemo: MergeMemo): Side {
+function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSource | OverlaySource, mergeMemo: MergeMemo, knownName?: StackRepositoryOptions['knownName']): Side {
   const { config, configFile } = configAt(projectDir, configPaths);
   const settings = stacksSettingsFrom(projectDir, config, { configFile });
   const functions: FunctionContext = { rootDir: settings.rootDir, env: process.env };
@@ -219,7 +222,7 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
   return {
     projectDir,
     source,
-    repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true, mergeMemo }),
+    repository: new StackRepository(settings, process.env, { readText: (file) => source.readText(file), readManifest: (file, functions) => source.readManifest(file, functions), readOnlyComponents: true, mergeMemo, knownName }),
     readText: (file) => source.readText(file),
     closureTouches(stackFile, changed) {
       const text = source.readText(stackFile);

@@ -59,11 +59,17 @@ export interface StackRepositoryOptions {
   mergeMemo?: MergeMemo;
   /** The stacks, as another repository object over the same files listed them: not scanned again (validate's workers). */
   stacks?: readonly StackEntry[];
+  /**
+   * The name a manifest gives when another repository object found it over the same closure
+   * (`describe affected`: the head's names for the base's untouched stacks); undefined: find it here.
+   */
+  knownName?(file: string): FoundName | undefined;
 }
 
-/** A stack name kept between runs: undefined when the manifest is not a stack (it defines no component). */
-interface CachedName {
+/** The name a stack manifest gives: undefined when the manifest is not a stack (it defines no component). */
+export interface FoundName {
   name?: string;
+  /** The name came from the file's path. */
   byPath: boolean;
 }
 
@@ -78,6 +84,8 @@ interface NamedFile {
 export class StackRepository {
   private readonly manifests = new Map<string, Manifest>();
   private scanned: NamedFile[] | undefined;
+  /** What scanning found for each manifest it named (stacks and manifests that are not stacks). */
+  private readonly foundNames = new Map<string, FoundName>();
   private readonly functions: FunctionContext;
   private readonly imports: ImportResolver;
   private readonly isIncluded: (relativePath: string) => boolean;
@@ -87,14 +95,14 @@ export class StackRepository {
   private readonly mergeMemo: MergeMemo;
 
   /** Names derived from a template or pattern, kept between runs (see closure-cache.ts); off unless a cache directory is given. */
-  private readonly nameCache: ClosureCache<CachedName> | undefined;
+  private readonly nameCache: ClosureCache<FoundName> | undefined;
 
   constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
     this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new ClosureCache<CachedName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', settings.stacksBasePath, [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
+      ? new ClosureCache<FoundName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', settings.stacksBasePath, [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),
@@ -339,6 +347,12 @@ export class StackRepository {
     return this.scanned;
   }
 
+  /** The name a manifest gives, as this repository's listing found it (undefined: not listed by a scan here). */
+  foundName(file: string): FoundName | undefined {
+    this.scanStacks();
+    return this.foundNames.get(file);
+  }
+
   private scanStackFiles(): NamedFile[] {
     // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
     const files = globSync('**/*.{yaml,yml}', {
@@ -350,9 +364,11 @@ export class StackRepository {
     const derived = this.settings.nameTemplate !== undefined || this.settings.namePattern !== undefined;
     const named: NamedFile[] = [];
     for (const file of files) {
-      // A warm name cache answers without reading the manifest (it checks the file's stamp).
-      const cached = derived ? this.nameCache?.lookup(file) : undefined;
+      // Another repository's answer for the same closure, or a warm name cache (it checks the
+      // file's stamp), answers without reading the manifest.
+      const cached = derived ? this.source.knownName?.(file) ?? this.nameCache?.lookup(file) : undefined;
       if (cached) {
+        this.foundNames.set(file, cached);
         if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
         continue;
       }
@@ -360,11 +376,13 @@ export class StackRepository {
       const parsed = this.manifests.get(file);
       const declared = parsed ? parsed.name : scanStackName(this.readText(file), file);
       if (declared !== undefined) {
+        this.foundNames.set(file, { name: declared, byPath: false });
         named.push({ name: declared, file, byPath: false });
         this.nameCache?.store(file, { name: declared, byPath: false }, [file]);
         continue;
       }
       if (!derived) {
+        this.foundNames.set(file, { name: this.nameFromPath(file), byPath: true });
         named.push({ name: this.nameFromPath(file), file, byPath: true });
         continue;
       }
@@ -383,6 +401,7 @@ export class StackRepository {
         return fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false };
       })();
       if (entry) named.push(entry);
+      this.foundNames.set(file, { name: entry?.name, byPath: entry?.byPath ?? true });
       if (this.nameCache && this.cacheable(stack)) {
         const globs = this.imports.closureKeys(file).flatMap((key) => this.imports.globsOf(this.manifest(key)));
         this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files, globs);
