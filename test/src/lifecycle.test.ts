@@ -118,6 +118,19 @@ describe('run lifecycle (issue 9)', function () {
       assert.equal(readFileSync(join(dir, 'status'), 'utf8'), '0\n');
       assert.equal(readFileSync(join(dir, 'err.txt'), 'utf8'), '', 'nothing on stderr');
     });
+
+    it('| head -1 on describe output larger than a pipe buffer ends tfwrap quietly too (it was "internal error: write EPIPE")', async () => {
+      const dir = tempDir('tfwrap-head-describe-');
+      const { generateRepo } = await benchFixture();
+      generateRepo(dir, { stacks: 20, componentsPerStack: 50, importLevels: 2 });
+      writeFileSync(join(dir, 'tfwrap.yaml'), 'stacks:\n  base_path: stacks\n  included_paths: ["**/*"]\n  excluded_paths: ["catalog/**"]\n');
+      for (const format of ['json', 'yaml']) {
+        const run = await sh(`${tfwrapCmd} describe stacks --format ${format} 2> err.txt | head -1; echo "\${PIPESTATUS[0]}" > status`, hermeticEnv(), dir);
+        assert.equal(run.stdout, format === 'json' ? '{' : 'deploy/group-0/stack-0:', format);
+        assert.equal(readFileSync(join(dir, 'err.txt'), 'utf8'), '', `nothing on stderr (${format})`);
+        assert.equal(readFileSync(join(dir, 'status'), 'utf8'), '0\n', format);
+      }
+    });
   });
 
   describe('interrupts while the identity is resolved', () => {

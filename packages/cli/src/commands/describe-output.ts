@@ -42,9 +42,16 @@ export async function writeDescribeOutput(value: unknown, format: 'yaml' | 'json
   else await writeFileAtomically(options.file, text);
 }
 
-/** Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit. */
+/**
+ * Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit.
+ * A reader that went away (`| head`) ends the output, not the command: no error, as for a short answer.
+ */
 export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolvePromise())));
+  return new Promise((resolvePromise, reject) => process.stdout.write(text, (err) => {
+    const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
+    if (err && code !== 'EPIPE' && code !== 'ERR_STREAM_DESTROYED') reject(err);
+    else resolvePromise();
+  }));
 }
 
 /**
