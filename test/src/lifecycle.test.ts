@@ -119,6 +119,19 @@ describe('run lifecycle (issue 9)', function () {
       assert.equal(readFileSync(join(dir, 'err.txt'), 'utf8'), '', 'nothing on stderr');
     });
 
+    it('output to a full disk (/dev/full) is one line, E_OUTPUT, exit 74 (it was a stack trace, exit 1)', async function () {
+      if (!existsSync('/dev/full')) this.skip();
+      const dir = fixtureProject({
+        'stacks/dev.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    app: {}\n',
+        'components/terraform/app/main.tf': SIMPLE_COMPONENT,
+      });
+      for (const command of ['list stacks', 'describe stacks --format json', 'validate --json']) {
+        const run = await sh(`${tfwrapCmd} ${command} > /dev/full`, hermeticEnv(), dir);
+        assert.equal(run.exitCode, 74, `${command}: ${run.stderr}`);
+        assert.match(run.stderr, /^tfwrap: error: cannot write to standard output: ENOSPC: no space left on device, write\. Hint: [^\n]* \[E_OUTPUT\]\n?$/, `${command}: ${run.stderr}`);
+      }
+    });
+
     it('| head -1 on describe output larger than a pipe buffer ends tfwrap quietly too (it was "internal error: write EPIPE")', async () => {
       const dir = tempDir('tfwrap-head-describe-');
       const { generateRepo } = await benchFixture();

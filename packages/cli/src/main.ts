@@ -148,11 +148,19 @@ async function reportError(err: unknown, debug: boolean): Promise<number> {
  * (`| jq`, `| tee`) gets every byte, and a reader that stops early (`| head`) ends tfwrap quietly.
  */
 export async function run(): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
-  const code = await main(process.argv);
-  process.exitCode = code;
+  watchOutput(process.stdout);
+  watchOutput(process.stderr);
+  let code = await main(process.argv);
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // A failed write is reported by an 'error' event on a later tick: let it arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (outputFailure) {
+    const { TfwrapError } = await import('@tfwrap/core');
+    code = await reportError(new TfwrapError('E_OUTPUT', `cannot write to standard output: ${outputFailure.message}`, {
+      hint: 'the output went to a full disk or a device that failed; write it elsewhere (describe takes --file)',
+    }), false);
+  }
+  process.exitCode = code;
   // Everything the command started has ended (a run waits for its children); what may remain is an
   // abandoned credential request (an endpoint that never answers), which must not keep tfwrap alive.
   setTimeout(() => process.exit(code), 200).unref();
@@ -164,13 +172,18 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
-/** EPIPE: the reader is gone; drop further output instead of a stack trace. */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+/** The first error writing standard output other than its reader going away. */
+let outputFailure: NodeJS.ErrnoException | undefined;
+
+/**
+ * EPIPE: the reader is gone; drop further output instead of a stack trace. Any other error (a full
+ * disk, an I/O error) drops further output too, and ends the run with one line (stdout's: stderr's
+ * cannot be reported).
+ */
+function watchOutput(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
-      stream.destroy();
-      return;
-    }
-    throw err;
+    stream.destroy();
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    if (stream === process.stdout) outputFailure ??= err;
   });
 }

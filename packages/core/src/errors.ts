@@ -17,6 +17,8 @@ export const ExitCode = {
   usage: 64,
   /** A bug in tfwrap or in a plugin that escaped its own error handling. */
   internal: 70,
+  /** Standard output could not be written (a full disk, an I/O error): sysexits' EX_IOERR. */
+  output: 74,
   /** The program to run (terraform, the command after `--`) could not be found. */
   notFound: 127,
   /** Interrupted by SIGINT or SIGTERM. */
@@ -55,6 +57,7 @@ const coreErrorCodes = {
   E_COMMAND_NOT_FOUND: 'notFound',
   E_INTERRUPTED: 'interrupted',
   E_INTERNAL: 'internal',
+  E_OUTPUT: 'output',
 } as const satisfies Record<string, ExitClass>;
 
 type CoreErrorCodes = typeof coreErrorCodes;

@@ -44,14 +44,12 @@ export async function writeDescribeOutput(value: unknown, format: 'yaml' | 'json
 
 /**
  * Write and wait until it is handed to the OS: a large answer on a pipe must not be cut at exit.
- * A reader that went away (`| head`) ends the output, not the command: no error, as for a short answer.
+ * A failed write ends the output, not the command here: a reader that went away (`| head`) is no
+ * error, as for a short answer, and any other failure is reported once by the CLI's stdout watch
+ * (main.ts), as for every command.
  */
 export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => process.stdout.write(text, (err) => {
-    const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
-    if (err && code !== 'EPIPE' && code !== 'ERR_STREAM_DESTROYED') reject(err);
-    else resolvePromise();
-  }));
+  return new Promise((resolvePromise) => process.stdout.write(text, () => resolvePromise()));
 }
 
 /**
