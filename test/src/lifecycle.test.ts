@@ -42,8 +42,16 @@ async function until(what: string, check: () => boolean, limitMs = 60_000): Prom
   }
 }
 
-/** The piped output equals the file's; on failure, the first line where they part. */
-function assertSameBytes(piped: Buffer, file: Buffer): void {
+/**
+ * Terraform prints these only when taking or releasing the state lock takes longer than 400 ms
+ * (its slowmessage threshold): on a loaded machine one of two identical runs may print one.
+ */
+const SLOW_LOCK_MESSAGE = /^(Acquiring|Releasing) state lock\. This may take a few moments\.\.\.\n/gm;
+
+/** The piped output equals the file's (but for terraform's slow-lock messages); on failure, the first line where they part. */
+function assertSameBytes(pipedBytes: Buffer, fileBytes: Buffer): void {
+  const piped = Buffer.from(pipedBytes.toString('utf8').replace(SLOW_LOCK_MESSAGE, ''));
+  const file = Buffer.from(fileBytes.toString('utf8').replace(SLOW_LOCK_MESSAGE, ''));
   if (piped.equals(file)) return;
   const a = piped.toString('utf8').split('\n');
   const b = file.toString('utf8').split('\n');
