@@ -363,27 +363,29 @@ export class StackRepository {
       .sort();
     const derived = this.settings.nameTemplate !== undefined || this.settings.namePattern !== undefined;
     const named: NamedFile[] = [];
+    /** What a manifest gives: kept for foundName, and listed when it is a stack. */
+    const found = (file: string, name: string | undefined, byPath: boolean) => {
+      this.foundNames.set(file, { name, byPath });
+      if (name !== undefined) named.push({ name, file, byPath });
+    };
     for (const file of files) {
       // Another repository's answer for the same closure, or a warm name cache (it checks the
       // file's stamp), answers without reading the manifest.
       const cached = derived ? this.source.knownName?.(file) ?? this.nameCache?.lookup(file) : undefined;
       if (cached) {
-        this.foundNames.set(file, cached);
-        if (cached.name !== undefined) named.push({ name: cached.name, file, byPath: cached.byPath });
+        found(file, cached.name, cached.byPath);
         continue;
       }
       // A parsed manifest is at hand when the file was loaded before.
       const parsed = this.manifests.get(file);
       const declared = parsed ? parsed.name : scanStackName(this.readText(file), file);
       if (declared !== undefined) {
-        this.foundNames.set(file, { name: declared, byPath: false });
-        named.push({ name: declared, file, byPath: false });
+        found(file, declared, false);
         this.nameCache?.store(file, { name: declared, byPath: false }, [file]);
         continue;
       }
       if (!derived) {
-        this.foundNames.set(file, { name: this.nameFromPath(file), byPath: true });
-        named.push({ name: this.nameFromPath(file), file, byPath: true });
+        found(file, this.nameFromPath(file), true);
         continue;
       }
       let stack: LoadedStack;
@@ -400,8 +402,7 @@ export class StackRepository {
         const fromVars = this.nameFromVars(stack.nameContext());
         return fromVars === undefined ? { name: this.nameFromPath(file), file, byPath: true } : { name: fromVars, file, byPath: false };
       })();
-      if (entry) named.push(entry);
-      this.foundNames.set(file, { name: entry?.name, byPath: entry?.byPath ?? true });
+      found(file, entry?.name, entry?.byPath ?? true);
       if (this.nameCache && this.cacheable(stack)) {
         const globs = this.imports.closureKeys(file).flatMap((key) => this.imports.globsOf(this.manifest(key)));
         this.nameCache.store(file, { name: entry?.name, byPath: entry?.byPath ?? true }, stack.files, globs);
