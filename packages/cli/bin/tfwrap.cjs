@@ -17,6 +17,7 @@ const cacheDir = env.TFWRAP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(env.HOM
 /** main.ts's top-level commands; a word not listed here only shares the `other` cache. */
 const COMMANDS = new Set(['auth', 'plan', 'apply', 'destroy', 'init', 'output', 'validate', 'show', 'terraform', 'describe', 'list', 'plugins', 'schema', 'fmt']);
 
+// An error nothing caught rejects this promise: node prints it and exits 1, as for the ES-module entry.
 void (async () => {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 1)) {
@@ -35,11 +36,7 @@ void (async () => {
   } else if (!(await runWithCodeCache())) {
     await runModules();
   }
-})().catch((err) => {
-  // What the ES-module entry did with an error nothing caught: print it, exit 1.
-  process.exitCode = 1;
-  throw err;
-});
+})();
 
 /** The ES-module bundle: main.js and the chunks it imports as needed. */
 async function runModules() {
