@@ -26,11 +26,11 @@ import { changedFiles, exportTree, isClean, openGitRepository, readFilesAt, reso
 import jsYaml from 'js-yaml';
 import { isDynamicPattern } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { parseManifest, type ComponentSection, type Manifest } from './manifest.js';
 import { MergeMemo } from './merge.js';
 import { StackRepository, type StackRepositoryOptions } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
-import type { ComponentAuth, ComponentInstance, Stack } from './stack.js';
+import { LoadedStack, type ComponentAuth, type ComponentInstance, type Stack } from './stack.js';
 import type { FunctionContext } from './yaml-functions.js';
 
 export interface AffectedOptions {
@@ -393,7 +393,7 @@ async function compare(
     if (relative === undefined) componentPaths.set(dir, (relative = relativeTo(headSide.projectDir, dir)));
     return relative;
   };
-  const add = (stack: string, component: string, instance: ComponentInstance | undefined, reasons: string[], deleted = false) => {
+  const add = (stack: string, component: string, instance: Pick<ComponentInstance, 'componentDir' | 'auth'> | undefined, reasons: string[], deleted = false) => {
     if (reasons.length === 0) return;
     const key = `${stack}\0${component}`;
     const existing = result.get(key);
@@ -409,7 +409,8 @@ async function compare(
     });
   };
   // Abstract components are never deployed: not resolved at all.
-  const real = (stack: Stack) => Promise.all(stack.componentNames().filter((name) => !stack.isAbstract(name)).map((name) => stack.component(name)));
+  const realNames = (stack: Stack) => stack.componentNames().filter((name) => !stack.isAbstract(name));
+  const real = (stack: Stack) => Promise.all(realNames(stack).map((name) => stack.component(name)));
   const headStackObjects = new Map<string, Stack>();
   // Whether a file of the closure of any of a stack's manifests changed; loads the stack when the
   // closure cannot be found from the import block alone.
@@ -448,22 +449,58 @@ async function compare(
       continue;
     }
     baseStack ??= await baseSide.repository.loadStack(name);
-    const baseComponents = new Map((await real(baseStack)).map((instance) => [instance.name, instance]));
-    for (const instance of await real(headStack)) {
-      const before = baseComponents.get(instance.name);
-      baseComponents.delete(instance.name);
-      if (!before) {
-        add(name, instance.name, instance, ['component.added']);
+    const baseReal = new Set(realNames(baseStack));
+    for (const component of realNames(headStack)) {
+      if (!baseReal.delete(component)) {
+        add(name, component, await headStack.component(component), ['component.added']);
         continue;
       }
+      // Most components of a touched stack differ in a section or two, or not at all: told from
+      // what they merge where that is enough, else from both resolved.
+      const fromInputs = reasonsFromInputs(headStack, baseStack, component);
+      if (fromInputs !== undefined && (fromInputs.length > 0 || directoryReasons.any)) {
+        const head = headStack as LoadedStack;
+        const auth = head.mergedSection(component, 'auth');
+        const where = { componentDir: head.componentDirOf(component), ...(Object.keys(auth).length > 0 ? { auth: auth as ComponentAuth } : {}) };
+        add(name, component, where, [...fromInputs, ...(directoryReasons.any ? directoryReasons.of(where.componentDir) : [])]);
+      }
+      if (fromInputs !== undefined) continue;
+      const [before, instance] = await Promise.all([baseStack.component(component), headStack.component(component)]);
       const reasons = sections.filter(([, same]) => !same(before, instance)).map(([section]) => `stack.${section}`);
-      add(name, instance.name, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : [])]);
+      add(name, component, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : [])]);
     }
-    for (const [componentName] of baseComponents) add(name, componentName, undefined, ['component.deleted'], true);
+    for (const componentName of baseReal) add(name, componentName, undefined, ['component.deleted'], true);
   }
 
   if (includeDependents) await addDependents(result, headStackObjects, add);
   return [...result.values()].sort((a, b) => compareText(a.stack, b.stack) || compareText(a.component, b.component));
+}
+
+/**
+ * A component's `stack.*` reasons told from what it merges at both revisions, without resolving
+ * it: nothing when every layer is the same, `stack.vars` when only layers' vars differ and their
+ * merge does. Undefined when only resolving both tells: other sections differ, the layers are
+ * not the same list, or LoadedStack.mergeInputs cannot say.
+ */
+function reasonsFromInputs(head: Stack, base: Stack, name: string): string[] | undefined {
+  if (!(head instanceof LoadedStack) || !(base instanceof LoadedStack)) return undefined;
+  const after = head.mergeInputs(name);
+  const before = base.mergeInputs(name);
+  if (!after || !before || after.layers.length !== before.layers.length) return undefined;
+  let varsDiffer = false;
+  for (let i = 0; i < after.layers.length; i++) {
+    const a = after.layers[i]!;
+    const b = before.layers[i]!;
+    if (a === b) continue;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ComponentSection>) {
+      if (a[key] === b[key]) continue;
+      if (key !== 'vars') return undefined;
+      varsDiffer = true;
+    }
+  }
+  if (!varsDiffer) return [];
+  if (after.varsDecideMore || before.varsDecideMore) return undefined;
+  return sameData(head.mergedSection(name, 'vars'), base.mergedSection(name, 'vars')) ? [] : ['stack.vars'];
 }
 
 /** Whether a stack is made of the same manifests (by path in the project) at both revisions. */

@@ -118,6 +118,16 @@ interface Layer {
   sections: ComponentSection;
 }
 
+interface MergePlan {
+  /** The component's inherited and own layers, in merge order. */
+  componentLayers: Layer[];
+  /** The shared layers, then componentLayers. */
+  layers: Layer[];
+  overrides: Mapping;
+  lists: ListMergeStrategy;
+  merged: (section: SectionName) => Mapping;
+}
+
 interface Resolved {
   instance: ComponentInstance;
   layers: Layer[];
@@ -308,29 +318,7 @@ export class LoadedStack implements Stack {
           : `the stack defines ${known.slice(0, 10).join(', ')}${known.length > 10 ? `, ... (${known.length} in all)` : ''}`));
     }
 
-    const componentLayers = this.inheritedLayers(name, [name]);
-    const layers = [...this.sharedLayers, ...componentLayers];
-    // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
-    // after every other layer; a component defined in several files merges their overrides.
-    const overrides = this.overridesByFile.size === 0 ? noOverrides
-      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
-    // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
-    const lists = [
-      this.sharedSection('settings'),
-      ...componentLayers.map((layer) => layer.sections.settings as Mapping | undefined),
-      overrides.settings as Mapping | undefined,
-    ].reduce<ListMergeStrategy>((strategy, settings) => {
-      const value = settings?.list_merge_strategy;
-      return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
-    }, this.stacksSettings.listMergeStrategy);
-    // The globals and terraform: layers are the same for every component: merged once per stack.
-    // Overrides are gathered per stack: a section with some is this stack's alone.
-    for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
-    const merged = (section: SectionName): Mapping => this.mergeLayers([
-      this.sharedSection(section, lists),
-      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
-      overrides[section] as Mapping | undefined,
-    ], lists);
+    const { componentLayers, layers, overrides, lists, merged } = this.mergePlan(name);
     const metadata = this.ownMetadata(name);
 
     let settings = merged('settings');
@@ -493,6 +481,67 @@ export class LoadedStack implements Stack {
     const resolved = { instance, layers };
     this.resolvedCache.set(name, resolved);
     return resolved;
+  }
+
+  /** What a component's sections merge from, and how: its layers, overrides and list strategy. */
+  private mergePlan(name: string): MergePlan {
+    const componentLayers = this.inheritedLayers(name, [name]);
+    const layers = [...this.sharedLayers, ...componentLayers];
+    // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
+    // after every other layer; a component defined in several files merges their overrides.
+    const overrides = this.overridesByFile.size === 0 ? noOverrides
+      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
+    // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
+    const lists = [
+      this.sharedSection('settings'),
+      ...componentLayers.map((layer) => layer.sections.settings as Mapping | undefined),
+      overrides.settings as Mapping | undefined,
+    ].reduce<ListMergeStrategy>((strategy, settings) => {
+      const value = settings?.list_merge_strategy;
+      return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
+    }, this.stacksSettings.listMergeStrategy);
+    // The globals and terraform: layers are the same for every component: merged once per stack.
+    // Overrides are gathered per stack: a section with some is this stack's alone.
+    for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
+    const merged = (section: SectionName): Mapping => this.mergeLayers([
+      this.sharedSection(section, lists),
+      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
+      overrides[section] as Mapping | undefined,
+    ], lists);
+    return { componentLayers, layers, overrides, lists, merged };
+  }
+
+  /**
+   * What a component is merged from, in merge order (the shared layers' sections, then its
+   * inherited and own ones), for telling whether it changed without resolving it (describe
+   * affected compares these by identity). Undefined when its values depend on more than that: Go
+   * templates on, an Atmos function in a layer, or `overrides:` for it. `varsDecideMore`: its vars
+   * also decide its workspace (`terraform_workspace_pattern`) or where its dependencies are.
+   */
+  mergeInputs(name: string): { layers: ComponentSection[]; varsDecideMore: boolean } | undefined {
+    if (this.stacksSettings.templates?.enabled || !this.ownLayersByComponent.has(name)) return undefined;
+    let componentLayers: Layer[];
+    try {
+      componentLayers = this.inheritedLayers(name, [name]);
+    } catch {
+      return undefined; // resolving it reports the problem
+    }
+    this.sharedLayersTagFree ??= this.sharedLayers.every((layer) => !layerHasTag(layer));
+    if (!this.sharedLayersTagFree || componentLayers.some(layerHasTag)) return undefined;
+    if (this.overridesByFile.size > 0 && (this.ownLayersByComponent.get(name) ?? []).some((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) !== undefined)) return undefined;
+    const layers = [...this.sharedLayers, ...componentLayers];
+    const varsDecideMore = this.inheritedMetadataOf(name, 'terraform_workspace_pattern') !== undefined || layers.some((layer) => dependsOnContext(layer.sections));
+    return { layers: layers.map((layer) => layer.sections), varsDecideMore };
+  }
+
+  /** The component's Terraform directory, as resolving it gives. */
+  componentDirOf(name: string): string {
+    return this.componentDir(this.inheritedMetadataOf(name, 'component') ?? name);
+  }
+
+  /** One merged section of a component, as resolving it merges it (before templates: see mergeInputs). */
+  mergedSection(name: string, section: SectionName): Mapping {
+    return this.mergePlan(name).merged(section);
   }
 
   /**
@@ -738,6 +787,15 @@ function layerHasTag(layer: Layer): boolean {
   let found = layerTags.get(layer.sections);
   if (found === undefined) layerTags.set(layer.sections, (found = hasTag(layer.sections)));
   return found;
+}
+
+/** Whether a layer's dependencies name a place by context (`stage:` etc.), which the component's vars decide. */
+function dependsOnContext(sections: ComponentSection): boolean {
+  const entries = (value: unknown): unknown[] => (Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : []);
+  const settings = sections.settings as Mapping | undefined;
+  const dependencies = sections.dependencies as Mapping | undefined;
+  return [...entries(settings?.depends_on), ...entries(dependencies?.components)].some((entry) => entry !== null && typeof entry === 'object'
+    && ['namespace', 'tenant', 'environment', 'stage'].some((key) => (entry as Mapping)[key] !== undefined));
 }
 
 function hasAny(sections: object): boolean {
