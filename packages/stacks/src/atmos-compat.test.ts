@@ -219,6 +219,21 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('x')).vars, { a: null, b: { c: null } });
   });
 
+  it('layers merge one after another: a mapping (or list) after a value of another kind starts again, and later mappings (lists) merge into it (pkg/merge/merge_native.go deepMergeNative)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/catalog/base.yaml': 'vars: { tags: none, zones: none }',
+      'stacks/catalog/team.yaml': 'vars: { tags: { team: a }, zones: [a] }',
+      'stacks/orgs/dev.yaml': `
+        import: [catalog/base, catalog/team]
+        settings: { list_merge_strategy: append }
+        vars: { tags: { owner: b }, zones: [b] }
+        components: { terraform: { x: { vars: { tags: { name: x } } } } }
+      `,
+    }, { ...atmosLayout(), stacks: { base_path: 'stacks', included_paths: ['orgs/**/*'] } });
+    // Atmos: none -> {team: a} (another kind replaces it) -> {team: a, owner: b} (merged into it); the lists append.
+    assert.deepEqual((await (await repo.loadStack('orgs/dev')).component('x')).vars, { tags: { team: 'a', owner: 'b', name: 'x' }, zones: ['a', 'b'] });
+  });
+
   it('env, settings, backend, remote_state_backend, providers and command sections are carried into the component (internal/exec/describe_stacks_component_processor.go)', async () => {
     const { repo } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

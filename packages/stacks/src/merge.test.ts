@@ -16,6 +16,11 @@ describe('deepMerge', () => {
     assert.deepEqual(deepMerge([{ a: { b: 1 }, c: 'x', d: [1] }, { a: null, c: { e: 1 }, d: 'flat' }]), { a: null, c: { e: 1 }, d: 'flat' });
   });
 
+  it('merges what comes after such a replacement into it, as Atmos does layer by layer', () => {
+    assert.deepEqual(deepMerge([{ a: 'x', d: 'flat' }, { a: { b: 1 }, d: [1] }, undefined, { a: { c: 2 }, d: [2] }], 'append'), { a: { b: 1, c: 2 }, d: [1, 2] });
+    assert.deepEqual(deepMerge([{ a: { b: 1 } }, { a: null }, { a: { c: 2 } }]), { a: { c: 2 } });
+  });
+
   it('does not change its inputs', () => {
     const first = { map: { a: 1 } };
     deepMerge([first, { map: { b: 2 } }]);
@@ -23,7 +28,7 @@ describe('deepMerge', () => {
   });
 });
 
-describe('deepMerge against deepmerge-ts (the rule it was written from)', function () {
+describe('deepMerge against deepmerge-ts applied layer by layer (Atmos merges each layer into the ones before)', function () {
   this.timeout(60_000);
   // The configurations merge.ts used before it was written out, one per list strategy.
   const reference = {
@@ -66,7 +71,8 @@ describe('deepMerge against deepmerge-ts (the rule it was written from)', functi
       for (let i = 0; i < 500; i++) {
         const layers = Array.from({ length: 1 + Math.floor(random() * 4) }, () => (random() < 0.15 ? undefined : mapping(3)));
         const present = layers.filter((layer) => layer !== undefined);
-        const expected = present.length === 0 ? {} : (lists === 'merge' ? itemByItem(...present) : reference[lists](...present));
+        const merge = (lists === 'merge' ? itemByItem : reference[lists]) as (earlier: unknown, later: unknown) => unknown;
+        const expected = present.length === 0 ? {} : present.slice(1).reduce<unknown>((earlier, later) => merge(earlier, later), present[0]);
         const actual = deepMerge(layers, lists);
         assert.deepEqual(actual, expected);
         assert.equal(JSON.stringify(actual), JSON.stringify(expected));

@@ -14,14 +14,16 @@ import type { ListMergeStrategy } from './settings.js';
 export type Mapping = Record<string, unknown>;
 
 /*
- * Written out rather than deepmerge-ts's deepmergeCustom (whose rule this is, checked against it in
- * merge.test.ts): resolving a component merges its nine sections, and the library's generic walk
- * (symbol keys, cycle and depth checks, a key set per record) was half of resolving 10,000
- * components for `describe affected`; this is about 3.5 times faster on such data.
+ * Written out rather than with deepmerge-ts's deepmergeCustom (merge.test.ts checks it against that
+ * library applied layer by layer): resolving a component merges its nine sections, and the
+ * library's generic walk (symbol keys, cycle and depth checks, a key set per record) was half of
+ * resolving 10,000 components for `describe affected`; this is about 3.5 times faster on such data.
  *
- * The rule, per key: undefined values are left out; one value is taken as is (shared, not copied);
- * several mappings (plain objects) merge key by key, keys in order of first appearance; several
- * lists follow the strategy; otherwise (kinds differ, scalars, dates, tags) the last value wins.
+ * The rule, per key, is Atmos's (pkg/merge/merge_native.go: each layer merged into the result of
+ * the ones before): undefined values are left out; one value is taken as is (shared, not copied);
+ * a value of another kind than the one before it starts again; the last run of mappings (plain
+ * objects) merges key by key, keys in order of first appearance; the last run of lists follows the
+ * strategy; otherwise (scalars, dates, tags) the last value wins.
  */
 
 /** Plain objects only: a Date, an AtmosTag or a list is a value, not a mapping to merge. */
@@ -37,22 +39,35 @@ function setKey(target: Mapping, key: string, value: unknown): void {
   else target[key] = value;
 }
 
+const OTHER = 0;
+const RECORD = 1;
+const LIST = 2;
+
 function mergeValues(values: readonly unknown[], lists: ListMergeStrategy): unknown {
+  // Atmos merges layer after layer (each into what came before, src overriding dst): a value of
+  // another kind than the one before it replaces everything so far. So only the last run of values
+  // of one kind merges; a scalar, date or tag run is its last value.
+  let start = 0;
+  let count = 0;
+  let kind = OTHER;
   let first: unknown;
   let last: unknown;
-  let count = 0;
-  let records = true;
-  let arrays = true;
-  for (const value of values) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (value === undefined) continue;
-    if (count++ === 0) first = value;
+    const valueKind = isRecord(value) ? RECORD : Array.isArray(value) ? LIST : OTHER;
+    if (count === 0 || valueKind !== kind || valueKind === OTHER) {
+      start = i;
+      count = 0;
+      kind = valueKind;
+      first = value;
+    }
+    count++;
     last = value;
-    records &&= isRecord(value);
-    arrays &&= Array.isArray(value);
   }
   if (count <= 1) return last;
-  if (records) return count === 2 ? mergeTwoRecords(first as Mapping, last as Mapping, lists) : mergeRecords(values as ReadonlyArray<Mapping | undefined>, lists);
-  if (arrays && lists !== 'replace') return mergeLists(values.filter((value) => value !== undefined) as unknown[][], lists);
+  if (kind === RECORD) return count === 2 ? mergeTwoRecords(first as Mapping, last as Mapping, lists) : mergeRecords(values, start, lists);
+  if (kind === LIST && lists !== 'replace') return mergeLists(values.slice(start).filter((value) => value !== undefined) as unknown[][], lists);
   return last;
 }
 
@@ -67,9 +82,11 @@ function mergeTwoRecords(earlier: Mapping, later: Mapping, lists: ListMergeStrat
   return result;
 }
 
-function mergeRecords(records: ReadonlyArray<Mapping | undefined>, lists: ListMergeStrategy): Mapping {
+/** The records from `start` on (each a mapping or undefined), merged key by key. */
+function mergeRecords(records: ReadonlyArray<unknown>, start: number, lists: ListMergeStrategy): Mapping {
   const valuesByKey = new Map<string, unknown[]>();
-  for (const record of records) {
+  for (let i = start; i < records.length; i++) {
+    const record = records[i] as Mapping | undefined;
     if (record === undefined) continue;
     for (const key of Object.keys(record)) {
       const values = valuesByKey.get(key);
