@@ -125,6 +125,7 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
       'components:',
       '  terraform:',
       '    vpc:',
+      '      metadata: { name: vpc-qa, terraform_workspace_pattern: "{stage}", owner: me }',
       '      vars:',
       '        name: "{{ .vars.stage }}-vpc"',
       '        id: !terraform.output other id',
@@ -135,9 +136,12 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: '));
     assert.deepEqual(warnings, [...new Set(warnings)], 'each warning is printed once');
     assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:4:1: workflows: is not used by tfwrap\\. \\[E_STACK_INVALID\\]$`, 'm'));
-    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:10: Go template syntax \\({{ }}\\) is left as text`, 'm'));
+    // The metadata keys that decide the state (name, the workspace rules) are used; others are not.
+    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:9:\\d+: component 'vpc': metadata\\.owner is not used by tfwrap\\.`, 'm'));
+    assert.doesNotMatch(result.stderr, /metadata\.(name|terraform_workspace_pattern) is not used/);
+    assert.match(result.stderr, new RegExp(`^tfwrap: warning: ${qa}:11: Go template syntax \\({{ }}\\) is left as text`, 'm'));
     // The function's arguments are checked: a component the stack does not define is an error at its line.
-    assert.match(result.stderr, new RegExp(`^tfwrap: ${qa}:11: !terraform\\.output other id: stack 'qa' has no component 'other'`, 'm'));
+    assert.match(result.stderr, new RegExp(`^tfwrap: ${qa}:12: !terraform\\.output other id: stack 'qa' has no component 'other'`, 'm'));
     assert.equal(result.exitCode, 1);
   });
 });

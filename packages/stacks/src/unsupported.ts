@@ -20,7 +20,8 @@ export interface Unacted {
 const rootKeys = new Set<string>(['name', 'import', 'overrides', 'terraform', 'components', ...sectionNames]);
 const terraformKeys = new Set<string>(['overrides', ...sectionNames]);
 const componentKeys = new Set<string>(['metadata', 'component', ...sectionNames]);
-const metadataKeys = new Set(['component', 'inherits', 'type', 'locked', 'enabled']);
+// name and the workspace rules decide the state (state-address.ts).
+const metadataKeys = new Set(['component', 'inherits', 'type', 'locked', 'enabled', 'name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template']);
 /** Read and shown by `describe`, but not used to run anything. */
 const shownOnly: Record<string, string> = {
   command: 'tfwrap runs components.terraform.command for every component',
