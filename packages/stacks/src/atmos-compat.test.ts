@@ -175,6 +175,31 @@ describe('Atmos compatibility (stacks)', () => {
     assert.equal((await stack.component('b')).enabled, true);
   });
 
+  it('metadata is inherited from bases (all but inherits and type); stacks.inherit.metadata: false keeps it per component but the directory (pkg/schema StacksInherit, internal/exec/stack_processor_utils.go ProcessBaseComponentConfig)', async () => {
+    const files = {
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            base:
+              metadata: { type: abstract, component: vpc, locked: true, enabled: false, terraform_workspace: shared }
+            middle:
+              metadata: { type: abstract, inherits: [base], enabled: true }
+            vpc-a:
+              metadata: { inherits: [middle] }
+            vpc-b:
+              metadata: { inherits: [base], locked: false }
+      `,
+    };
+    const inherited = await fixtureRepo(files, atmosLayout()).repo.loadStack('orgs/dev');
+    const a = await inherited.component('vpc-a');
+    assert.deepEqual([a.type, a.locked, a.enabled, a.component, a.workspace], ['real', true, true, 'vpc', 'shared']);
+    const b = await inherited.component('vpc-b');
+    assert.deepEqual([b.type, b.locked, b.enabled, b.component, b.workspace], ['real', false, false, 'vpc', 'shared']);
+    const own = await fixtureRepo(files, atmosLayout({ inherit: { metadata: false } })).repo.loadStack('orgs/dev');
+    const legacy = await own.component('vpc-a');
+    assert.deepEqual([legacy.type, legacy.locked, legacy.enabled, legacy.component, legacy.workspace], ['real', false, true, 'vpc', 'orgs-dev-vpc-a']);
+  });
+
   it('legacy component: inherits the named component and its directory, before metadata.inherits (internal/exec/stack_processor_process_stacks_helpers_inheritance.go)', async () => {
     const { repo } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

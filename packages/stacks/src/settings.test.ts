@@ -16,6 +16,7 @@ describe('stacksSettingsFrom', () => {
       templates: { enabled: false, evaluations: 1, ignoreMissingTemplateValues: false, delimiters: ['{{', '}}'], sprig: false, gomplate: false },
       listMergeStrategy: 'replace',
       workspacesEnabled: true,
+      inheritMetadata: true,
       importsOutsideRepo: 'warn',
     });
   });

@@ -34,6 +34,8 @@ export interface StacksSettings {
   listMergeStrategy: ListMergeStrategy;
   /** `components.terraform.workspaces_enabled` (default true); false: every component in `default`. */
   workspacesEnabled: boolean;
+  /** `stacks.inherit.metadata` (default true, as in Atmos): a component's metadata includes its bases'. */
+  inheritMetadata: boolean;
   /**
    * `stacks.imports_outside_repo`: what an import reaching outside the repository (an absolute
    * path, or `../` past its top) is. `warn` (default): a `tfwrap validate` warning; `deny`: an error.
@@ -110,6 +112,8 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
   if (!(listMergeStrategies as readonly string[]).includes(strategy)) {
     throw invalid('settings.list_merge_strategy', `one of ${listMergeStrategies.join(', ')}, not "${strategy}"`, 'settings.list_merge_strategy: replace');
   }
+  const inherit = stacks.inherit ?? {};
+  if (!isMapping(inherit)) throw invalid('stacks.inherit', 'a mapping', 'stacks.inherit: { metadata: true }');
   const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
   const templates = templatesSettingsFrom(config.templates, invalid);
 
@@ -129,6 +133,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
       stringAt(terraform.base_path, 'components.terraform.base_path', defaultComponentsBasePath),
     ),
     workspacesEnabled: booleanAt(terraform.workspaces_enabled, 'components.terraform.workspaces_enabled', true),
+    inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', true),
     importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
   };
 }

@@ -69,7 +69,7 @@ describe('components', () => {
     assert.deepEqual((await stack.component('first-large')).vars, { size: 'large', small: true, large: true, own: true });
   });
 
-  it('does not inherit type: abstract or locked, but does inherit metadata.component', async () => {
+  it('inherits metadata but type: abstract (and inherits): locked and component come from the base', async () => {
     const { repo, dir } = fixtureRepo({
       'stacks/dev.yaml': `
         components:
@@ -87,7 +87,7 @@ describe('components', () => {
     const stack = await repo.loadStack('dev');
     const primary = await stack.component('vpc-primary');
     assert.equal(primary.type, 'real');
-    assert.equal(primary.locked, false);
+    assert.equal(primary.locked, true);
     assert.equal(primary.component, 'vpc');
     assert.equal(primary.componentDir, path.join(dir, 'tf', 'vpc'));
     assert.equal(primary.vars.cidr, '10.0.0.0/16');

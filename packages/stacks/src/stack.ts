@@ -141,6 +141,7 @@ export class LoadedStack implements Stack {
   private readonly resolvedCache = new Map<string, Resolved>();
   private readonly sharedSectionsCache = new Map<ListMergeStrategy, Map<SectionName, Mapping | undefined>>();
   private readonly ownMetadataCache = new Map<string, ComponentMetadata>();
+  private readonly metadataCache = new Map<string, ComponentMetadata>();
   private readonly inheritedMetadataCache = new Map<string, Map<string, string | undefined>>();
   /**
    * Finished stack commands and env by the merged mapping they come from: a component that adds
@@ -158,7 +159,7 @@ export class LoadedStack implements Stack {
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates'>>,
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata'>>,
     /** The `overrides` that apply to the components each file defines (see overrides.ts), by manifest key. */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
     /** A component of any stack, for `atmos.Component` in templates. */
@@ -319,7 +320,7 @@ export class LoadedStack implements Stack {
     }
 
     const { componentLayers, layers, overrides, lists, merged } = this.mergePlan(name);
-    const metadata = this.ownMetadata(name);
+    const metadata = this.metadataOf(name);
 
     let settings = merged('settings');
     const lastOf = (key: keyof ComponentSection) => (overrides[key] as unknown) ?? lastDefined(layers, key);
@@ -671,7 +672,29 @@ export class LoadedStack implements Stack {
     return layers;
   }
 
-  /** The component's own metadata, merged across files. Metadata is not inherited (see README). */
+  /**
+   * The component's metadata as Atmos merges it: with `stacks.inherit.metadata` (on unless set to
+   * false, as in Atmos since its 2025-12-06 edition), its bases' (each after its own bases', in
+   * inherits order), all but `inherits` and `type`, under its own; else its own alone.
+   */
+  private metadataOf(name: string): ComponentMetadata {
+    if (this.stacksSettings.inheritMetadata === false) return this.ownMetadata(name);
+    let metadata = this.metadataCache.get(name);
+    if (!metadata) this.metadataCache.set(name, (metadata = deepMerge([this.metadataFromBases(name), this.ownMetadata(name)]) as ComponentMetadata));
+    return metadata;
+  }
+
+  /** What a component's bases give its metadata (see metadataOf). Cycles are caught before, by inheritedLayers. */
+  private metadataFromBases(name: string): Mapping {
+    const layers: Mapping[] = [];
+    for (const base of this.inheritsOf(name)) {
+      const { inherits: _inherits, type: _type, ...inherited } = this.ownMetadata(base);
+      layers.push(this.metadataFromBases(base), inherited);
+    }
+    return deepMerge(layers);
+  }
+
+  /** The component's own metadata, merged across the files that define it. */
   private ownMetadata(name: string): ComponentMetadata {
     let metadata = this.ownMetadataCache.get(name);
     if (!metadata) {
@@ -704,6 +727,8 @@ export class LoadedStack implements Stack {
       const legacy = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
       if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.inheritedMetadataOf(legacy, key) ?? legacy) : legacy;
     }
+    // Without metadata inheritance Atmos still takes the directory from the bases, nothing else.
+    if (key !== 'component' && this.stacksSettings.inheritMetadata === false) return undefined;
     for (const base of [...this.inheritsOf(name)].reverse()) {
       const inherited = this.inheritedMetadataOf(base, key);
       if (inherited !== undefined) return inherited;
