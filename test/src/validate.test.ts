@@ -103,6 +103,22 @@ components:
     for (const file of readdirSync(cacheDir)) assert.equal(statSync(join(cacheDir, file)).mode & 0o777, 0o600);
   });
 
+  it('keeps the stack names of name_template between runs too, in a cache checked by content', async () => {
+    const dir = tempDir('tfwrap-validate-');
+    cpSync(join(repoRoot, 'examples/atmos-quickstart'), dir, { recursive: true });
+    const env = hermeticEnv();
+    const namesDir = join(env.XDG_CACHE_HOME!, 'tfwrap', 'stack-names-by-content');
+    const uncached = await runTfwrap(['validate', '--no-cache'], { env, cwd: dir });
+    assert.equal(uncached.exitCode, 0, uncached.stderr);
+    assert.equal(statSync(namesDir, { throwIfNoEntry: false }), undefined, '--no-cache keeps nothing');
+    const run = await runTfwrap(['validate'], { env, cwd: dir });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(statSync(namesDir).mode & 0o777, 0o700);
+    const files = readdirSync(namesDir);
+    assert.equal(files.length, 1);
+    assert.equal(statSync(join(namesDir, files[0]!)).mode & 0o777, 0o600);
+  });
+
   it('reports every problem of one manifest, not only the first', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'stacks/dev.yaml'), `import: [catalog/defaults]

@@ -55,6 +55,12 @@ export interface StackRepositoryOptions {
   readOnlyComponents?: boolean;
   /** Where names derived from a template or pattern are kept between runs (closure-cache.ts); no cache without it. */
   cacheDir?: string;
+  /**
+   * How a kept name is checked against its files: `stat` (default: size and mtime, for describe and
+   * runs) or `content` (a hash of each file: `validate`, which must see every edit, as its own
+   * results do). Each kind has its own cache file.
+   */
+  nameStamping?: 'stat' | 'content';
   /** Merges shared with another repository reading the same parsed files (merge.ts); one of its own by default. */
   mergeMemo?: MergeMemo;
   /** The stacks, as another repository object over the same files listed them: not scanned again (validate's workers). */
@@ -102,7 +108,10 @@ export class StackRepository {
     this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new ClosureCache<FoundName>(ClosureCache.fileFor(this.source.cacheDir, 'stack-names', settings.stacksBasePath, [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]), (dir, pattern) => this.imports.glob(dir, pattern))
+      ? new ClosureCache<FoundName>(
+        ClosureCache.fileFor(this.source.cacheDir, source.nameStamping === 'content' ? 'stack-names-by-content' : 'stack-names', settings.stacksBasePath,
+          [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]),
+        (dir, pattern) => this.imports.glob(dir, pattern), source.nameStamping ?? 'stat')
       : undefined;
     this.imports = new ImportResolver(settings.stacksBasePath, (file) => this.manifest(file), {
       repositoryRoot: repositoryRootOf(settings.rootDir),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readdirSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readManifest } from './manifest.js';
 import { StackRepository } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
 import { fixtureRepo, removeFixtureRepos, writeFiles } from './test-support.js';
@@ -68,14 +69,43 @@ describe('validateStacks: results kept between runs', function () {
 
   it('an edit that keeps the size and the mtime is still seen (content, not stamps)', async () => {
     const { run, write, dir, shown } = project(catalog);
-    await run();
+    // A whole-second mtime, so that setting it again after the edit gives exactly the same stamp.
     const file = path.join(dir, 'stacks/catalog/vpc.yaml');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    await run();
     const before = statSync(file);
     write({ 'stacks/catalog/vpc.yaml': catalog['stacks/catalog/vpc.yaml'].replace('[vpc-defaults]', '[vpc-defaultz]') });
-    const { utimesSync } = await import('node:fs');
-    utimesSync(file, before.atime, before.mtime);
-    assert.equal(statSync(file).size, before.size);
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    assert.deepEqual([statSync(file).size, statSync(file).mtimeMs], [before.size, before.mtimeMs]);
     assert.equal(shown(await run()).length, 2);
+  });
+
+  it('names from name_template are kept too, checked by content: a second run parses no manifest, an edit with the same size and mtime renames', async () => {
+    const named = { stacks: { ...settings.stacks, name_template: '{{ .vars.stage }}-x' }, templates: { settings: { enabled: true } } };
+    const { dir } = fixtureRepo(catalog, named);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-validation-cache-'));
+    cacheDirs.push(cacheDir);
+    let parsed = 0;
+    const run = async () => {
+      parsed = 0;
+      const repo = new StackRepository(stacksSettingsFrom(dir, named), {}, {
+        readOnlyComponents: true, cacheDir, nameStamping: 'content',
+        readManifest: (file, functions) => (parsed++, readManifest(file, functions)),
+      });
+      const validation = await validateStacks(repo, { cacheDir });
+      return { validation, names: (await repo.listStacks()).map((entry) => entry.name) };
+    };
+    // A whole-second mtime, so that setting it again after the edit gives exactly the same stamp.
+    const file = path.join(dir, 'stacks/dev.yaml');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    assert.deepEqual((await run()).names, ['dev-x', 'prod-x']);
+    const second = await run();
+    assert.deepEqual([second.names, second.validation.fromCache, parsed], [['dev-x', 'prod-x'], 2, 0]);
+    const before = statSync(file);
+    writeFiles(dir, { 'stacks/dev.yaml': catalog['stacks/dev.yaml'].replace('stage: dev', 'stage: qa1') });
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    assert.deepEqual([statSync(file).size, statSync(file).mtimeMs], [before.size, before.mtimeMs]);
+    assert.deepEqual((await run()).names, ['prod-x', 'qa1-x']);
   });
 
   it('two stacks that come to share a state are reported though one of them is kept', async () => {

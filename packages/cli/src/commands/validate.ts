@@ -106,7 +106,8 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
     const settings = stacks.stacksSettingsFrom(project.dir, project.config, { configFile: project.file });
     if (!statSync(settings.stacksBasePath, { throwIfNoEntry: false })?.isDirectory()) return; // no stacks: nothing to check
     // validate only reads the components: no copy of each (a hundred thousand on a large repository).
-    repo = new stacks.StackRepository(settings, process.env, { readOnlyComponents: true });
+    // Stack names kept between runs are checked by content, like validate's own kept results.
+    repo = new stacks.StackRepository(settings, process.env, { readOnlyComponents: true, cacheDir, nameStamping: 'content' });
   } catch (err) {
     if (err instanceof TfwrapError) return void report.problems.push(await withConfigLine(err, project.file));
     throw err;
