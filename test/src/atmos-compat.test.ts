@@ -144,4 +144,17 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     assert.match(result.stderr, new RegExp(`^tfwrap: ${qa}:12: !terraform\\.output other id: stack 'qa' has no component 'other'`, 'm'));
     assert.equal(result.exitCode, 1);
   });
+
+  it('validate reads edition and stacks.inherit.metadata without a warning, and warns about the inherit keys it does not act on', async () => {
+    const atmosYaml = join(dir, 'atmos.yaml');
+    const original = readFileSync(atmosYaml, 'utf8');
+    try {
+      writeFileSync(atmosYaml, original.replace('stacks:\n', 'edition: "2026-01"\nstacks:\n  inherit: { metadata: true, source: true }\n'));
+      const result = await tfwrap('validate');
+      const warnings = result.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ') && line.includes('atmos.yaml'));
+      assert.deepEqual(warnings.map((line) => line.replace(/^.*atmos\.yaml:\d+(:\d+)?: /, '')), ['stacks.inherit.source: is not used by tfwrap. [E_CONFIG_INVALID]']);
+    } finally {
+      writeFileSync(atmosYaml, original);
+    }
+  });
 });

@@ -198,6 +198,14 @@ describe('Atmos compatibility (stacks)', () => {
     const own = await fixtureRepo(files, atmosLayout({ inherit: { metadata: false } })).repo.loadStack('orgs/dev');
     const legacy = await own.component('vpc-a');
     assert.deepEqual([legacy.type, legacy.locked, legacy.enabled, legacy.component, legacy.workspace], ['real', false, true, 'vpc', 'orgs-dev-vpc-a']);
+    // An edition pinned before 2025-12-06 keeps the old default; an explicit setting wins (website/docs/cli/configuration/edition.mdx).
+    const lockedOf = async (config: Record<string, unknown>) => (await (await fixtureRepo(files, config).repo.loadStack('orgs/dev')).component('vpc-a')).locked;
+    assert.deepEqual([
+      await lockedOf({ ...atmosLayout(), edition: '2025-09' }),
+      await lockedOf({ ...atmosLayout(), edition: '2025-12' }),
+      await lockedOf({ ...atmosLayout(), edition: 2026 }),
+      await lockedOf({ ...atmosLayout({ inherit: { metadata: true } }), edition: '2025-09' }),
+    ], [false, true, true, true]);
   });
 
   it('legacy component: inherits the named component and its directory, before metadata.inherits (internal/exec/stack_processor_process_stacks_helpers_inheritance.go)', async () => {

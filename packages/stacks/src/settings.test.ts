@@ -55,4 +55,12 @@ describe('stacksSettingsFrom', () => {
         err.code === 'E_CONFIG_INVALID' && message.test(err.message) && err.location?.file === '/repo/tfwrap.yaml');
     }
   });
+
+  it('reads Atmos\'s edition to the end of the period it names, and rejects what is not a date anchor', () => {
+    const inherits = (edition: unknown) => stacksSettingsFrom('/r', { edition }).inheritMetadata;
+    assert.deepEqual([inherits('2025-12-05'), inherits('2025-12-06'), inherits('2025-11'), inherits('2025-12'), inherits('2025'), inherits(new Date('2026-01-01'))], [false, true, false, true, true, true]);
+    for (const bad of ['2025-13', '2025-02-30', 'latest', true, '25-01']) {
+      assert.throws(() => stacksSettingsFrom('/r', { edition: bad }, { configFile: '/r/atmos.yaml' }), (err: TfwrapError) => err.code === 'E_CONFIG_INVALID' && /^edition must be a date anchor/.test(err.message));
+    }
+  });
 });

@@ -112,6 +112,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
   if (!(listMergeStrategies as readonly string[]).includes(strategy)) {
     throw invalid('settings.list_merge_strategy', `one of ${listMergeStrategies.join(', ')}, not "${strategy}"`, 'settings.list_merge_strategy: replace');
   }
+  const edition = editionOf(config.edition, invalid);
   const inherit = stacks.inherit ?? {};
   if (!isMapping(inherit)) throw invalid('stacks.inherit', 'a mapping', 'stacks.inherit: { metadata: true }');
   const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
@@ -133,9 +134,29 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
       stringAt(terraform.base_path, 'components.terraform.base_path', defaultComponentsBasePath),
     ),
     workspacesEnabled: booleanAt(terraform.workspaces_enabled, 'components.terraform.workspaces_enabled', true),
-    inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', true),
+    inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', edition === undefined || edition >= METADATA_INHERITED_SINCE),
     importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
   };
+}
+
+/** The Atmos edition in which `stacks.inherit.metadata` became true: a project pinned before it keeps it false. */
+const METADATA_INHERITED_SINCE = '2025-12-06';
+
+/**
+ * Atmos's `edition`: a date anchor for defaults, `"YYYY"`, `"YYYY-MM"` or `"YYYY-MM-DD"`, rounded to
+ * the end of the period it names (`"2025-09"` is 2025-09-30), as `YYYY-MM-DD`; undefined when unset.
+ */
+function editionOf(value: unknown, invalid: (key: string, expected: string, example?: string) => TfwrapError): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Unquoted in YAML, `2026` is a number and `2025-09-01` a date.
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(typeof value === 'number' || typeof value === 'string' ? String(value).trim() : '');
+  const [year, month, day] = [Number(match?.[1]), Number(match?.[2] ?? 12), match?.[3] === undefined ? undefined : Number(match[3])];
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (!match || month < 1 || month > 12 || (day !== undefined && (day < 1 || day > lastDay))) {
+    throw invalid('edition', 'a date anchor: "YYYY", "YYYY-MM" or "YYYY-MM-DD"', 'edition: "2026-01"');
+  }
+  return `${match[1]}-${String(month).padStart(2, '0')}-${String(day ?? lastDay).padStart(2, '0')}`;
 }
 
 /** Globs match paths relative to the stacks directory: `./dev/*` means `dev/*`. */

@@ -121,8 +121,8 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
 }
 
 /** Keys of atmos.yaml tfwrap does not act on (templates, workflows, ...), and functions it left unevaluated. */
-const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit', 'stores']);
-const atmosStacksKeys = new Set(['base_path', 'included_paths', 'excluded_paths', 'name_pattern', 'name_template', 'imports_outside_repo']);
+const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit', 'stores', 'edition']);
+const atmosStacksKeys = new Set(['base_path', 'included_paths', 'excluded_paths', 'name_pattern', 'name_template', 'imports_outside_repo', 'inherit']);
 const atmosTerraformKeys = new Set(['base_path', 'command', 'workspaces_enabled', 'auto_generate_backend_file', 'init_run_reconfigure', 'apply_auto_approve', 'deploy_run_init']);
 
 async function atmosConfigWarnings(file: string, config: Record<string, unknown>): Promise<TfwrapError[]> {
@@ -144,6 +144,7 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
     else if (!atmosConfigKeys.has(key)) warnings.push(await warn([key], `${key}: is not used by tfwrap`));
   }
   for (const key of Object.keys(doc.stacks ?? {})) if (!atmosStacksKeys.has(key)) warnings.push(await warn(['stacks', key], `stacks.${key}: is not used by tfwrap`));
+  for (const key of Object.keys(doc.stacks?.inherit ?? {})) if (key !== 'metadata') warnings.push(await warn(['stacks', 'inherit', key], `stacks.inherit.${key}: is not used by tfwrap`));
   for (const kind of Object.keys(doc.components ?? {})) {
     if (kind !== 'terraform') warnings.push(await warn(['components', kind], `components.${kind}: tfwrap runs Terraform components only`));
   }
