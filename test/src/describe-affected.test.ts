@@ -264,18 +264,19 @@ describe('tfwrap describe affected', function () {
     ]);
   });
 
-  it('a mixin var that decides a workspace (terraform_workspace_pattern) or a dependency\'s place is also a metadata and depends_on reason', async () => {
+  it('a mixin var that decides a workspace (terraform_workspace_pattern or _template) or a dependency\'s place is also a metadata and depends_on reason', async () => {
     const { dir } = await project();
     writeFileSync(join(dir, 'stacks/catalog/components.yaml'), CATALOG
       .replace('    network:\n', '    network:\n      metadata:\n        terraform_workspace_pattern: "{environment}-{stage}"\n')
+      .replace('    app:\n', '    app:\n      metadata:\n        terraform_workspace_template: "{{ .vars.environment }}-app"\n')
       .replace('depends_on: [network]', 'depends_on:\n          1: { component: network, environment: euw1 }'));
     writeFileSync(join(dir, 'stacks/mixins/eu.yaml'), 'vars:\n  region: eu-west-1\n  environment: euw1\n');
     const before = await commit(dir, 'environments');
     writeFileSync(join(dir, 'stacks/mixins/eu.yaml'), 'vars:\n  region: eu-central-1\n  environment: euc1\n');
     await commit(dir, 'move eu');
     assert.deepEqual(summary(await affected(dir, before)), [
-      'dev/app stack.vars', 'dev/database stack.vars,stack.depends_on', 'dev/network stack.vars,stack.metadata',
-      'staging/app stack.vars', 'staging/database stack.vars,stack.depends_on', 'staging/network stack.vars,stack.metadata',
+      'dev/app stack.vars,stack.metadata', 'dev/database stack.vars,stack.depends_on', 'dev/network stack.vars,stack.metadata',
+      'staging/app stack.vars,stack.metadata', 'staging/database stack.vars,stack.depends_on', 'staging/network stack.vars,stack.metadata',
     ]);
   });
 

@@ -517,7 +517,8 @@ export class LoadedStack implements Stack {
    * inherited and own ones), for telling whether it changed without resolving it (describe
    * affected compares these by identity). Undefined when its values depend on more than that: Go
    * templates on, an Atmos function in a layer, or `overrides:` for it. `varsDecideMore`: its vars
-   * also decide its workspace (`terraform_workspace_pattern`) or where its dependencies are.
+   * also decide its workspace (`terraform_workspace_pattern` or `_template`) or where its
+   * dependencies are.
    */
   mergeInputs(name: string): { layers: ComponentSection[]; varsDecideMore: boolean } | undefined {
     if (this.stacksSettings.templates?.enabled || !this.ownLayersByComponent.has(name)) return undefined;
@@ -531,7 +532,8 @@ export class LoadedStack implements Stack {
     if (!this.sharedLayersTagFree || componentLayers.some(layerHasTag)) return undefined;
     if (this.overridesByFile.size > 0 && (this.ownLayersByComponent.get(name) ?? []).some((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) !== undefined)) return undefined;
     const layers = [...this.sharedLayers, ...componentLayers];
-    const varsDecideMore = this.inheritedMetadataOf(name, 'terraform_workspace_pattern') !== undefined || layers.some((layer) => dependsOnContext(layer.sections));
+    const varsDecideMore = this.inheritedMetadataOf(name, 'terraform_workspace_pattern') !== undefined
+      || this.inheritedMetadataOf(name, 'terraform_workspace_template') !== undefined || layers.some((layer) => dependsOnContext(layer.sections));
     return { layers: layers.map((layer) => layer.sections), varsDecideMore };
   }
 
