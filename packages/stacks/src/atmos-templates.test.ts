@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
 import { StackRepository } from './repository.js';
@@ -181,6 +181,33 @@ describe('Atmos compatibility (Go templates)', () => {
       writeFileSync(file('stacks/catalog/tenant.yaml'), 'vars: { tenant: core }');
       utimesSync(file('stacks/catalog/tenant.yaml'), new Date(), new Date(Date.now() + 5000));
       assert.deepEqual((await open().listStacks()).map((entry) => entry.name), ['core-dev', 'core-prod']);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the list of stack manifests kept with the names follows manifests added, removed and moved, in new directories too (closure-cache.ts)', async () => {
+    const config = layout(undefined, { name_template: '{{ .vars.stage }}', excluded_paths: ['catalog/**'] });
+    const stack = (stage: string) => `vars: { stage: ${stage} }\ncomponents: { terraform: { vpc: {} } }`;
+    const { dir, file } = fixtureRepo({ 'stacks/deploy/dev.yaml': stack('dev'), 'stacks/catalog/base.yaml': 'vars: {}' }, config);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'tfwrap-name-cache-'));
+    try {
+      const names = async () => (await new StackRepository(stacksSettingsFrom(dir, config), process.env, { cacheDir }).listStacks()).map((entry) => entry.name);
+      assert.deepEqual(await names(), ['dev']);
+      const steps: Array<[() => void, string[]]> = [
+        [() => writeFileSync(file('stacks/deploy/qa.yml'), stack('qa')), ['dev', 'qa']],
+        [() => { mkdirSync(file('stacks/deploy/eu/west'), { recursive: true }); writeFileSync(file('stacks/deploy/eu/west/prod.yaml'), stack('prod')); }, ['dev', 'prod', 'qa']],
+        [() => renameSync(file('stacks/deploy/qa.yml'), file('stacks/deploy/eu/qa.yaml')), ['dev', 'prod', 'qa']],
+        [() => rmSync(file('stacks/deploy/dev.yaml')), ['prod', 'qa']],
+        // Excluded: not a stack, wherever it is added.
+        [() => writeFileSync(file('stacks/catalog/test.yaml'), stack('test')), ['prod', 'qa']],
+        [() => rmSync(file('stacks/deploy/eu/west'), { recursive: true }), ['qa']],
+      ];
+      for (const [change, expected] of steps) {
+        change();
+        assert.deepEqual(await names(), expected, String(change));
+        assert.deepEqual(await names(), expected, `again: ${String(change)}`);
+      }
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ClosureCache } from './closure-cache.js';
@@ -62,4 +62,31 @@ describe('ClosureCache: stays as large as the repository', () => {
     assert.equal(third.lookup('dev'), 'dev result', 'the renumbered dependencies still match');
     assert.equal(third.lookup('gone'), undefined);
   });
+
+  for (const stamping of ['stat', 'content'] as const) {
+    it(`a value kept for directories (${stamping}) lasts while no entry is added, removed or renamed in them; a file's edit keeps it`, () => {
+      const dev = manifest('deploy/dev.yaml');
+      const deploy = path.dirname(dev);
+      const file = ClosureCache.fileFor(path.join(dir, 'cache'), 'stack-names', path.join(dir, 'stacks'), [stamping]);
+      const next = () => new ClosureCache<string[]>(file, noGlobs, stamping);
+      const keep = (files: string[]) => {
+        const cache = next();
+        cache.storeForDirectories('listing', files, [path.join(dir, 'stacks'), deploy]);
+        cache.save();
+      };
+      keep([dev]);
+      writeFileSync(dev, 'vars: { name: edited, longer: true }\n');
+      assert.deepEqual(next().lookup('listing'), [dev]);
+      for (const change of [
+        () => manifest('deploy/prod.yaml'),
+        () => rmSync(path.join(deploy, 'prod.yaml')),
+        () => renameSync(dev, path.join(deploy, 'renamed.yaml')),
+        () => mkdirSync(path.join(dir, 'stacks', 'new')),
+      ]) {
+        keep([dev]);
+        change();
+        assert.equal(next().lookup('listing'), undefined, String(change));
+      }
+    });
+  }
 });

@@ -51,6 +51,8 @@ export class ClosureCache<V> {
   private readonly indexOf = new Map<string, number>();
   /** Each dependency's stamp in this run (computed once: a thousand entries share a catalog). */
   private readonly current = new Map<string, Stamp | undefined>();
+  /** Whether each dependency (by index) still has its stored stamp, once asked: entries share most of theirs. */
+  private unchangedByIndex: Array<boolean | undefined> = [];
   private readonly storedNow = new Set<string>();
   /** Entries this run looked up and found, or stored: the others are of stacks that are gone. */
   private readonly used = new Set<string>();
@@ -91,16 +93,28 @@ export class ClosureCache<V> {
     const entry = this.entries[key];
     if (!entry || !Array.isArray(entry.deps)) return undefined;
     for (const index of entry.deps) {
-      if (!sameStamp(this.stamps[index], this.stampNow(this.deps[index] ?? ''))) return undefined;
+      if (!this.unchanged(index)) return undefined;
     }
     this.used.add(key);
     return entry.value;
   }
 
+  /** Keeps `value` for as long as these files (and their directories) and import globs are unchanged. */
   store(key: string, value: V, files: readonly string[], globs: readonly ImportGlob[] = []): void {
+    this.storeWithDeps(key, value, [...files, ...files.map((file) => path.dirname(file)), ...globs.map(([dir, pattern]) => `${globPrefix}${dir}\0${pattern}`)]);
+  }
+
+  /**
+   * Keeps `value` for as long as these directories list the same entries: a file added, removed or
+   * renamed anywhere in them changes the directory's stamp (its mtime, or its listing by content).
+   */
+  storeForDirectories(key: string, value: V, dirs: readonly string[]): void {
+    this.storeWithDeps(key, value, dirs);
+  }
+
+  private storeWithDeps(key: string, value: V, depKeys: readonly string[]): void {
     const deps: number[] = [];
-    const keys = new Set([...files, ...files.map((file) => path.dirname(file)), ...globs.map(([dir, pattern]) => `${globPrefix}${dir}\0${pattern}`)]);
-    for (const dep of keys) {
+    for (const dep of new Set(depKeys)) {
       const now = this.stampNow(dep);
       if (!now) return;
       let index = this.indexOf.get(dep);
@@ -115,6 +129,7 @@ export class ClosureCache<V> {
         }
         this.stamps[index] = now;
       }
+      this.unchangedByIndex[index] = true;
       deps.push(index);
     }
     this.entries[key] = { value, deps };
@@ -174,8 +189,18 @@ export class ClosureCache<V> {
     }
     this.deps = deps;
     this.stamps = stamps;
+    this.unchangedByIndex = [];
     this.indexOf.clear();
     deps.forEach((dep, i) => this.indexOf.set(dep, i));
+  }
+
+  private unchanged(index: number): boolean {
+    let unchanged = this.unchangedByIndex[index];
+    if (unchanged === undefined) {
+      unchanged = sameStamp(this.stamps[index], this.stampNow(this.deps[index] ?? ''));
+      this.unchangedByIndex[index] = unchanged;
+    }
+    return unchanged;
   }
 
   private stampNow(dep: string): Stamp | undefined {

@@ -15,7 +15,7 @@
  * import closures are cached for the life of the repository object, so a thousand stacks sharing a
  * catalog parse it once.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
@@ -73,6 +73,35 @@ export interface StackRepositoryOptions {
 }
 
 /** The name a stack manifest gives: undefined when the manifest is not a stack (it defines no component). */
+/** The stack manifests a scan found, kept in the name cache under a key no file has. */
+interface StackListing {
+  stackFiles: string[];
+}
+const stackListingKey = '\0stack-files';
+
+/**
+ * Every directory under `root`, itself included, or undefined when the tree holds a symbolic link
+ * (a linked directory's entries would not change any directory listed here).
+ */
+function directoriesUnder(root: string): string[] | undefined {
+  const dirs: string[] = [];
+  const walk = (dir: string): boolean => {
+    dirs.push(dir);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const entry of entries) {
+      if (entry.isSymbolicLink()) return false;
+      if (entry.isDirectory() && !walk(path.join(dir, entry.name))) return false;
+    }
+    return true;
+  };
+  return walk(root) ? dirs : undefined;
+}
+
 export interface FoundName {
   name?: string;
   /** The name came from the file's path. */
@@ -101,14 +130,14 @@ export class StackRepository {
   private readonly mergeMemo: MergeMemo;
 
   /** Names derived from a template or pattern, kept between runs (see closure-cache.ts); off unless a cache directory is given. */
-  private readonly nameCache: ClosureCache<FoundName> | undefined;
+  private readonly nameCache: ClosureCache<FoundName | StackListing> | undefined;
 
   constructor(readonly settings: StacksSettings, env: NodeJS.ProcessEnv = process.env, private readonly source: StackRepositoryOptions = {}) {
     this.functions = { rootDir: settings.rootDir, env };
     this.mergeMemo = source.mergeMemo ?? new MergeMemo();
     const derived = settings.nameTemplate !== undefined || settings.namePattern !== undefined;
     this.nameCache = derived && this.source.cacheDir !== undefined
-      ? new ClosureCache<FoundName>(
+      ? new ClosureCache<FoundName | StackListing>(
         ClosureCache.fileFor(this.source.cacheDir, source.nameStamping === 'content' ? 'stack-names-by-content' : 'stack-names', settings.stacksBasePath,
           [1, settings.nameTemplate, settings.namePattern, settings.templates, settings.includedPaths, settings.excludedPaths]),
         (dir, pattern) => this.imports.glob(dir, pattern), source.nameStamping ?? 'stat')
@@ -362,14 +391,26 @@ export class StackRepository {
     return this.foundNames.get(file);
   }
 
-  private scanStackFiles(): NamedFile[] {
+  /** Every stack manifest, sorted; kept with the names (a warm run stats the directories instead of walking and matching). */
+  private listStackFiles(): string[] {
+    const kept = this.nameCache?.lookup(stackListingKey);
+    if (kept && 'stackFiles' in kept) return kept.stackFiles;
     // Excluded patterns prune the walk; isStackFile still decides (it also tries paths without extension).
-    const files = globSync('**/*.{yaml,yml}', {
+    const stackFiles = globSync('**/*.{yaml,yml}', {
       cwd: this.settings.stacksBasePath, ignore: this.settings.excludedPaths, absolute: true, onlyFiles: true,
     })
       .map((file) => path.resolve(file))
       .filter((file) => this.isStackFile(file))
       .sort();
+    if (this.nameCache) {
+      const dirs = directoriesUnder(this.settings.stacksBasePath);
+      if (dirs) this.nameCache.storeForDirectories(stackListingKey, { stackFiles }, dirs);
+    }
+    return stackFiles;
+  }
+
+  private scanStackFiles(): NamedFile[] {
+    const files = this.listStackFiles();
     const derived = this.settings.nameTemplate !== undefined || this.settings.namePattern !== undefined;
     const named: NamedFile[] = [];
     /** What a manifest gives: kept for foundName, and listed when it is a stack. */
@@ -380,7 +421,8 @@ export class StackRepository {
     for (const file of files) {
       // Another repository's answer for the same closure, or a warm name cache (it checks the
       // file's stamp), answers without reading the manifest.
-      const cached = derived ? this.source.knownName?.(file) ?? this.nameCache?.lookup(file) : undefined;
+      const kept = derived ? this.source.knownName?.(file) ?? this.nameCache?.lookup(file) : undefined;
+      const cached = kept && 'byPath' in kept ? kept : undefined;
       if (cached) {
         found(file, cached.name, cached.byPath);
         continue;
