@@ -151,8 +151,10 @@ export function render(text: string, data: unknown, options: RenderOptions): str
   const go = templateEngine();
   try {
     // name_template and workspace templates are the same text for every stack: parsed once.
-    const key = options.funcs === undefined ? `${options.name}\0${options.missingKey}\0${options.sprig}\0${options.delimiters.join('\0')}\0${text}` : undefined;
-    let template = options.parsed ?? (key === undefined ? undefined : parsedByText.get(key));
+    let template = options.parsed;
+    const key = template !== undefined || options.funcs !== undefined ? undefined
+      : `${options.name}\0${options.missingKey}\0${options.sprig}\0${options.delimiters.join('\0')}\0${text}`;
+    if (key !== undefined) template = parsedByText.get(key);
     if (!template) {
       template = go.parse(options.name, text, { funcs: options.funcs, delims: options.delimiters, sprig: options.sprig, missingKey: options.missingKey });
       if (key !== undefined && parsedByText.size < 10_000) parsedByText.set(key, template);
@@ -218,8 +220,8 @@ export interface SectionRenderOptions {
   locate: (templateText: string) => { file: string; line?: number } | undefined;
 }
 
-/** Parsed templates by text and options: a catalog's templates are the same text in every stack. */
-const parsedTemplates = new Map<string, GoTemplate.Template>();
+/** Parsed templates by options (Sprig, delimiters), then text: a catalog's templates are the same text in every stack. */
+const parsedTemplates = new Map<string, Map<string, GoTemplate.Template>>();
 
 /**
  * The component section after Atmos's templates-all-atmos-sections pass, or undefined when it
@@ -250,11 +252,29 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
       });
     }
   };
+  const delimitersKey = delimiters.join('\0');
+  /** Whether the walk so far met a template (a container holding none is remembered as free of them). */
+  let sawTemplate = false;
   // Each container is copied only when something in it was rendered.
   const walk = (value: unknown): unknown => {
-    if (typeof value === 'string') return hasTemplate(value, delimiters) ? renderScalar(value) : value;
+    if (typeof value === 'string') {
+      if (!hasTemplate(value, delimiters)) return value;
+      sawTemplate = true;
+      return renderScalar(value);
+    }
+    if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+    if (templateFree.get(value) === delimitersKey) return value;
+    const outer = sawTemplate;
+    sawTemplate = false;
+    const walked = walkContainer(value);
+    if (!sawTemplate) templateFree.set(value, delimitersKey);
+    sawTemplate ||= outer;
+    return walked;
+  };
+  const walkContainer = (value: object): unknown => {
     if (value instanceof AtmosTag) {
       if (!hasTemplate(value.argument, delimiters)) return value;
+      sawTemplate = true;
       const rendered = renderScalar(value.argument);
       const tag = new AtmosTag(value.tag, typeof rendered === 'string' ? rendered : JSON.stringify(rendered), value.file);
       tag.line = value.line;
@@ -262,29 +282,31 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
     }
     if (Array.isArray(value)) {
       let result: unknown[] | undefined;
-      value.forEach((item, i) => {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         const walked = walk(item);
         if (walked !== item) result ??= value.slice();
         if (result) result[i] = walked;
-      });
+      }
       return result ?? value;
     }
-    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      const keys = Object.keys(value);
-      let result: Record<string, unknown> | undefined;
-      keys.forEach((key, i) => {
-        const item = (value as Record<string, unknown>)[key];
-        const walked = walk(item);
-        const renderedKey = hasTemplate(key, delimiters) ? String(renderScalar(key)) : key;
-        if (result === undefined && (walked !== item || renderedKey !== key)) {
-          result = {};
-          for (const earlier of keys.slice(0, i)) setKey(result, earlier, (value as Record<string, unknown>)[earlier]);
-        }
-        if (result) setKey(result, renderedKey, walked);
-      });
-      return result ?? value;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let result: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const item = record[key];
+      const walked = walk(item);
+      const keyHasTemplate = hasTemplate(key, delimiters);
+      sawTemplate ||= keyHasTemplate;
+      const renderedKey = keyHasTemplate ? String(renderScalar(key)) : key;
+      if (result === undefined && (walked !== item || renderedKey !== key)) {
+        result = {};
+        for (let j = 0; j < i; j++) setKey(result, keys[j]!, record[keys[j]!]);
+      }
+      if (result) setKey(result, renderedKey, walked);
     }
-    return value;
+    return result ?? value;
   };
   const rendered = walk(section) as Mapping;
   return rendered === section ? undefined : rendered;
@@ -294,6 +316,13 @@ function setKey(target: Record<string, unknown>, key: string, value: unknown): v
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
+
+/**
+ * Mappings and lists known to hold no template, by the delimiters they were checked for: merged
+ * sections share the values they take whole (merge.ts), so a catalog's hooks or tags are walked
+ * once, not once per component. Parsed and merged data is never modified in place.
+ */
+const templateFree = new WeakMap<object, string>();
 
 /** A scalar written as YAML on its own (once per text: a catalog's templates recur in every stack). */
 const scalarYamls = new Map<string, string>();
@@ -308,12 +337,14 @@ function scalarYaml(text: string): string {
 
 function renderText(text: string, data: Mapping, options: SectionRenderOptions): string {
   const { settings } = options;
-  const cacheKey = `${settings.sprig}\0${settings.delimiters.join('\0')}\0${text}`;
-  let template = parsedTemplates.get(cacheKey);
+  const optionsKey = `${settings.sprig}\0${settings.delimiters.join('\0')}`;
+  let parsed = parsedTemplates.get(optionsKey);
+  if (!parsed) parsedTemplates.set(optionsKey, (parsed = new Map()));
+  let template = parsed.get(text);
   try {
     if (!template) {
       template = templateEngine().parse('templates-all-atmos-sections', text, { funcs: { atmos: () => currentAtmos }, delims: settings.delimiters, sprig: settings.sprig, missingKey: 'default' });
-      if (parsedTemplates.size < 10_000) parsedTemplates.set(cacheKey, template);
+      if (parsed.size < 10_000) parsed.set(text, template);
     }
   } catch (err) {
     if (err instanceof NeedsTemplateEngine) throw err;
