@@ -67,6 +67,33 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     }
   });
 
+  it('stack-wide metadata: from an imported file applies to every component under its own; a key that names one component is a one-line error (Atmos 2026-07-28, stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
+    const prod = join(dir, 'stacks/deploy/prod.yaml');
+    const frozen = join(dir, 'stacks/mixins/frozen.yaml');
+    const original = readFileSync(prod, 'utf8');
+    writeFileSync(frozen, 'metadata:\n  enabled: false\n  labels: { team: core }\n');
+    writeFileSync(prod, original.replace('  - path: mixins/team', '  - path: mixins/team\n  - mixins/frozen').replace('    vpc:\n      vars:', '    vpc:\n      metadata: { enabled: true, labels: { tier: net } }\n      vars:'));
+    try {
+      const result = ok(await tfwrap('plan', 'prod', '-no-color'), 'plan prod');
+      assert.match(result.stderr, /^tfwrap: skipping prod\/app: disabled \(metadata\.enabled: false\)$/m);
+      assert.match(result.stdout, /terraform_data\.vpc will be created/);
+      assert.doesNotMatch(result.stdout, /terraform_data\.app/);
+      const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'prod', '--format', 'json'), 'describe').stdout);
+      assert.deepEqual([described.enabled, described.metadata.labels], [true, { team: 'core', tier: 'net' }]);
+
+      writeFileSync(frozen, 'metadata:\n  enabled: false\n  inherits: [vpc]\n');
+      const failed = await tfwrap('plan', 'prod', '-no-color');
+      assert.equal(failed.exitCode, 2, failed.stderr);
+      const errors = failed.stderr.split('\n').filter((line) => line.startsWith('tfwrap: '));
+      assert.equal(errors.length, 1, failed.stderr);
+      assert.match(errors[0]!, new RegExp(`^tfwrap: error: ${frozen}:3:3: metadata\\.inherits is not allowed in a stack-wide metadata: section\\. Hint: a stack-wide metadata: takes labels, tags, custom, enabled, locked, terraform_workspace_pattern`));
+      assert.doesNotMatch(failed.stderr, /\n\s+at /);
+    } finally {
+      writeFileSync(prod, original);
+      rmSync(frozen, { force: true });
+    }
+  });
+
   it('locals: file-scoped, in dependency order, over the file\'s own vars; describe component shows the values Atmos gives, and no locals (stack_processor_locals.go, pkg/locals/resolver.go)', async () => {
     const staging = join(dir, 'stacks/deploy/staging.yaml');
     writeFileSync(staging, [

@@ -208,6 +208,50 @@ describe('Atmos compatibility (stacks)', () => {
     ], [false, true, true, true]);
   });
 
+  it('stack-wide metadata: (manifest roots, merged in import order) is the lowest layer of every component\'s metadata, under its bases\' and its own (stack_processor_merge.go; stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
+    const files = {
+      'stacks/mixins/frozen.yaml': 'metadata: { locked: true, labels: { team: core, tier: a } }',
+      'stacks/orgs/dev.yaml': `
+        import: [mixins/frozen]
+        metadata: { enabled: false, terraform_workspace_pattern: "{stage}-ws", labels: { tier: b } }
+        vars: { stage: dev }
+        components:
+          terraform:
+            base:
+              metadata: { type: abstract, enabled: true, labels: { owner: base } }
+            vpc: {}
+            app:
+              metadata: { inherits: [base], locked: false, labels: { owner: app } }
+            db:
+              metadata: { terraform_workspace: db-own }
+      `,
+    };
+    const stack = await fixtureRepo(files, atmosLayout()).repo.loadStack('orgs/dev');
+    const vpc = await stack.component('vpc');
+    assert.deepEqual([vpc.enabled, vpc.locked, vpc.workspace], [false, true, 'dev-ws']);
+    // Its base's enabled: true and its own locked: false win; labels merge key by key.
+    const app = await stack.component('app');
+    assert.deepEqual([app.enabled, app.locked, app.workspace], [true, false, 'dev-ws']);
+    assert.deepEqual(app.metadata.labels, { team: 'core', tier: 'b', owner: 'app' });
+    // Atmos tries the pattern before terraform_workspace (stack_utils.go BuildTerraformWorkspace):
+    // a stack-wide pattern wins over a component's own terraform_workspace.
+    assert.equal((await stack.component('db')).workspace, 'dev-ws');
+    // Without metadata inheritance: the stack-wide layer, then the component's own.
+    const own = await fixtureRepo(files, atmosLayout({ inherit: { metadata: false } })).repo.loadStack('orgs/dev');
+    assert.deepEqual([(await own.component('app')).enabled, (await own.component('app')).locked], [false, false]);
+
+    // Keys that identify one component are errors at the stack root, naming the key, file and line.
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'vars: { stage: dev }\nmetadata:\n  locked: true\n  component: vpc\ncomponents: { terraform: { vpc: {} } }',
+    }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.location?.file, file('stacks/orgs/dev.yaml'));
+    assert.equal(err.location?.line, 4);
+    assert.match(err.message, /metadata\.component is not allowed in a stack-wide metadata: section/);
+    assert.match(err.hint ?? '', /labels, tags, custom, enabled, locked, terraform_workspace_pattern/);
+  });
+
   it('legacy component: inherits the named component and its directory, before metadata.inherits (internal/exec/stack_processor_process_stacks_helpers_inheritance.go)', async () => {
     const { repo } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

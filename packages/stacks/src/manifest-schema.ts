@@ -147,6 +147,27 @@ const metadataSchema = mapping(
   }),
 );
 
+/**
+ * Atmos's stack-wide `metadata:` at a manifest's root (its 2026-07-28 release): defaults under
+ * every component's own and inherited metadata, limited to these keys; any other is an error, as
+ * in Atmos (stack_processor_process_stacks.go validateGlobalMetadataSection), since applying
+ * `component`, `inherits`, `type`, `name` or `terraform_workspace` to every component would be wrong.
+ */
+export const stackMetadataKeys = ['labels', 'tags', 'custom', 'enabled', 'locked', 'terraform_workspace_pattern'] as const;
+const stackMetadataSchema = mapping(
+  v.strictObject(
+    {
+      labels: v.nullish(anyMapping),
+      tags: v.nullish(anyMapping),
+      custom: v.nullish(anyMapping),
+      enabled: v.nullish(v.boolean(mustBe('true or false'))),
+      locked: v.nullish(v.boolean(mustBe('true or false'))),
+      terraform_workspace_pattern: v.nullish(text(mustBe('a pattern such as {tenant}-{stage}'))),
+    },
+    (issue) => `metadata.${String(issue.path?.[issue.path.length - 1]?.key)} is not allowed in a stack-wide metadata: section`,
+  ),
+);
+
 const componentSchema = mapping(v.looseObject({
   ...sectionEntries,
   metadata: v.nullish(metadataSchema),
@@ -173,6 +194,7 @@ const manifestSchema = mapping(
     name: v.optional(text(mustBe('a non-empty string'))),
     import: v.nullish(v.array(importEntry, mustBe('a list of paths'))),
     ...sectionEntries,
+    metadata: v.nullish(stackMetadataSchema),
     overrides: overridesSchema,
     terraform: v.nullish(mapping(v.looseObject({ ...sectionEntries, overrides: overridesSchema }))),
     components: v.nullish(
@@ -272,9 +294,12 @@ export function manifestIssueReport(issue: v.BaseIssue<unknown>): ManifestIssueR
     if (commandName && field !== 'stackCommand') message = `${commandName}: ${message}`;
   }
   const unknownCommandKey = issue.type === 'strict_object' && stackCommand !== undefined;
+  const stackMetadataKey = issue.type === 'strict_object' && yamlPath.length === 2 && yamlPath[0] === 'metadata';
   const hint = unknownCommandKey
     ? didYouMean(String(yamlPath[yamlPath.length - 1]), stackCommandKeys) ?? `stack commands take ${stackCommandKeys.join(', ')}`
-    : hintFor(field, issue.input);
+    : stackMetadataKey
+      ? `a stack-wide metadata: takes ${stackMetadataKeys.join(', ')}; write the others under components.terraform.<name>.metadata`
+      : hintFor(field, issue.input);
   return { yamlPath, message, hint };
 }
 

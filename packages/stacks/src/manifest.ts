@@ -82,7 +82,8 @@ export interface Manifest {
   name?: string;
   imports: string[];
   importEntries: ImportEntry[];
-  globals: ConfigSections;
+  /** The root sections, and Atmos's stack-wide `metadata:` (defaults for every component's). */
+  globals: ComponentSection;
   /** `overrides:` then `terraform.overrides:` of this file (see overrides.ts for their scope). */
   overrides: ConfigSections;
   /** Lines holding Go template syntax (`{{`), which tfwrap leaves as text. */
@@ -141,7 +142,8 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
     name: manifest.name?.trim(),
     imports: importEntries.map((entry) => entry.path),
     importEntries,
-    globals: sectionsOf(manifest),
+    // Atmos's stack-wide metadata (manifest-schema.ts stackMetadataSchema) goes with the globals.
+    globals: sectionsOf(manifest, (manifest.metadata ?? undefined) as ComponentMetadata | undefined),
     terraform: sectionsOf(manifest.terraform ?? {}),
     overrides: mergeOverrideSections(overrides),
     components,

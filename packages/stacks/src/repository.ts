@@ -358,6 +358,10 @@ export class StackRepository {
     this.filesByName ??= groupFiles(named);
     const files = this.filesByName.get(name) ?? [];
     if (files.length > 0) return files;
+    // A manifest that does not load has no derived name: it may be the stack asked for, so its
+    // problem is the answer (a broken mixin breaks every stack importing it alike).
+    const [unnamed] = this.unnamedByError.values();
+    if (unnamed !== undefined) throw unnamed;
 
     let excludedCandidate: string | undefined;
     for (const extension of ['.yaml', '.yml']) {
@@ -375,6 +379,8 @@ export class StackRepository {
   }
 
   private filesByName: Map<string, string[]> | undefined;
+  /** Why a manifest could not be named from its vars, by file (it is listed by its path). */
+  private readonly unnamedByError = new Map<string, Error>();
 
   /**
    * Every stack manifest with the name it gives, unsorted. Done once per repository object:
@@ -446,6 +452,7 @@ export class StackRepository {
         if (err instanceof NeedsTemplateEngine) throw err;
         // A broken manifest is listed by its path; loading it reports the problem.
         named.push({ name: this.nameFromPath(file), file, byPath: true });
+        this.unnamedByError.set(file, err instanceof Error ? err : new Error(String(err)));
         continue;
       }
       // Atmos names stacks from their components; a manifest defining none is not a stack.

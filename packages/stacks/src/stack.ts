@@ -47,6 +47,11 @@ export interface ComponentInstance {
   locked: boolean;
   /** `metadata.inherits` as written: the components this one is built on, in merge order. */
   inherits: string[];
+  /**
+   * The metadata as Atmos merges it: the stack-wide `metadata:`, its bases' (all but inherits and
+   * type), its own; `type`, `locked` and `enabled` above are read from it.
+   */
+  metadata: Record<string, unknown>;
   vars: Record<string, unknown>;
   env: Record<string, string>;
   settings: Record<string, unknown>;
@@ -441,6 +446,7 @@ export class LoadedStack implements Stack {
       locked: metadata.locked === true,
       enabled: metadata.enabled !== false,
       inherits: this.inheritsOf(name),
+      metadata,
       vars,
       env: envStrings,
       settings,
@@ -680,11 +686,24 @@ export class LoadedStack implements Stack {
    * inherits order), all but `inherits` and `type`, under its own; else its own alone.
    */
   private metadataOf(name: string): ComponentMetadata {
-    if (this.stacksSettings.inheritMetadata === false) return this.ownMetadata(name);
     let metadata = this.metadataCache.get(name);
-    if (!metadata) this.metadataCache.set(name, (metadata = deepMerge([this.metadataFromBases(name), this.ownMetadata(name)]) as ComponentMetadata));
+    if (!metadata) {
+      const fromBases = this.stacksSettings.inheritMetadata === false ? undefined : this.metadataFromBases(name);
+      this.metadataCache.set(name, (metadata = deepMerge([this.stackMetadata(), fromBases, this.ownMetadata(name)]) as ComponentMetadata));
+    }
     return metadata;
   }
+
+  /**
+   * Atmos's stack-wide `metadata:` (manifest roots, merged in import order): the lowest layer of
+   * every component's metadata (stack_processor_merge.go: global, then the bases, then its own).
+   */
+  private stackMetadata(): Mapping {
+    this.stackMetadataCache ??= deepMerge(this.sharedLayers.map((layer) => layer.sections.metadata));
+    return this.stackMetadataCache;
+  }
+
+  private stackMetadataCache: Mapping | undefined;
 
   /** What a component's bases give its metadata (see metadataOf). Cycles are caught before, by inheritedLayers. */
   private metadataFromBases(name: string): Mapping {
@@ -712,6 +731,15 @@ export class LoadedStack implements Stack {
    * one (so `vpc-secondary` inheriting `vpc-defaults` deploys the `vpc` directory too).
    */
   private inheritedMetadataOf(name: string, key: string): string | undefined {
+    const value = this.metadataFromChain(name, key);
+    if (value !== undefined) return value;
+    // Of these keys only terraform_workspace_pattern may be stack-wide (manifest-schema.ts).
+    const stackWide = this.stackMetadata()[key];
+    return typeof stackWide === 'string' ? stackWide : undefined;
+  }
+
+  /** A metadata value from the component or its bases (see inheritedMetadataOf). */
+  private metadataFromChain(name: string, key: string): string | undefined {
     let byName = this.inheritedMetadataCache.get(key);
     if (!byName) this.inheritedMetadataCache.set(key, (byName = new Map()));
     if (byName.has(name)) return byName.get(name);
@@ -727,12 +755,12 @@ export class LoadedStack implements Stack {
     if (key === 'component') {
       // Legacy top-level `component:` (before metadata.component): the base's directory.
       const legacy = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
-      if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.inheritedMetadataOf(legacy, key) ?? legacy) : legacy;
+      if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.metadataFromChain(legacy, key) ?? legacy) : legacy;
     }
     // Without metadata inheritance Atmos still takes the directory from the bases, nothing else.
     if (key !== 'component' && this.stacksSettings.inheritMetadata === false) return undefined;
     for (const base of [...this.inheritsOf(name)].reverse()) {
-      const inherited = this.inheritedMetadataOf(base, key);
+      const inherited = this.metadataFromChain(base, key);
       if (inherited !== undefined) return inherited;
     }
     return undefined;

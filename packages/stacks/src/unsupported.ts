@@ -17,7 +17,7 @@ export interface Unacted {
   message: string;
 }
 
-const rootKeys = new Set<string>(['name', 'import', 'overrides', 'terraform', 'components', ...sectionNames]);
+const rootKeys = new Set<string>(['name', 'import', 'overrides', 'terraform', 'components', 'metadata', ...sectionNames]);
 const terraformKeys = new Set<string>(['overrides', ...sectionNames]);
 const componentKeys = new Set<string>(['metadata', 'component', ...sectionNames]);
 // name and the workspace rules decide the state (state-address.ts).
@@ -43,6 +43,12 @@ export function unactedIn(manifest: Manifest, templatesEnabled = false): Unacted
     }
   };
   sectionsIn(document, [], rootKeys, '');
+  if (isMapping(document.metadata)) {
+    // Stack-wide metadata (Atmos): the schema allows labels, tags, custom, enabled, locked, terraform_workspace_pattern.
+    for (const key of Object.keys(document.metadata)) {
+      if (!metadataKeys.has(key)) add(['metadata', key], `metadata.${key} is not used by tfwrap`);
+    }
+  }
   if (isMapping(document.terraform)) sectionsIn(document.terraform, ['terraform'], terraformKeys, 'terraform.');
   if (isMapping(document.components)) {
     for (const [kind, components] of Object.entries(document.components)) {
