@@ -181,6 +181,10 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
       // Warnings located in atmos.yaml only (an earlier test leaves a stack with warnings of its own).
       const warnings = result.stderr.split('\n').filter((line) => line.startsWith(`tfwrap: warning: ${atmosYaml}:`));
       assert.deepEqual(warnings.map((line) => line.replace(/^.*atmos\.yaml:\d+(:\d+)?: /, '')), ['stacks.inherit.source: is not used by tfwrap. [E_CONFIG_INVALID]']);
+      // ATMOS_EDITION wins over edition: in atmos.yaml (Atmos's precedence); a malformed one is one line.
+      const bad = await runTfwrap(['-C', dir, 'list', 'stacks'], { env: { ...env, ATMOS_EDITION: 'next' }, cwd: env.HOME! });
+      assert.equal(bad.exitCode, 2, bad.stderr);
+      assert.equal(bad.stderr.trim(), 'tfwrap: error: ATMOS_EDITION must be a date anchor: "YYYY", "YYYY-MM" or "YYYY-MM-DD", not "next". Hint: for example ATMOS_EDITION=2026-01, or unset it to use edition: in atmos.yaml [E_CONFIG_INVALID]');
     } finally {
       writeFileSync(atmosYaml, original);
     }

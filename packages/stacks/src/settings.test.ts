@@ -63,4 +63,11 @@ describe('stacksSettingsFrom', () => {
       assert.throws(() => stacksSettingsFrom('/r', { edition: bad }, { configFile: '/r/atmos.yaml' }), (err: TfwrapError) => err.code === 'E_CONFIG_INVALID' && /^edition must be a date anchor/.test(err.message));
     }
   });
+
+  it('ATMOS_EDITION wins over atmos.yaml\'s edition; a malformed one is E_CONFIG_INVALID naming the variable (pkg/config/edition.go)', () => {
+    const inherits = (ATMOS_EDITION: string | undefined, edition?: string) => stacksSettingsFrom('/r', { edition }, { env: { ATMOS_EDITION } }).inheritMetadata;
+    assert.deepEqual([inherits('2025-09', '2026'), inherits('2026', '2025-09'), inherits('  ', '2025-09'), inherits(undefined)], [false, true, false, true]);
+    assert.throws(() => stacksSettingsFrom('/r', { edition: '2026' }, { env: { ATMOS_EDITION: 'next' } }),
+      (err: TfwrapError) => err.code === 'E_CONFIG_INVALID' && err.message === 'ATMOS_EDITION must be a date anchor: "YYYY", "YYYY-MM" or "YYYY-MM-DD", not "next"');
+  });
 });

@@ -54,6 +54,8 @@ export const defaultExcludedPaths: readonly string[] = [];
 export interface StacksSettingsOptions {
   /** The configuration file, named in error messages. */
   configFile?: string;
+  /** Where `ATMOS_EDITION` is read (default: the process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -112,7 +114,13 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
   if (!(listMergeStrategies as readonly string[]).includes(strategy)) {
     throw invalid('settings.list_merge_strategy', `one of ${listMergeStrategies.join(', ')}, not "${strategy}"`, 'settings.list_merge_strategy: replace');
   }
-  const edition = editionOf(config.edition, invalid);
+  // Atmos: ATMOS_EDITION wins over atmos.yaml's edition (pkg/config/edition.go).
+  const editionVariable = (options.env ?? process.env).ATMOS_EDITION?.trim();
+  const edition = editionVariable
+    ? editionOf(editionVariable, () => new TfwrapError('E_CONFIG_INVALID', `ATMOS_EDITION must be a date anchor: "YYYY", "YYYY-MM" or "YYYY-MM-DD", not ${JSON.stringify(editionVariable)}`, {
+      hint: 'for example ATMOS_EDITION=2026-01, or unset it to use edition: in atmos.yaml',
+    }))
+    : editionOf(config.edition, invalid);
   const inherit = stacks.inherit ?? {};
   if (!isMapping(inherit)) throw invalid('stacks.inherit', 'a mapping', 'stacks.inherit: { metadata: true }');
   const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
