@@ -72,7 +72,6 @@ export interface StackRepositoryOptions {
   knownName?(file: string): FoundName | undefined;
 }
 
-/** The name a stack manifest gives: undefined when the manifest is not a stack (it defines no component). */
 /** The stack manifests a scan found, kept in the name cache under a key no file has. */
 interface StackListing {
   stackFiles: string[];
@@ -102,6 +101,7 @@ function directoriesUnder(root: string): string[] | undefined {
   return walk(root) ? dirs : undefined;
 }
 
+/** The name a stack manifest gives: undefined when the manifest is not a stack (it defines no component). */
 export interface FoundName {
   name?: string;
   /** The name came from the file's path. */
