@@ -12,6 +12,9 @@
  * size (the names: a warm `list stacks` reads no manifest) or by content (validate: an edit that
  * keeps the size within the clock's resolution must not pass as unchanged). A stack whose closure
  * uses `!env`, `!exec`, `!include` or reads the environment is not kept (the callers decide).
+ * The name cache also keeps the list of stack manifests, valid while every directory under the
+ * stacks directory lists the same entries (storeForDirectories): a warm run stats those directories
+ * instead of walking the tree and matching every path against included/excluded_paths.
  * The cache is one JSON file per kind and stacks directory, 0600 in a 0700 directory under
  * tfwrap's cache directory; any problem reading or writing it (a directory that is not the user's
  * alone, too) is the same as no cache. It stays as large as the repository: a save replaces the
