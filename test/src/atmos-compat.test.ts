@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, runTfwrap } from './support/cli.js';
-import { hermeticEnv } from './support/env.js';
-import { copyExample } from './support/terraform.js';
+import { hermeticEnv, tempDir } from './support/env.js';
+import { copyExample, errorLines, writeTree } from './support/terraform.js';
 
 describe('Atmos compatibility: examples/atmos-quickstart', function () {
   this.timeout(180_000);
@@ -188,5 +188,28 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     } finally {
       writeFileSync(atmosYaml, original);
     }
+  });
+});
+
+describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function () {
+  this.timeout(60_000);
+  const atmosYaml = 'components: { terraform: { base_path: components/terraform } }\nstacks: { base_path: stacks, included_paths: ["*.yaml"] }\nauth: { identities: { local: { kind: ambient, default: true } } }\n';
+
+  it('legacy component: naming no component of the stack keeps the component\'s own directory, varfile and workspace (stack_processor_utils.go ProcessBaseComponentConfig)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml,
+      'components/terraform/vpc/main.tf': '',
+      'components/terraform/mock/main.tf': '',
+      'stacks/prod.yaml': 'components:\n  terraform:\n    vpc:\n      component: mock\n      vars: { cidr: 10.0.0.0/16 }\n    app:\n      component: nowhere\n',
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'prod', '--format', 'json'), 'describe').stdout);
+    assert.deepEqual([described.terraform_component, described.workspace, described.varfile], ['vpc', 'prod', 'prod-vpc.terraform.tfvars.json']);
+    const failed = await tfwrap('describe', 'component', 'app', '-s', 'prod', '--format', 'json');
+    assert.equal(failed.exitCode, 2, failed.stderr);
+    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+      "tfwrap: error: <dir>/stacks/prod.yaml:7:7: component 'app' inherits from 'nowhere' (component: nowhere), which stack 'prod' does not define and which is no directory under <dir>/components/terraform. Hint: define it in the stack or in a catalog it imports, or use metadata.component to name a Terraform directory [E_COMPONENT_INVALID]",
+    ]);
   });
 });

@@ -265,15 +265,25 @@ describe('Atmos compatibility (stacks)', () => {
               vars: { name: vpc-2 }
             legacy-dir:
               component: some-directory
+            legacy-missing:
+              component: nowhere
       `,
+      'components/terraform/some-directory/main.tf': '',
     }, atmosLayout());
     const stack = await repo.loadStack('orgs/dev');
     const vpc2 = await stack.component('vpc-2');
     assert.deepEqual(vpc2.vars, { cidr: '10.0.0.0/16', name: 'vpc-2', from: 'mixin' });
     assert.equal(vpc2.component, 'vpc');
     assert.deepEqual(vpc2.inherits, ['vpc', 'mixin']);
-    // component: naming no component of the stack is only the Terraform directory.
-    assert.equal((await stack.component('legacy-dir')).component, 'some-directory');
+    // component: naming no component of the stack is ignored when it names a Terraform directory
+    // (the component keeps its own directory and the stack's workspace), else an error
+    // (stack_processor_utils.go ProcessBaseComponentConfig, checkBaseComponentExists).
+    const legacyDir = await stack.component('legacy-dir');
+    assert.deepEqual([legacyDir.component, legacyDir.workspace, legacyDir.inherits], ['legacy-dir', 'orgs-dev', []]);
+    const err = await rejection(stack.component('legacy-missing'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.equal(err.location?.line, 12);
+    assert.match(err.message, /component 'legacy-missing' inherits from 'nowhere' \(component: nowhere\), which stack 'orgs\/dev' does not define and which is no directory under /);
   });
 
   it('metadata.inherits merges bases in list order, the later winning (internal/exec/stack_processor_merge.go)', async () => {

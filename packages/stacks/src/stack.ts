@@ -13,6 +13,7 @@
  * Components are resolved when asked for, so that using one component of a stack does not pay
  * for (or fail on) the others.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
@@ -324,6 +325,7 @@ export class LoadedStack implements Stack {
           : `the stack defines ${known.slice(0, 10).join(', ')}${known.length > 10 ? `, ... (${known.length} in all)` : ''}`));
     }
 
+    this.checkLegacyBase(name);
     const { componentLayers, layers, overrides, lists, merged } = this.mergePlan(name);
     const metadata = this.metadataOf(name);
 
@@ -642,7 +644,22 @@ export class LoadedStack implements Stack {
     return legacy !== undefined && !inherits.includes(legacy) ? [legacy, ...inherits] : [...inherits];
   }
 
-  /** `component: <base>` when it names another component of the stack (else it only names a directory). */
+  /**
+   * Atmos's legacy `component: <base>` naming no component of the stack: ignored when
+   * `<components base>/<base>` is a directory, else an error (stack_processor_utils.go
+   * ProcessBaseComponentConfig with checkBaseComponentExists).
+   */
+  private checkLegacyBase(name: string): void {
+    const own = this.ownLayersByComponent.get(name) ?? [];
+    const base = lastDefined(own, 'component') as string | undefined;
+    if (base === undefined || base === name || this.ownLayersByComponent.has(base)) return;
+    if (statSync(this.componentDir(base), { throwIfNoEntry: false })?.isDirectory()) return;
+    throw this.problemAt(own, ['component'], [], 'E_COMPONENT_INVALID',
+      `component '${name}' inherits from '${base}' (component: ${base}), which stack '${this.name}' does not define and which is no directory under ${this.componentsBasePath}`,
+      didYouMean(base, this.ownLayersByComponent.keys()) ?? 'define it in the stack or in a catalog it imports, or use metadata.component to name a Terraform directory');
+  }
+
+  /** `component: <base>` when it names another component of the stack (see checkLegacyBase for the rest). */
   private legacyBaseOf(name: string): string | undefined {
     const own = this.ownLayersByComponent.get(name) ?? [];
     const base = lastDefined(own, 'component') as string | undefined;
@@ -753,9 +770,10 @@ export class LoadedStack implements Stack {
     const own = metadata[key];
     if (typeof own === 'string') return own;
     if (key === 'component') {
-      // Legacy top-level `component:` (before metadata.component): the base's directory.
-      const legacy = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
-      if (legacy !== undefined && legacy !== name) return this.ownLayersByComponent.has(legacy) ? (this.metadataFromChain(legacy, key) ?? legacy) : legacy;
+      // Legacy top-level `component:` (before metadata.component): the base's directory, when the
+      // stack defines that component; otherwise Atmos ignores it (checkLegacyBase).
+      const legacy = this.legacyBaseOf(name);
+      if (legacy !== undefined) return this.metadataFromChain(legacy, key) ?? legacy;
     }
     // Without metadata inheritance Atmos still takes the directory from the bases, nothing else.
     if (key !== 'component' && this.stacksSettings.inheritMetadata === false) return undefined;
