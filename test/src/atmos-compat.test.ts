@@ -212,4 +212,18 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
       "tfwrap: error: <dir>/stacks/prod.yaml:7:7: component 'app' inherits from 'nowhere' (component: nowhere), which stack 'prod' does not define and which is no directory under <dir>/components/terraform. Hint: define it in the stack or in a catalog it imports, or use metadata.component to name a Terraform directory [E_COMPONENT_INVALID]",
     ]);
   });
+
+  it('overrides: a catalog two team files import gets both teams\' overrides, the later team\'s winning (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
+      'components/terraform/c1/main.tf': '',
+      'stacks/catalog/c1.yaml': 'components: { terraform: { c1: { vars: { test: { a: a, b: b, c: c } } } } }\n',
+      'stacks/teams/team1.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team1, b: b-team1, c: c-team1 } } } }\n',
+      'stacks/teams/team2.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team2, b: b-team2 } } } }\n',
+      'stacks/deploy/sandbox.yaml': 'import: [teams/team1, teams/team2]\n',
+    });
+    const env = hermeticEnv();
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'c1', '-s', 'deploy/sandbox', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    assert.deepEqual(described.vars.test, { a: 'a-team2', b: 'b-team2', c: 'c-team1' });
+  });
 });

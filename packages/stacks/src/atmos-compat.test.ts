@@ -161,9 +161,31 @@ describe('Atmos compatibility (stacks)', () => {
     // back, in import order: teams/data's team after teams/apps's.
     assert.deepEqual(app.vars, { team: 'data', size: 2 });
     assert.deepEqual(app.env, { TEAM: 'apps' });
-    // teams/apps's overrides do not reach db, which teams/data imports.
+    // teams/apps's overrides reach db too: teams/data, and so catalog/db, is processed after
+    // teams/apps and is handed what it handed back (its own inline team: data still wins).
     assert.deepEqual((await stack.component('db')).vars, { team: 'data' });
-    assert.deepEqual((await stack.component('db')).env, {});
+    assert.deepEqual((await stack.component('db')).env, { TEAM: 'apps' });
+  });
+
+  it('overrides: a catalog two teams import gets both teams\' overrides, the later team\'s winning; a mixin of overrides applies to what is imported after it, not before (stack_processor_utils.go processYAMLConfigFileWithContextInternal; Atmos\'s atmos-overrides-section expectations)', async () => {
+    const stack = (imports: string, own = '') => `import: [${imports}]\n${own}`;
+    const { repo } = fixtureRepo({
+      'stacks/catalog/c1.yaml': 'components: { terraform: { c1: { vars: { test: { a: a, b: b, c: c, d: d } } } } }',
+      'stacks/catalog/mixin.yaml': 'terraform: { overrides: { vars: { test: { a: a-mixin, b: b-mixin } } } }',
+      'stacks/teams/team1.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team1, b: b-team1, c: c-team1 } } } }',
+      'stacks/teams/team2.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team2, b: b-team2 } } } }',
+      'stacks/orgs/sandbox.yaml': stack('teams/team1, teams/team2'),
+      'stacks/orgs/staging.yaml': stack('teams/team1, teams/team2', 'terraform: { overrides: { vars: { test: { a: a-staging } } } }'),
+      'stacks/orgs/prod.yaml': stack('teams/team1, teams/team2', 'terraform: { overrides: { vars: { test: { a: a-prod, b: b-prod, c: c-prod } } } }'),
+      'stacks/orgs/before.yaml': stack('catalog/mixin, catalog/c1'),
+      'stacks/orgs/after.yaml': stack('catalog/c1, catalog/mixin'),
+    }, atmosLayout());
+    const test = async (name: string) => (await (await repo.loadStack(`orgs/${name}`)).component('c1')).vars.test;
+    assert.deepEqual(await test('sandbox'), { a: 'a-team2', b: 'b-team2', c: 'c-team1', d: 'd' });
+    assert.deepEqual(await test('staging'), { a: 'a-staging', b: 'b-team2', c: 'c-team1', d: 'd' });
+    assert.deepEqual(await test('prod'), { a: 'a-prod', b: 'b-prod', c: 'c-prod', d: 'd' });
+    assert.deepEqual(await test('before'), { a: 'a-mixin', b: 'b-mixin', c: 'c', d: 'd' });
+    assert.deepEqual(await test('after'), { a: 'a', b: 'b', c: 'c', d: 'd' });
   });
 
   it('metadata.enabled: false marks a component disabled (internal/exec/stack_utils.go)', async () => {

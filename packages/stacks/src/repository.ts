@@ -78,6 +78,9 @@ interface StackListing {
 }
 const stackListingKey = '\0stack-files';
 
+/** How many import paths overridesFor walks before calling the import graph too large. */
+const MAX_OVERRIDE_PATHS = 100_000;
+
 /**
  * Every directory under `root`, itself included, or undefined when the tree holds a symbolic link
  * (a linked directory's entries would not change any directory listed here).
@@ -211,28 +214,44 @@ export class StackRepository {
 
   /**
    * The overrides that apply to the components each file of `root`'s closure defines, as Atmos's
-   * ProcessYAMLConfigFile passes them (internal/exec/stack_processor_utils.go): a file's own
-   * `overrides` then `terraform.overrides`, under those of the files that import it (an importer
-   * wins), and over those its own imports hand back. A file reached twice counts where first reached.
+   * processYAMLConfigFileWithContextInternal computes them (internal/exec/stack_processor_utils.go).
+   * A file's inline overrides are its own `overrides` then `terraform.overrides` under its
+   * importer's inline ones (the importer wins). Its imports are processed entry by entry; each is
+   * given those inline overrides and the overrides the entries before it handed back (so a mixin
+   * of overrides imported before a catalog applies to it, one imported after does not), and hands
+   * back its own handed-back and inline overrides. A file's components get what its imports handed
+   * back under its inline overrides. A file reached on several paths (two team files importing one
+   * catalog) gets each path's, the later path's winning, as Atmos merges the results in order.
    */
   private overridesFor(root: string): Map<string, ConfigSections> {
     const result = new Map<string, ConfigSections>();
-    const visit = (file: string, inherited: Mapping): Mapping => {
+    // Every path is walked, as Atmos does; an import lattice made to explode is an error, not a hang.
+    let visits = 0;
+    const onPath = new Set<string>();
+    const visit = (file: string, parentInline: Mapping, handedDown: Mapping): { inline: Mapping; handedBack: Mapping } => {
+      if (++visits > MAX_OVERRIDE_PATHS) {
+        throw new ManifestProblem('E_STACK_INVALID', `the imports of ${this.relativePath(root)} reach its files on more than ${MAX_OVERRIDE_PATHS} paths, too many to apply overrides along each`,
+          root, ['import'], 'import shared catalogs once, from the stack or one mixin, rather than from every file that needs them');
+      }
       const manifest = this.manifest(file);
-      const inline = deepMerge([manifest.overrides as Mapping, inherited]);
-      result.set(file, inline); // placeholder while its imports are visited (cycles were checked by closure())
-      let fromImports: Mapping = {};
+      const inline = deepMerge([manifest.overrides as Mapping, parentInline]);
+      let handedBack = handedDown;
+      onPath.add(file);
       manifest.imports.forEach((_entry, index) => {
-        for (const target of this.imports.importKeysOf(manifest, index)) {
-          if (result.has(target)) continue;
-          fromImports = deepMerge([fromImports, visit(target, inline)]);
-        }
+        // The files one entry matches (a glob) are processed side by side, then merged in order.
+        const given = handedBack;
+        const results = this.imports.importKeysOf(manifest, index)
+          .filter((target) => !onPath.has(target)) // (cycles were reported by closure())
+          .map((target) => visit(target, inline, given));
+        for (const imported of results) handedBack = deepMerge([handedBack, imported.handedBack, imported.inline]);
       });
-      const final = deepMerge([fromImports, inline]);
-      result.set(file, final as ConfigSections);
-      return final;
+      onPath.delete(file);
+      const final = deepMerge([handedBack, inline]);
+      const earlier = result.get(file);
+      result.set(file, (earlier === undefined ? final : deepMerge([earlier as Mapping, final])) as ConfigSections);
+      return { inline, handedBack };
     };
-    visit(root, {});
+    visit(root, {}, {});
     return result;
   }
 
