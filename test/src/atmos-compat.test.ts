@@ -226,4 +226,22 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'c1', '-s', 'deploy/sandbox', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual(described.vars.test, { a: 'a-team2', b: 'b-team2', c: 'c-team1' });
   });
+
+  it('remote_state_backend defaults to the backend; a remote_state_backend_type its section does not configure stops describe stacks with one line (stack_processor_backend.go)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml,
+      'components/terraform/vpc/main.tf': '',
+      'stacks/dev.yaml': 'terraform:\n  backend_type: s3\n  backend: { s3: { bucket: tfstate } }\n  remote_state_backend: { s3: { role_arn: readonly } }\ncomponents:\n  terraform:\n    vpc: {}\n',
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'), 'describe').stdout);
+    assert.deepEqual([described.remote_state_backend_type, described.remote_state_backend], ['s3', { bucket: 'tfstate', workspace_key_prefix: 'vpc', role_arn: 'readonly' }]);
+    writeTree(dir, { 'stacks/dev.yaml': 'terraform:\n  backend_type: s3\n  backend: { s3: { bucket: tfstate } }\n  remote_state_backend: { s3: { role_arn: readonly } }\ncomponents:\n  terraform:\n    vpc:\n      remote_state_backend_type: local\n' });
+    const failed = await tfwrap('describe', 'stacks', '--format', 'json');
+    assert.equal(failed.exitCode, 2, failed.stderr);
+    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+      'tfwrap: error: <dir>/stacks/dev.yaml:8:7: component \'vpc\' of stack \'dev\': remote_state_backend_type is "local" but remote_state_backend: only configures s3. Hint: add a "local" key under remote_state_backend:, or change remote_state_backend_type to match [E_COMPONENT_INVALID]',
+    ]);
+  });
 });

@@ -230,6 +230,37 @@ describe('Atmos compatibility (stacks)', () => {
     ], [false, true, true, true]);
   });
 
+  it('remote_state_backend_type defaults to backend_type and its settings to the backend\'s; a type whose section configures only other types is an error (stack_processor_backend.go processTerraformRemoteStateBackend, checkTerraformBackendTypeMatch)', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        terraform:
+          backend_type: s3
+          backend: { s3: { bucket: tfstate, region: us-east-1 } }
+          remote_state_backend: { s3: { role_arn: readonly } }
+        components:
+          terraform:
+            vpc: {}
+            sandbox:
+              backend_type: local
+              backend: { local: { path: x.tfstate } }
+            http:
+              backend_type: http
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    const vpc = await stack.component('vpc');
+    assert.equal(vpc.remoteStateBackendType, 's3');
+    assert.deepEqual(vpc.remoteStateBackend, { bucket: 'tfstate', region: 'us-east-1', workspace_key_prefix: 'vpc', role_arn: 'readonly' });
+    // local inherits an s3 remote_state_backend only: Atmos stops there.
+    const sandbox = await rejection(stack.component('sandbox'));
+    assert.equal(sandbox.code, 'E_COMPONENT_INVALID');
+    assert.equal(sandbox.message, 'component \'sandbox\' of stack \'orgs/dev\': remote_state_backend_type is "local" but remote_state_backend: only configures s3');
+    assert.deepEqual([sandbox.location?.file, sandbox.location?.line], [file('stacks/orgs/dev.yaml'), 9]);
+    const http = await rejection(stack.component('http'));
+    assert.equal(http.message, 'component \'http\' of stack \'orgs/dev\': backend_type is "http" but backend: only configures s3');
+    assert.match(http.hint ?? '', /add a "http" key under backend:, or change backend_type to match/);
+  });
+
   it('stack-wide metadata: (manifest roots, merged in import order) is the lowest layer of every component\'s metadata, under its bases\' and its own (stack_processor_merge.go; stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
     const files = {
       'stacks/mixins/frozen.yaml': 'metadata: { locked: true, labels: { team: core, tier: a } }',
@@ -365,7 +396,8 @@ describe('Atmos compatibility (stacks)', () => {
     assert.equal(x.backendType, 's3');
     assert.deepEqual(x.backend, { bucket: 'b', workspace_key_prefix: 'x' }); // the prefix: Atmos's automatic one (state-address.ts)
     assert.equal(x.remoteStateBackendType, 's3');
-    assert.deepEqual(x.remoteStateBackend, { role_arn: 'r' });
+    // The backend's settings (prefix included) under remote_state_backend's (stack_processor_backend.go processTerraformRemoteStateBackend).
+    assert.deepEqual(x.remoteStateBackend, { bucket: 'b', workspace_key_prefix: 'x', role_arn: 'r' });
     assert.deepEqual(x.providers, { aws: { region: 'us-east-2', assume_role: { role_arn: 'x' } } });
     assert.equal(x.command, 'tofu');
     assert.deepEqual(x.env, { A: '1' });

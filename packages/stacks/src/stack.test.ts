@@ -133,6 +133,7 @@ describe('components', () => {
               auth: { identity: prod-deployer, session: long }
             plain:
               backend_type: local
+              backend: { local: {} }
       `,
     }, config);
     const stack = await repo.loadStack('prod/eu');

@@ -333,8 +333,10 @@ export class LoadedStack implements Stack {
     const lastOf = (key: keyof ComponentSection) => (overrides[key] as unknown) ?? lastDefined(layers, key);
     const backendType = lastOf('backend_type') as string | undefined;
     const backends = merged('backend');
-    const remoteStateBackendType = lastOf('remote_state_backend_type') as string | undefined;
-    let remoteStateBackends = merged('remote_state_backend');
+    // Atmos (stack_processor_backend.go processTerraformRemoteStateBackend): the type defaults to
+    // backend_type, and the settings are the backend's (when of that type) under remote_state_backend's.
+    const remoteStateBackendType = (lastOf('remote_state_backend_type') as string | undefined) ?? backendType;
+    const remoteStateBackends = merged('remote_state_backend');
     let auth = merged('auth');
     let hookSections = merged('hooks');
     const component = this.inheritedMetadataOf(name, 'component') ?? name;
@@ -350,6 +352,16 @@ export class LoadedStack implements Stack {
       const value = this.inheritedMetadataOf(name, key);
       if (value !== undefined) stateMetadata[key] = value;
     }
+    // A type whose section names only other types is a mistake Atmos stops at (checkTerraformBackendTypeMatch).
+    const typeMismatch = (typeKey: 'backend_type' | 'remote_state_backend_type', sectionKey: string, type: string | undefined, sections: Mapping) => {
+      if (type === undefined || Object.keys(sections).length === 0 || Object.prototype.hasOwnProperty.call(sections, type)) return;
+      const configured = Object.keys(sections).sort().join(', ');
+      throw this.problemAt(layers, lastDefined(layers, typeKey) === undefined ? ['backend_type'] : [typeKey], [], 'E_COMPONENT_INVALID',
+        `component '${name}' of stack '${this.name}': ${typeKey} is "${type}" but ${sectionKey}: only configures ${configured}`,
+        `add a "${type}" key under ${sectionKey}:, or change ${typeKey} to match`);
+    };
+    typeMismatch('backend_type', 'backend', backendType, backends);
+    typeMismatch('remote_state_backend_type', 'remote_state_backend', remoteStateBackendType, remoteStateBackends);
     let backend: Mapping | undefined;
     if (backendType !== undefined) {
       // Where an azurerm key was written matters (state-address.ts); the other backends do not ask.
@@ -363,6 +375,8 @@ export class LoadedStack implements Stack {
         ownAzurermKey: typeof ((ownBackends.azurerm ?? {}) as Mapping).key === 'string',
       });
     }
+    let remoteStateBackend = remoteStateBackendType === undefined ? undefined
+      : deepMerge([remoteStateBackendType === backendType ? backend : undefined, remoteStateBackends[remoteStateBackendType] as Mapping | undefined]);
     // What Go templates see (Atmos's component section, as ProcessStacks builds it): built only
     // when a template reads it (most components have none, and resolving every one pays for it).
     let section: Mapping | undefined;
@@ -378,7 +392,7 @@ export class LoadedStack implements Stack {
       if (backendType !== undefined) section.backend_type = backendType;
       section.backend = backend ?? {};
       if (remoteStateBackendType !== undefined) section.remote_state_backend_type = remoteStateBackendType;
-      section.remote_state_backend = remoteStateBackendType === undefined ? {} : (remoteStateBackends[remoteStateBackendType] ?? {});
+      section.remote_state_backend = remoteStateBackend ?? {};
       section.providers = providers;
       section.metadata = metadata;
       if (command !== undefined) section.command = command;
@@ -412,7 +426,7 @@ export class LoadedStack implements Stack {
         auth = mapping('auth');
         hookSections = mapping('hooks');
         if (backend !== undefined) backend = mapping('backend');
-        if (remoteStateBackendType !== undefined) remoteStateBackends = { [remoteStateBackendType]: mapping('remote_state_backend') };
+        if (remoteStateBackendType !== undefined) remoteStateBackend = mapping('remote_state_backend');
         command = typeof rendered.command === 'string' ? rendered.command : command;
         locals = mapping('locals');
       }
@@ -455,7 +469,7 @@ export class LoadedStack implements Stack {
       // Optional keys are left out rather than deleted afterwards (a delete makes the object slow to read).
       ...(backendType === undefined ? {} : { backendType }),
       ...(backend === undefined ? {} : { backend }),
-      ...(remoteStateBackendType === undefined ? {} : { remoteStateBackendType, remoteStateBackend: (remoteStateBackends[remoteStateBackendType] ?? {}) as Mapping }),
+      ...(remoteStateBackendType === undefined ? {} : { remoteStateBackendType, remoteStateBackend: remoteStateBackend ?? {} }),
       providers,
       ...(command === undefined ? {} : { command }),
       ...(Object.keys(locals).length > 0 ? { locals } : {}),
