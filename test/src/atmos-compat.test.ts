@@ -141,6 +141,24 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
     }
   });
 
+  it('an import glob with its own extension (catalog/vp?.*) is matched as written, and a non-manifest match is a one-line error (stack_processor_utils.go: no .yaml appended when filepath.Ext is not empty)', async () => {
+    const qa = join(dir, 'stacks/deploy/qa.yaml');
+    const notes = join(dir, 'stacks/catalog/vpc.md');
+    writeFileSync(qa, 'import:\n  - deploy/_defaults\n  - catalog/vp?.*\nvars:\n  stage: qa\n');
+    try {
+      const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'qa', '--format', 'json'), 'describe').stdout);
+      assert.deepEqual(described.vars, { namespace: 'demo', stage: 'qa', cidr: '10.0.0.0/16', availability_zones: ['a', 'b'] });
+      writeFileSync(notes, '# The VPC catalog\n\nOne VPC per stack.\n');
+      const refused = await tfwrap('describe', 'component', 'vpc', '-s', 'deploy/qa');
+      assert.equal(refused.exitCode, 2);
+      assert.match(refused.stderr, new RegExp(`^tfwrap: error: ${qa}:3:5: import 'catalog/vp\\?\\.\\*' matched catalog/vpc\\.md, which is not a stack manifest .*\\[E_STACK_INVALID\\]$`, 'm'));
+      assert.doesNotMatch(refused.stderr, /\n\s+at /);
+    } finally {
+      rmSync(qa, { force: true });
+      rmSync(notes, { force: true });
+    }
+  });
+
   it('validate is clean on the example, and warns with file:line about what tfwrap does not act on', async () => {
     ok(await tfwrap('validate'), 'validate');
     writeFileSync(join(dir, 'stacks/deploy/qa.yaml'), [

@@ -86,6 +86,40 @@ describe('imports', () => {
     assert.deepEqual((await stack.component('app')).vars, { winner: 'b', a: true, one: 1, two: 2 });
   });
 
+  it('matches a glob with its own extension as written (stack_processor_utils.go: no .yaml appended when filepath.Ext is not empty)', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/svc-1.yaml': 'vars: { one: 1 }',
+      'stacks/catalog/svc-2.yml': 'vars: { two: 2 }',
+      'stacks/catalog/svc-3.yaml.tmpl': 'vars: { three: "{{ add 1 2 }}" }',
+      'stacks/catalog/web-1.yaml': 'vars: { web: 1 }',
+      'stacks/dev.yaml': `
+        import: ["catalog/svc-?.*", "catalog/web-1.y*"]
+        components: { terraform: { app: {} } }
+      `,
+    }, config);
+    const stack = await repo.loadStack('dev');
+    assert.deepEqual(stack.files, [
+      file('stacks/catalog/svc-1.yaml'), file('stacks/catalog/svc-2.yml'), file('stacks/catalog/svc-3.yaml.tmpl'),
+      file('stacks/catalog/web-1.yaml'), file('stacks/dev.yaml'),
+    ]);
+    assert.deepEqual((await stack.component('app')).vars, { one: 1, two: 2, three: '3', web: 1 });
+  });
+
+  it('refuses a glob with its own extension that matches a file that is not a manifest, naming the file', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/catalog/svc-1.yaml': 'vars: { one: 1 }',
+      'stacks/catalog/svc-1.md': '# Service 1\n\nNotes about the service.',
+      'stacks/dev.yaml': `
+        import:
+          - catalog/svc-1.*
+      `,
+    }, config);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 2, column: 5 });
+    assert.match(err.message, /^import 'catalog\/svc-1\.\*' matched catalog\/svc-1\.md, which is not a stack manifest \(\.yaml, \.yml, \.yaml\.tmpl or \.yml\.tmpl\)$/);
+  });
+
   it('merges a file reached twice once, where it is first reached', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/catalog/defaults.yaml': 'vars: { size: small, zone: a }',

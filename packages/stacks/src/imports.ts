@@ -5,7 +5,8 @@
  * - Paths are relative to the stacks directory; `./x` and `../x` are relative to the importing file.
  * - `.yaml`/`.yml` may be left out (`catalog/vpc` finds `catalog/vpc.yaml`, else `catalog/vpc.yml`).
  * - Globs (`mixins/*`, `catalog/**`) import every matching manifest in sorted order; a glob never
- *   matches the file that contains it.
+ *   matches the file that contains it. A glob with an extension of its own (`catalog/svc-?.*`) is
+ *   matched as written, as in Atmos; a match that is not a manifest is an error.
  * - Order: depth-first, each import's own imports first, then the file itself. A file reached twice
  *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
  *   import of the catalog cannot undo the overrides made after it.
@@ -239,6 +240,14 @@ export class ImportResolver {
         throw missing(`import '${entry}' matched no manifest under ${this.displayDir(baseDir)}`,
           'check the pattern; paths are relative to the stacks directory unless they start with ./ or ../');
       }
+      // A pattern with its own extension (`svc-?.*`) may match any file; Atmos would parse each as a
+      // stack manifest and fail on one that is not.
+      const other = matches.find((file) => !hasManifestExtension(file) && !isTemplateFile(file));
+      if (other !== undefined) {
+        throw new ManifestProblem('E_STACK_INVALID',
+          `import '${entry}' matched ${this.displayName(other)}, which is not a stack manifest (.yaml, .yml, .yaml.tmpl or .yml.tmpl)`,
+          manifest.file, ['import', index], 'narrow the pattern to the manifests, e.g. end it in .yaml', manifest.text);
+      }
       return matches;
     }
 
@@ -286,13 +295,14 @@ export class ImportResolver {
     const key = `${baseDir}\0${pattern}`;
     let matches = this.globMatches.get(key);
     if (!matches) {
-      // `mixins/*` means the manifests in mixins/, not every file there.
-      const withExtension = /\.ya?ml$/.test(pattern) ? pattern
+      // Atmos's rule (stack_processor_utils.go, before GetGlobMatches): a pattern with an extension
+      // (Go's filepath.Ext: `.yaml`, `.*`, `.y*`) is matched as written; without one, `mixins/*`
+      // means the manifests in mixins/, not every file there.
+      const withExtension = goExtension(pattern) !== '' ? pattern
         : pattern.endsWith('**') ? `${pattern}/*.{yaml,yml}`
         : `${pattern}.{yaml,yml}`;
       matches = globSync(withExtension, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false })
         .map((file) => path.resolve(file))
-        .filter(hasManifestExtension)
         .sort();
       this.globMatches.set(key, matches);
     }
@@ -325,6 +335,13 @@ function realPath(file: string): string {
   } catch {
     return path.resolve(file);
   }
+}
+
+/** Go's filepath.Ext: from the last dot of the last path element (`.*` in `catalog/svc-?.*`), else ''. */
+function goExtension(pattern: string): string {
+  const name = pattern.slice(pattern.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot);
 }
 
 function isFile(file: string): boolean {
