@@ -262,4 +262,19 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
       'tfwrap: error: <dir>/stacks/dev.yaml:8:7: component \'vpc\' of stack \'dev\': remote_state_backend_type is "local" but remote_state_backend: only configures s3. Hint: add a "local" key under remote_state_backend:, or change remote_state_backend_type to match [E_COMPONENT_INVALID]',
     ]);
   });
+
+  it('atmos.yaml integrations.github reaches every component\'s settings; validate warns about the other integrations only (stack_processor_utils.go processSettingsIntegrationsGithub)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': `${atmosYaml}integrations:\n  github: { gitops: { terraform-version: 1.9.8 } }\n  atlantis: { path: atlantis.yaml }\n`,
+      'components/terraform/vpc/main.tf': '',
+      'stacks/dev.yaml': 'components:\n  terraform:\n    vpc: { settings: { integrations: { github: { gitops: { infracost-enabled: true } } } } }\n',
+    });
+    const env = hermeticEnv();
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'), 'describe').stdout);
+    assert.deepEqual(described.settings, { integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': true } } } });
+    const validated = ok(await tfwrap('validate'), 'validate');
+    assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ')).map((line) => line.replace(dir, '<dir>')),
+      ['tfwrap: warning: <dir>/atmos.yaml:6:3: integrations.atlantis: is not used by tfwrap. [E_CONFIG_INVALID]']);
+  });
 });

@@ -261,6 +261,25 @@ describe('Atmos compatibility (stacks)', () => {
     assert.match(http.hint ?? '', /add a "http" key under backend:, or change backend_type to match/);
   });
 
+  it('atmos.yaml integrations.github lies under every component\'s settings.integrations.github (stack_processor_utils.go processSettingsIntegrationsGithub)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            app:
+              settings:
+                team: apps
+                integrations: { github: { gitops: { infracost-enabled: true } }, slack: { channel: x } }
+            web: { vars: { a: 1 } }
+      `,
+    }, { ...atmosLayout(), integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': false } } } });
+    const stack = await repo.loadStack('orgs/dev');
+    assert.deepEqual((await stack.component('web')).settings, { integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': false } } } });
+    assert.deepEqual((await stack.component('app')).settings, {
+      team: 'apps', integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': true } }, slack: { channel: 'x' } },
+    });
+  });
+
   it('stack-wide metadata: (manifest roots, merged in import order) is the lowest layer of every component\'s metadata, under its bases\' and its own (stack_processor_merge.go; stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
     const files = {
       'stacks/mixins/frozen.yaml': 'metadata: { locked: true, labels: { team: core, tier: a } }',

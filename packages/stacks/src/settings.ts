@@ -36,6 +36,8 @@ export interface StacksSettings {
   workspacesEnabled: boolean;
   /** `stacks.inherit.metadata` (default true, as in Atmos): a component's metadata includes its bases'. */
   inheritMetadata: boolean;
+  /** atmos.yaml's `integrations.github`: under every component's `settings.integrations.github`, as in Atmos. */
+  githubIntegration?: Record<string, unknown>;
   /**
    * `stacks.imports_outside_repo`: what an import reaching outside the repository (an absolute
    * path, or `../` past its top) is. `warn` (default): a `tfwrap validate` warning; `deny`: an error.
@@ -126,6 +128,11 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
   const nameTemplate = optionalString(stacks.name_template, 'stacks.name_template', '{{ .vars.stage }}');
   const templates = templatesSettingsFrom(config.templates, invalid);
 
+  const integrations = config.integrations ?? {};
+  if (!isMapping(integrations)) throw invalid('integrations', 'a mapping', 'integrations: { github: { gitops: { ... } } }');
+  const githubIntegration = integrations.github ?? undefined;
+  if (githubIntegration !== undefined && !isMapping(githubIntegration)) throw invalid('integrations.github', 'a mapping', 'integrations: { github: { gitops: { ... } } }');
+
   // `base_path` (Atmos) is the root the other paths hang from; relative to the configuration file.
   const root = path.resolve(rootDir, stringAt(config.base_path, 'base_path', '.'));
   return {
@@ -144,6 +151,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     workspacesEnabled: booleanAt(terraform.workspaces_enabled, 'components.terraform.workspaces_enabled', true),
     inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', edition === undefined || edition >= METADATA_INHERITED_SINCE),
     importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
+    ...(githubIntegration && Object.keys(githubIntegration).length > 0 ? { githubIntegration } : {}),
   };
 }
 

@@ -165,7 +165,7 @@ export class LoadedStack implements Stack {
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata'>>,
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata' | 'githubIntegration'>>,
     /** The `overrides` that apply to the components each file defines (see overrides.ts), by manifest key. */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
     /** A component of any stack, for `atmos.Component` in templates. */
@@ -329,7 +329,7 @@ export class LoadedStack implements Stack {
     const { componentLayers, layers, overrides, lists, merged } = this.mergePlan(name);
     const metadata = this.metadataOf(name);
 
-    let settings = merged('settings');
+    let settings = withGithubIntegration(merged('settings'), this.stacksSettings.githubIntegration);
     const lastOf = (key: keyof ComponentSection) => (overrides[key] as unknown) ?? lastDefined(layers, key);
     const backendType = lastOf('backend_type') as string | undefined;
     const backends = merged('backend');
@@ -805,6 +805,26 @@ export class LoadedStack implements Stack {
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
   }
+}
+
+/**
+ * atmos.yaml's `integrations.github` under the component's `settings.integrations.github`
+ * (stack_processor_utils.go processSettingsIntegrationsGithub), once per merged settings mapping:
+ * components sharing their settings share the result.
+ */
+const settingsWithGithub = new WeakMap<Mapping, WeakMap<Mapping, Mapping>>();
+function withGithubIntegration(settings: Mapping, github: Mapping | undefined): Mapping {
+  if (github === undefined) return settings;
+  let byGithub = settingsWithGithub.get(settings);
+  if (!byGithub) settingsWithGithub.set(settings, (byGithub = new WeakMap()));
+  let result = byGithub.get(github);
+  if (!result) {
+    const integrations = isPlainMapping(settings.integrations) ? settings.integrations as Mapping : {};
+    const own = isPlainMapping(integrations.github) ? integrations.github as Mapping : undefined;
+    result = { ...settings, integrations: { ...integrations, github: deepMerge([github, own]) } };
+    byGithub.set(github, result);
+  }
+  return result;
 }
 
 /**

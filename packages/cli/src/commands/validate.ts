@@ -121,7 +121,7 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
 }
 
 /** Keys of atmos.yaml tfwrap does not act on (templates, workflows, ...), and functions it left unevaluated. */
-const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit', 'stores', 'edition']);
+const atmosConfigKeys = new Set(['base_path', 'stacks', 'components', 'settings', 'auth', 'plugins', 'hooks', 'audit', 'stores', 'edition', 'integrations']);
 const atmosStacksKeys = new Set(['base_path', 'included_paths', 'excluded_paths', 'name_pattern', 'name_template', 'imports_outside_repo', 'inherit']);
 const atmosTerraformKeys = new Set(['base_path', 'command', 'workspaces_enabled', 'auto_generate_backend_file', 'init_run_reconfigure', 'apply_auto_approve', 'deploy_run_init']);
 
@@ -145,6 +145,8 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
   }
   for (const key of Object.keys(doc.stacks ?? {})) if (!atmosStacksKeys.has(key)) warnings.push(await warn(['stacks', key], `stacks.${key}: is not used by tfwrap`));
   for (const key of Object.keys(doc.stacks?.inherit ?? {})) if (key !== 'metadata') warnings.push(await warn(['stacks', 'inherit', key], `stacks.inherit.${key}: is not used by tfwrap`));
+  // integrations.github is merged into every component's settings (as Atmos does); the others are Atmos's own.
+  for (const key of Object.keys(doc.integrations ?? {})) if (key !== 'github') warnings.push(await warn(['integrations', key], `integrations.${key}: is not used by tfwrap`));
   for (const kind of Object.keys(doc.components ?? {})) {
     if (kind !== 'terraform') warnings.push(await warn(['components', kind], `components.${kind}: tfwrap runs Terraform components only`));
   }
