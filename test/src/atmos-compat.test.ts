@@ -277,4 +277,23 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ')).map((line) => line.replace(dir, '<dir>')),
       ['tfwrap: warning: <dir>/atmos.yaml:6:3: integrations.atlantis: is not used by tfwrap. [E_CONFIG_INVALID]']);
   });
+
+  it('a component template reads .spacelift_stack and .atlantis_project as Atmos computes them (internal/exec/utils.go computeSpaceliftAndAtlantisNames)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': `${atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], name_pattern: "{tenant}-{stage}"')}templates: { settings: { enabled: true } }\n`,
+      'components/terraform/vpc/main.tf': '',
+      'stacks/dev.yaml': [
+        'vars: { tenant: t1, stage: dev }',
+        'components:',
+        '  terraform:',
+        '    vpc:',
+        '      settings: { spacelift: { workspace_enabled: true }, atlantis: { project_template: { name: "{tenant}-{component}" } } }',
+        '      vars: { tags: { spacelift_stack: "{{ .spacelift_stack }}", atlantis_project: "{{ .atlantis_project }}" } }',
+        '',
+      ].join('\n'),
+    });
+    const env = hermeticEnv();
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 't1-dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    assert.deepEqual(described.vars.tags, { spacelift_stack: 't1-dev-vpc', atlantis_project: 't1-vpc' });
+  });
 });

@@ -280,6 +280,45 @@ describe('Atmos compatibility (stacks)', () => {
     });
   });
 
+  it('templates see spacelift_stack and atlantis_project (internal/exec/utils.go computeSpaceliftAndAtlantisNames, spacelift_utils.go, atlantis_utils.go)', async () => {
+    const files = {
+      'stacks/orgs/dev.yaml': `
+        vars: { tenant: t1, environment: ue2, stage: dev }
+        components:
+          terraform:
+            app/main:
+              settings:
+                spacelift: { workspace_enabled: true }
+                atlantis: { project_template: { name: "{tenant}-{stage}-{component}" } }
+              vars:
+                spacelift: "{{ .spacelift_stack }}"
+                atlantis: "{{ .atlantis_project }}"
+            named:
+              settings:
+                spacelift: { workspace_enabled: true, stack_name_pattern: "{stage}-{component}-sl" }
+                atlantis: { project_template_name: short }
+              vars: { spacelift: "{{ .spacelift_stack }}", atlantis: "{{ .atlantis_project }}" }
+            off:
+              vars: { spacelift: "{{ .spacelift_stack }}" }
+      `,
+    };
+    const config = {
+      ...atmosLayout({ name_template: '{{ .vars.tenant }}-{{ .vars.environment }}-{{ .vars.stage }}' }),
+      templates: { settings: { enabled: true } },
+      integrations: { atlantis: { project_templates: { short: { name: '{stage}-{component}' } } } },
+    };
+    const stack = await fixtureRepo(files, config).repo.loadStack('t1-ue2-dev');
+    assert.deepEqual((await stack.component('app/main')).vars, { tenant: 't1', environment: 'ue2', stage: 'dev', spacelift: 't1-ue2-dev-app-main', atlantis: 't1-dev-app-main' });
+    const named = await stack.component('named');
+    assert.deepEqual([named.vars.spacelift, named.vars.atlantis], ['dev-named-sl', 'dev-named']);
+    assert.equal((await stack.component('off')).vars.spacelift, '<no value>');
+    // Without name_template or name_pattern Atmos cannot name the Spacelift stack: an error.
+    const bare = await fixtureRepo(files, { ...atmosLayout(), templates: { settings: { enabled: true } } }).repo.loadStack('orgs/dev');
+    const err = await rejection(bare.component('app/main'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.match(err.message, /settings\.spacelift\.workspace_enabled needs a Spacelift stack name, from stacks\.name_template or stacks\.name_pattern, and neither is set/);
+  });
+
   it('stack-wide metadata: (manifest roots, merged in import order) is the lowest layer of every component\'s metadata, under its bases\' and its own (stack_processor_merge.go; stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
     const files = {
       'stacks/mixins/frozen.yaml': 'metadata: { locked: true, labels: { team: core, tier: a } }',

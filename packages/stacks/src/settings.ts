@@ -38,6 +38,8 @@ export interface StacksSettings {
   inheritMetadata: boolean;
   /** atmos.yaml's `integrations.github`: under every component's `settings.integrations.github`, as in Atmos. */
   githubIntegration?: Record<string, unknown>;
+  /** atmos.yaml's `integrations.atlantis.project_templates`: what `settings.atlantis.project_template_name` names. */
+  atlantisProjectTemplates?: Record<string, unknown>;
   /**
    * `stacks.imports_outside_repo`: what an import reaching outside the repository (an absolute
    * path, or `../` past its top) is. `warn` (default): a `tfwrap validate` warning; `deny`: an error.
@@ -132,6 +134,8 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
   if (!isMapping(integrations)) throw invalid('integrations', 'a mapping', 'integrations: { github: { gitops: { ... } } }');
   const githubIntegration = integrations.github ?? undefined;
   if (githubIntegration !== undefined && !isMapping(githubIntegration)) throw invalid('integrations.github', 'a mapping', 'integrations: { github: { gitops: { ... } } }');
+  const atlantis = integrations.atlantis ?? {};
+  const atlantisProjectTemplates = isMapping(atlantis) && isMapping(atlantis.project_templates) ? atlantis.project_templates : undefined;
 
   // `base_path` (Atmos) is the root the other paths hang from; relative to the configuration file.
   const root = path.resolve(rootDir, stringAt(config.base_path, 'base_path', '.'));
@@ -152,6 +156,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', edition === undefined || edition >= METADATA_INHERITED_SINCE),
     importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
     ...(githubIntegration && Object.keys(githubIntegration).length > 0 ? { githubIntegration } : {}),
+    ...(atlantisProjectTemplates ? { atlantisProjectTemplates } : {}),
   };
 }
 

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
-import type { ListMergeStrategy, StacksSettings } from './settings.js';
+import { nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
@@ -26,7 +26,7 @@ import { didYouMean } from '@tfwrap/core';
 import { ManifestProblem, withLocatedErrors } from './problem.js';
 import { finishStackCommands, stringValues, type StackCommand } from './stack-commands.js';
 import { findDependencyCycle, levelsOf } from './dependencies.js';
-import { backendWithKeyPrefix, terraformWorkspace } from './state-address.js';
+import { backendWithKeyPrefix, fillContextTokens, terraformWorkspace } from './state-address.js';
 
 export interface ComponentAuth {
   /** The identity to run Terraform as. */
@@ -165,7 +165,7 @@ export class LoadedStack implements Stack {
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata' | 'githubIntegration'>>,
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata' | 'githubIntegration' | 'atlantisProjectTemplates' | 'nameTemplate' | 'namePattern'>>,
     /** The `overrides` that apply to the components each file defines (see overrides.ts), by manifest key. */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
     /** A component of any stack, for `atmos.Component` in templates. */
@@ -397,6 +397,7 @@ export class LoadedStack implements Stack {
       section.metadata = metadata;
       if (command !== undefined) section.command = command;
       Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
+      Object.assign(section, this.integrationNames(name, section));
       if (Object.keys(locals).length > 0) section.locals = locals;
       return section;
     };
@@ -595,6 +596,39 @@ export class LoadedStack implements Stack {
         return undefined;
       },
     });
+  }
+
+  /**
+   * `spacelift_stack` and `atlantis_project`, which Atmos adds to the component section before
+   * rendering it (internal/exec/utils.go computeSpaceliftAndAtlantisNames): the Spacelift stack when
+   * `settings.spacelift.workspace_enabled` (its `stack_name_pattern`, else `stack_name`, else
+   * `<stack name prefix>-<component>`), the Atlantis project when `settings.atlantis` names a
+   * project template with a name (tokens filled from the vars).
+   */
+  private integrationNames(name: string, section: Mapping): Mapping {
+    const names: Mapping = {};
+    const settings = section.settings as Mapping;
+    const vars = section.vars as Mapping;
+    const component = name.replace(/\//g, '-');
+    const spacelift = isPlainMapping(settings.spacelift) ? settings.spacelift as Mapping : {};
+    if (spacelift.workspace_enabled === true) {
+      const { nameTemplate, namePattern, templates } = this.stacksSettings;
+      const prefix = nameTemplate !== undefined ? nameFromTemplate(nameTemplate, section, templates)
+        : namePattern !== undefined ? nameFromPattern(namePattern, vars) : undefined;
+      if (!prefix) {
+        throw this.problemAt(this.inheritedLayers(name, [name]), ['settings', 'spacelift', 'workspace_enabled'], [], 'E_COMPONENT_INVALID',
+          `component '${name}' of stack '${this.name}': settings.spacelift.workspace_enabled needs a Spacelift stack name, from stacks.name_template or stacks.name_pattern${nameTemplate === undefined && namePattern === undefined ? ', and neither is set' : ', which gives none for its vars'}`,
+          'set stacks.name_pattern (or name_template) in atmos.yaml, as Atmos requires here');
+      }
+      names.spacelift_stack = typeof spacelift.stack_name_pattern === 'string' ? fillContextTokens(spacelift.stack_name_pattern, vars, component)
+        : typeof spacelift.stack_name === 'string' ? spacelift.stack_name : `${prefix}-${component}`;
+      names.spacelift_stack = (names.spacelift_stack as string).replace(/\//g, '-');
+    }
+    const atlantis = isPlainMapping(settings.atlantis) ? settings.atlantis as Mapping : {};
+    const template = isPlainMapping(atlantis.project_template) ? atlantis.project_template as Mapping
+      : typeof atlantis.project_template_name === 'string' ? this.stacksSettings.atlantisProjectTemplates?.[atlantis.project_template_name] as Mapping | undefined : undefined;
+    if (template && typeof template.name === 'string' && template.name !== '') names.atlantis_project = fillContextTokens(template.name, vars, component);
+    return names;
   }
 
   /** Where a component's key is written (the last layer writing it), for template errors. */

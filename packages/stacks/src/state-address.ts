@@ -43,25 +43,28 @@ export function terraformWorkspace(input: WorkspaceInput): string {
   const pattern = input.metadata.terraform_workspace_pattern;
   const explicit = input.metadata.terraform_workspace;
   let workspace: string;
-  if (typeof pattern === 'string') workspace = fillPattern(pattern, input, derived);
+  if (typeof pattern === 'string') workspace = fillContextTokens(pattern, input.vars, input.name, derived ? input.component : '');
   else if (typeof explicit === 'string') workspace = explicit;
   else workspace = derived ? `${input.stack}-${input.name}` : input.stack;
   return flatten(workspace);
 }
 
-/** Atmos's context tokens; a token with no value becomes empty, as in Atmos. */
-function fillPattern(pattern: string, input: WorkspaceInput, derived: boolean): string {
+/**
+ * Atmos's context tokens (pkg/config ReplaceContextTokens) from a component's vars; a token with no
+ * value becomes empty, as in Atmos.
+ */
+export function fillContextTokens(pattern: string, vars: Mapping, component: string, baseComponent = ''): string {
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  const attributes = Array.isArray(input.vars.attributes) ? input.vars.attributes.map(String).join('-') : '';
+  const attributes = Array.isArray(vars.attributes) ? vars.attributes.map(String).join('-') : '';
   const tokens: Record<string, string> = {
-    '{base-component}': derived ? input.component : '',
-    '{component}': input.name,
+    '{base-component}': baseComponent,
+    '{component}': component,
     '{component-path}': '',
-    '{namespace}': text(input.vars.namespace),
-    '{tenant}': text(input.vars.tenant),
-    '{environment}': text(input.vars.environment),
-    '{region}': text(input.vars.region),
-    '{stage}': text(input.vars.stage),
+    '{namespace}': text(vars.namespace),
+    '{tenant}': text(vars.tenant),
+    '{environment}': text(vars.environment),
+    '{region}': text(vars.region),
+    '{stage}': text(vars.stage),
     '{attributes}': attributes,
     '{workspace}': '',
     '{terraform_workspace}': '',
