@@ -265,7 +265,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
 
   it('atmos.yaml integrations.github reaches every component\'s settings; validate warns about the other integrations only (stack_processor_utils.go processSettingsIntegrationsGithub)', async () => {
     const dir = writeTree(tempDir('tfwrap-atmos-'), {
-      'atmos.yaml': `${atmosYaml}integrations:\n  github: { gitops: { terraform-version: 1.9.8 } }\n  atlantis: { path: atlantis.yaml }\n`,
+      'atmos.yaml': `${atmosYaml}integrations:\n  github: { gitops: { terraform-version: 1.9.8 } }\n  atlantis: { path: atlantis.yaml, project_templates: {} }\n  spacelift: {}\n`,
       'components/terraform/vpc/main.tf': '',
       'stacks/dev.yaml': 'components:\n  terraform:\n    vpc: { settings: { integrations: { github: { gitops: { infracost-enabled: true } } } } }\n',
     });
@@ -275,7 +275,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.deepEqual(described.settings, { integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': true } } } });
     const validated = ok(await tfwrap('validate'), 'validate');
     assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ')).map((line) => line.replace(dir, '<dir>')),
-      ['tfwrap: warning: <dir>/atmos.yaml:6:3: integrations.atlantis: is not used by tfwrap. [E_CONFIG_INVALID]']);
+      ['tfwrap: warning: <dir>/atmos.yaml:6:15: integrations.atlantis.path: is not used by tfwrap. [E_CONFIG_INVALID]', 'tfwrap: warning: <dir>/atmos.yaml:7:3: integrations.spacelift: is not used by tfwrap. [E_CONFIG_INVALID]']);
   });
 
   it('a component template reads .spacelift_stack and .atlantis_project as Atmos computes them (internal/exec/utils.go computeSpaceliftAndAtlantisNames)', async () => {

@@ -145,8 +145,13 @@ async function atmosConfigWarnings(file: string, config: Record<string, unknown>
   }
   for (const key of Object.keys(doc.stacks ?? {})) if (!atmosStacksKeys.has(key)) warnings.push(await warn(['stacks', key], `stacks.${key}: is not used by tfwrap`));
   for (const key of Object.keys(doc.stacks?.inherit ?? {})) if (key !== 'metadata') warnings.push(await warn(['stacks', 'inherit', key], `stacks.inherit.${key}: is not used by tfwrap`));
-  // integrations.github is merged into every component's settings (as Atmos does); the others are Atmos's own.
-  for (const key of Object.keys(doc.integrations ?? {})) if (key !== 'github') warnings.push(await warn(['integrations', key], `integrations.${key}: is not used by tfwrap`));
+  // integrations.github is merged into every component's settings and atlantis.project_templates name
+  // Atlantis projects (as Atmos does); the rest is Atmos's own.
+  for (const key of Object.keys(doc.integrations ?? {})) {
+    if (key === 'atlantis' && doc.integrations.atlantis && typeof doc.integrations.atlantis === 'object') {
+      for (const inner of Object.keys(doc.integrations.atlantis)) if (inner !== 'project_templates') warnings.push(await warn(['integrations', 'atlantis', inner], `integrations.atlantis.${inner}: is not used by tfwrap`));
+    } else if (key !== 'github') warnings.push(await warn(['integrations', key], `integrations.${key}: is not used by tfwrap`));
+  }
   for (const kind of Object.keys(doc.components ?? {})) {
     if (kind !== 'terraform') warnings.push(await warn(['components', kind], `components.${kind}: tfwrap runs Terraform components only`));
   }
