@@ -157,6 +157,39 @@ describe('tfwrap describe affected', function () {
     ]);
   });
 
+  it('a file, or a file under a folder, that a depends_on entry names affects the component (Atmos: affected "file" / "folder"); other files do not', async () => {
+    const { dir } = await project();
+    writeTree(dir, {
+      'stacks/dev.yaml': 'import: [catalog/components, mixins/eu]\nvars:\n  stage: dev\ncomponents:\n  terraform:\n    app:\n      settings:\n'
+        + '        depends_on:\n          1: { component: database }\n          2: { file: config/app.json }\n          3: { folder: lambda/src }\n',
+      'config/app.json': '{}\n',
+      'config/other.json': '{}\n',
+      'lambda/src/handler.py': 'pass\n',
+      'lambda/src-old/handler.py': 'pass\n',
+    });
+    await commit(dir, 'file dependencies');
+    const step = async (files: Record<string, string>) => {
+      writeTree(dir, files);
+      await commit(dir, 'change');
+      return summary(await affected(dir, 'HEAD~1'));
+    };
+    // Not named, and a sibling folder whose name starts the same: nothing.
+    assert.deepEqual(await step({ 'config/other.json': '{"a": 1}\n', 'lambda/src-old/handler.py': 'pass  # old\n' }), []);
+    assert.deepEqual(await step({ 'config/app.json': '{"replicas": 2}\n' }), ['dev/app file:config/app.json']);
+    assert.deepEqual(await step({ 'lambda/src/lib/util.py': 'pass\n' }), ['dev/app folder:lambda/src']);
+    // With a changed mixin var (told from the merged vars, without resolving the component): both reasons.
+    assert.deepEqual(await step({ 'lambda/src/handler.py': 'pass  # v2\n', 'stacks/mixins/eu.yaml': 'vars:\n  region: eu-central-1\n' }), [
+      'dev/app stack.vars,folder:lambda/src', 'dev/database stack.vars', 'dev/network stack.vars',
+      'staging/app stack.vars', 'staging/database stack.vars', 'staging/network stack.vars',
+    ]);
+    // The dependents of a component affected so are added too.
+    writeTree(dir, { 'stacks/dev.yaml': readFileSync(join(dir, 'stacks/dev.yaml'), 'utf8') + '    worker:\n      metadata:\n        component: app\n      settings:\n        depends_on: [app]\n' });
+    await commit(dir, 'worker');
+    writeTree(dir, { 'config/app.json': '{"replicas": 3}\n' });
+    await commit(dir, 'replicas');
+    assert.deepEqual(summary(await affected(dir, 'HEAD~1', '--include-dependents')), ['dev/app file:config/app.json', 'dev/worker dependency:app']);
+  });
+
   it('a renamed stack file and a renamed component are deleted and added', async () => {
     const { dir, base } = await project();
     renameSync(join(dir, 'stacks/staging.yaml'), join(dir, 'stacks/stage.yaml'));

@@ -162,6 +162,15 @@ export async function locateInYaml(file: string, path: YamlPath, text?: string):
   const { parseDocument, LineCounter, isNode } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, keepSourceTokens: false });
+  // A loaded mapping's keys are strings: `1:` (Atmos's depends_on entries) is the number 1 in the document.
+  const keys: Array<string | number> = [];
+  for (const segment of path) {
+    const parent = doc.getIn(keys, true);
+    const numeric = typeof segment === 'string' && isNode(parent) && 'items' in parent && !doc.hasIn([...keys, segment])
+      && (parent.items as Array<{ key?: unknown }>).some((item) => !isNode(item) && isNode(item.key) && 'value' in item.key && typeof item.key.value === 'number' && String(item.key.value) === segment);
+    keys.push(numeric ? Number(segment) : segment);
+  }
+  path = keys;
   for (let depth = path.length; depth > 0; depth--) {
     const prefix = path.slice(0, depth);
     // Prefer the key's position for mappings: "vars.region" points at `region:`.

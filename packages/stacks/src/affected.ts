@@ -7,7 +7,8 @@
  * closure (at either revision) changed in content, its manifests or name changed, or the project
  * configuration changed. A component is also affected when a file under its Terraform directory,
  * or under a local module that directory uses (`source = "./..."` or `"../..."` in its .tf files,
- * followed recursively), changed.
+ * followed recursively), changed, and when a file or folder its dependencies name changed (Atmos's
+ * `file:` / `folder:` entries of `settings.depends_on`, `dependencies.files` / `folders`).
  *
  * Reading the base revision: when only the content of existing manifests changed (the usual pull
  * request), the base is the head's files with those manifests replaced by their base text (one
@@ -17,20 +18,21 @@
  *
  * Reasons, per component: `stack.<section>` (vars, env, settings, depends_on, backend, auth, hooks,
  * providers, metadata) for a resolved section that differs; `component.added`, `component.deleted`;
- * `component.dir`; `module:<path>`; with dependents, `dependency:<component>`.
+ * `component.dir`; `module:<path>`; `file:<path>`, `folder:<path>`; with dependents, `dependency:<component>`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, mergeConfig, parseAtmosYaml, parseYaml, readAtmosYaml } from '@tfwrap/core';
 import { changedFiles, exportTree, isClean, openGitRepository, readFilesAt, resolveCommit, type ExportedTree } from './git-revision.js';
 import jsYaml from 'js-yaml';
+import picomatch from 'picomatch';
 import { isDynamicPattern } from 'tinyglobby';
 import { ImportResolver, hasManifestExtension } from './imports.js';
 import { parseManifest, type ComponentSection, type Manifest } from './manifest.js';
 import { MergeMemo } from './merge.js';
 import { StackRepository, type StackRepositoryOptions } from './repository.js';
 import { stacksSettingsFrom } from './settings.js';
-import { LoadedStack, type ComponentAuth, type ComponentInstance, type Stack } from './stack.js';
+import { LoadedStack, pathDependenciesOf, type ComponentAuth, type ComponentInstance, type Stack } from './stack.js';
 import type { FunctionContext } from './yaml-functions.js';
 
 export interface AffectedOptions {
@@ -181,6 +183,9 @@ class OverlaySource implements StackRepositoryOptions {
   }
 }
 
+/** A set of files, or a test of each file (read only through `has`). */
+type FileSet = Pick<ReadonlySet<string>, 'has'>;
+
 interface Side {
   projectDir: string;
   source: CachedSource | OverlaySource;
@@ -190,7 +195,7 @@ interface Side {
    * Whether a file of a stack manifest's import closure (itself included) is in `changed`, the
    * closure found by reading only its `import:` block; undefined when that is not enough.
    */
-  closureTouches(stackFile: string, changed: ReadonlySet<string>): boolean | undefined;
+  closureTouches(stackFile: string, changed: FileSet): boolean | undefined;
 }
 
 /** The configuration files, relative to the project directory. */
@@ -218,7 +223,7 @@ function openSide(projectDir: string, configPaths: ConfigPaths, source: CachedSo
   /** The files an import list brings in (closures of its targets), by the list. */
   const importedByList = new Map<string, string[]>();
   /** Whether such a list of files holds a changed file, by list (shared by the stacks of one list) and set of changed files. */
-  const touchedByList = new Map<ReadonlySet<string>, WeakMap<string[], boolean>>();
+  const touchedByList = new Map<FileSet, WeakMap<string[], boolean>>();
   return {
     projectDir,
     source,
@@ -350,7 +355,8 @@ const sections: Array<[string, (a: ComponentInstance, b: ComponentInstance) => b
   ['env', (a, b) => sameData(a.env, b.env)],
   // depends_on is a reason of its own.
   ['settings', (a, b) => sameDataExcept(a.settings, b.settings, 'depends_on')],
-  ['depends_on', (a, b) => sameData(a.dependsOn, b.dependsOn) && sameData(a.crossStackDependsOn, b.crossStackDependsOn)],
+  ['depends_on', (a, b) => sameData(a.dependsOn, b.dependsOn) && sameData(a.crossStackDependsOn, b.crossStackDependsOn)
+    && sameData(a.fileDependencies, b.fileDependencies) && sameData(a.folderDependencies, b.folderDependencies)],
   ['backend', (a, b) => a.backendType === b.backendType && a.remoteStateBackendType === b.remoteStateBackendType
     && sameData(a.backend, b.backend) && sameData(a.remoteStateBackend, b.remoteStateBackend)],
   ['auth', (a, b) => sameData(a.auth, b.auth)],
@@ -382,6 +388,26 @@ async function compare(
   const manifestsAddedOrDeleted = changes.some((change) => change.status !== 'modified' && hasManifestExtension(change.path));
   const stacksDir = relativeTo(headSide.projectDir, headSide.repository.settings.stacksBasePath);
   const directoryReasons = new DirectoryReasons(headSide.projectDir, changes.map((change) => change.path), stacksDir);
+  // Every changed path counts (Atmos reads git's list as is): a reformatted manifest too.
+  const pathReasons = new PathDependencyReasons(headSide.projectDir, changes.map((change) => change.path));
+  // Manifests that may declare a file or folder dependency, told from their text; a stack none of
+  // whose files does cannot have one (its components are not resolved to find out).
+  const declaringByFile = new Map<string, boolean>();
+  const declaring: FileSet = {
+    has(file) {
+      let found = declaringByFile.get(file);
+      if (found === undefined) declaringByFile.set(file, (found = PATH_DEPENDENCY_KEY.test(headSide.readText(file))));
+      return found;
+    },
+  };
+  const mayDeclarePaths = async (name: string, files: readonly string[], stack: Stack | undefined): Promise<{ may: boolean; stack?: Stack }> => {
+    if (!stack) {
+      const found = files.map((file) => headSide.closureTouches(file, declaring));
+      if (found.every((value) => value !== undefined)) return { may: found.includes(true) };
+      stack = await headSide.repository.loadStack(name);
+    }
+    return { may: stack.files.some((file) => declaring.has(file)), stack };
+  };
 
   const baseStacks = new Map((await baseSide.repository.listStacks()).map((entry) => [entry.name, entry]));
   const headStacks = new Map((await headSide.repository.listStacks()).map((entry) => [entry.name, entry]));
@@ -436,38 +462,46 @@ async function compare(
     if (!touched) ({ changed: touched, stack: headStack } = await closureChanged(headSide, headChanged, name, entry.files));
     let baseStack: Stack | undefined;
     if (!touched && manifestsAddedOrDeleted) ({ changed: touched, stack: baseStack } = await closureChanged(baseSide, baseChanged, name, baseEntry!.files));
-    if (!touched && !directoryReasons.any) continue;
+    const declared = await mayDeclarePaths(name, entry.files, headStack);
+    const declaresPaths = declared.may;
+    headStack = declared.stack;
+    if (!touched && !directoryReasons.any && !declaresPaths) continue;
     headStack ??= await headSide.repository.loadStack(name);
     // Kept only when needed: a thousand resolved stacks held at once cost more in GC than loading again.
     if (includeDependents) headStackObjects.set(name, headStack);
     if (!baseEntry) {
-      for (const instance of await real(headStack)) add(name, instance.name, instance, ['component.added']);
+      for (const instance of await real(headStack)) add(name, instance.name, instance, ['component.added', ...pathReasons.of(instance)]);
       continue;
     }
     if (!touched) {
-      for (const instance of await real(headStack)) add(name, instance.name, instance, directoryReasons.of(instance.componentDir));
+      for (const instance of await real(headStack)) add(name, instance.name, instance, [...directoryReasons.of(instance.componentDir), ...pathReasons.of(instance)]);
       continue;
     }
     baseStack ??= await baseSide.repository.loadStack(name);
     const baseReal = new Set(realNames(baseStack));
     for (const component of realNames(headStack)) {
       if (!baseReal.delete(component)) {
-        add(name, component, await headStack.component(component), ['component.added']);
+        const instance = await headStack.component(component);
+        add(name, component, instance, ['component.added', ...pathReasons.of(instance)]);
         continue;
       }
       // Most components of a touched stack differ in a section or two, or not at all: told from
       // what they merge where that is enough, else from both resolved.
       const fromInputs = reasonsFromInputs(headStack, baseStack, component);
-      if (fromInputs !== undefined && (fromInputs.length > 0 || directoryReasons.any)) {
+      if (fromInputs !== undefined) {
         const head = headStack as LoadedStack;
-        const auth = head.mergedSection(component, 'auth');
-        const where = { componentDir: head.componentDirOf(component), ...(Object.keys(auth).length > 0 ? { auth: auth as ComponentAuth } : {}) };
-        add(name, component, where, [...fromInputs, ...(directoryReasons.any ? directoryReasons.of(where.componentDir) : [])]);
+        // Without templates or functions (else fromInputs is undefined), the merged sections are the resolved ones.
+        const paths = declaresPaths ? pathReasons.of(pathDependenciesOf(head.mergedSection(component, 'settings'), head.mergedSection(component, 'dependencies'))) : [];
+        if (fromInputs.length > 0 || directoryReasons.any || paths.length > 0) {
+          const auth = head.mergedSection(component, 'auth');
+          const where = { componentDir: head.componentDirOf(component), ...(Object.keys(auth).length > 0 ? { auth: auth as ComponentAuth } : {}) };
+          add(name, component, where, [...fromInputs, ...(directoryReasons.any ? directoryReasons.of(where.componentDir) : []), ...paths]);
+        }
       }
       if (fromInputs !== undefined) continue;
       const [before, instance] = await Promise.all([baseStack.component(component), headStack.component(component)]);
       const reasons = sections.filter(([, same]) => !same(before, instance)).map(([section]) => `stack.${section}`);
-      add(name, component, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : [])]);
+      add(name, component, instance, [...reasons, ...(directoryReasons.any ? directoryReasons.of(instance.componentDir) : []), ...pathReasons.of(instance)]);
     }
     for (const componentName of baseReal) add(name, componentName, undefined, ['component.deleted'], true);
   }
@@ -591,6 +625,43 @@ class DirectoryReasons {
     const modules = [...found].sort();
     this.modulesCache.set(dir, modules);
     return modules;
+  }
+}
+
+/** A key a file or folder dependency is written with (`file:`, `folders:`, ...), in a manifest's text. */
+const PATH_DEPENDENCY_KEY = /\b(?:file|folder)s?["']?\s*:/;
+
+/**
+ * Atmos's file and folder dependencies (internal/exec/describe_affected_utils_optimized.go
+ * isComponentDependentFolderOrFileChangedIndexed): `file:<path>` when that file changed,
+ * `folder:<path>` when a file under that folder changed. Atmos resolves the paths from its working
+ * directory, the project directory here, and matches them as globs (doublestar): so does this.
+ */
+class PathDependencyReasons {
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(private readonly projectDir: string, private readonly changed: readonly string[]) {}
+
+  of(dependencies: { files: readonly string[]; folders: readonly string[] } | Pick<ComponentInstance, 'fileDependencies' | 'folderDependencies'>): string[] {
+    const [files, folders] = 'files' in dependencies ? [dependencies.files, dependencies.folders] : [dependencies.fileDependencies, dependencies.folderDependencies];
+    return [
+      ...files.filter((file) => this.changedAt(file, false)).map((file) => `file:${file}`),
+      ...folders.filter((folder) => this.changedAt(folder, true)).map((folder) => `folder:${folder}`),
+    ];
+  }
+
+  private changedAt(written: string, folder: boolean): boolean {
+    const key = `${folder ? 'd' : 'f'}${written}`;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const relative = path.relative(this.projectDir, path.resolve(this.projectDir, written)).split(path.sep).join('/');
+      const pattern = folder ? (relative === '' ? '**' : `${relative}/**`) : relative;
+      // doublestar's syntax: no extglobs or negation; `*` matches dot files.
+      const isMatch = picomatch(pattern, { dot: true, noextglob: true, nonegate: true });
+      found = pattern !== '' && this.changed.some((file) => isMatch(file));
+      this.cache.set(key, found);
+    }
+    return found;
   }
 }
 

@@ -578,6 +578,72 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual((await stack.dependencyLevels()).map((level) => level.map((instance) => instance.name)), [['vpc'], ['db'], ['app']]);
   });
 
+  it('depends_on entries may name a file or a folder instead of a component: not run dependencies (pkg/schema/schema.go Context File/Folder)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            vpc: {}
+            app:
+              settings:
+                depends_on:
+                  1: { file: components/terraform/app/extra.tf }
+                  2: { folder: config/app }
+                  3: { component: vpc }
+      `,
+    }, atmosLayout({ name_template: '{{ .vars.stage }}' }));
+    // The stack loads, so name_template names it (a stack that fails to load keeps its path name).
+    assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['dev']);
+    const stack = await repo.loadStack('dev');
+    const app = await stack.component('app');
+    assert.deepEqual(app.dependsOn, ['vpc']);
+    assert.deepEqual(app.crossStackDependsOn, []);
+    assert.deepEqual(app.fileDependencies, ['components/terraform/app/extra.tf']);
+    assert.deepEqual(app.folderDependencies, ['config/app']);
+    assert.deepEqual((await stack.dependencyLevels()).map((level) => level.map((instance) => instance.name)), [['vpc'], ['app']]);
+  });
+
+  it('file/folder dependencies come from the dependencies section when it names any, else from settings.depends_on (internal/exec/describe_affected_components.go getFileFolderDependencies)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            vpc: {}
+            legacy:
+              settings: { depends_on: { 1: { file: a.json }, 2: { folder: lib } } }
+            both:
+              settings: { depends_on: { 1: { file: ignored.json } } }
+              dependencies:
+                components: [{ name: vpc }, { kind: folder, path: src/fn }]
+                files: [b.json]
+                folders: [shared]
+      `,
+    }, atmosLayout());
+    const stack = await repo.loadStack('orgs/dev');
+    const legacy = await stack.component('legacy');
+    assert.deepEqual([legacy.fileDependencies, legacy.folderDependencies], [['a.json'], ['lib']]);
+    const both = await stack.component('both');
+    assert.deepEqual([both.fileDependencies, both.folderDependencies], [['b.json'], ['src/fn', 'shared']]);
+    // A kind: folder entry is not a component to run first.
+    assert.deepEqual(both.dependsOn, ['vpc']);
+  });
+
+  it('a depends_on entry naming no component, file or folder, and a kind: file entry without path, are errors at the entry', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': 'components:\n  terraform:\n    app:\n      settings:\n        depends_on:\n          1: { stage: dev }\n',
+      'stacks/orgs/qa.yaml': 'components:\n  terraform:\n    app:\n      dependencies:\n        components:\n          - { kind: file }\n',
+    }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.match(err.message, /settings\.depends_on\.1 must have component:, file: or folder:/);
+    assert.equal(err.location?.file, file('stacks/orgs/dev.yaml'));
+    assert.equal(err.location?.line, 6);
+    const qa = await rejection(repo.loadStack('orgs/qa'));
+    assert.equal(qa.code, 'E_STACK_INVALID');
+    assert.match(qa.message, /with kind: file must have path:/);
+  });
+
   it('import objects (path, skip_if_missing, context) are imports (internal/exec/stack_processor_utils.go ProcessImportSection)', async () => {
     const { repo } = fixtureRepo({
       'stacks/catalog/vpc.yaml': 'components: { terraform: { vpc: { vars: { a: 1 } } } }',

@@ -94,24 +94,45 @@ export const stackCommandKeys: readonly string[] = Object.keys(stackCommandSchem
 
 const componentNames = v.array(text(mustBe('component names')), mustBe('a list of component names'));
 
-/** Atmos's map form of `settings.depends_on`: `{ 1: { component: vpc, stack?: ..., stage?: ... } }`. */
-const dependencyEntry = mapping(v.looseObject({
-  component: text(must('name a component')),
-  stack: v.nullish(v.string(mustBe('a stack name'))),
-  namespace: v.nullish(v.string(mustBe('a string'))),
-  tenant: v.nullish(v.string(mustBe('a string'))),
-  environment: v.nullish(v.string(mustBe('a string'))),
-  stage: v.nullish(v.string(mustBe('a string'))),
-}), 'must be a mapping with component: (and optionally stack:, tenant:, environment:, stage:)');
+/**
+ * Atmos's map form of `settings.depends_on`: `{ 1: { component: vpc, stack?: ..., stage?: ... } }`;
+ * an entry may name a file or folder instead (`{ file: path }`, `{ folder: path }`), which only
+ * `describe affected` reads.
+ */
+const dependencyEntryMessage = 'must be a mapping with component:, file: or folder: (and optionally stack:, tenant:, environment:, stage:)';
+const dependencyEntry = mapping(v.pipe(
+  v.looseObject({
+    component: v.nullish(text(must('name a component'))),
+    file: v.nullish(text(must('be a file path'))),
+    folder: v.nullish(text(must('be a folder path'))),
+    stack: v.nullish(v.string(mustBe('a stack name'))),
+    namespace: v.nullish(v.string(mustBe('a string'))),
+    tenant: v.nullish(v.string(mustBe('a string'))),
+    environment: v.nullish(v.string(mustBe('a string'))),
+    stage: v.nullish(v.string(mustBe('a string'))),
+  }),
+  // A custom step (JSON Schema conversion skips it): one of the three is needed.
+  v.check((entry) => [entry.component, entry.file, entry.folder].some((value) => typeof value === 'string'), 'must have component:, file: or folder:, not a mapping with none of them'),
+), dependencyEntryMessage);
 const dependsOnSchema = v.union([componentNames, mapping(v.record(v.string(), v.nullable(dependencyEntry)))],
-  'must be a list of component names or a mapping of { component: ... } entries');
+  'must be a list of component names or a mapping of { component: ... }, { file: ... } or { folder: ... } entries');
 
-/** `dependencies.components`: `[{ name: vpc }, { component: vpc, stack: x }]`. */
-const dependencyComponent = mapping(v.looseObject({
-  name: v.nullish(text(must('name a component'))),
-  component: v.nullish(text(must('name a component'))),
-  stack: v.nullish(v.string(mustBe('a stack name'))),
-}), 'must be a mapping with name: (and optionally stack:)');
+/**
+ * `dependencies.components`: `[{ name: vpc }, { component: vpc, stack: x }]`, and Atmos's inline
+ * path form `{ kind: file, path: ... }` / `{ kind: folder, path: ... }`.
+ */
+const dependencyComponent = mapping(v.pipe(
+  v.looseObject({
+    name: v.nullish(text(must('name a component'))),
+    component: v.nullish(text(must('name a component'))),
+    stack: v.nullish(v.string(mustBe('a stack name'))),
+    kind: v.nullish(v.string(mustBe('a string such as file or folder'))),
+    path: v.nullish(text(must('be a file or folder path'))),
+  }),
+  v.check((entry) => (entry.kind !== 'file' && entry.kind !== 'folder') || typeof entry.path === 'string',
+    (issue) => `with kind: ${String((issue.input as { kind?: unknown }).kind)} must have path:`),
+), 'must be a mapping with name: (and optionally stack:), or kind: file|folder with path:');
+const pathList = (what: string) => v.array(text(mustBe(`a ${what} path`)), mustBe(`a list of ${what} paths`));
 
 /** The sections that may stand at the root of a manifest, in `terraform:` and in a component. */
 const sectionEntries = {
@@ -129,7 +150,11 @@ const sectionEntries = {
   remote_state_backend: v.nullish(mapping(v.record(v.string(), v.nullable(mapping(v.record(v.string(), v.unknown()), mustBe('a mapping of backend settings')))))),
   providers: v.nullish(mapping(v.record(v.string(), v.unknown()))),
   command: v.nullish(text(mustBe('a command name or path'))),
-  dependencies: v.nullish(mapping(v.looseObject({ components: v.nullish(v.array(dependencyComponent, mustBe('a list of { name: ... } entries'))) }))),
+  dependencies: v.nullish(mapping(v.looseObject({
+    components: v.nullish(v.array(dependencyComponent, mustBe('a list of { name: ... } entries'))),
+    files: v.nullish(pathList('file')),
+    folders: v.nullish(pathList('folder')),
+  }))),
 };
 
 /** `overrides:` (at the root or in `terraform:`): sections applied after every other layer. */
@@ -234,7 +259,7 @@ const hintsByField: Record<string, string | ((input: unknown) => string | undefi
   'import[]': 'name a manifest relative to the stacks directory, such as catalog/vpc',
   components: 'write components: { terraform: { <name>: { vars: ... } } }',
   'env.*': 'environment variables are text; null unsets an inherited one',
-  'settings.depends_on': 'write depends_on: [network, dns] or depends_on: { 1: { component: network } }',
+  'settings.depends_on': 'write depends_on: [network, dns] or depends_on: { 1: { component: network }, 2: { file: config/app.json } }',
   'backend.*': 'write backend: { s3: { bucket: ..., key: ... } }',
   'metadata.inherits': 'write inherits: [vpc-defaults]',
   'metadata.type': (input) => (typeof input === 'string' ? didYouMean(input, metadataTypes) : undefined),

@@ -82,6 +82,12 @@ export interface ComponentInstance {
   dependsOn: string[];
   /** Dependencies on components of other stacks: reported, not run. */
   crossStackDependsOn: Array<{ component: string; stack?: string; [key: string]: unknown }>;
+  /**
+   * Files and folders whose change makes `describe affected` list the component (Atmos's rule,
+   * see pathDependenciesOf), as written: relative to the project directory. Not run dependencies.
+   */
+  fileDependencies: string[];
+  folderDependencies: string[];
   /** The list merge strategy used for this component (`settings.list_merge_strategy`). */
   listMergeStrategy: ListMergeStrategy;
   /**
@@ -451,7 +457,9 @@ export class LoadedStack implements Stack {
     }
     let envStrings = this.envByMapping.get(env);
     if (!envStrings) this.envByMapping.set(env, (envStrings = envValues(env)));
-    const { sameStack, crossStack } = this.dependenciesOf(settings, merged('dependencies'), vars);
+    const dependencies = merged('dependencies');
+    const { sameStack, crossStack } = this.dependenciesOf(settings, dependencies, vars);
+    const { files: fileDependencies, folders: folderDependencies } = pathDependenciesOf(settings, dependencies);
 
     // The merge shares nested values with the cached manifests; hand out copies.
     const instance: ComponentInstance = (this.copyValues ? cloneData : <T>(value: T) => value)({
@@ -478,6 +486,8 @@ export class LoadedStack implements Stack {
       hooks,
       dependsOn: sameStack,
       crossStackDependsOn: crossStack,
+      fileDependencies,
+      folderDependencies,
       listMergeStrategy: lists,
       workspace,
       varfileName: flatten(`${this.name}-${name}.terraform.tfvars.json`),
@@ -680,7 +690,9 @@ export class LoadedStack implements Stack {
     }
     const listed = dependencies.components;
     if (Array.isArray(listed)) {
-      for (const entry of listed) if (entry && typeof entry === 'object') add(entry as Mapping, (entry as Mapping).name ?? (entry as Mapping).component);
+      for (const entry of listed) {
+        if (entry && typeof entry === 'object' && !isPathKind(entry as Mapping)) add(entry as Mapping, (entry as Mapping).name ?? (entry as Mapping).component);
+      }
     }
     return { sameStack, crossStack };
   }
@@ -928,6 +940,44 @@ function layerHasTag(layer: Layer): boolean {
   let found = layerTags.get(layer.sections);
   if (found === undefined) layerTags.set(layer.sections, (found = hasTag(layer.sections)));
   return found;
+}
+
+/** A `dependencies.components` entry of Atmos's inline path form: `{ kind: file | folder, path: ... }`. */
+function isPathKind(entry: Mapping): boolean {
+  return entry.kind === 'file' || entry.kind === 'folder';
+}
+
+/**
+ * The files and folders a component depends on, for `describe affected` (Atmos's
+ * getFileFolderDependencies, internal/exec/describe_affected_components.go): those of the
+ * `dependencies` section (`files:`, `folders:`, and `components:` entries of kind file or folder)
+ * when it names any, else the `file:` and `folder:` of the map form of `settings.depends_on`.
+ */
+export function pathDependenciesOf(settings: Mapping | undefined, dependencies: Mapping | undefined): { files: string[]; folders: string[] } {
+  const files: string[] = [];
+  const folders: string[] = [];
+  const add = (list: string[], value: unknown) => {
+    if (typeof value === 'string' && value !== '' && !list.includes(value)) list.push(value);
+  };
+  // Atmos puts the inline entries first, then the sibling lists.
+  const listed = dependencies?.components;
+  if (Array.isArray(listed)) {
+    for (const entry of listed) {
+      if (entry && typeof entry === 'object' && isPathKind(entry as Mapping)) add((entry as Mapping).kind === 'file' ? files : folders, (entry as Mapping).path);
+    }
+  }
+  if (Array.isArray(dependencies?.files)) for (const file of dependencies.files) add(files, file);
+  if (Array.isArray(dependencies?.folders)) for (const folder of dependencies.folders) add(folders, folder);
+  if (files.length > 0 || folders.length > 0) return { files, folders };
+  const dependsOn = settings?.depends_on;
+  if (dependsOn && typeof dependsOn === 'object' && !Array.isArray(dependsOn)) {
+    for (const entry of Object.values(dependsOn as Mapping)) {
+      if (!entry || typeof entry !== 'object') continue;
+      add(files, (entry as Mapping).file);
+      add(folders, (entry as Mapping).folder);
+    }
+  }
+  return { files, folders };
 }
 
 /** Whether a layer's dependencies name a place by context (`stage:` etc.), which the component's vars decide. */

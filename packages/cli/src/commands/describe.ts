@@ -207,6 +207,9 @@ async function describeComponent(run: Run, format: 'yaml' | 'json', output: { qu
     ...(instance.locals ? { locals: instance.locals } : {}),
     depends_on: instance.dependsOn,
     cross_stack_depends_on: instance.crossStackDependsOn,
+    // What `describe affected` watches for this component (Atmos: depends_on file:/folder:, dependencies.files/folders).
+    file_dependencies: instance.fileDependencies,
+    folder_dependencies: instance.folderDependencies,
     sources: instance.sources,
   };
   await writeDescribeOutput(described, format, output);
