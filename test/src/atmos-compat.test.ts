@@ -5,7 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, runTfwrap } from './support/cli.js';
 import { hermeticEnv, tempDir } from './support/env.js';
-import { copyExample, errorLines, writeTree } from './support/terraform.js';
+import { SIMPLE_COMPONENT, copyExample, errorLines, fixtureProject, recordingTerraform, writeTree } from './support/terraform.js';
 
 describe('Atmos compatibility: examples/atmos-quickstart', function () {
   this.timeout(180_000);
@@ -295,5 +295,39 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const env = hermeticEnv();
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 't1-dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual(described.vars.tags, { spacelift_stack: 't1-dev-vpc', atlantis_project: 't1-vpc' });
+  });
+});
+
+describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {
+  this.timeout(120_000);
+  const env = hermeticEnv();
+  const tfwrap = (dir: string, ...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+
+  it('describe shows the command that runs: atmos.yaml, then terraform:, bases, the component, overrides; default terraform; the run uses it', async () => {
+    const shim = recordingTerraform();
+    const dir = fixtureProject({
+      'tfwrap.yaml': 'components:\n  terraform:\n    command: tofu\nauth:\n  identities:\n    local: { kind: ambient, default: true }\n',
+      'stacks/dev.yaml': [
+        'vars: { stage: dev }',
+        'components:',
+        '  terraform:',
+        '    plain: { metadata: { component: app } }',
+        `    app: { command: ${JSON.stringify(join(shim.bin, 'terraform'))} }`,
+        '',
+      ].join('\n'),
+      'components/terraform/app/main.tf': SIMPLE_COMPONENT,
+    });
+    const described = async (component: string) => JSON.parse(ok(await tfwrap(dir, 'describe', 'component', component, '-s', 'dev', '--format', 'json'), 'describe').stdout).command;
+    assert.equal(await described('plain'), 'tofu');
+    assert.equal(await described('app'), join(shim.bin, 'terraform'));
+    const stacks = JSON.parse(ok(await tfwrap(dir, 'describe', 'stacks', '--sections', 'command', '--format', 'json'), 'describe stacks').stdout);
+    assert.deepEqual(stacks.dev.components.terraform, { app: { command: join(shim.bin, 'terraform') }, plain: { command: 'tofu' } });
+
+    // tofu is not installed here: the component's own command is what runs, not components.terraform.command.
+    ok(await tfwrap(dir, 'plan', 'dev', 'app', '-no-color'), 'plan with the component command');
+    assert.ok(shim.calls().some((call) => / plan /.test(call)), shim.calls().join('\n'));
+
+    writeFileSync(join(dir, 'tfwrap.yaml'), 'auth:\n  identities:\n    local: { kind: ambient, default: true }\n');
+    assert.equal(await described('plain'), 'terraform');
   });
 });

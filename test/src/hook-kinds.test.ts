@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTfwrap } from './support/cli.js';
 import { hermeticEnv } from './support/env.js';
-import { errorLines, fixtureProject, SIMPLE_COMPONENT } from './support/terraform.js';
+import { errorLines, fixtureProject, SIMPLE_COMPONENT, writeTree } from './support/terraform.js';
 
 describe('hooks: Atmos\'s kind: command; other Atmos kinds are named and refused', function () {
   this.timeout(180_000);
@@ -51,6 +51,40 @@ describe('hooks: Atmos\'s kind: command; other Atmos kinds are named and refused
     assert.equal(stopped.exitCode, 4, stopped.stderr);
     assert.match(stopped.stderr, /stack command 'gate' exited with 4/);
     assert.doesNotMatch(stopped.stdout, /Plan:/);
+  });
+
+  it('a hook without events is described, and runs at every event Atmos fires (pkg/hooks MatchesEvent); one with an event that never happens is a validate warning and never runs', async () => {
+    const dir = project([
+      'record:',
+      '  kind: command',
+      '  command: sh',
+      '  args: [record.sh, no-events]',
+      'typo:',
+      '  events: [before-terraform-paln]',
+      '  kind: command',
+      '  command: sh',
+      '  args: [record.sh, typo]',
+    ]);
+    writeTree(dir, { 'stacks/prod.yaml': 'vars: { stage: prod }\nterraform:\n  overrides:\n    hooks:\n      after-apply: { kind: command, command: echo after-apply }\ncomponents:\n  terraform:\n    app: {}\n' });
+    const stacks = await tfwrap(dir, 'describe', 'stacks', '--sections', 'hooks', '--format', 'json');
+    assert.equal(stacks.exitCode, 0, stacks.stderr);
+    const described = JSON.parse(stacks.stdout);
+    assert.deepEqual(described.dev.components.terraform.app.hooks.record.events, []);
+    assert.deepEqual(described.dev.components.terraform.app.hooks.typo.events, ['before-terraform-paln']);
+    assert.deepEqual(described.prod.components.terraform.app.hooks['after-apply'].command, ['echo after-apply']);
+    const component = await tfwrap(dir, 'describe', 'component', 'app', '-s', 'prod', '--format', 'json');
+    assert.equal(component.exitCode, 0, component.stderr);
+    assert.deepEqual(JSON.parse(component.stdout).hooks['after-apply'].events, []);
+
+    const validate = await tfwrap(dir, 'validate');
+    assert.equal(validate.exitCode, 0, validate.stderr);
+    assert.match(validate.stderr, new RegExp(`^tfwrap: warning: ${join(dir, 'stacks/dev.yaml')}:11:\\d+: stack command 'typo': event "before-terraform-paln" never happens in tfwrap, so the command never runs\\. Hint: Did you mean 'before-terraform-plan'\\? \\[E_STACK_INVALID\\]$`, 'm'));
+
+    const plan = await tfwrap(dir, 'plan', 'dev', 'app', '-no-color');
+    assert.equal(plan.exitCode, 0, plan.stderr);
+    const componentDir = join(dir, 'components/terraform/app');
+    // Before and after plan; the typo'd one never.
+    assert.equal(readFileSync(join(componentDir, 'record.log'), 'utf8'), `no-events dev app ${componentDir} \nno-events dev app ${componentDir} \n`);
   });
 
   it('an Atmos hook kind tfwrap does not run (checkov, step, ...) is one line naming it, file and line, in validate and in a run', async () => {

@@ -261,8 +261,10 @@ auth:
       ['components: { terraform: { app: { metadata: { type: concrete } } } }', false],
       ['components: { terraform: { app: { metadata: { inherits: [""] } } } }', false],
       ['components: { terraform: { app: { metadata: { locked: "yes" } } } }', false],
-      ['hooks: { fmt: { events: [before-terraform-paln], command: x } }', false],
-      ['hooks: { fmt: { events: [], command: x } }', false],
+      // As in Atmos: an event that never happens, and no events (every event), load; validate warns about the first.
+      ['hooks: { fmt: { events: [before-terraform-paln], command: x } }', true],
+      ['hooks: { fmt: { events: [], command: x } }', true],
+      ['hooks: { fmt: { events: before-terraform-plan, command: x } }', false],
       ['hooks: { fmt: { comand: x } }', false],
       ['hooks: { fmt: { command: [] } }', false],
       ['hooks: { fmt: { command: "  " } }', false],

@@ -462,6 +462,38 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual(x.settings, { s: 1 });
   });
 
+  it('command: the last of components.terraform.command, terraform: { command }, the bases\', the component\'s, overrides.command; default terraform (internal/exec/stack_processor_merge.go)', async () => {
+    const files = {
+      'stacks/orgs/dev.yaml': `
+        command: ignored              # not a place Atmos reads a command from
+        terraform:
+          command: from-terraform
+        components:
+          terraform:
+            plain: {}
+            base: { metadata: { type: abstract }, command: from-base }
+            child: { metadata: { inherits: [base] } }
+            own: { metadata: { inherits: [base] }, command: from-component }
+      `,
+      'stacks/orgs/prod.yaml': `
+        components: { terraform: { plain: {} } }
+      `,
+      'stacks/orgs/staging.yaml': `
+        overrides: { command: from-overrides }
+        components: { terraform: { overridden: { command: from-component } } }
+      `,
+    };
+    const { repo } = fixtureRepo(files, { ...atmosLayout(), components: { terraform: { base_path: 'components/terraform', command: 'tofu' } } });
+    const dev = await repo.loadStack('orgs/dev');
+    const commands = async (stack: typeof dev, names: string[]) => Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stack.component(name)).command])));
+    assert.deepEqual(await commands(dev, ['plain', 'child', 'own']), { plain: 'from-terraform', child: 'from-base', own: 'from-component' });
+    assert.deepEqual(await commands(await repo.loadStack('orgs/prod'), ['plain']), { plain: 'tofu' });
+    assert.deepEqual(await commands(await repo.loadStack('orgs/staging'), ['overridden']), { overridden: 'from-overrides' });
+
+    const unset = fixtureRepo({ 'stacks/orgs/dev.yaml': 'components: { terraform: { x: {} } }' }, atmosLayout());
+    assert.equal((await (await unset.repo.loadStack('orgs/dev')).component('x')).command, 'terraform');
+  });
+
   it('YAML functions !env, !exec, !include, !include.raw, !repo-root are evaluated (pkg/utils/yaml_func_env.go, yaml_func_exec.go, yaml_include_by_extension.go)', async () => {
     process.env.TFWRAP_COMPAT_REGION = 'us-west-2';
     try {

@@ -1,5 +1,5 @@
 export { stackErrorCodes } from './error-codes.js';
-export { stacksSettingsFrom, defaultStacksBasePath, defaultComponentsBasePath, defaultIncludedPaths, defaultExcludedPaths } from './settings.js';
+export { stacksSettingsFrom, terraformCommandFrom, defaultStacksBasePath, defaultComponentsBasePath, defaultIncludedPaths, defaultExcludedPaths } from './settings.js';
 export type { StacksSettings, StacksSettingsOptions } from './settings.js';
 export { StackRepository } from './repository.js';
 export type { StackEntry } from './repository.js';

@@ -13,7 +13,7 @@
  */
 import * as v from 'valibot';
 import { didYouMean } from '@tfwrap/core';
-import { stackCommandEvents, stackCommandEventSpellings } from './stack-commands.js';
+import { stackCommandEvents } from './stack-commands.js';
 import type { Mapping } from './merge.js';
 
 /** A value's kind for messages: `a list`, `the string "x"`, `the number 3`. */
@@ -54,20 +54,14 @@ function envSchema(valueMessage: v.ErrorMessage<v.UnionIssue<v.BaseIssue<unknown
   return mapping(v.record(v.string(), v.nullable(v.union([v.string(), v.number(), v.boolean()], valueMessage))));
 }
 
-/** A stack command, an entry of `hooks:` (see stack-commands.ts). Required keys (events, command) are checked once the layers are merged. */
+/** A stack command, an entry of `hooks:` (see stack-commands.ts). Its required key (command, or name for a store hook) is checked once the layers are merged. */
 const commandMessage = 'must be a list of arguments or a shell command line';
 const stackCommandSchema = mapping(
   v.strictObject(
     {
-      events: v.optional(
-        v.pipe(
-          v.array(
-            v.picklist(stackCommandEventSpellings, (issue) => `unknown event ${JSON.stringify(issue.input)}`),
-            'must be a non-empty list such as [before-terraform-plan]',
-          ),
-          v.minLength(1, 'must be a non-empty list such as [before-terraform-plan]'),
-        ),
-      ),
+      // Atmos takes any event names (one that never happens just never matches; validate warns)
+      // and none at all (every event): see stack-commands.ts.
+      events: v.optional(v.array(v.string('must be an event name such as before-terraform-plan'), 'must be a list such as [before-terraform-plan]')),
       command: v.optional(
         v.union([v.pipe(v.array(v.string()), v.minLength(1, commandMessage)), text(commandMessage)], commandMessage),
       ),

@@ -18,6 +18,7 @@ describe('stacksSettingsFrom', () => {
       workspacesEnabled: true,
       inheritMetadata: true,
       importsOutsideRepo: 'warn',
+      terraformCommand: 'terraform',
     });
   });
 
@@ -37,6 +38,8 @@ describe('stacksSettingsFrom', () => {
     assert.equal(settings.stacksBasePath, '/elsewhere/stacks');
     assert.deepEqual(settings.includedPaths, ['orgs/**/*']);
     assert.deepEqual(settings.excludedPaths, ['catalog/**', 'mixins/**']);
+    assert.equal(settings.terraformCommand, 'tofu');
+    assert.equal(stacksSettingsFrom('/repo', { components: { terraform: { command: './bin/terraform' } } }).terraformCommand, path.resolve('/repo/bin/terraform'));
   });
 
   it('rejects wrong types, naming the key and the configuration file', () => {
@@ -49,6 +52,7 @@ describe('stacksSettingsFrom', () => {
       [{ components: { terraform: { base_path: '' } } }, /^components\.terraform\.base_path must be a non-empty string/],
       [{ components: { terraform: { workspaces_enabled: 'no' } } }, /^components\.terraform\.workspaces_enabled must be true or false/],
       [{ stacks: { imports_outside_repo: 'allow' } }, /^stacks\.imports_outside_repo must be one of warn, deny/],
+      [{ components: { terraform: { command: ['tofu'] } } }, /^components\.terraform\.command must be a command name or path/],
     ];
     for (const [config, message] of cases) {
       assert.throws(() => stacksSettingsFrom('/repo', config, { configFile: '/repo/tfwrap.yaml' }), (err: TfwrapError) =>

@@ -45,6 +45,11 @@ export interface StacksSettings {
    * path, or `../` past its top) is. `warn` (default): a `tfwrap validate` warning; `deny`: an error.
    */
   importsOutsideRepo: 'warn' | 'deny';
+  /**
+   * `components.terraform.command` (default `terraform`; a path is made absolute against the
+   * configuration's directory): the first of the places a component's command comes from (stack.ts).
+   */
+  terraformCommand: string;
 }
 
 const listMergeStrategies = ['replace', 'append', 'merge'] as const;
@@ -54,6 +59,24 @@ export const defaultStacksBasePath = 'stacks';
 export const defaultComponentsBasePath = 'components/terraform';
 export const defaultIncludedPaths: readonly string[] = ['**/*'];
 export const defaultExcludedPaths: readonly string[] = [];
+/** What runs a component that no configuration names a command for (Atmos: the component type). */
+export const defaultTerraformCommand = 'terraform';
+
+/** `components.terraform.command` as tfwrap runs it; E_CONFIG_INVALID when it is not text. */
+export function terraformCommandFrom(configDir: string, projectConfig: unknown, configFile?: string): string {
+  const components = isMapping(projectConfig) ? projectConfig.components : undefined;
+  const terraform = isMapping(components) ? components.terraform : undefined;
+  const command = isMapping(terraform) ? terraform.command : undefined;
+  if (command === undefined || command === null) return defaultTerraformCommand;
+  if (typeof command !== 'string' || command.trim() === '') {
+    throw new TfwrapError('E_CONFIG_INVALID', 'components.terraform.command must be a command name or path', {
+      configPath: ['components', 'terraform', 'command'],
+      location: configFile === undefined ? undefined : { file: configFile },
+      hint: 'for example command: terraform (or tofu)',
+    });
+  }
+  return command.includes('/') || command.includes('\\') ? path.resolve(configDir, command) : command;
+}
 
 export interface StacksSettingsOptions {
   /** The configuration file, named in error messages. */
@@ -155,6 +178,7 @@ export function stacksSettingsFrom(rootDir: string, projectConfig: unknown, opti
     workspacesEnabled: booleanAt(terraform.workspaces_enabled, 'components.terraform.workspaces_enabled', true),
     inheritMetadata: booleanAt(inherit.metadata, 'stacks.inherit.metadata', edition === undefined || edition >= METADATA_INHERITED_SINCE),
     importsOutsideRepo: choiceAt(stacks.imports_outside_repo, 'stacks.imports_outside_repo', ['warn', 'deny'] as const, 'warn'),
+    terraformCommand: terraformCommandFrom(rootDir, config, options.configFile),
     ...(githubIntegration && Object.keys(githubIntegration).length > 0 ? { githubIntegration } : {}),
     ...(atlantisProjectTemplates ? { atlantisProjectTemplates } : {}),
   };

@@ -59,27 +59,65 @@ describe('stack commands (hooks:)', () => {
     assert.deepEqual(stackCommandsFor(db.hooks, 'before', 'apply').map((command) => command.name), ['fmt']);
   });
 
-  it('rejects an unknown event with a suggestion, at its line', async () => {
-    const { repo, file } = fixtureRepo({
+  it('keeps an event that never happens, as Atmos does: the command just never runs for it', async () => {
+    const { repo } = fixtureRepo({
       'stacks/dev.yaml': `
         hooks:
           fmt:
-            events:
-              - before-terraform-paln
+            events: [before-terraform-paln, after.helmfile.apply]
             command: [terraform, fmt]
+          both:
+            events: [before-terraform-paln, before-terraform-plan]
+            command: [terraform, fmt]
+        components: { terraform: { app: {} } }
       `,
     });
-    const err = await rejection(repo.loadStack('dev'));
-    assert.equal(err.code, 'E_STACK_INVALID');
-    assert.equal(err.message, `stack command 'fmt': unknown event "before-terraform-paln"`);
-    assert.equal(err.hint, "Did you mean 'before-terraform-plan'?");
-    assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 4, column: 9 });
+    const app = await (await repo.loadStack('dev')).component('app');
+    assert.deepEqual(app.hooks.fmt?.events, ['before-terraform-paln', 'after-helmfile-apply']);
+    for (const command of ['init', 'plan', 'apply']) {
+      for (const timing of ['before', 'after'] as const) {
+        assert.ok(!stackCommandsFor(app.hooks, timing, command).some((entry) => entry.name === 'fmt'), `${timing} ${command}`);
+      }
+    }
+    assert.deepEqual(stackCommandsFor(app.hooks, 'before', 'plan').map((command) => command.name), ['both']);
+  });
+
+  it('runs an entry without events at every event Atmos fires, and deploy events at apply (pkg/hooks MatchesEvent)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/dev.yaml': `
+        terraform:
+          overrides:
+            hooks:
+              from-overrides: { kind: command, command: echo }
+        components:
+          terraform:
+            vpc:
+              hooks:
+                after-apply:
+                  kind: command
+                  command: echo after-apply
+                empty: { events: [], command: ['true'] }
+                deploy: { events: [after.terraform.deploy], command: ['true'] }
+      `,
+    });
+    const vpc = await (await repo.loadStack('dev')).component('vpc');
+    assert.deepEqual(vpc.hooks['after-apply'], {
+      name: 'after-apply', events: [], command: ['echo after-apply'], workingDir: undefined, env: {}, continueOnError: true, atmosCommand: { onFailure: 'warn' },
+    });
+    const names = (timing: 'before' | 'after', command: string) => stackCommandsFor(vpc.hooks, timing, command).map((entry) => entry.name);
+    for (const command of ['init', 'plan', 'apply', 'output', 'refresh', 'test']) {
+      assert.deepEqual(names('before', command), ['after-apply', 'empty', 'from-overrides'], command);
+    }
+    assert.deepEqual(names('after', 'apply'), ['after-apply', 'empty', 'deploy', 'from-overrides']);
+    // Atmos fires no hooks around destroy, import, state, ...: only entries that name them run there.
+    assert.deepEqual(names('before', 'destroy'), []);
+    assert.deepEqual(names('after', 'state'), []);
   });
 
   it('rejects unknown keys and wrong types in a stack command', async () => {
     const cases: Array<{ entry: string; message: RegExp; hint?: RegExp }> = [
       { entry: '{ events: [before-terraform-plan], comand: [x] }', message: /unknown key 'comand' in stack command 'h'/, hint: /Did you mean 'command'\?/ },
-      { entry: '{ events: before-terraform-plan, command: [x] }', message: /events must be a non-empty list/ },
+      { entry: '{ events: before-terraform-plan, command: [x] }', message: /events must be a list such as \[before-terraform-plan\]/ },
       { entry: '{ events: [before-terraform-plan], command: [] }', message: /command must be a list of arguments or a shell command line/ },
       { entry: '{ events: [before-terraform-plan], command: [x], continue_on_error: sometimes }', message: /continue_on_error must be true or false/ },
       { entry: 'make lint', message: /stack command 'h' must be a mapping/ },
@@ -94,9 +132,9 @@ describe('stack commands (hooks:)', () => {
     }
   });
 
-  it('requires events and command once merged, naming the file that last wrote the entry', async () => {
+  it('requires command once merged (not events), naming the file that last wrote the entry', async () => {
     const { repo, file } = fixtureRepo({
-      'stacks/catalog/base.yaml': 'hooks: { notify: { command: ./notify.sh } }',
+      'stacks/catalog/base.yaml': 'hooks: { notify: { events: [after-terraform-apply] } }',
       'stacks/dev.yaml': `
         import: [catalog/base]
         components:
@@ -108,7 +146,7 @@ describe('stack commands (hooks:)', () => {
     }, { stacks: { excluded_paths: ['catalog/**'] } });
     const err = await rejection((await repo.loadStack('dev')).component('app'));
     assert.equal(err.code, 'E_COMPONENT_INVALID');
-    assert.equal(err.message, "stack command 'notify' of component 'app' has no events");
+    assert.equal(err.message, "stack command 'notify' of component 'app' has no command");
     assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 6, column: 9 });
   });
 

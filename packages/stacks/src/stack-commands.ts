@@ -30,7 +30,9 @@
  *
  * They merge by name like any mapping, so a stack can change one key of an entry from a catalog.
  * Events may be spelled as Atmos now spells them too (`after.terraform.apply`); they are kept in
- * the hyphenated form.
+ * the hyphenated form. As in Atmos (pkg/hooks/hook.go MatchesEvent), an entry without events runs
+ * at every event Atmos fires for Terraform, `deploy` events are `apply` ones, and an event that
+ * never happens is no error: the entry just does not run for it (`tfwrap validate` warns).
  */
 import type { YamlPath } from '@tfwrap/core';
 import { ManifestProblem } from './problem.js';
@@ -52,8 +54,21 @@ export const stackCommandEvents: readonly StackCommandEvent[] = eventTerraformCo
   `after-terraform-${command}` as const,
 ]);
 
-/** The events as written in a manifest: hyphenated, or dotted as current Atmos writes them (`after.terraform.apply`). */
-export const stackCommandEventSpellings: readonly string[] = stackCommandEvents.flatMap((event) => [event, event.replaceAll('-', '.')]);
+/**
+ * The Terraform commands Atmos fires hooks around (cmd/terraform: init, plan, apply, deploy, output,
+ * refresh, test): an entry without `events:` runs before and after each of these.
+ */
+const atmosHookedCommands: readonly EventTerraformCommand[] = ['init', 'plan', 'apply', 'output', 'refresh', 'test'];
+
+/** An event as written, hyphenated, with Atmos's `deploy` alias for `apply` (HookEvent.Normalize). */
+function normalizeEvent(event: string): string {
+  return event.replaceAll('.', '-').replace(/^(before|after)-terraform-deploy$/, '$1-terraform-apply');
+}
+
+/** Whether an event, as written, is one tfwrap fires. */
+export function isKnownEvent(event: string): boolean {
+  return (stackCommandEvents as readonly string[]).includes(normalizeEvent(event));
+}
 
 /** A store hook: after (or before) the event, write terraform outputs or literal values to a store. */
 export interface StoreHook {
@@ -65,7 +80,11 @@ export interface StoreHook {
 
 export interface StackCommand {
   name: string;
-  events: StackCommandEvent[];
+  /**
+   * Hyphenated, as written otherwise: none means every event Atmos fires, and an event tfwrap does
+   * not fire (a typo, a helmfile one) is kept but never matches, as in Atmos.
+   */
+  events: string[];
   /** A list is an argv run without a shell; a string is a shell command line. */
   command: string[] | string;
   /** Relative to the component directory; undefined means the component directory. */
@@ -102,19 +121,18 @@ export function finishStackCommands(
       throw new ManifestProblem('E_COMPONENT_INVALID', `hook '${name}' of component '${componentName}' (kind: command) needs command: to be one program`, origin?.file, origin?.yamlPath,
         'command: <program>, args: [...] (Atmos\'s form); a list as command: is tfwrap\'s own form, without kind:', origin?.text);
     }
-    const required = isStoreHook ? (['events', 'name'] as const) : (['events', 'command'] as const);
-    for (const key of required) {
-      if (value[key] === undefined) {
-        const origin = definedAt(name);
-        throw new ManifestProblem('E_COMPONENT_INVALID',
-          `${isStoreHook ? 'store hook' : 'stack command'} '${name}' of component '${componentName}' has no ${key}`, origin?.file, origin?.yamlPath,
-          key === 'events' ? 'add events: [before-terraform-plan] (or after-terraform-apply, ...)' : key === 'name' ? 'add name: <a store under stores:>' : 'add command: [argv...] or command: "shell line"',
-          origin?.text);
-      }
+    // No events is no error: Atmos runs such a hook at every event (pkg/hooks/hook.go MatchesEvent).
+    const required = isStoreHook ? 'name' : 'command';
+    if (value[required] === undefined) {
+      const origin = definedAt(name);
+      throw new ManifestProblem('E_COMPONENT_INVALID',
+        `${isStoreHook ? 'store hook' : 'stack command'} '${name}' of component '${componentName}' has no ${required}`, origin?.file, origin?.yamlPath,
+        required === 'name' ? 'add name: <a store under stores:>' : 'add command: [argv...] or command: "shell line"',
+        origin?.text);
     }
     commands[name] = {
       name,
-      events: (value.events as string[]).map((event) => event.replaceAll('.', '-') as StackCommandEvent),
+      events: ((value.events as string[] | undefined) ?? []).map((event) => event.replaceAll('.', '-')),
       command: isAtmosCommand
         ? [value.command as string, ...((value.args as string[] | undefined) ?? [])]
         : Array.isArray(value.command) ? [...(value.command as string[])] : ((value.command as string | undefined) ?? 'store'),
@@ -130,8 +148,9 @@ export function finishStackCommands(
 
 /** The stack commands that run at one event, in the order they were declared. */
 export function stackCommandsFor(commands: Record<string, StackCommand>, timing: StackCommandTiming, terraformCommand: string): StackCommand[] {
-  const event = `${timing}-terraform-${terraformCommand}`;
-  return Object.values(commands).filter((command) => (command.events as string[]).includes(event));
+  const event = normalizeEvent(`${timing}-terraform-${terraformCommand}`);
+  const everyEvent = (atmosHookedCommands as readonly string[]).includes(terraformCommand);
+  return Object.values(commands).filter((command) => (command.events.length === 0 ? everyEvent : command.events.some((written) => normalizeEvent(written) === event)));
 }
 
 /** Environment values as strings; null unsets (drops) a variable. */

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
 import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
-import { nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
+import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
@@ -69,8 +69,11 @@ export interface ComponentInstance {
   enabled: boolean;
   /** `providers:`, written to `providers_override.tf.json` when not empty. */
   providers: Record<string, unknown>;
-  /** `command:`: the program to run instead of `components.terraform.command`. */
-  command?: string;
+  /**
+   * The program that runs Terraform for it, by Atmos's rule (stack_processor_merge.go): the last of
+   * `components.terraform.command`, `terraform: { command }`, its bases', its own, `overrides.command`.
+   */
+  command: string;
   /** The component's own `locals:` (merged through its bases), shown by describe, used by its templates; absent when none. */
   locals?: Record<string, unknown>;
   remoteStateBackendType?: string;
@@ -171,7 +174,8 @@ export class LoadedStack implements Stack {
     readonly file: string,
     /** The import closure, in merge order. */
     private readonly manifests: readonly Manifest[],
-    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'> & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata' | 'githubIntegration' | 'atlantisProjectTemplates' | 'nameTemplate' | 'namePattern'>>,
+    private readonly stacksSettings: Pick<StacksSettings, 'componentsBasePath' | 'listMergeStrategy' | 'workspacesEnabled'>
+      & Partial<Pick<StacksSettings, 'stacksBasePath' | 'templates' | 'inheritMetadata' | 'terraformCommand' | 'githubIntegration' | 'atlantisProjectTemplates' | 'nameTemplate' | 'namePattern'>>,
     /** The `overrides` that apply to the components each file defines (see overrides.ts), by manifest key. */
     private readonly overridesByFile: ReadonlyMap<string, ConfigSections> = new Map(),
     /** A component of any stack, for `atmos.Component` in templates. */
@@ -350,7 +354,7 @@ export class LoadedStack implements Stack {
     let vars = merged('vars');
     let env = merged('env');
     let providers = merged('providers');
-    let command = lastOf('command') as string | undefined;
+    let command = this.commandOf(layers, overrides);
     let locals = merged('locals');
     // The metadata that decides where the state is: the component's own, else its bases'.
     const stateMetadata: Mapping = {};
@@ -401,7 +405,7 @@ export class LoadedStack implements Stack {
       section.remote_state_backend = remoteStateBackend ?? {};
       section.providers = providers;
       section.metadata = metadata;
-      if (command !== undefined) section.command = command;
+      section.command = command;
       Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
       Object.assign(section, this.integrationNames(name, section));
       if (Object.keys(locals).length > 0) section.locals = locals;
@@ -480,7 +484,7 @@ export class LoadedStack implements Stack {
       ...(backend === undefined ? {} : { backend }),
       ...(remoteStateBackendType === undefined ? {} : { remoteStateBackendType, remoteStateBackend: remoteStateBackend ?? {} }),
       providers,
-      ...(command === undefined ? {} : { command }),
+      command,
       ...(Object.keys(locals).length > 0 ? { locals } : {}),
       ...(Object.keys(auth).length > 0 ? { auth: auth as ComponentAuth } : {}),
       hooks,
@@ -515,6 +519,21 @@ export class LoadedStack implements Stack {
     const resolved = { instance, layers };
     this.resolvedCache.set(name, resolved);
     return resolved;
+  }
+
+  /**
+   * A component's command, later winning: components.terraform.command (the settings), the
+   * `terraform:` sections, its bases' and its own `command:`, `overrides.command`. A root-level
+   * `command:` is not one of them (Atmos reads only these).
+   */
+  private commandOf(layers: readonly Layer[], overrides: Mapping): string {
+    if (typeof overrides.command === 'string') return overrides.command;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      const value = layer.sections.command;
+      if (typeof value === 'string' && layer.at.length > 0) return value;
+    }
+    return this.stacksSettings.terraformCommand ?? defaultTerraformCommand;
   }
 
   /** What a component's sections merge from, and how: its layers, overrides and list strategy. */

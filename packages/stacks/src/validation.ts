@@ -246,6 +246,7 @@ export class StackValidator {
     if (!warnings) {
       warnings = Promise.all(unactedIn(manifest, this.repo.settings.templates.enabled).map(async (item) => new TfwrapError('E_STACK_INVALID', item.message, {
         location: item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath),
+        hint: item.hint,
       })));
       this.manifestWarnings.set(manifest, warnings);
     }

@@ -12,7 +12,7 @@ describe('component files', () => {
 
   const instance = (over: Partial<ComponentInstance> = {}): ComponentInstance => ({
     stack: 'prod/us-east-1', name: 'vpc/main', component: 'vpc', componentDir: dir, type: 'real', locked: false, enabled: true, inherits: [], metadata: {}, providers: {}, crossStackDependsOn: [], fileDependencies: [], folderDependencies: [], listMergeStrategy: 'replace',
-    vars: { cidr: '10.0.0.0/16', tags: { a: 'b' } }, env: {}, settings: {}, hooks: {}, dependsOn: [], workspace: 'prod-us-east-1',
+    vars: { cidr: '10.0.0.0/16', tags: { a: 'b' } }, env: {}, settings: {}, hooks: {}, command: 'terraform', dependsOn: [], workspace: 'prod-us-east-1',
     varfileName: 'prod-us-east-1-vpc-main.terraform.tfvars.json', sources: [], ...over,
   });
 

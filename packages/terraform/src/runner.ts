@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TfwrapError, type AuthResult, type Env, type ExecPhase, type PlanSummary, type Run, type Tfwrap } from '@tfwrap/core';
-import { deferredTagsIn, stackCommandsFor, type ComponentInstance, type StackCommand } from '@tfwrap/stacks';
+import { deferredTagsIn, stackCommandsFor, terraformCommandFrom, type ComponentInstance, type StackCommand } from '@tfwrap/stacks';
 import { hasFlag, maskArgs } from './args.js';
 import { backendText, writeComponentFiles, type WrittenFiles } from './files.js';
 import { decideInit, forgetInit, partialInitArgs, recordInit, type InitContext } from './init-fingerprint.js';
@@ -31,7 +31,10 @@ const VARFILE_COMMANDS = new Set(['plan', 'apply', 'destroy', 'refresh', 'import
 export const LOCKED_COMMANDS = new Set(['apply', 'destroy', 'import', 'taint', 'untaint']);
 
 export interface TerraformSettings {
-  /** `components.terraform.command`: `terraform`, `tofu`, or a path. */
+  /**
+   * `components.terraform.command`: `terraform`, `tofu`, or a path; for what concerns no component
+   * (fmt). A component runs its own `command` (stack.ts), which starts from this one.
+   */
   command: string;
   /** The shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`) unless the environment sets one. */
   pluginCacheDir: string;
@@ -45,18 +48,10 @@ export interface TerraformSettings {
   deployRunInit: boolean;
 }
 
-/** `components.terraform.command` from the project configuration. */
+/** The project configuration's `components.terraform.*` settings. */
 export function terraformSettingsFrom(tfwrap: Tfwrap): TerraformSettings {
-  const components = tfwrap.config.components as { terraform?: { command?: unknown } } | undefined;
-  const command = components?.terraform?.command;
-  if (command !== undefined && (typeof command !== 'string' || command.trim() === '')) {
-    throw new TfwrapError('E_CONFIG_INVALID', 'components.terraform.command must be a command name or path', {
-      configPath: ['components', 'terraform', 'command'],
-      location: tfwrap.configFile ? { file: tfwrap.configFile } : undefined,
-      hint: 'for example command: terraform (or tofu)',
-    });
-  }
-  const resolved = typeof command === 'string' && (command.includes('/') || command.includes('\\')) ? path.resolve(tfwrap.loaded.dir, command) : (command ?? 'terraform');
+  const components = tfwrap.config.components as { terraform?: unknown } | undefined;
+  const resolved = terraformCommandFrom(tfwrap.loaded.dir, tfwrap.config, tfwrap.configFile);
   const terraform = (components?.terraform ?? {}) as Record<string, unknown>;
   const flag = (key: string, fallback: boolean): boolean => {
     const value = terraform[key];
@@ -262,7 +257,7 @@ export class TerraformRunner {
 
   private initContext(request: ComponentRunRequest, files: WrittenFiles): InitContext {
     const { instance, env } = request;
-    return { componentDir: instance.componentDir, env, command: this.settings.command, cacheDir: this.tfwrap.paths.cacheDir, backendText: backendText(instance), backendChanged: files.backendChanged, log: this.tfwrap.log };
+    return { componentDir: instance.componentDir, env, command: instance.command, cacheDir: this.tfwrap.paths.cacheDir, backendText: backendText(instance), backendChanged: files.backendChanged, log: this.tfwrap.log };
   }
 
   /**
@@ -287,9 +282,9 @@ export class TerraformRunner {
   /** The command itself (phase `main`). */
   private async main(request: ComponentRunRequest, args: string[], cwd: string): Promise<{ exitCode: number; counts: Partial<ComponentResult> }> {
     const reader = new SummaryReader();
-    const result = await this.spawnTerraform(() =>
+    const result = await this.spawnTerraform(request.instance, () =>
       this.owner.exec(
-        { phase: 'main', command: this.settings.command, args, displayArgs: maskArgs(args), env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+        { phase: 'main', command: request.instance.command, args, displayArgs: maskArgs(args), env: request.env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
         request.auth,
         { subcommand: request.subcommand.join(' ') },
         {
@@ -314,11 +309,11 @@ export class TerraformRunner {
   private async quiet(args: string[], env: Env, cwd: string, output: ComponentOutput, request: ComponentRunRequest): Promise<number> {
     const chunks: Buffer[] = [];
     const phase: ExecPhase = args[0] === 'workspace' ? 'workspace' : 'init';
-    this.tfwrap.log.debug(`[${cwd}] ${this.settings.command} ${maskArgs(args).join(' ')}`);
-    const result = await this.spawnTerraform(() =>
+    this.tfwrap.log.debug(`[${cwd}] ${request.instance.command} ${maskArgs(args).join(' ')}`);
+    const result = await this.spawnTerraform(request.instance, () =>
       this.tfwrap.log.time(`terraform ${args[0]}`, () =>
         this.owner.exec(
-          { phase, command: this.settings.command, args, displayArgs: maskArgs(args), env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
+          { phase, command: request.instance.command, args, displayArgs: maskArgs(args), env, cwd, identity: request.auth?.identity, stack: request.instance.stack, component: request.instance.name },
           request.auth,
           { subcommand: args[0] },
           { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (c) => chunks.push(c), onStderr: (c) => chunks.push(c) },
@@ -412,8 +407,8 @@ export class TerraformRunner {
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       const args = ['output', '-json'];
-      const result = await this.spawnTerraform(() => this.owner.exec(
-        { phase: 'hook', command: this.settings.command, args, env, cwd: instance.componentDir, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
+      const result = await this.spawnTerraform(request.instance, () => this.owner.exec(
+        { phase: 'hook', command: instance.command, args, env, cwd: instance.componentDir, identity: request.auth?.identity, stack: instance.stack, component: instance.name },
         request.auth,
         { subcommand: 'output' },
         { stdio: ['ignore', 'pipe', 'pipe'], onStdout: (chunk) => stdout.push(chunk), onStderr: (chunk) => stderr.push(chunk) },
@@ -448,15 +443,18 @@ export class TerraformRunner {
     }
   }
 
-  /** Run something that starts Terraform; "not found" gets a hint about components.terraform.command. */
-  private async spawnTerraform<T>(work: () => Promise<T>): Promise<T> {
+  /** Run something that starts the component's Terraform; "not found" gets a hint about where its command is set. */
+  private async spawnTerraform<T>(instance: ComponentInstance, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof TfwrapError && err.code === 'E_COMMAND_NOT_FOUND' && err.command === this.settings.command) {
+      if (err instanceof TfwrapError && err.code === 'E_COMMAND_NOT_FOUND' && err.command === instance.command) {
+        const configFile = this.tfwrap.configFile ? path.basename(this.tfwrap.configFile) : 'tfwrap.yaml';
         throw new TfwrapError('E_COMMAND_NOT_FOUND', `"${err.command}" ${(err.cause as NodeJS.ErrnoException | undefined)?.code === 'EACCES' ? 'is not executable' : 'not found'}: cannot run terraform`, {
           command: err.command,
-          hint: `install Terraform and put it on PATH, or set components.terraform.command in ${this.tfwrap.configFile ? path.basename(this.tfwrap.configFile) : 'tfwrap.yaml'} (terraform, tofu or a path)`,
+          hint: instance.command === this.settings.command
+            ? `install Terraform and put it on PATH, or set components.terraform.command in ${configFile} (terraform, tofu or a path)`
+            : `install it, or change the command: of component '${instance.name}' in stack '${instance.stack}' (see tfwrap describe component)`,
           cause: err,
         });
       }
