@@ -1,5 +1,6 @@
 // Atmos compatibility, end to end: examples/atmos-quickstart (atmos.yaml, stacks/catalog,
-// stacks/deploy, name_pattern) with the built CLI and real terraform; validate's warnings.
+// stacks/deploy, name_pattern) with the built CLI and real terraform; validate's warnings;
+// !include of a component's .tfvars as in Atmos's examples/native-terraform.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -329,5 +330,37 @@ describe("Atmos compatibility: a component's command (internal/exec/stack_proces
 
     writeFileSync(join(dir, 'tfwrap.yaml'), 'auth:\n  identities:\n    local: { kind: ambient, default: true }\n');
     assert.equal(await described('plain'), 'terraform');
+  });
+});
+
+describe('Atmos compatibility: !include of a .tfvars file and a .env file (pkg/filetype/filetype_by_extension.go)', function () {
+  this.timeout(60_000);
+
+  it('describe component merges the parsed .tfvars as vars and the parsed .env as env (examples/native-terraform); a block is a one-line error naming the !include', async () => {
+    const dir = fixtureProject({
+      'components/terraform/vpc/main.tf': 'variable "cidr_block" {}\nvariable "azs" {}\nvariable "tags" {}\n',
+      'components/terraform/vpc/envs/dev.tfvars': '# dev\ncidr_block = "10.0.0.0/16"\nazs = ["us-east-2a", "us-east-2b"]\ntags = {\n  Team = "net"\n}\n',
+      'components/terraform/vpc/variables.tf': 'variable "cidr_block" {\n  type = string\n}\n',
+      'stacks/app.env': 'export LOG_LEVEL=debug\nURL="https://${LOG_LEVEL}.example" # comment\n',
+      'stacks/dev.yaml': [
+        'vars: { stage: dev }',
+        'components:',
+        '  terraform:',
+        '    vpc:',
+        '      vars: !include ../components/terraform/vpc/envs/dev.tfvars',
+        '      env: !include app.env',
+        '',
+      ].join('\n'),
+      'stacks/prod.yaml': 'components:\n  terraform:\n    vpc:\n      vars: !include ../components/terraform/vpc/variables.tf\n',
+    });
+    const env = hermeticEnv();
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'], { env, cwd: dir }), 'describe').stdout);
+    assert.deepEqual(described.vars, { stage: 'dev', cidr_block: '10.0.0.0/16', azs: ['us-east-2a', 'us-east-2b'], tags: { Team: 'net' } });
+    assert.deepEqual(described.env, { LOG_LEVEL: 'debug', URL: 'https://debug.example' });
+    const failed = await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 'prod', '--format', 'json'], { env, cwd: dir });
+    assert.equal(failed.exitCode, 2);
+    assert.deepEqual(errorLines(failed.stderr), [
+      `tfwrap: error: ${join(dir, 'stacks/prod.yaml')}:4: !include cannot parse ../components/terraform/vpc/variables.tf as HCL: line 1 (variable "cidr_block" {) is a block, and Atmos reads only attributes (name = value) from an HCL file. [E_STACK_INVALID]`,
+    ]);
   });
 });

@@ -528,6 +528,83 @@ describe('Atmos compatibility (stacks)', () => {
     }
   });
 
+  it('!include parses by extension: .tfvars/.tf/.hcl as HCL attributes, .env and .env.* as dotenv, others as text; !include.raw keeps the text (pkg/filetype/filetype_by_extension.go ParseByExtension, GetFileExtension)', async () => {
+    const tfvars = [
+      '# dev network',
+      'cidr_block = "10.0.0.0/16"',
+      'azs        = ["us-east-2a", "us-east-2b"]',
+      'nat        = true',
+      'max_size   = 3',
+      'ratio      = 1.5',
+      'kms_key    = null',
+      'pattern    = "$${literal}"',
+      'tags = {',
+      '  Team = "platform"',
+      '}',
+      'banner = <<-EOT',
+      '    hello',
+      '    world',
+      '  EOT',
+      '',
+    ].join('\n');
+    const { repo } = fixtureRepo({
+      'components/terraform/vpc/envs/dev.tfvars': tfvars,
+      'stacks/orgs/app.env': 'LOG_LEVEL=debug\nexport REGION="us-east-2"\n',
+      'stacks/orgs/.env.local': 'LOCAL=yes\n',
+      'stacks/orgs/prod.env.local': 'A=1\n',
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            vpc:
+              vars: !include ../../components/terraform/vpc/envs/dev.tfvars
+              env: !include app.env
+              settings:
+                local: !include .env.local
+                not_dotenv: !include prod.env.local
+                raw: !include.raw app.env
+      `,
+    }, atmosLayout());
+    const vpc = await (await repo.loadStack('orgs/dev')).component('vpc');
+    // As Atmos's parseHCL: every number an int64 (1.5 is 1), a null a cty.Value that YAML writes as {}.
+    assert.deepEqual(vpc.vars, {
+      cidr_block: '10.0.0.0/16', azs: ['us-east-2a', 'us-east-2b'], nat: true, max_size: 3, ratio: 1,
+      kms_key: {}, pattern: '${literal}', tags: { Team: 'platform' }, banner: 'hello\nworld\n',
+    });
+    assert.deepEqual(vpc.env, { LOG_LEVEL: 'debug', REGION: 'us-east-2' });
+    assert.deepEqual(vpc.settings, { local: { LOCAL: 'yes' }, not_dotenv: 'A=1\n', raw: 'LOG_LEVEL=debug\nexport REGION="us-east-2"\n' });
+  });
+
+  it('!include of an HCL file Atmos cannot read as attributes, or of a malformed .env, is an error naming the !include file:line (pkg/filetype/filetype.go parseHCL: JustAttributes, Value(nil); parseDotenv)', async () => {
+    const including = async (value: string) => {
+      const { repo, file } = fixtureRepo({
+        'stacks/orgs/variables.tf': 'variable "cidr" {\n  default = "10.0.0.0/16"\n}\n',
+        'stacks/orgs/computed.tfvars': 'name = "app"\nid = var.id\n',
+        'stacks/orgs/broken.hcl': 'name = \n',
+        'stacks/orgs/bad.env': 'A=1\nnot a line\n',
+        'stacks/orgs/dev.yaml': `components:\n  terraform:\n    vpc:\n      vars: ${value}\n`,
+      }, atmosLayout());
+      const err = await rejection(repo.loadStack('orgs/dev'));
+      assert.deepEqual(err.location, { file: file('stacks/orgs/dev.yaml'), line: 4 });
+      return err;
+    };
+    // Atmos: 'Unexpected "variable" block; Blocks are not allowed here.'
+    const block = await including('!include variables.tf');
+    assert.equal(block.code, 'E_STACK_INVALID');
+    assert.equal(block.message, '!include cannot parse variables.tf as HCL: line 1 (variable "cidr" {) is a block, and Atmos reads only attributes (name = value) from an HCL file');
+    // Atmos evaluates with no variables or functions; tfwrap reads literals only.
+    const expression = await including('!include computed.tfvars');
+    assert.equal(expression.code, 'E_UNSUPPORTED');
+    assert.equal(expression.message, '!include computed.tfvars: the value of id is an expression (${var.id}), and tfwrap reads only literal values from an HCL file');
+    assert.match(expression.hint ?? '', /convert the file to \.json or \.yaml, or use !include\.raw for its text/);
+    const syntax = await including('!include broken.hcl');
+    assert.equal(syntax.code, 'E_STACK_INVALID');
+    assert.match(syntax.message, /^!include cannot parse broken\.hcl as HCL: broken\.hcl:1,\d+-2,1: Invalid expression; /);
+    // godotenv v1.5.1 skips blanks inside a name and stops at the line break.
+    const dotenv = await including('!include bad.env');
+    assert.equal(dotenv.code, 'E_STACK_INVALID');
+    assert.equal(dotenv.message, '!include cannot parse bad.env as dotenv: line 2: unexpected character "\\n" in variable name');
+  });
+
   it('!terraform.output, !terraform.state, !store: deferred markers that survive the merge, evaluated only when described or run (internal/exec/yaml_func_terraform_output.go)', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/catalog/app.yaml': `

@@ -6,7 +6,8 @@
  * - `!exec command`: the command's stdout through `sh -c` (run from the project root), trailing
  *   newlines removed, decoded as JSON when it is JSON (Atmos pkg/utils/yaml_func_exec.go);
  * - `!include path` / `!include.raw path`: a local file relative to the manifest, else to the
- *   project root; `.yaml`/`.yml`/`.json` are parsed by `!include`, anything else is text;
+ *   project root; `!include` parses it by its extension (include-parsers.ts: YAML, JSON, HCL
+ *   attributes, dotenv), anything else is text;
  * - `!repo-root [default]`: the directory holding `.git`, else the default;
  * - `!template value`: a value without template syntax, decoded as JSON when it is JSON.
  *
@@ -20,6 +21,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
 import { isDeferred } from './deferred.js';
+import { IncludeParseError, includeFormat, parseDotenv, parseHcl, type IncludeFormat } from './include-parsers.js';
 import { mapTags } from './merge.js';
 
 export interface FunctionContext {
@@ -43,6 +45,8 @@ export function evaluateFunctions(value: unknown, file: string, context: Functio
   }
   return value;
 }
+
+const formatNames: Record<IncludeFormat, string> = { json: 'JSON', yaml: 'YAML', hcl: 'HCL', dotenv: 'dotenv', text: 'text' };
 
 function unquote(text: string): string {
   return text.replace(/^(["'])(.*)\1$/s, '$2');
@@ -93,15 +97,27 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknow
       if (!found) throw fail(`found no file ${target} (looked beside the manifest and under the project root)`);
       const text = readFileSync(found, 'utf8');
       if (tag.tag === '!include.raw') return text;
-      if (/\.ya?ml$/i.test(found)) return evaluateFunctions(parseAtmosYaml(text, found), found, context);
-      if (/\.json$/i.test(found)) {
-        try {
-          return JSON.parse(text);
-        } catch (err) {
-          throw fail(`cannot parse ${target} as JSON: ${(err as Error).message}`);
+      // By the extension, as Atmos's filetype.ParseFileByExtension: never by the content.
+      const format = includeFormat(found);
+      try {
+        switch (format) {
+          case 'yaml': return evaluateFunctions(parseAtmosYaml(text, found), found, context);
+          case 'json': return JSON.parse(text) as unknown;
+          case 'hcl': return parseHcl(text, target);
+          case 'dotenv': return parseDotenv(text);
+          default: return text;
         }
+      } catch (err) {
+        if (err instanceof IncludeParseError && err.unsupported) {
+          throw new TfwrapError('E_UNSUPPORTED', `${tag.tag} ${target}: ${err.message}`, {
+            location: { file, line: tag.line }, hint: 'write the value itself in the file, convert the file to .json or .yaml, or use !include.raw for its text',
+          });
+        }
+        if (err instanceof IncludeParseError || (format === 'json' && err instanceof SyntaxError)) {
+          throw fail(`cannot parse ${target} as ${formatNames[format]}: ${err.message}`);
+        }
+        throw err;
       }
-      return text;
     }
     case '!repo-root': {
       const root = findRepoRoot(context.rootDir);
