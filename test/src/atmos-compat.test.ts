@@ -297,6 +297,20 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 't1-dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual(described.vars.tags, { spacelift_stack: 't1-dev-vpc', atlantis_project: 't1-vpc' });
   });
+
+  it('a catalog two imports share counts where it is last reached: its values come back over the first importer\'s (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
+      'components/terraform/app/main.tf': '',
+      'stacks/catalog/defaults.yaml': 'vars: { size: small, zone: a }\n',
+      'stacks/catalog/big.yaml': 'import: [catalog/defaults]\nvars: { size: big }\n',
+      'stacks/catalog/zone-b.yaml': 'import: [catalog/defaults]\nvars: { zone: b }\n',
+      'stacks/deploy/dev.yaml': 'import: [catalog/big, catalog/zone-b]\ncomponents: { terraform: { app: {} } }\n',
+    });
+    const env = hermeticEnv();
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    assert.deepEqual(described.vars, { size: 'small', zone: 'b' });
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

@@ -59,8 +59,9 @@ describe('imports', () => {
       `,
     }, config);
     const stack = await repo.loadStack('dev');
+    // b.yml is reached again through d: it counts there (last reached).
     assert.deepEqual(stack.files, [
-      file('stacks/catalog/b.yml'), file('stacks/catalog/c.yaml'), file('stacks/catalog/a.yaml'), file('stacks/catalog/d.yaml'), file('stacks/dev.yaml'),
+      file('stacks/catalog/c.yaml'), file('stacks/catalog/a.yaml'), file('stacks/catalog/b.yml'), file('stacks/catalog/d.yaml'), file('stacks/dev.yaml'),
     ]);
     assert.deepEqual((await stack.component('app')).vars, { a: 1, b: 2, c: 3, d: 4 });
   });
@@ -120,7 +121,7 @@ describe('imports', () => {
     assert.match(err.message, /^import 'catalog\/svc-1\.\*' matched catalog\/svc-1\.md, which is not a stack manifest \(\.yaml, \.yml, \.yaml\.tmpl or \.yml\.tmpl\)$/);
   });
 
-  it('merges a file reached twice once, where it is first reached', async () => {
+  it('merges a file reached twice where it is last reached: Atmos merges each import\'s whole result in turn, so the second copy of a catalog undoes what the first importer set (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/catalog/defaults.yaml': 'vars: { size: small, zone: a }',
       'stacks/catalog/big.yaml': `
@@ -138,9 +139,10 @@ describe('imports', () => {
     }, config);
     const stack = await repo.loadStack('dev');
     assert.deepEqual(stack.files, [
-      file('stacks/catalog/defaults.yaml'), file('stacks/catalog/big.yaml'), file('stacks/catalog/zone-b.yaml'), file('stacks/dev.yaml'),
+      file('stacks/catalog/big.yaml'), file('stacks/catalog/defaults.yaml'), file('stacks/catalog/zone-b.yaml'), file('stacks/dev.yaml'),
     ]);
-    assert.deepEqual((await stack.component('app')).vars, { size: 'big', zone: 'b' });
+    // Atmos: [defaults + big, defaults + zone-b, dev] merged in turn: defaults' size comes back.
+    assert.deepEqual((await stack.component('app')).vars, { size: 'small', zone: 'b' });
   });
 
   it('reports a missing import at the line of its entry, with a suggestion', async () => {

@@ -8,8 +8,9 @@
  *   matches the file that contains it. A glob with an extension of its own (`catalog/svc-?.*`) is
  *   matched as written, as in Atmos; a match that is not a manifest is an error.
  * - Order: depth-first, each import's own imports first, then the file itself. A file reached twice
- *   (two imports sharing a catalog) is merged once, where it was first reached, so that a later
- *   import of the catalog cannot undo the overrides made after it.
+ *   (two imports sharing a catalog) is merged where it was last reached: Atmos merges each import's
+ *   whole result in turn (stack_processor_utils.go), so the second team file's copy of the catalog
+ *   is merged over what the first team file set.
  * - A path holding `{{` is a Go template when templates.settings.enabled (see importPath).
  */
 import { realpathSync, statSync, readdirSync } from 'node:fs';
@@ -105,8 +106,7 @@ export class ImportResolver {
 
     const manifest = this.manifestAt(file);
     const importChain = [...importers, file];
-    const order: string[] = [];
-    const merged = new Set<string>();
+    const sequence: string[] = [];
     manifest.imports.forEach((_entry, index) => {
       const targets = this.importKeysOf(manifest, index);
       this.checkInsideRepository(manifest, index, targets.map(fileOfKey));
@@ -125,14 +125,14 @@ export class ImportResolver {
             'a manifest cannot import itself, directly or through other imports; move the shared part to its own file',
             manifest.text);
         }
-        for (const imported of this.closureOf(target, importChain)) {
-          if (!merged.has(imported)) {
-            merged.add(imported);
-            order.push(imported);
-          }
-        }
+        sequence.push(...this.closureOf(target, importChain));
       }
     });
+    // Atmos merges each import's whole result in turn, so a file reached again is merged again, over
+    // what came between: it counts where it was last reached (for every key, the same last writer).
+    const lastAt = new Map<string, number>();
+    sequence.forEach((key, position) => lastAt.set(key, position));
+    const order = sequence.filter((key, position) => lastAt.get(key) === position);
     order.push(file);
     this.closures.set(file, order);
     return order;
