@@ -311,6 +311,21 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual(described.vars, { size: 'small', zone: 'b' });
   });
+
+  it('a glob import without an extension gets .yaml: mixins/* skips .yml files and catalog/** is the manifests directly in catalog/ (stack_processor_utils.go, doublestar)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
+      'components/terraform/app/main.tf': '',
+      'stacks/mixins/a.yaml': 'vars: { a: 1 }\n',
+      'stacks/mixins/b.yml': 'vars: { b: 2 }\n',
+      'stacks/catalog/top.yaml': 'vars: { top: 1 }\n',
+      'stacks/catalog/deep/below.yaml': 'vars: { below: 1 }\n',
+      'stacks/deploy/dev.yaml': 'import: ["mixins/*", "catalog/**"]\ncomponents: { terraform: { app: {} } }\n',
+    });
+    const env = hermeticEnv();
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    assert.deepEqual(described.vars, { a: 1, top: 1 });
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

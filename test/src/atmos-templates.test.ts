@@ -97,7 +97,7 @@ describe('Atmos compatibility: Go templates, end to end', function () {
   it('the names kept between runs follow a manifest new under an import glob, in a directory no merged file is in (name-cache.ts)', async () => {
     const dir = writeTree(tempDir('tfwrap-templates-'), {
       'atmos.yaml': atmosYaml(false),
-      'stacks/deploy/dev.yaml': 'import: ["mixins/**"]\nvars: { tenant: plat }\ncomponents: { terraform: { vpc: {} } }\n',
+      'stacks/deploy/dev.yaml': 'import: ["mixins/**/*"]\nvars: { tenant: plat }\ncomponents: { terraform: { vpc: {} } }\n',
       'stacks/mixins/a/stage.yaml': 'vars: { stage: dev }\n',
     });
     const env = hermeticEnv();

@@ -66,25 +66,33 @@ describe('imports', () => {
     assert.deepEqual((await stack.component('app')).vars, { a: 1, b: 2, c: 3, d: 4 });
   });
 
-  it('imports every manifest a glob matches, in sorted order, never the importing file itself', async () => {
+  it('imports every manifest a glob matches, in sorted order, never the importing file itself; without an extension a glob gets .yaml, so ** not alone in a segment is * (stack_processor_utils.go, doublestar)', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/mixins/b.yaml': 'vars: { winner: b }',
       'stacks/mixins/a.yml': 'vars: { winner: a, a: true }',
       'stacks/mixins/notes.txt': 'not a manifest',
       'stacks/mixins/all.yaml': 'import: ["mixins/*"]',
+      'stacks/catalog/top.yaml': 'vars: { top: 1 }',
       'stacks/catalog/deep/x/one.yaml': 'vars: { one: 1 }',
       'stacks/catalog/deep/two.yaml': 'vars: { two: 2 }',
       'stacks/dev.yaml': `
         import: [mixins/all, "catalog/**"]
         components: { terraform: { app: {} } }
       `,
+      'stacks/deep.yaml': `
+        import: ["catalog/**/*"]
+        components: { terraform: { app: {} } }
+      `,
     }, config);
+    // mixins/* is mixins/*.yaml (a.yml is not imported); catalog/** is catalog/**.yaml: catalog/*.yaml.
     const stack = await repo.loadStack('dev');
     assert.deepEqual(stack.files, [
-      file('stacks/mixins/a.yml'), file('stacks/mixins/b.yaml'), file('stacks/mixins/all.yaml'),
-      file('stacks/catalog/deep/two.yaml'), file('stacks/catalog/deep/x/one.yaml'), file('stacks/dev.yaml'),
+      file('stacks/mixins/b.yaml'), file('stacks/mixins/all.yaml'), file('stacks/catalog/top.yaml'), file('stacks/dev.yaml'),
     ]);
-    assert.deepEqual((await stack.component('app')).vars, { winner: 'b', a: true, one: 1, two: 2 });
+    assert.deepEqual((await stack.component('app')).vars, { winner: 'b', top: 1 });
+    // catalog/**/* is catalog/**/*.yaml: every manifest below catalog/.
+    const deep = await repo.loadStack('deep');
+    assert.deepEqual((await deep.component('app')).vars, { top: 1, one: 1, two: 2 });
   });
 
   it('matches a glob with its own extension as written (stack_processor_utils.go: no .yaml appended when filepath.Ext is not empty)', async () => {

@@ -4,8 +4,9 @@
  *
  * - Paths are relative to the stacks directory; `./x` and `../x` are relative to the importing file.
  * - `.yaml`/`.yml` may be left out (`catalog/vpc` finds `catalog/vpc.yaml`, else `catalog/vpc.yml`).
- * - Globs (`mixins/*`, `catalog/**`) import every matching manifest in sorted order; a glob never
- *   matches the file that contains it. A glob with an extension of its own (`catalog/svc-?.*`) is
+ * - Globs (`mixins/*`; `catalog/**` then `/*` for every manifest below) import every matching
+ *   manifest in sorted order; a glob never matches the file that contains it. As in Atmos, a glob
+ *   without an extension gets `.yaml` (see glob()). A glob with an extension of its own (`catalog/svc-?.*`) is
  *   matched as written, as in Atmos; a match that is not a manifest is an error.
  * - Order: depth-first, each import's own imports first, then the file itself. A file reached twice
  *   (two imports sharing a catalog) is merged where it was last reached: Atmos merges each import's
@@ -296,11 +297,11 @@ export class ImportResolver {
     let matches = this.globMatches.get(key);
     if (!matches) {
       // Atmos's rule (stack_processor_utils.go, before GetGlobMatches): a pattern with an extension
-      // (Go's filepath.Ext: `.yaml`, `.*`, `.y*`) is matched as written; without one, `mixins/*`
-      // means the manifests in mixins/, not every file there.
-      const withExtension = goExtension(pattern) !== '' ? pattern
-        : pattern.endsWith('**') ? `${pattern}/*.{yaml,yml}`
-        : `${pattern}.{yaml,yml}`;
+      // (Go's filepath.Ext: `.yaml`, `.*`, `.y*`) is matched as written; without one, `.yaml` is
+      // appended: `mixins/*` is mixins/*.yaml (not .yml), and `catalog/**` is catalog/**.yaml, where a
+      // `**` that is not a whole path segment is a `*` (doublestar, and tinyglobby alike): the
+      // manifests directly in catalog/; `catalog/**` then `/*` reaches every one below it.
+      const withExtension = goExtension(pattern) !== '' ? pattern : `${pattern}.yaml`;
       matches = globSync(withExtension, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false })
         .map((file) => path.resolve(file))
         .sort();
