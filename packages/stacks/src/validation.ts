@@ -46,9 +46,13 @@ export interface StacksValidationOptions {
 /** Below this many stacks to resolve, starting threads (each loads tfwrap and the shared catalogs) costs more than it saves. */
 const STACKS_PER_WORKER = 100;
 
+/** Stacks taken at a time by a thread: neighbours share catalogs, and small runs keep threads busy to the end. */
+const STACKS_PER_RUN = 10;
+
 /**
- * Validate `entries`, by name. Many stacks are split into contiguous runs (neighbours share
- * catalogs) over worker threads, this thread taking the last; results come back as data.
+ * Validate `entries`, by name. Many stacks are shared out over worker threads and this one, in
+ * contiguous runs each thread claims from a shared counter when it is free (this thread may have
+ * parsed manifests already, naming the stacks, and so go faster); results come back as data.
  */
 async function validateAll(
   validator: StackValidator,
@@ -57,24 +61,33 @@ async function validateAll(
 ): Promise<Map<string, ValidatedStack>> {
   const results = new Map<string, ValidatedStack>();
   const threads = Math.max(1, Math.min(entries.length, context.workers ?? Math.min(availableParallelism(), Math.floor(entries.length / STACKS_PER_WORKER), 8)));
-  const size = Math.ceil(entries.length / threads);
-  const parts = Array.from({ length: threads }, (_unused, index) => entries.slice(index * size, (index + 1) * size));
-  const own = parts.pop() ?? [];
-  const others = parts.map((part) => validateInWorker(part, context));
-  for (const entry of own) results.set(entry.name, await validator.validate(entry));
-  for (const [index, part] of (await Promise.all(others)).entries()) {
-    parts[index]!.forEach((entry, position) => results.set(entry.name, part[position]!));
+  const nextRun = new Int32Array(new SharedArrayBuffer(4));
+  const others = Array.from({ length: threads - 1 }, () => validateInWorker(entries, nextRun, context));
+  for (const run of runsClaimed(entries, nextRun)) {
+    for (const entry of run) results.set(entry.name, await validator.validate(entry));
+  }
+  for (const validated of await Promise.all(others)) {
+    for (const [name, result] of validated) results.set(name, result);
   }
   return results;
 }
 
-/** Validate `entries` in a worker thread (validation-worker.ts), given the stacks as listed here. */
-function validateInWorker(entries: readonly StackEntry[], context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined }): Promise<ValidatedStack[]> {
+/** The runs of `entries` this thread claims, one at a time, until none is left. */
+export function* runsClaimed<T>(entries: readonly T[], nextRun: Int32Array): Generator<readonly T[]> {
+  for (;;) {
+    const start = Atomics.add(nextRun, 0, 1) * STACKS_PER_RUN;
+    if (start >= entries.length) return;
+    yield entries.slice(start, start + STACKS_PER_RUN);
+  }
+}
+
+/** Validate, in a worker thread (validation-worker.ts), the runs of `entries` it claims. */
+function validateInWorker(entries: readonly StackEntry[], nextRun: Int32Array, context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined }): Promise<Array<[string, ValidatedStack]>> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./validation-worker.js', import.meta.url), {
-      workerData: { settings: context.repo.settings, identities: context.identities, stacks: context.stacks, entries } satisfies ValidationWorkerInput,
+      workerData: { settings: context.repo.settings, identities: context.identities, stacks: context.stacks, entries, nextRun } satisfies ValidationWorkerInput,
     });
-    worker.once('message', (results: ValidatedStack[]) => resolve(results));
+    worker.once('message', (results: Array<[string, ValidatedStack]>) => resolve(results));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`stack validation thread exited with ${code}`)));
   });
@@ -86,8 +99,10 @@ export interface ValidationWorkerInput {
   identities: readonly string[] | undefined;
   /** Every stack, as listed by the main thread (the worker does not scan again). */
   stacks: readonly StackEntry[];
-  /** The stacks to validate. */
+  /** The stacks to validate, shared out in runs (runsClaimed). */
   entries: readonly StackEntry[];
+  /** The next run to claim, shared by every thread. */
+  nextRun: Int32Array;
 }
 
 /** A TfwrapError as data (JSON), to keep between runs. */
