@@ -213,6 +213,12 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
 describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function () {
   this.timeout(60_000);
   const atmosYaml = 'components: { terraform: { base_path: components/terraform } }\nstacks: { base_path: stacks, included_paths: ["*.yaml"] }\nauth: { identities: { local: { kind: ambient, default: true } } }\n';
+  /** `describe component` of a repository written to a temporary directory, as JSON. */
+  const describeIn = async (files: Record<string, string>, component: string, stack: string) => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), files);
+    const env = hermeticEnv();
+    return JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', component, '-s', stack, '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout) as Record<string, any>;
+  };
 
   it('legacy component: naming no component of the stack keeps the component\'s own directory, varfile and workspace (stack_processor_utils.go ProcessBaseComponentConfig)', async () => {
     const dir = writeTree(tempDir('tfwrap-atmos-'), {
@@ -233,16 +239,14 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('overrides: a catalog two team files import gets both teams\' overrides, the later team\'s winning (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const described = await describeIn({
       'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
       'components/terraform/c1/main.tf': '',
       'stacks/catalog/c1.yaml': 'components: { terraform: { c1: { vars: { test: { a: a, b: b, c: c } } } } }\n',
       'stacks/teams/team1.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team1, b: b-team1, c: c-team1 } } } }\n',
       'stacks/teams/team2.yaml': 'import: [catalog/c1]\nterraform: { overrides: { vars: { test: { a: a-team2, b: b-team2 } } } }\n',
       'stacks/deploy/sandbox.yaml': 'import: [teams/team1, teams/team2]\n',
-    });
-    const env = hermeticEnv();
-    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'c1', '-s', 'deploy/sandbox', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    }, 'c1', 'deploy/sandbox');
     assert.deepEqual(described.vars.test, { a: 'a-team2', b: 'b-team2', c: 'c-team1' });
   });
 
@@ -280,7 +284,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('a component template reads .spacelift_stack and .atlantis_project as Atmos computes them (internal/exec/utils.go computeSpaceliftAndAtlantisNames)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const described = await describeIn({
       'atmos.yaml': `${atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], name_pattern: "{tenant}-{stage}"')}templates: { settings: { enabled: true } }\n`,
       'components/terraform/vpc/main.tf': '',
       'stacks/dev.yaml': [
@@ -292,23 +296,19 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
         '      vars: { tags: { spacelift_stack: "{{ .spacelift_stack }}", atlantis_project: "{{ .atlantis_project }}" } }',
         '',
       ].join('\n'),
-    });
-    const env = hermeticEnv();
-    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 't1-dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    }, 'vpc', 't1-dev');
     assert.deepEqual(described.vars.tags, { spacelift_stack: 't1-dev-vpc', atlantis_project: 't1-vpc' });
   });
 
   it('a catalog two imports share counts where it is last reached: its values come back over the first importer\'s (stack_processor_utils.go processYAMLConfigFileWithContextInternal)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const described = await describeIn({
       'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
       'components/terraform/app/main.tf': '',
       'stacks/catalog/defaults.yaml': 'vars: { size: small, zone: a }\n',
       'stacks/catalog/big.yaml': 'import: [catalog/defaults]\nvars: { size: big }\n',
       'stacks/catalog/zone-b.yaml': 'import: [catalog/defaults]\nvars: { zone: b }\n',
       'stacks/deploy/dev.yaml': 'import: [catalog/big, catalog/zone-b]\ncomponents: { terraform: { app: {} } }\n',
-    });
-    const env = hermeticEnv();
-    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    }, 'app', 'deploy/dev');
     assert.deepEqual(described.vars, { size: 'small', zone: 'b' });
   });
 
