@@ -326,6 +326,18 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual(described.vars, { a: 1, top: 1 });
   });
+
+  it('ATMOS_* variables override atmos.yaml (pkg/config/utils.go processEnvVars): ATMOS_COMPONENTS_TERRAFORM_COMMAND and ATMOS_STACKS_BASE_PATH', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml,
+      'components/terraform/vpc/main.tf': '',
+      'stacks/dev.yaml': 'components: { terraform: { vpc: { vars: { from: stacks } } } }\n',
+      'deploy/dev.yaml': 'components: { terraform: { vpc: { vars: { from: deploy } } } }\n',
+    });
+    const env: Record<string, string> = { ...hermeticEnv(), ATMOS_COMPONENTS_TERRAFORM_COMMAND: 'tofu', ATMOS_STACKS_BASE_PATH: 'deploy' };
+    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    assert.deepEqual([described.command, described.vars], ['tofu', { from: 'deploy' }]);
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

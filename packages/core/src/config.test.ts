@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadConfig } from './config.js';
+import { loadConfig, readAtmosYaml } from './config.js';
 import { TfwrapErrors, type TfwrapError } from './errors.js';
 import { cleanupFixtures, fixtureDir, rejection as rejectionOf } from './testing/fixtures.js';
 
@@ -120,6 +120,16 @@ describe('configuration loading', () => {
     } finally {
       delete process.env.TFWRAP_TEST_STACKS_DIR;
     }
+  });
+
+  it('ATMOS_* variables override atmos.yaml as in Atmos (pkg/config/utils.go processEnvVars); a bad boolean is one line naming the variable', async () => {
+    const dir = fixtureDir({ 'atmos.yaml': 'stacks:\n  base_path: stacks\ncomponents:\n  terraform:\n    command: terraform\n    base_path: components/terraform\n' });
+    const env = { ATMOS_COMPONENTS_TERRAFORM_COMMAND: 'tofu', ATMOS_STACKS_BASE_PATH: 'deploy', ATMOS_STACKS_INCLUDED_PATHS: 'orgs/**/*,dev/*', ATMOS_COMPONENTS_TERRAFORM_APPLY_AUTO_APPROVE: 'TRUE' };
+    const config = readAtmosYaml(join(dir, 'atmos.yaml'), env) as Record<string, any>;
+    assert.deepEqual(config.stacks, { base_path: 'deploy', included_paths: ['orgs/**/*', 'dev/*'] });
+    assert.deepEqual(config.components.terraform, { command: 'tofu', base_path: 'components/terraform', apply_auto_approve: true });
+    assert.throws(() => readAtmosYaml(join(dir, 'atmos.yaml'), { ATMOS_COMPONENTS_TERRAFORM_DEPLOY_RUN_INIT: 'yes' }),
+      (err: TfwrapError) => err.code === 'E_CONFIG_INVALID' && err.message === 'ATMOS_COMPONENTS_TERRAFORM_DEPLOY_RUN_INIT must be true or false, not "yes"');
   });
 
   it('names file and line of a YAML syntax error', async () => {

@@ -174,10 +174,49 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  * (Atmos evaluates them in atmos.yaml too); other functions stay placeholders, which only the
  * keys that use them notice (`tfwrap validate` names them). A tag never breaks loading.
  */
-export function readAtmosYaml(file: string): Record<string, unknown> {
+export function readAtmosYaml(file: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const raw = parseAtmosYaml(readFileSync(file, 'utf8'), file) ?? {};
   const evaluated = evaluateConfigTags(raw, dirname(file));
-  return evaluated && typeof evaluated === 'object' && !Array.isArray(evaluated) ? (evaluated as Record<string, unknown>) : {};
+  const config = evaluated && typeof evaluated === 'object' && !Array.isArray(evaluated) ? (evaluated as Record<string, unknown>) : {};
+  return withAtmosEnvironment(config, env);
+}
+
+/**
+ * The `ATMOS_*` variables Atmos reads over its atmos.yaml (pkg/config/utils.go processEnvVars), for
+ * the keys tfwrap acts on; a tfwrap file beside atmos.yaml still wins over them.
+ */
+const atmosVariables: ReadonlyArray<[variable: string, path: string[], kind: 'text' | 'list' | 'bool']> = [
+  ['ATMOS_BASE_PATH', ['base_path'], 'text'],
+  ['ATMOS_STACKS_BASE_PATH', ['stacks', 'base_path'], 'text'],
+  ['ATMOS_STACKS_INCLUDED_PATHS', ['stacks', 'included_paths'], 'list'],
+  ['ATMOS_STACKS_EXCLUDED_PATHS', ['stacks', 'excluded_paths'], 'list'],
+  ['ATMOS_STACKS_NAME_PATTERN', ['stacks', 'name_pattern'], 'text'],
+  ['ATMOS_STACKS_NAME_TEMPLATE', ['stacks', 'name_template'], 'text'],
+  ['ATMOS_COMPONENTS_TERRAFORM_COMMAND', ['components', 'terraform', 'command'], 'text'],
+  ['ATMOS_COMPONENTS_TERRAFORM_BASE_PATH', ['components', 'terraform', 'base_path'], 'text'],
+  ['ATMOS_COMPONENTS_TERRAFORM_APPLY_AUTO_APPROVE', ['components', 'terraform', 'apply_auto_approve'], 'bool'],
+  ['ATMOS_COMPONENTS_TERRAFORM_DEPLOY_RUN_INIT', ['components', 'terraform', 'deploy_run_init'], 'bool'],
+  ['ATMOS_COMPONENTS_TERRAFORM_INIT_RUN_RECONFIGURE', ['components', 'terraform', 'init_run_reconfigure'], 'bool'],
+  ['ATMOS_COMPONENTS_TERRAFORM_AUTO_GENERATE_BACKEND_FILE', ['components', 'terraform', 'auto_generate_backend_file'], 'bool'],
+  ['ATMOS_SETTINGS_LIST_MERGE_STRATEGY', ['settings', 'list_merge_strategy'], 'text'],
+];
+
+function withAtmosEnvironment(config: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  let result = config;
+  for (const [variable, keys, kind] of atmosVariables) {
+    const text = env[variable];
+    if (!text) continue;
+    let value: unknown = text;
+    if (kind === 'list') value = text.split(',');
+    if (kind === 'bool') {
+      // Go's strconv.ParseBool.
+      if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) value = true;
+      else if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) value = false;
+      else throw new TfwrapError('E_CONFIG_INVALID', `${variable} must be true or false, not ${JSON.stringify(text)}`, { hint: `for example ${variable}=true, or unset it` });
+    }
+    result = mergeConfig(result, keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value)) as Record<string, unknown>;
+  }
+  return result;
 }
 
 function evaluateConfigTags(value: unknown, dir: string): unknown {
