@@ -338,6 +338,16 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
     assert.deepEqual([described.command, described.vars], ['tofu', { from: 'deploy' }]);
   });
+
+  it('templates in dependencies.components render with the component section (describe_stacks_component_processor.go)', async () => {
+    const described = await describeIn({
+      'atmos.yaml': `${atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], name_pattern: "{stage}"')}templates: { settings: { enabled: true } }\n`,
+      'components/terraform/vpc/main.tf': '',
+      'components/terraform/eks/main.tf': '',
+      'stacks/deploy.yaml': 'vars: { stage: dev }\ncomponents:\n  terraform:\n    vpc: {}\n    eks:\n      dependencies:\n        components:\n          - { component: vpc, stack: "{{ .vars.stage }}" }\n',
+    }, 'eks', 'dev');
+    assert.deepEqual([described.depends_on, described.cross_stack_depends_on], [['vpc'], []]);
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

@@ -213,6 +213,23 @@ describe('Atmos compatibility (Go templates)', () => {
     }
   });
 
+  it('the component pass renders the dependencies section too (describe_stacks_component_processor.go: the whole component section)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            vpc: {}
+            eks:
+              dependencies:
+                components:
+                  - { component: vpc, stack: "{{ .vars.stage }}" }
+      `,
+    }, layout({ enabled: true }, { name_pattern: '{stage}' }));
+    const eks = await (await repo.loadStack('dev')).component('eks');
+    assert.deepEqual([eks.dependsOn, eks.crossStackDependsOn], [['vpc'], []]);
+  });
+
   it('metadata.terraform_workspace_template comes first of the workspace rules (stack_utils.go BuildTerraformWorkspace)', async () => {
     const { repo } = fixtureRepo({
       'stacks/deploy/dev.yaml': `

@@ -356,6 +356,7 @@ export class LoadedStack implements Stack {
     let providers = merged('providers');
     let command = this.commandOf(layers, overrides);
     let locals = merged('locals');
+    let dependencies = merged('dependencies');
     // The metadata that decides where the state is: the component's own, else its bases'.
     const stateMetadata: Mapping = {};
     for (const key of ['name', 'terraform_workspace', 'terraform_workspace_pattern', 'terraform_workspace_template'] as const) {
@@ -409,6 +410,7 @@ export class LoadedStack implements Stack {
       Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
       Object.assign(section, this.integrationNames(name, section));
       if (Object.keys(locals).length > 0) section.locals = locals;
+      if (Object.keys(dependencies).length > 0) section.dependencies = dependencies;
       return section;
     };
     const templates = this.stacksSettings.templates;
@@ -440,6 +442,7 @@ export class LoadedStack implements Stack {
         if (remoteStateBackendType !== undefined) remoteStateBackend = mapping('remote_state_backend');
         command = typeof rendered.command === 'string' ? rendered.command : command;
         locals = mapping('locals');
+        dependencies = mapping('dependencies');
       }
     }
     // No layer holding an Atmos tag (the usual case) and no template output: nothing below can find
@@ -461,7 +464,6 @@ export class LoadedStack implements Stack {
     }
     let envStrings = this.envByMapping.get(env);
     if (!envStrings) this.envByMapping.set(env, (envStrings = envValues(env)));
-    const dependencies = merged('dependencies');
     const { sameStack, crossStack } = this.dependenciesOf(settings, dependencies, vars);
     const { files: fileDependencies, folders: folderDependencies } = pathDependenciesOf(settings, dependencies);
 
