@@ -348,6 +348,15 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     }, 'eks', 'dev');
     assert.deepEqual([described.depends_on, described.cross_stack_depends_on], [['vpc'], []]);
   });
+
+  it('templates.settings.env sets what a component template\'s env reads, atmos.yaml\'s under the component\'s (template_utils.go ProcessTmplWithDatasources)', async () => {
+    const described = await describeIn({
+      'atmos.yaml': `${atmosYaml}templates: { settings: { enabled: true, sprig: { enabled: true }, env: { FROM_ATMOS_YAML: from-atmos-yaml } } }\n`,
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': 'components:\n  terraform:\n    app:\n      settings: { templates: { settings: { env: { FROM_STACK: from-stack-manifest } } } }\n      vars: { foo: \'{{ env "FROM_ATMOS_YAML" }}-{{ env "FROM_STACK" }}\' }\n',
+    }, 'app', 'dev');
+    assert.equal(described.vars.foo, 'from-atmos-yaml-from-stack-manifest');
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

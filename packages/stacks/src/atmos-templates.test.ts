@@ -213,6 +213,24 @@ describe('Atmos compatibility (Go templates)', () => {
     }
   });
 
+  it('templates.settings.env, from atmos.yaml and then the component\'s settings, is what env reads in the component pass (template_utils.go ProcessTmplWithDatasources)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            app:
+              settings: { templates: { settings: { env: { FROM_STACK: b, SHARED: stack } } } }
+              vars: { foo: '{{ env "FROM_ATMOS_YAML" }}-{{ env "FROM_STACK" }}-{{ env "SHARED" }}' }
+            other:
+              vars: { foo: '{{ env "FROM_ATMOS_YAML" }}-{{ env "FROM_STACK" }}' }
+      `,
+    }, layout({ enabled: true, sprig: { enabled: true }, env: { FROM_ATMOS_YAML: 'a', SHARED: 'atmos' } }, { name_pattern: '{stage}' }));
+    const stack = await repo.loadStack('dev');
+    assert.equal((await stack.component('app')).vars.foo, 'a-b-stack');
+    assert.equal((await stack.component('other')).vars.foo, 'a-');
+  });
+
   it('the component pass renders the dependencies section too (describe_stacks_component_processor.go: the whole component section)', async () => {
     const { repo } = fixtureRepo({
       'stacks/deploy/dev.yaml': `

@@ -251,7 +251,19 @@ function templatesSettingsFrom(value: unknown, invalid: (key: string, expected: 
     delimiters,
     sprig: enabledOf(settings.sprig, 'templates.settings.sprig'),
     gomplate: enabledOf(settings.gomplate, 'templates.settings.gomplate'),
+    ...(settings.env === undefined || settings.env === null ? {} : { env: templateEnvOf(settings.env, 'templates.settings.env', invalid) }),
   };
+}
+
+/** `templates.settings.env`: variables set while templates render (their `env` function reads them). */
+export function templateEnvOf(value: unknown, key: string, invalid: (key: string, expected: string, example?: string) => TfwrapError): Record<string, string> {
+  if (!isMapping(value)) throw invalid(key, 'a mapping of variable names to values', `${key}: { AWS_PROFILE: dev }`);
+  const env: Record<string, string> = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') throw invalid(`${key}.${name}`, 'a string, number or boolean', `${key}: { ${name}: value }`);
+    env[name] = String(item);
+  }
+  return env;
 }
 
 /**

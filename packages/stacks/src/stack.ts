@@ -428,7 +428,7 @@ export class LoadedStack implements Stack {
     });
     let renderedByTemplates = false;
     if (templates?.enabled) {
-      const rendered = this.renderComponentSection(name, { ...templateSection(), workspace }, layers, templates);
+      const rendered = this.renderComponentSection(name, { ...templateSection(), workspace }, layers, withComponentTemplateEnv(templates, settings));
       if (rendered) {
         renderedByTemplates = true;
         const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
@@ -872,6 +872,15 @@ export class LoadedStack implements Stack {
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
   }
+}
+
+/** The component's `settings.templates.settings.env` over atmos.yaml's (template_utils.go ProcessTmplWithDatasources). */
+function withComponentTemplateEnv(templates: TemplatesSettings, settings: Mapping): TemplatesSettings {
+  const own = ((settings.templates as Mapping | undefined)?.settings as Mapping | undefined)?.env;
+  if (!isPlainMapping(own) || Object.keys(own).length === 0) return templates;
+  const env: Record<string, string> = { ...templates.env };
+  for (const [name, value] of Object.entries(own)) if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[name] = String(value);
+  return { ...templates, env };
 }
 
 /**

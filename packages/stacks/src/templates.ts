@@ -65,6 +65,8 @@ export interface TemplatesSettings {
   sprig: boolean;
   /** `templates.settings.gomplate.enabled`: gomplate is not implemented; its functions are an E_UNSUPPORTED error. */
   gomplate: boolean;
+  /** `templates.settings.env`: set while the component pass renders (Sprig's `env` reads them). */
+  env?: Record<string, string>;
 }
 
 export const defaultTemplatesSettings: TemplatesSettings = {
@@ -337,13 +339,19 @@ function scalarYaml(text: string): string {
 
 function renderText(text: string, data: Mapping, options: SectionRenderOptions): string {
   const { settings } = options;
-  const optionsKey = `${settings.sprig}\0${settings.delimiters.join('\0')}`;
+  // Atmos sets templates.settings.env (atmos.yaml's, then the component's settings.templates.settings.env)
+  // in the environment while it renders (template_utils.go ProcessTmplWithDatasources).
+  const env = settings.env && Object.keys(settings.env).length > 0 ? settings.env : undefined;
+  const optionsKey = `${settings.sprig}\0${settings.delimiters.join('\0')}${env ? `\0${JSON.stringify(env)}` : ''}`;
   let parsed = parsedTemplates.get(optionsKey);
   if (!parsed) parsedTemplates.set(optionsKey, (parsed = new Map()));
   let template = parsed.get(text);
   try {
     if (!template) {
-      template = templateEngine().parse('templates-all-atmos-sections', text, { funcs: { atmos: () => currentAtmos }, delims: settings.delimiters, sprig: settings.sprig, missingKey: 'default' });
+      template = templateEngine().parse('templates-all-atmos-sections', text, {
+        funcs: { atmos: () => currentAtmos }, delims: settings.delimiters, sprig: settings.sprig, missingKey: 'default',
+        ...(env ? { env: { ...process.env, ...env } } : {}),
+      });
       if (parsed.size < 10_000) parsed.set(text, template);
     }
   } catch (err) {
