@@ -256,7 +256,7 @@ function templatesSettingsFrom(value: unknown, invalid: (key: string, expected: 
 }
 
 /** `templates.settings.env`: variables set while templates render (their `env` function reads them). */
-export function templateEnvOf(value: unknown, key: string, invalid: (key: string, expected: string, example?: string) => TfwrapError): Record<string, string> {
+function templateEnvOf(value: unknown, key: string, invalid: (key: string, expected: string, example?: string) => TfwrapError): Record<string, string> {
   if (!isMapping(value)) throw invalid(key, 'a mapping of variable names to values', `${key}: { AWS_PROFILE: dev }`);
   const env: Record<string, string> = {};
   for (const [name, item] of Object.entries(value)) {
