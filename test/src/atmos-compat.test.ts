@@ -357,6 +357,32 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     }, 'app', 'dev');
     assert.equal(described.vars.foo, 'from-atmos-yaml-from-stack-manifest');
   });
+
+  it('a !template that meets a mapping another layer sets is one E_UNSUPPORTED line at the function (Atmos deep-merges it: pkg/merge/merge_yaml_functions.go)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': `${atmosYaml}templates: { settings: { enabled: true, sprig: { enabled: true } } }\n`,
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': [
+        'components:',
+        '  terraform:',
+        '    base:',
+        '      metadata: { type: abstract }',
+        '      settings: { cfg: { enabled: true, timeout: 30 } }',
+        '      vars:',
+        '        config: !template \'{{ toJson .settings.cfg }}\'',
+        '    app:',
+        '      metadata: { inherits: [base] }',
+        '      vars: { config: { enabled: false } }',
+        '',
+      ].join('\n'),
+    });
+    const env = hermeticEnv();
+    const failed = await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! });
+    assert.equal(failed.exitCode, 2, failed.stderr);
+    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+      "tfwrap: error: <dir>/stacks/dev.yaml:7: !template {{ toJson .settings.cfg }}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not. Hint: set the whole value in one layer (the function, or the mapping), or move the mapping's keys under another key [E_UNSUPPORTED]",
+    ]);
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { deepmergeCustom } from 'deepmerge-ts';
-import { AtmosTag } from '@tfwrap/core';
+import { AtmosTag, type TfwrapError } from '@tfwrap/core';
 import { deepMerge, type Mapping } from './merge.js';
 
 describe('deepMerge', () => {
@@ -50,7 +50,8 @@ describe('deepMerge against deepmerge-ts applied layer by layer (Atmos merges ea
   });
   const isMappingLike = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 
-  // Small deterministic random data: mappings over a few keys, lists, scalars, null, dates, tags.
+  // Small deterministic random data: mappings over a few keys, lists, scalars, null, dates. (A tag
+  // meeting a mapping is an error, tested below; a tag meeting anything else is a scalar.)
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -58,7 +59,7 @@ describe('deepMerge against deepmerge-ts applied layer by layer (Atmos merges ea
     const kind = random();
     if (depth > 0 && kind < 0.45) return mapping(depth - 1);
     if (depth > 0 && kind < 0.6) return Array.from({ length: Math.floor(random() * 3) }, () => value(depth - 1));
-    return pick<unknown>(['a', 'b', 1, 2, true, null, new Date(0), new AtmosTag('!env', 'HOME', 'x.yaml'), undefined]);
+    return pick<unknown>(['a', 'b', 1, 2, true, null, new Date(0), undefined]);
   };
   const mapping = (depth: number): Mapping => {
     const result: Mapping = {};
@@ -79,6 +80,17 @@ describe('deepMerge against deepmerge-ts applied layer by layer (Atmos merges ea
       }
     });
   }
+
+  it('a YAML function left for after the merge meeting a mapping at the same place is E_UNSUPPORTED at the function\'s line (Atmos deep-merges its value: pkg/merge/merge_yaml_functions.go); with scalars it is the last value', () => {
+    const tag = new AtmosTag('!template', '{{ toJson .settings.cfg }}', '/r/stacks/base.yaml');
+    tag.line = 7;
+    for (const layers of [[{ config: tag }, { config: { a: 1 } }], [{ config: { a: 1 } }, { config: tag }]]) {
+      assert.throws(() => deepMerge(layers), (err: TfwrapError) => err.code === 'E_UNSUPPORTED' && err.location?.line === 7
+        && err.message === '!template {{ toJson .settings.cfg }}: another layer sets a mapping at the same place, which Atmos deep-merges with the function\'s value once evaluated; tfwrap does not');
+    }
+    assert.equal(deepMerge([{ config: tag }, { config: 'x' }]).config, 'x');
+    assert.equal(deepMerge([{ config: 'x' }, { config: tag }]).config, tag);
+  });
 
   it('keeps a __proto__ key as data', () => {
     const later = JSON.parse('{"__proto__": {"polluted": true}, "b": 1}') as Mapping;

@@ -8,7 +8,7 @@
  * - `merge`: item by item; where both items are mappings they are merged, otherwise the earlier
  *   item stays; items beyond the shorter list are kept (pkg/merge/merge_native.go mergeSlicesNative).
  */
-import { AtmosTag } from '@tfwrap/core';
+import { AtmosTag, TfwrapError } from '@tfwrap/core';
 import type { ListMergeStrategy } from './settings.js';
 
 export type Mapping = Record<string, unknown>;
@@ -52,10 +52,15 @@ function mergeValues(values: readonly unknown[], lists: ListMergeStrategy): unkn
   let kind = OTHER;
   let first: unknown;
   let last: unknown;
+  let tag: AtmosTag | undefined;
+  let sawRecord = false;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (value === undefined) continue;
     const valueKind = isRecord(value) ? RECORD : Array.isArray(value) ? LIST : OTHER;
+    if (valueKind === RECORD) sawRecord = true;
+    else if (value instanceof AtmosTag) tag = value;
+    if (tag !== undefined && sawRecord) throw tagMeetsMapping(tag);
     if (count === 0 || valueKind !== kind || valueKind === OTHER) {
       start = i;
       count = 0;
@@ -69,6 +74,19 @@ function mergeValues(values: readonly unknown[], lists: ListMergeStrategy): unkn
   if (kind === RECORD) return count === 2 ? mergeTwoRecords(first as Mapping, last as Mapping, lists) : mergeRecords(values, start, lists);
   if (kind === LIST && lists !== 'replace') return mergeLists(values.slice(start).filter((value) => value !== undefined) as unknown[][], lists);
   return last;
+}
+
+/**
+ * Atmos defers a YAML function met in a merge (pkg/merge/merge_yaml_functions.go) and deep-merges
+ * its value, once evaluated, with the mappings other layers set at the same place; tfwrap merges
+ * before functions are evaluated, so it would take one layer's value: an error rather than a
+ * different value.
+ */
+function tagMeetsMapping(tag: AtmosTag): TfwrapError {
+  return new TfwrapError('E_UNSUPPORTED', `${tag.tag} ${tag.argument}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not`, {
+    location: tag.line === undefined ? { file: tag.file } : { file: tag.file, line: tag.line },
+    hint: 'set the whole value in one layer (the function, or the mapping), or move the mapping\'s keys under another key',
+  });
 }
 
 function mergeTwoRecords(earlier: Mapping, later: Mapping, lists: ListMergeStrategy): Mapping {
