@@ -79,6 +79,24 @@ describe('Atmos compatibility (locals)', () => {
     assert.deepEqual(vpc.vars, { tier: 'terraform' });
   });
 
+  it('helmfile.locals and packer.locals are in the file\'s template data too, after terraform\'s (stack_processor_locals.go MergeForTemplateContext)', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        locals: { ns: acme, shared: root }
+        terraform: { locals: { shared: terraform } }
+        helmfile: { locals: { release_prefix: "{{ .locals.ns }}-helm", shared: helmfile } }
+        packer: { locals: { image: "{{ .locals.ns }}-ami" } }
+        components:
+          terraform:
+            vpc: { vars: { name: "{{ .locals.ns }}-vpc", rel: "{{ .locals.release_prefix }}-x", image: "{{ .locals.image }}", shared: "{{ .locals.shared }}" } }
+      `,
+    }, layout());
+    const vpc = await (await repo.loadStack('deploy/dev')).component('vpc');
+    // Each section's locals hold the root ones too, copied over in turn: packer's copy of the root
+    // `shared` comes last (Atmos's quirk, kept).
+    assert.deepEqual(vpc.vars, { name: 'acme-vpc', rel: 'acme-helm-x', image: 'acme-ami', shared: 'root' });
+  });
+
   it('locals do not cross imports: an imported file\'s locals are not there, its vars are (docs: File-Scoped Isolation)', async () => {
     const { repo } = fixtureRepo({
       'stacks/mixins/base.yaml': `

@@ -45,20 +45,27 @@ interface FileLocals {
 
 /** The file-scoped locals of `document`; undefined when it has none. `outer`: data the sections also see (an import's context). */
 function fileLocals(document: Mapping, file: string, text: string, outer: Mapping): FileLocals | undefined {
-  const terraform = isMapping(document.terraform) ? document.terraform : undefined;
-  if (!('locals' in document) && !(terraform && 'locals' in terraform)) return undefined;
+  // Atmos reads helmfile: and packer: locals too (tfwrap runs neither): the file's templates see them.
+  const sections = (['terraform', 'helmfile', 'packer'] as const)
+    .map((name) => [name, isMapping(document[name]) ? document[name] : undefined] as const)
+    .filter((entry): entry is readonly [typeof entry[0], Mapping] => entry[1] !== undefined && 'locals' in entry[1]);
+  if (!('locals' in document) && sections.length === 0) return undefined;
 
   const fileContext: Mapping = {};
   for (const key of ['settings', 'vars', 'env']) if (isMapping(document[key])) fileContext[key] = document[key];
   const globalLocals = resolveLocals(document.locals, {}, fileContext, file, text, ['locals']);
+  // The file's templates see the root locals, then terraform's, helmfile's and packer's over them
+  // (stack_processor_locals.go MergeForTemplateContext: the last wins).
   let locals = globalLocals;
   let terraformLocals: Mapping | undefined;
-  if (terraform && 'locals' in terraform) {
+  for (const [name, section] of sections) {
     const sectionContext: Mapping = { ...fileContext };
     for (const key of ['settings', 'vars', 'env']) {
-      if (isMapping(terraform[key])) sectionContext[key] = { ...(isMapping(fileContext[key]) ? fileContext[key] : {}), ...terraform[key] };
+      if (isMapping(section[key])) sectionContext[key] = { ...(isMapping(fileContext[key]) ? fileContext[key] : {}), ...section[key] };
     }
-    locals = terraformLocals = resolveLocals(terraform.locals, globalLocals, sectionContext, file, text, ['terraform', 'locals']);
+    const resolved = resolveLocals(section.locals, globalLocals, sectionContext, file, text, [name, 'locals']);
+    if (name === 'terraform') terraformLocals = resolved;
+    locals = { ...locals, ...resolved };
   }
 
   // settings, then vars (seeing the rendered settings), then env (seeing both).
