@@ -383,6 +383,15 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
       "tfwrap: error: <dir>/stacks/dev.yaml:7: !template {{ toJson .settings.cfg }}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not. Hint: set the whole value in one layer (the function, or the mapping), or move the mapping's keys under another key [E_UNSUPPORTED]",
     ]);
   });
+
+  it('a terraform var reads a helmfile.locals entry: the file\'s templates see every section\'s locals (stack_processor_locals.go MergeForTemplateContext)', async () => {
+    const described = await describeIn({
+      'atmos.yaml': atmosYaml,
+      'components/terraform/vpc/main.tf': '',
+      'stacks/dev.yaml': 'locals: { ns: acme }\nhelmfile:\n  locals: { release_prefix: "{{ .locals.ns }}-helm" }\ncomponents:\n  terraform:\n    vpc: { vars: { name: "{{ .locals.ns }}-vpc", rel: "{{ .locals.release_prefix }}-x" } }\n',
+    }, 'vpc', 'dev');
+    assert.deepEqual(described.vars, { name: 'acme-vpc', rel: 'acme-helm-x' });
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {
