@@ -392,6 +392,20 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     }, 'vpc', 'dev');
     assert.deepEqual(described.vars, { name: 'acme-vpc', rel: 'acme-helm-x' });
   });
+
+  it('!env of a variable the component\'s env: sets otherwise is one E_UNSUPPORTED line at the !env (Atmos reads env: first: pkg/function/env.go)', async () => {
+    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+      'atmos.yaml': atmosYaml,
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': 'components:\n  terraform:\n    app:\n      env: { REGION: eu-west-1 }\n      vars: { region: !env REGION }\n',
+    });
+    const env: Record<string, string> = { ...hermeticEnv(), REGION: 'us-east-1' };
+    const failed = await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! });
+    assert.equal(failed.exitCode, 2, failed.stderr);
+    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+      "tfwrap: error: <dir>/stacks/dev.yaml:5: !env REGION: the component's env: sets REGION, which Atmos's !env reads before the environment; tfwrap read the environment when the file was read. Hint: give REGION the same value in the environment and in env:, or write the value out [E_UNSUPPORTED]",
+    ]);
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

@@ -319,6 +319,36 @@ describe('Atmos compatibility (stacks)', () => {
     assert.match(err.message, /settings\.spacelift\.workspace_enabled needs a Spacelift stack name, from stacks\.name_template or stacks\.name_pattern, and neither is set/);
   });
 
+  it('!env reads the environment when its file is read; where the component\'s env: gives the variable another value (Atmos reads that first: pkg/function/env.go lookupEnvFromContext) it is E_UNSUPPORTED at the !env', async () => {
+    process.env.TFWRAP_TEST_ENV_READ = 'from-environment';
+    try {
+      const { repo, file } = fixtureRepo({
+        'stacks/orgs/dev.yaml': `
+          components:
+            terraform:
+              same:
+                env: { TFWRAP_TEST_ENV_READ: from-environment }
+                vars: { value: !env TFWRAP_TEST_ENV_READ }
+              plain:
+                vars: { value: !env TFWRAP_TEST_ENV_READ }
+              other:
+                env: { TFWRAP_TEST_ENV_READ: from-env-section }
+                vars: { value: !env TFWRAP_TEST_ENV_READ }
+        `,
+      }, atmosLayout());
+      const stack = await repo.loadStack('orgs/dev');
+      assert.equal((await stack.component('same')).vars.value, 'from-environment');
+      assert.equal((await stack.component('plain')).vars.value, 'from-environment');
+      const err = await rejection(stack.component('other'));
+      assert.equal(err.code, 'E_UNSUPPORTED');
+      assert.deepEqual([err.location?.file, err.location?.line], [file('stacks/orgs/dev.yaml'), 10]);
+      assert.match(err.message, /^!env TFWRAP_TEST_ENV_READ: the component's env: sets TFWRAP_TEST_ENV_READ, which Atmos's !env reads before the environment/);
+      assert.doesNotMatch(err.message, /from-env-section|from-environment/);
+    } finally {
+      delete process.env.TFWRAP_TEST_ENV_READ;
+    }
+  });
+
   it('stack-wide metadata: (manifest roots, merged in import order) is the lowest layer of every component\'s metadata, under its bases\' and its own (stack_processor_merge.go; stack_processor_process_stacks.go validateGlobalMetadataSection)', async () => {
     const files = {
       'stacks/mixins/frozen.yaml': 'metadata: { locked: true, labels: { team: core, tier: a } }',

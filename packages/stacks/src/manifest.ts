@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
 import { parseAtmosYaml } from '@tfwrap/core';
-import { evaluateFunctions, type FunctionContext } from './yaml-functions.js';
+import { evaluateFunctions, type EnvRead, type FunctionContext } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
@@ -93,6 +93,8 @@ export interface Manifest {
   terraform: ConfigSections;
   /** `components.terraform`, by component name, in file order. */
   components: Map<string, ComponentSection>;
+  /** The `!env` functions evaluated when the file was read, where there were any. */
+  envReads?: EnvRead[];
 }
 
 export function readManifest(file: string, functions?: FunctionContext): Manifest {
@@ -105,7 +107,8 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   // (!env, !include, ...) are evaluated here, per file; see yaml-functions.ts.
   const parsed = parseAtmosYaml(text, file) ?? {};
   // Without a `!` in the text there is no tag to evaluate (and no copy of the document to make).
-  const evaluated = functions && text.includes('!') ? evaluateFunctions(parsed, file, functions) : parsed;
+  const envReads: EnvRead[] = [];
+  const evaluated = functions && text.includes('!') ? evaluateFunctions(parsed, file, functions, envReads) : parsed;
   // File-scoped `locals:` (locals.ts): resolved and applied here, then gone from the document.
   const withLocals = applyLocals(evaluated, file, text);
   const root = withLocals?.document ?? evaluated;
@@ -150,6 +153,7 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
     // A file whose locals rendered all its templates has none left as text.
     templateLines: withLocals?.rendered ? [] : templateLinesOf(text),
     document: root,
+    ...(envReads.length > 0 ? { envReads } : {}),
   };
 }
 

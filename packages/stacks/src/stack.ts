@@ -17,7 +17,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
-import type { ComponentMetadata, ComponentSection, ConfigSections, Manifest, SectionName } from './manifest.js';
+import { sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
@@ -464,6 +464,7 @@ export class LoadedStack implements Stack {
     }
     let envStrings = this.envByMapping.get(env);
     if (!envStrings) this.envByMapping.set(env, (envStrings = envValues(env)));
+    checkEnvReads(layers, envStrings);
     const { sameStack, crossStack } = this.dependenciesOf(settings, dependencies, vars);
     const { files: fileDependencies, folders: folderDependencies } = pathDependenciesOf(settings, dependencies);
 
@@ -871,6 +872,27 @@ export class LoadedStack implements Stack {
     return origin
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
+  }
+}
+
+/**
+ * Atmos's `!env NAME` looks in the component's `env:` before the environment (pkg/function/env.go
+ * lookupEnvFromContext); tfwrap evaluates it when the file is read. Where the component's `env:`
+ * gives NAME another value than that read, the values would differ: an error at the `!env`
+ * (names only: a value may be a secret).
+ */
+function checkEnvReads(layers: readonly Layer[], env: Record<string, string>): void {
+  for (const layer of layers) {
+    for (const read of layer.manifest.envReads ?? []) {
+      if (!Object.hasOwn(env, read.name) || env[read.name] === read.value) continue;
+      const inLayer = layer.at.every((key, index) => read.path[index] === key)
+        && (sectionNames as readonly string[]).includes(read.path[layer.at.length] ?? '');
+      if (!inLayer) continue;
+      throw new TfwrapError('E_UNSUPPORTED', `!env ${read.name}: the component's env: sets ${read.name}, which Atmos's !env reads before the environment; tfwrap read the environment when the file was read`, {
+        location: { file: layer.manifest.file, line: read.line },
+        hint: `give ${read.name} the same value in the environment and in env:, or write the value out`,
+      });
+    }
   }
 }
 

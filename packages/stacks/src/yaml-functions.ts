@@ -30,14 +30,29 @@ export interface FunctionContext {
   env: NodeJS.ProcessEnv;
 }
 
-/** `value` with the supported functions evaluated (a new tree where anything changed). */
-export function evaluateFunctions(value: unknown, file: string, context: FunctionContext): unknown {
-  if (value instanceof AtmosTag) return evaluate(value, file, context);
-  if (Array.isArray(value)) return value.map((item) => evaluateFunctions(item, file, context));
+/** A `!env` evaluated when its file was read: where, and what it gave (see LoadedStack.checkEnvReads). */
+export interface EnvRead {
+  name: string;
+  value: string;
+  path: readonly string[];
+  line?: number;
+}
+
+/**
+ * `value` with the supported functions evaluated (a new tree where anything changed). `envReads`
+ * collects each `!env` evaluated, with its path in the document.
+ */
+export function evaluateFunctions(value: unknown, file: string, context: FunctionContext, envReads?: EnvRead[], at: readonly string[] = []): unknown {
+  if (value instanceof AtmosTag) {
+    const result = evaluate(value, file, context);
+    if (envReads && value.tag === '!env' && typeof result === 'string') envReads.push({ name: value.argument.split(/\s+/)[0] ?? '', value: result, path: at, line: value.line });
+    return result;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => evaluateFunctions(item, file, context, envReads, [...at, String(index)]));
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const result: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const item = evaluateFunctions((value as Record<string, unknown>)[key], file, context);
+      const item = evaluateFunctions((value as Record<string, unknown>)[key], file, context, envReads, [...at, key]);
       if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
       else result[key] = item;
     }
