@@ -313,7 +313,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('a glob import without an extension gets .yaml: mixins/* skips .yml files and catalog/** is the manifests directly in catalog/ (stack_processor_utils.go, doublestar)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const described = await describeIn({
       'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["deploy/*.yaml"]'),
       'components/terraform/app/main.tf': '',
       'stacks/mixins/a.yaml': 'vars: { a: 1 }\n',
@@ -321,9 +321,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
       'stacks/catalog/top.yaml': 'vars: { top: 1 }\n',
       'stacks/catalog/deep/below.yaml': 'vars: { below: 1 }\n',
       'stacks/deploy/dev.yaml': 'import: ["mixins/*", "catalog/**"]\ncomponents: { terraform: { app: {} } }\n',
-    });
-    const env = hermeticEnv();
-    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'deploy/dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    }, 'app', 'deploy/dev');
     assert.deepEqual(described.vars, { a: 1, top: 1 });
   });
 
