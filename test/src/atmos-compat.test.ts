@@ -213,27 +213,37 @@ describe('Atmos compatibility: examples/atmos-quickstart', function () {
 describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function () {
   this.timeout(60_000);
   const atmosYaml = 'components: { terraform: { base_path: components/terraform } }\nstacks: { base_path: stacks, included_paths: ["*.yaml"] }\nauth: { identities: { local: { kind: ambient, default: true } } }\n';
-  /** `describe component` of a repository written to a temporary directory, as JSON. */
-  const describeIn = async (files: Record<string, string>, component: string, stack: string) => {
+  /** A repository written to a temporary directory, and tfwrap run in it (with `extraEnv` over a hermetic environment). */
+  const repoIn = (files: Record<string, string>, extraEnv: Record<string, string> = {}) => {
     const dir = writeTree(tempDir('tfwrap-atmos-'), files);
-    const env = hermeticEnv();
-    return JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', component, '-s', stack, '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout) as Record<string, any>;
+    const env: Record<string, string> = { ...hermeticEnv(), ...extraEnv };
+    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
+    return {
+      dir,
+      tfwrap,
+      /** `describe component`, as JSON. */
+      describe: async (component: string, stack: string) =>
+        JSON.parse(ok(await tfwrap('describe', 'component', component, '-s', stack, '--format', 'json'), 'describe').stdout) as Record<string, any>,
+      /** The error lines of a command that must exit 2, the repository's directory written <dir>. */
+      errors: async (...args: string[]) => {
+        const failed = await tfwrap(...args);
+        assert.equal(failed.exitCode, 2, failed.stderr);
+        return errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>'));
+      },
+    };
   };
+  const describeIn = (files: Record<string, string>, component: string, stack: string) => repoIn(files).describe(component, stack);
 
   it('legacy component: naming no component of the stack keeps the component\'s own directory, varfile and workspace (stack_processor_utils.go ProcessBaseComponentConfig)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': atmosYaml,
       'components/terraform/vpc/main.tf': '',
       'components/terraform/mock/main.tf': '',
       'stacks/prod.yaml': 'components:\n  terraform:\n    vpc:\n      component: mock\n      vars: { cidr: 10.0.0.0/16 }\n    app:\n      component: nowhere\n',
     });
-    const env = hermeticEnv();
-    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
-    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'prod', '--format', 'json'), 'describe').stdout);
+    const described = await repo.describe('vpc', 'prod');
     assert.deepEqual([described.terraform_component, described.workspace, described.varfile], ['vpc', 'prod', 'prod-vpc.terraform.tfvars.json']);
-    const failed = await tfwrap('describe', 'component', 'app', '-s', 'prod', '--format', 'json');
-    assert.equal(failed.exitCode, 2, failed.stderr);
-    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'prod', '--format', 'json'), [
       "tfwrap: error: <dir>/stacks/prod.yaml:7:7: component 'app' inherits from 'nowhere' (component: nowhere), which stack 'prod' does not define and which is no directory under <dir>/components/terraform. Hint: define it in the stack or in a catalog it imports, or use metadata.component to name a Terraform directory [E_COMPONENT_INVALID]",
     ]);
   });
@@ -251,35 +261,29 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('remote_state_backend defaults to the backend; a remote_state_backend_type its section does not configure stops describe stacks with one line (stack_processor_backend.go)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': atmosYaml,
       'components/terraform/vpc/main.tf': '',
       'stacks/dev.yaml': 'terraform:\n  backend_type: s3\n  backend: { s3: { bucket: tfstate } }\n  remote_state_backend: { s3: { role_arn: readonly } }\ncomponents:\n  terraform:\n    vpc: {}\n',
     });
-    const env = hermeticEnv();
-    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
-    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'), 'describe').stdout);
+    const described = await repo.describe('vpc', 'dev');
     assert.deepEqual([described.remote_state_backend_type, described.remote_state_backend], ['s3', { bucket: 'tfstate', workspace_key_prefix: 'vpc', role_arn: 'readonly' }]);
-    writeTree(dir, { 'stacks/dev.yaml': 'terraform:\n  backend_type: s3\n  backend: { s3: { bucket: tfstate } }\n  remote_state_backend: { s3: { role_arn: readonly } }\ncomponents:\n  terraform:\n    vpc:\n      remote_state_backend_type: local\n' });
-    const failed = await tfwrap('describe', 'stacks', '--format', 'json');
-    assert.equal(failed.exitCode, 2, failed.stderr);
-    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+    writeTree(repo.dir, { 'stacks/dev.yaml': 'terraform:\n  backend_type: s3\n  backend: { s3: { bucket: tfstate } }\n  remote_state_backend: { s3: { role_arn: readonly } }\ncomponents:\n  terraform:\n    vpc:\n      remote_state_backend_type: local\n' });
+    assert.deepEqual(await repo.errors('describe', 'stacks', '--format', 'json'), [
       'tfwrap: error: <dir>/stacks/dev.yaml:8:7: component \'vpc\' of stack \'dev\': remote_state_backend_type is "local" but remote_state_backend: only configures s3. Hint: add a "local" key under remote_state_backend:, or change remote_state_backend_type to match [E_COMPONENT_INVALID]',
     ]);
   });
 
   it('atmos.yaml integrations.github reaches every component\'s settings; validate warns about the other integrations only (stack_processor_utils.go processSettingsIntegrationsGithub)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': `${atmosYaml}integrations:\n  github: { gitops: { terraform-version: 1.9.8 } }\n  atlantis: { path: atlantis.yaml, project_templates: {} }\n  spacelift: {}\n`,
       'components/terraform/vpc/main.tf': '',
       'stacks/dev.yaml': 'components:\n  terraform:\n    vpc: { settings: { integrations: { github: { gitops: { infracost-enabled: true } } } } }\n',
     });
-    const env = hermeticEnv();
-    const tfwrap = (...args: string[]) => runTfwrap(['-C', dir, ...args], { env, cwd: env.HOME! });
-    const described = JSON.parse(ok(await tfwrap('describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'), 'describe').stdout);
+    const described = await repo.describe('vpc', 'dev');
     assert.deepEqual(described.settings, { integrations: { github: { gitops: { 'terraform-version': '1.9.8', 'infracost-enabled': true } } } });
-    const validated = ok(await tfwrap('validate'), 'validate');
-    assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ')).map((line) => line.replace(dir, '<dir>')),
+    const validated = ok(await repo.tfwrap('validate'), 'validate');
+    assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning: ')).map((line) => line.replace(repo.dir, '<dir>')),
       ['tfwrap: warning: <dir>/atmos.yaml:6:15: integrations.atlantis.path: is not used by tfwrap. [E_CONFIG_INVALID]', 'tfwrap: warning: <dir>/atmos.yaml:7:3: integrations.spacelift: is not used by tfwrap. [E_CONFIG_INVALID]']);
   });
 
@@ -326,14 +330,13 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('ATMOS_* variables override atmos.yaml (pkg/config/utils.go processEnvVars): ATMOS_COMPONENTS_TERRAFORM_COMMAND and ATMOS_STACKS_BASE_PATH', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': atmosYaml,
       'components/terraform/vpc/main.tf': '',
       'stacks/dev.yaml': 'components: { terraform: { vpc: { vars: { from: stacks } } } }\n',
       'deploy/dev.yaml': 'components: { terraform: { vpc: { vars: { from: deploy } } } }\n',
-    });
-    const env: Record<string, string> = { ...hermeticEnv(), ATMOS_COMPONENTS_TERRAFORM_COMMAND: 'tofu', ATMOS_STACKS_BASE_PATH: 'deploy' };
-    const described = JSON.parse(ok(await runTfwrap(['-C', dir, 'describe', 'component', 'vpc', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! }), 'describe').stdout);
+    }, { ATMOS_COMPONENTS_TERRAFORM_COMMAND: 'tofu', ATMOS_STACKS_BASE_PATH: 'deploy' });
+    const described = await repo.describe('vpc', 'dev');
     assert.deepEqual([described.command, described.vars], ['tofu', { from: 'deploy' }]);
   });
 
@@ -357,7 +360,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('a !template that meets a mapping another layer sets is one E_UNSUPPORTED line at the function (Atmos deep-merges it: pkg/merge/merge_yaml_functions.go)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': `${atmosYaml}templates: { settings: { enabled: true, sprig: { enabled: true } } }\n`,
       'components/terraform/app/main.tf': '',
       'stacks/dev.yaml': [
@@ -374,10 +377,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
         '',
       ].join('\n'),
     });
-    const env = hermeticEnv();
-    const failed = await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! });
-    assert.equal(failed.exitCode, 2, failed.stderr);
-    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), [
       "tfwrap: error: <dir>/stacks/dev.yaml:7: !template {{ toJson .settings.cfg }}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not. Hint: set the whole value in one layer (the function, or the mapping), or move the mapping's keys under another key [E_UNSUPPORTED]",
     ]);
   });
@@ -392,15 +392,12 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
   });
 
   it('!env of a variable the component\'s env: sets otherwise is one E_UNSUPPORTED line at the !env (Atmos reads env: first: pkg/function/env.go)', async () => {
-    const dir = writeTree(tempDir('tfwrap-atmos-'), {
+    const repo = repoIn({
       'atmos.yaml': atmosYaml,
       'components/terraform/app/main.tf': '',
       'stacks/dev.yaml': 'components:\n  terraform:\n    app:\n      env: { REGION: eu-west-1 }\n      vars: { region: !env REGION }\n',
-    });
-    const env: Record<string, string> = { ...hermeticEnv(), REGION: 'us-east-1' };
-    const failed = await runTfwrap(['-C', dir, 'describe', 'component', 'app', '-s', 'dev', '--format', 'json'], { env, cwd: env.HOME! });
-    assert.equal(failed.exitCode, 2, failed.stderr);
-    assert.deepEqual(errorLines(failed.stderr).map((line) => line.replaceAll(dir, '<dir>')), [
+    }, { REGION: 'us-east-1' });
+    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), [
       "tfwrap: error: <dir>/stacks/dev.yaml:5: !env REGION: the component's env: sets REGION, which Atmos's !env reads before the environment; tfwrap read the environment when the file was read. Hint: give REGION the same value in the environment and in env:, or write the value out [E_UNSUPPORTED]",
     ]);
   });
