@@ -732,20 +732,24 @@ export class LoadedStack implements Stack {
    * ProcessBaseComponentConfig with checkBaseComponentExists).
    */
   private checkLegacyBase(name: string): void {
-    const own = this.ownLayersByComponent.get(name) ?? [];
-    const base = lastDefined(own, 'component') as string | undefined;
-    if (base === undefined || base === name || this.ownLayersByComponent.has(base)) return;
+    const base = this.writtenLegacyBase(name);
+    if (base === undefined || this.ownLayersByComponent.has(base)) return;
     if (statSync(this.componentDir(base), { throwIfNoEntry: false })?.isDirectory()) return;
-    throw this.problemAt(own, ['component'], [], 'E_COMPONENT_INVALID',
+    throw this.problemAt(this.ownLayersByComponent.get(name) ?? [], ['component'], [], 'E_COMPONENT_INVALID',
       `component '${name}' inherits from '${base}' (component: ${base}), which stack '${this.name}' does not define and which is no directory under ${this.componentsBasePath}`,
       didYouMean(base, this.ownLayersByComponent.keys()) ?? 'define it in the stack or in a catalog it imports, or use metadata.component to name a Terraform directory');
   }
 
   /** `component: <base>` when it names another component of the stack (see checkLegacyBase for the rest). */
   private legacyBaseOf(name: string): string | undefined {
-    const own = this.ownLayersByComponent.get(name) ?? [];
-    const base = lastDefined(own, 'component') as string | undefined;
-    return base !== undefined && base !== name && this.ownLayersByComponent.has(base) ? base : undefined;
+    const base = this.writtenLegacyBase(name);
+    return base !== undefined && this.ownLayersByComponent.has(base) ? base : undefined;
+  }
+
+  /** The legacy `component:` a component's own files write, when it names another one. */
+  private writtenLegacyBase(name: string): string | undefined {
+    const base = lastDefined(this.ownLayersByComponent.get(name) ?? [], 'component') as string | undefined;
+    return base !== name ? base : undefined;
   }
 
   /**
