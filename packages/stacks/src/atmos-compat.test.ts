@@ -167,6 +167,23 @@ describe('Atmos compatibility (stacks)', () => {
     assert.deepEqual((await stack.component('db')).env, { TEAM: 'apps' });
   });
 
+  it('overrides along an import lattice whose paths explode (2^18 here) are one E_STACK_INVALID error naming the stack, not a hang', async () => {
+    const files: Record<string, string> = {
+      'stacks/orgs/dev.yaml': 'import: [lattice/0-a, lattice/0-b]\noverrides: { vars: { x: 1 } }\ncomponents: { terraform: { app: {} } }',
+    };
+    const levels = 18;
+    for (let level = 0; level < levels; level++) {
+      for (const side of ['a', 'b']) {
+        files[`stacks/lattice/${level}-${side}.yaml`] = level + 1 < levels ? `import: [lattice/${level + 1}-a, lattice/${level + 1}-b]` : 'vars: { leaf: true }';
+      }
+    }
+    const { repo, file } = fixtureRepo(files, atmosLayout({ excluded_paths: ['lattice/**'] }));
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.location?.file, file('stacks/orgs/dev.yaml'));
+    assert.match(err.message, /^the imports of orgs\/dev\.yaml reach its files on more than 100000 paths, too many to apply overrides along each/);
+  });
+
   it('overrides: a catalog two teams import gets both teams\' overrides, the later team\'s winning; a mixin of overrides applies to what is imported after it, not before (stack_processor_utils.go processYAMLConfigFileWithContextInternal; Atmos\'s atmos-overrides-section expectations)', async () => {
     const stack = (imports: string, own = '') => `import: [${imports}]\n${own}`;
     const { repo } = fixtureRepo({
