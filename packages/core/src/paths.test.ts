@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPrivateDir, ensurePrivateDir, tfwrapPaths } from './paths.js';
 
+const scratch: string[] = [];
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** A fresh XDG cache home with tfwrap's cache root registered (as a run registers it). */
 function cacheHome(): { home: string; root: string } {
-  const home = mkdtempSync(join(tmpdir(), 'tfwrap-paths-'));
+  const home = scratchDir('tfwrap-paths-');
   const { cacheDir } = tfwrapPaths({ XDG_CACHE_HOME: home, XDG_CONFIG_HOME: join(home, 'config') }, undefined, home);
   return { home, root: cacheDir };
 }
@@ -37,7 +48,7 @@ describe('ensurePrivateDir / checkPrivateDir', () => {
   it('a symbolic link below the root is refused; the root itself may be one', () => {
     const { home, root } = cacheHome();
     ensurePrivateDir(root);
-    const elsewhere = mkdtempSync(join(tmpdir(), 'tfwrap-paths-elsewhere-'));
+    const elsewhere = scratchDir('tfwrap-paths-elsewhere-');
     symlinkSync(elsewhere, join(root, 'realm'));
     assert.throws(() => checkPrivateDir(join(root, 'realm', 'x')), unsafe(/realm is not a directory/));
     const linkedRoot = tfwrapPaths({ TFWRAP_CACHE_DIR: join(home, 'linked') }, undefined, home).cacheDir;
