@@ -391,15 +391,28 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.deepEqual(described.vars, { name: 'acme-vpc', rel: 'acme-helm-x' });
   });
 
-  it('!env of a variable the component\'s env: sets otherwise is one E_UNSUPPORTED line at the !env (Atmos reads env: first: pkg/function/env.go)', async () => {
+  it('!env is the component\'s env: value, else the environment\'s, else the default, in describe component and describe stacks (pkg/utils/yaml_func_env.go ProcessTagEnv)', async () => {
     const repo = repoIn({
       'atmos.yaml': atmosYaml,
       'components/terraform/app/main.tf': '',
-      'stacks/dev.yaml': 'components:\n  terraform:\n    app:\n      env: { REGION: eu-west-1 }\n      vars: { region: !env REGION }\n',
-    }, { REGION: 'us-east-1' });
-    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), [
-      "tfwrap: error: <dir>/stacks/dev.yaml:5: !env REGION: the component's env: sets REGION, which Atmos's !env reads before the environment; tfwrap read the environment when the file was read. Hint: give REGION the same value in the environment and in env:, or write the value out [E_UNSUPPORTED]",
-    ]);
+      'stacks/dev.yaml': [
+        'vars:',
+        '  region: !env REGION',
+        '  zone: !env ZONE',
+        '  tier: !env TIER standard',
+        'components:',
+        '  terraform:',
+        '    app:',
+        '      env: { REGION: eu-west-1 }',
+        '    web: {}',
+        '',
+      ].join('\n'),
+    }, { REGION: 'us-east-1', ZONE: 'a' });
+    const app = await repo.describe('app', 'dev');
+    assert.deepEqual([app.vars, app.env], [{ region: 'eu-west-1', zone: 'a', tier: 'standard' }, { REGION: 'eu-west-1' }]);
+    assert.deepEqual((await repo.describe('web', 'dev')).vars, { region: 'us-east-1', zone: 'a', tier: 'standard' });
+    const stacks = JSON.parse(ok(await repo.tfwrap('describe', 'stacks', '--format', 'json'), 'describe stacks').stdout) as Record<string, any>;
+    assert.deepEqual(stacks.dev.components.terraform.app.vars, { region: 'eu-west-1', zone: 'a', tier: 'standard' });
   });
 });
 

@@ -336,7 +336,129 @@ describe('Atmos compatibility (stacks)', () => {
     assert.match(err.message, /settings\.spacelift\.workspace_enabled needs a Spacelift stack name, from stacks\.name_template or stacks\.name_pattern, and neither is set/);
   });
 
-  it('!env reads the environment when its file is read; where the component\'s env: gives the variable another value (Atmos reads that first: pkg/function/env.go lookupEnvFromContext) it is E_UNSUPPORTED at the !env', async () => {
+  it('pkg/utils/yaml_func_env.go ProcessTagEnv (given the component by internal/exec/yaml_func_utils.go): !env is the component\'s merged env: value, else the environment, else the default, in every section and layer', async () => {
+    process.env.TFWRAP_TEST_ENV_READ = 'from-environment';
+    process.env.TFWRAP_TEST_ENV_PORT = '1';
+    try {
+      const { repo } = fixtureRepo({
+        'stacks/orgs/catalog.yaml': `
+          components:
+            terraform:
+              base:
+                metadata: { type: abstract }
+                settings: { region: !env TFWRAP_TEST_ENV_READ }
+                vars: { zones: [!env TFWRAP_TEST_ENV_READ, b] }
+        `,
+        'stacks/orgs/dev.yaml': `
+          import: [orgs/catalog]
+          env: { TFWRAP_TEST_ENV_PORT: 5432 }
+          vars: { global: !env TFWRAP_TEST_ENV_READ }
+          backend_type: s3
+          backend: { s3: { bucket: !env TFWRAP_TEST_ENV_BUCKET tf-state } }
+          components:
+            terraform:
+              other:
+                metadata: { inherits: [base] }
+                env: { TFWRAP_TEST_ENV_READ: from-env-section, TFWRAP_TEST_ENV_BUCKET: bucket-from-env }
+                vars: { value: !env TFWRAP_TEST_ENV_READ, port: !env TFWRAP_TEST_ENV_PORT, fallback: !env TFWRAP_TEST_ENV_UNSET default }
+                providers: { aws: { region: !env TFWRAP_TEST_ENV_READ } }
+              plain:
+                metadata: { inherits: [base] }
+                vars: { value: !env TFWRAP_TEST_ENV_READ, fallback: !env TFWRAP_TEST_ENV_UNSET default }
+              unset:
+                env: { TFWRAP_TEST_ENV_PORT: null }
+                vars: { port: !env TFWRAP_TEST_ENV_PORT }
+        `,
+      }, atmosLayout());
+      const stack = await repo.loadStack('orgs/dev');
+      const other = await stack.component('other');
+      assert.deepEqual(other.vars, { global: 'from-env-section', zones: ['from-env-section', 'b'], value: 'from-env-section', port: '5432', fallback: 'default' });
+      assert.deepEqual([other.settings.region, other.providers, other.backend?.bucket], ['from-env-section', { aws: { region: 'from-env-section' } }, 'bucket-from-env']);
+      const plain = await stack.component('plain');
+      assert.deepEqual(plain.vars, { global: 'from-environment', zones: ['from-environment', 'b'], value: 'from-environment', fallback: 'default' });
+      assert.deepEqual([plain.settings.region, plain.backend?.bucket], ['from-environment', 'tf-state']);
+      // A null in env: unsets the variable (utils.go ProcessComponentConfig): the environment's value.
+      assert.equal((await stack.component('unset')).vars.port, '1');
+    } finally {
+      delete process.env.TFWRAP_TEST_ENV_READ;
+      delete process.env.TFWRAP_TEST_ENV_PORT;
+    }
+  });
+
+  it('pkg/utils/yaml_func_env.go ProcessTagEnv: the env: that !env reads is merged before any function is evaluated, so a function there is its text (website/docs/functions/yaml/env.mdx, Single-Pass Processing)', async () => {
+    process.env.TFWRAP_TEST_ENV_FOO = 'from-environment';
+    try {
+      const { repo } = fixtureRepo({
+        'stacks/orgs/dev.yaml': `
+          env: { FOO: bar }
+          components:
+            terraform:
+              app:
+                env:
+                  FIRST: !env FOO
+                  SECOND: !env FIRST
+                  TFWRAP_TEST_ENV_FOO: !env TFWRAP_TEST_ENV_FOO
+                  OUT: !exec echo out
+                vars: { first: !env FIRST, out: !env OUT }
+        `,
+      }, atmosLayout());
+      const app = await (await repo.loadStack('orgs/dev')).component('app');
+      assert.deepEqual(app.env, { FOO: 'bar', FIRST: 'bar', SECOND: '!env FOO', TFWRAP_TEST_ENV_FOO: '!env TFWRAP_TEST_ENV_FOO', OUT: 'out' });
+      assert.deepEqual(app.vars, { first: '!env FOO', out: '!exec echo out' });
+    } finally {
+      delete process.env.TFWRAP_TEST_ENV_FOO;
+    }
+  });
+
+  it('pkg/utils/yaml_func_env.go ProcessTagEnv: !env in overrides: reads the env: of the component they apply to; in a file\'s locals: only the environment (internal/exec/stack_processor_locals.go: no component)', async () => {
+    process.env.TFWRAP_TEST_ENV_READ = 'from-environment';
+    try {
+      const { repo } = fixtureRepo({
+        'stacks/orgs/team.yaml': `
+          overrides: { vars: { team: !env TFWRAP_TEST_ENV_READ } }
+          components: { terraform: { app: { env: { TFWRAP_TEST_ENV_READ: from-env-section } }, web: {} } }
+        `,
+        'stacks/orgs/dev.yaml': `
+          import: [orgs/team]
+          locals: { read: !env TFWRAP_TEST_ENV_READ }
+          components:
+            terraform:
+              app: { vars: { local: "{{ .locals.read }}" } }
+        `,
+      }, atmosLayout());
+      const stack = await repo.loadStack('orgs/dev');
+      assert.deepEqual((await stack.component('app')).vars, { team: 'from-env-section', local: 'from-environment' });
+      assert.deepEqual((await stack.component('web')).vars, { team: 'from-environment' });
+    } finally {
+      delete process.env.TFWRAP_TEST_ENV_READ;
+    }
+  });
+
+  it('pkg/utils/yaml_func_env.go ProcessTagEnv: Go templates render before !env is evaluated, so a template copying an !env var gets the env: value (internal/exec/utils.go ProcessStacks); the stack\'s name from name_pattern is not changed by a component\'s env:', async () => {
+    process.env.TFWRAP_TEST_ENV_STAGE = 'dev';
+    try {
+      const { repo } = fixtureRepo({
+        'stacks/orgs/dev.yaml': `
+          vars: { stage: !env TFWRAP_TEST_ENV_STAGE }
+          components:
+            terraform:
+              app:
+                env: { TFWRAP_TEST_ENV_STAGE: staging }
+                vars: { label: "app-{{ .vars.stage }}" }
+              web:
+                vars: { label: "web-{{ .vars.stage }}" }
+        `,
+      }, { ...atmosLayout({ name_pattern: '{stage}' }), templates: { settings: { enabled: true } } });
+      assert.deepEqual((await repo.listStacks()).map((entry) => entry.name), ['dev']);
+      const stack = await repo.loadStack('dev');
+      assert.deepEqual((await stack.component('app')).vars, { stage: 'staging', label: 'app-staging' });
+      assert.deepEqual((await stack.component('web')).vars, { stage: 'dev', label: 'web-dev' });
+    } finally {
+      delete process.env.TFWRAP_TEST_ENV_STAGE;
+    }
+  });
+
+  it('!env in metadata: of a variable the component\'s env: sets otherwise is E_UNSUPPORTED at the !env: Atmos decides the directory, bases and workspace from metadata before it evaluates functions (internal/exec/utils.go ProcessComponentMetadata)', async () => {
     process.env.TFWRAP_TEST_ENV_READ = 'from-environment';
     try {
       const { repo, file } = fixtureRepo({
@@ -344,22 +466,18 @@ describe('Atmos compatibility (stacks)', () => {
           components:
             terraform:
               same:
-                env: { TFWRAP_TEST_ENV_READ: from-environment }
-                vars: { value: !env TFWRAP_TEST_ENV_READ }
-              plain:
-                vars: { value: !env TFWRAP_TEST_ENV_READ }
+                metadata: { owner: !env TFWRAP_TEST_ENV_READ }
               other:
                 env: { TFWRAP_TEST_ENV_READ: from-env-section }
-                vars: { value: !env TFWRAP_TEST_ENV_READ }
+                metadata: { owner: !env TFWRAP_TEST_ENV_READ }
         `,
       }, atmosLayout());
       const stack = await repo.loadStack('orgs/dev');
-      assert.equal((await stack.component('same')).vars.value, 'from-environment');
-      assert.equal((await stack.component('plain')).vars.value, 'from-environment');
+      assert.equal((await stack.component('same')).metadata.owner, 'from-environment');
       const err = await rejection(stack.component('other'));
       assert.equal(err.code, 'E_UNSUPPORTED');
-      assert.deepEqual([err.location?.file, err.location?.line], [file('stacks/orgs/dev.yaml'), 10]);
-      assert.match(err.message, /^!env TFWRAP_TEST_ENV_READ: the component's env: sets TFWRAP_TEST_ENV_READ, which Atmos's !env reads before the environment/);
+      assert.deepEqual([err.location?.file, err.location?.line], [file('stacks/orgs/dev.yaml'), 7]);
+      assert.match(err.message, /^!env TFWRAP_TEST_ENV_READ in metadata: the component's env: sets TFWRAP_TEST_ENV_READ/);
       assert.doesNotMatch(err.message, /from-env-section|from-environment/);
     } finally {
       delete process.env.TFWRAP_TEST_ENV_READ;

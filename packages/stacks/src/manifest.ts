@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
 import { parseAtmosYaml } from '@tfwrap/core';
-import { evaluateFunctions, type EnvRead, type FunctionContext } from './yaml-functions.js';
+import { evaluateFunctions, type FunctionContext, type FunctionRead } from './yaml-functions.js';
 import * as v from 'valibot';
 import { ManifestProblem, ManifestProblems } from './problem.js';
 import { isMapping } from './settings.js';
@@ -93,8 +93,8 @@ export interface Manifest {
   terraform: ConfigSections;
   /** `components.terraform`, by component name, in file order. */
   components: Map<string, ComponentSection>;
-  /** The `!env` functions evaluated when the file was read, where there were any. */
-  envReads?: EnvRead[];
+  /** The functions evaluated when the file was read, where there were any (see FunctionRead). */
+  functionReads?: FunctionRead[];
 }
 
 export function readManifest(file: string, functions?: FunctionContext): Manifest {
@@ -107,8 +107,8 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
   // (!env, !include, ...) are evaluated here, per file; see yaml-functions.ts.
   const parsed = parseAtmosYaml(text, file) ?? {};
   // Without a `!` in the text there is no tag to evaluate (and no copy of the document to make).
-  const envReads: EnvRead[] = [];
-  const evaluated = functions && text.includes('!') ? evaluateFunctions(parsed, file, functions, envReads) : parsed;
+  const functionReads: FunctionRead[] = [];
+  const evaluated = functions && text.includes('!') ? evaluateFunctions(parsed, file, functions, functionReads) : parsed;
   // File-scoped `locals:` (locals.ts): resolved and applied here, then gone from the document.
   const withLocals = applyLocals(evaluated, file, text);
   const root = withLocals?.document ?? evaluated;
@@ -138,7 +138,6 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
       path: entry.path.trim(), context: entry.context ?? undefined, skipIfMissing: entry.skip_if_missing === true,
       skipTemplates: entry.skip_templates_processing === true, ignoreMissingTemplateValues: entry.ignore_missing_template_values === true,
     });
-  const overrides = [sectionsOf((manifest.overrides ?? {}) as SectionsDocument), sectionsOf((manifest.terraform?.overrides ?? {}) as SectionsDocument)];
   return {
     file,
     text,
@@ -148,17 +147,19 @@ export function parseManifest(text: string, file: string, functions?: FunctionCo
     // Atmos's stack-wide metadata (manifest-schema.ts stackMetadataSchema) goes with the globals.
     globals: sectionsOf(manifest, (manifest.metadata ?? undefined) as ComponentMetadata | undefined),
     terraform: sectionsOf(manifest.terraform ?? {}),
-    overrides: mergeOverrideSections(overrides),
+    overrides: overridesOf(manifest),
     components,
     // A file whose locals rendered all its templates has none left as text.
     templateLines: withLocals?.rendered ? [] : templateLinesOf(text),
     document: root,
-    ...(envReads.length > 0 ? { envReads } : {}),
+    ...(functionReads.length > 0 ? { functionReads } : {}),
   };
 }
 
-/** Override sections merged, the later winning (Atmos: `overrides`, then `terraform.overrides`). */
-function mergeOverrideSections(list: ConfigSections[]): ConfigSections {
+/** A manifest's `overrides` then `terraform.overrides`, the later winning (as Atmos merges them). */
+export function overridesOf(document: unknown): ConfigSections {
+  const manifest = document as ManifestDocument;
+  const list = [sectionsOf((manifest.overrides ?? {}) as SectionsDocument), sectionsOf((manifest.terraform?.overrides ?? {}) as SectionsDocument)];
   return deepMerge(list as Mapping[]) as ConfigSections;
 }
 

@@ -209,7 +209,8 @@ export class StackRepository {
   private loadFile(name: string, file: string): LoadedStack {
     const manifests = this.imports.closureKeys(file).map((key) => this.manifest(key));
     const overrides = manifests.some((manifest) => Object.keys(manifest.overrides).length > 0) ? this.overridesFor(file) : new Map<string, ConfigSections>();
-    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true, this.mergeMemo);
+    return new LoadedStack(name, file, manifests, this.settings, overrides, (stack, component) => this.componentForTemplates(stack, component), this.source.readOnlyComponents !== true, this.mergeMemo,
+      (overridesOf) => this.overridesFor(file, overridesOf));
   }
 
   /**
@@ -222,8 +223,9 @@ export class StackRepository {
    * back its own handed-back and inline overrides. A file's components get what its imports handed
    * back under its inline overrides. A file reached on several paths (two team files importing one
    * catalog) gets each path's, the later path's winning, as Atmos merges the results in order.
+   * `overridesOf`: a file's own overrides (a component's `!env` values in them: stack.ts).
    */
-  private overridesFor(root: string): Map<string, ConfigSections> {
+  private overridesFor(root: string, overridesOf: (manifest: Manifest) => ConfigSections = (manifest) => manifest.overrides): Map<string, ConfigSections> {
     const result = new Map<string, ConfigSections>();
     // Every path is walked, as Atmos does; an import lattice made to explode is an error, not a hang.
     let visits = 0;
@@ -234,7 +236,7 @@ export class StackRepository {
           root, ['import'], 'import shared catalogs once, from the stack or one mixin, rather than from every file that needs them');
       }
       const manifest = this.manifest(file);
-      const inline = deepMerge([manifest.overrides as Mapping, parentInline]);
+      const inline = deepMerge([overridesOf(manifest) as Mapping, parentInline]);
       let handedBack = handedDown;
       onPath.add(file);
       manifest.imports.forEach((_entry, index) => {

@@ -17,9 +17,9 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
-import { sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
+import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
-import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
+import { evaluateTemplateTags, hasTag, unsupportedFunctionIn, type FunctionRead } from './yaml-functions.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
@@ -184,6 +184,8 @@ export class LoadedStack implements Stack {
     private readonly copyValues = true,
     /** Merges shared with the other stacks of the repository (merge.ts). */
     private readonly mergeMemo = new MergeMemo(),
+    /** `overridesByFile` again, each file's own overrides given by `overridesOf` (for `!env` values in them). */
+    private readonly overridesWith?: (overridesOf: (manifest: Manifest) => ConfigSections) => ReadonlyMap<string, ConfigSections>,
   ) {
     this.componentsBasePath = stacksSettings.componentsBasePath;
     this.stackFile = (stacksSettings.stacksBasePath === undefined ? path.basename(file)
@@ -464,7 +466,6 @@ export class LoadedStack implements Stack {
     }
     let envStrings = this.envByMapping.get(env);
     if (!envStrings) this.envByMapping.set(env, (envStrings = envValues(env)));
-    checkEnvReads(layers, envStrings);
     const { sameStack, crossStack } = this.dependenciesOf(settings, dependencies, vars);
     const { files: fileDependencies, folders: folderDependencies } = pathDependenciesOf(settings, dependencies);
 
@@ -543,19 +544,8 @@ export class LoadedStack implements Stack {
   private mergePlan(name: string): MergePlan {
     const componentLayers = this.inheritedLayers(name, [name]);
     const layers = [...this.sharedLayers, ...componentLayers];
-    // Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
-    // after every other layer; a component defined in several files merges their overrides.
-    const overrides = this.overridesByFile.size === 0 ? noOverrides
-      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => this.overridesByFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
-    // settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins.
-    const lists = [
-      this.sharedSection('settings'),
-      ...componentLayers.map((layer) => layer.sections.settings as Mapping | undefined),
-      overrides.settings as Mapping | undefined,
-    ].reduce<ListMergeStrategy>((strategy, settings) => {
-      const value = settings?.list_merge_strategy;
-      return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
-    }, this.stacksSettings.listMergeStrategy);
+    const overrides = this.componentOverrides(name, this.overridesByFile);
+    const lists = this.listStrategy(this.sharedSection('settings'), componentLayers, overrides);
     // The globals and terraform: layers are the same for every component: merged once per stack.
     // Overrides are gathered per stack: a section with some is this stack's alone.
     for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
@@ -564,7 +554,137 @@ export class LoadedStack implements Stack {
       ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
       overrides[section] as Mapping | undefined,
     ], lists);
+    const plan = { componentLayers, layers, overrides, lists, merged };
+    return this.withEnvLookups(name, plan) ?? plan;
+  }
+
+  /**
+   * Atmos's scope: a file's overrides apply to the components that file (and its imports) define,
+   * after every other layer; a component defined in several files merges their overrides.
+   */
+  private componentOverrides(name: string, byFile: ReadonlyMap<string, ConfigSections>): Mapping {
+    return byFile.size === 0 ? noOverrides
+      : deepMerge((this.ownLayersByComponent.get(name) ?? []).map((layer) => byFile.get(layer.manifest.key ?? layer.manifest.file) as Mapping | undefined));
+  }
+
+  /** settings.list_merge_strategy: the last one set (globals, bases, component, overrides) wins. */
+  private listStrategy(shared: Mapping | undefined, componentLayers: readonly Layer[], overrides: Mapping): ListMergeStrategy {
+    return [
+      shared,
+      ...componentLayers.map((layer) => layer.sections.settings as Mapping | undefined),
+      overrides.settings as Mapping | undefined,
+    ].reduce<ListMergeStrategy>((strategy, settings) => {
+      const value = settings?.list_merge_strategy;
+      return value === 'replace' || value === 'append' || value === 'merge' ? value : strategy;
+    }, this.stacksSettings.listMergeStrategy);
+  }
+
+  /**
+   * The plan with each `!env` of the component's sections as Atmos evaluates it after the merge
+   * (pkg/utils/yaml_func_env.go ProcessTagEnv, given the component's info by
+   * internal/exec/yaml_func_utils.go): a variable the component's merged `env:` sets is that value
+   * as text, before the environment and the default (which tfwrap read with the file). That `env:`
+   * is the one merged before functions and templates are evaluated (utils.go ProcessComponentConfig,
+   * a null unsetting), so a function in it is its own text: `env: { A: !env A }` makes A "!env A".
+   * Undefined when no `!env` reads a variable the component's `env:` sets to another value.
+   */
+  private withEnvLookups(name: string, plan: MergePlan): MergePlan | undefined {
+    const layerReads = plan.layers.map(placedReads);
+    const overrideReads = this.overrideReads();
+    const isEnv = (placed: PlacedRead) => placed.read.name !== undefined;
+    if (!layerReads.some((reads) => reads.some(isEnv)) && !overrideReads.some((reads) => reads.some(isEnv))) return undefined;
+    const inEnv = (placed: PlacedRead) => placed.section === 'env';
+    const lookupEnv = layerReads.some((reads) => reads.some(inEnv)) || overrideReads.some((reads) => reads.some(inEnv))
+      ? this.patchedPlan(name, plan, layerReads, (placed) => (inEnv(placed) ? placed.read.text : undefined))?.merged('env') ?? plan.merged('env')
+      : plan.merged('env');
+    const lookup = (placed: PlacedRead): string | undefined => {
+      if (placed.read.name === undefined || !Object.hasOwn(lookupEnv, placed.read.name)) return undefined;
+      const value = lookupEnv[placed.read.name];
+      if (value === null || value === undefined) return undefined;
+      return value instanceof AtmosTag ? `${value.tag} ${value.argument}`.trim() : String(value as string | number | boolean);
+    };
+    // Metadata decides the directory, bases and workspace before Atmos evaluates any function: not
+    // reproducible, so an error rather than another value than Atmos's (names only: values may be secrets).
+    const metadata = this.metadataOf(name);
+    for (const reads of layerReads) {
+      for (const placed of reads) {
+        if (placed.section !== 'metadata') continue;
+        const atmos = lookup(placed);
+        if (atmos === undefined || atmos === placed.read.value || valueAt(metadata, placed.keys) !== placed.read.value) continue;
+        const variable = placed.read.name!;
+        throw new TfwrapError('E_UNSUPPORTED', `!env ${variable} in metadata: the component's env: sets ${variable}, which Atmos's !env reads first; tfwrap reads metadata before the component's env:`, {
+          location: { file: placed.read.file, line: placed.read.line },
+          hint: `move the value out of metadata:, or give ${variable} the same value in the environment and in env:`,
+        });
+      }
+    }
+    return this.patchedPlan(name, plan, layerReads, (placed) => (placed.section === 'metadata' ? undefined : lookup(placed)));
+  }
+
+  /**
+   * The plan again from layers and overrides where `replacement` gives a read's place another value;
+   * undefined when it gives none. A read whose place holds another value by now (a template of the
+   * file rendered there) is left alone.
+   */
+  private patchedPlan(name: string, plan: MergePlan, layerReads: readonly PlacedRead[][], replacement: (placed: PlacedRead) => unknown): MergePlan | undefined {
+    let changed = false;
+    const layers = plan.layers.map((layer, index) => {
+      let sections = layer.sections;
+      for (const placed of layerReads[index]!) {
+        if (placed.section === 'metadata') continue;
+        const value = replacement(placed);
+        if (value === undefined || value === placed.read.value) continue;
+        const next = replaceAt((sections as Mapping)[placed.section], placed.keys, placed.read.value, value);
+        if (next === notThere) continue;
+        if (sections === layer.sections) sections = { ...sections };
+        (sections as Mapping)[placed.section] = next;
+      }
+      if (sections === layer.sections) return layer;
+      changed = true;
+      return { ...layer, sections };
+    });
+    let overrides = plan.overrides;
+    const overrideReads = this.overrideReads();
+    if (this.overridesWith && overrideReads.some((reads) => reads.some((placed) => replacement(placed) !== undefined))) {
+      const byFile = this.overridesWith((manifest) => {
+        const index = this.manifests.indexOf(manifest);
+        let document = manifest.document;
+        for (const placed of index < 0 ? [] : overrideReads[index]!) {
+          const value = replacement(placed);
+          if (value === undefined || value === placed.read.value) continue;
+          const next = replaceAt(document, placed.read.path, placed.read.value, value);
+          if (next !== notThere) document = next;
+        }
+        return document === manifest.document ? manifest.overrides : overridesOf(document);
+      });
+      overrides = this.componentOverrides(name, byFile);
+      changed ||= !sameData(overrides, plan.overrides);
+    }
+    if (!changed) return undefined;
+    const sharedLayers = layers.slice(0, this.sharedLayers.length);
+    const componentLayers = layers.slice(this.sharedLayers.length);
+    const shared = (section: SectionName, lists?: ListMergeStrategy): Mapping | undefined => {
+      const values = sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
+      return values.some((value) => value !== undefined) ? deepMerge(values, lists) : undefined;
+    };
+    const lists = this.listStrategy(shared('settings', this.stacksSettings.listMergeStrategy), componentLayers, overrides);
+    const merged = (section: SectionName): Mapping => deepMerge([
+      shared(section, lists),
+      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
+      overrides[section] as Mapping | undefined,
+    ], lists);
     return { componentLayers, layers, overrides, lists, merged };
+  }
+
+  /** Per manifest, the functions read in its `overrides:` and `terraform.overrides:` sections. */
+  private overrideReadsCache: PlacedRead[][] | undefined;
+  private overrideReads(): PlacedRead[][] {
+    this.overrideReadsCache ??= this.overridesByFile.size === 0 ? [] : this.manifests.map((manifest) => (manifest.functionReads ?? []).flatMap((read) => {
+      const at = read.path[0] === 'overrides' ? 1 : read.path[0] === 'terraform' && read.path[1] === 'overrides' ? 2 : 0;
+      const section = read.path[at];
+      return at > 0 && section !== undefined && (sectionNames as readonly string[]).includes(section) ? [{ read, section, keys: read.path.slice(at + 1) }] : [];
+    }));
+    return this.overrideReadsCache;
   }
 
   /**
@@ -879,25 +999,73 @@ export class LoadedStack implements Stack {
   }
 }
 
+/** A function read in a layer: in which section, and where below it. */
+interface PlacedRead {
+  read: FunctionRead;
+  section: string;
+  keys: readonly string[];
+}
+
 /**
- * Atmos's `!env NAME` looks in the component's `env:` before the environment (pkg/function/env.go
- * lookupEnvFromContext); tfwrap evaluates it when the file is read. Where the component's `env:`
- * gives NAME another value than that read, the values would differ: an error at the `!env`
- * (names only: a value may be a secret).
+ * The functions read in a layer's sections (and its `metadata:`), by layer. A file's own `locals:`
+ * are not a layer's: Atmos evaluates their functions with no component (stack_processor_locals.go).
  */
-function checkEnvReads(layers: readonly Layer[], env: Record<string, string>): void {
-  for (const layer of layers) {
-    for (const read of layer.manifest.envReads ?? []) {
-      if (!Object.hasOwn(env, read.name) || env[read.name] === read.value) continue;
-      const inLayer = layer.at.every((key, index) => read.path[index] === key)
-        && (sectionNames as readonly string[]).includes(read.path[layer.at.length] ?? '');
-      if (!inLayer) continue;
-      throw new TfwrapError('E_UNSUPPORTED', `!env ${read.name}: the component's env: sets ${read.name}, which Atmos's !env reads before the environment; tfwrap read the environment when the file was read`, {
-        location: { file: layer.manifest.file, line: read.line },
-        hint: `give ${read.name} the same value in the environment and in env:, or write the value out`,
-      });
-    }
+const placedReadsByLayer = new WeakMap<object, PlacedRead[]>();
+function placedReads(layer: Layer): PlacedRead[] {
+  const reads = layer.manifest.functionReads;
+  if (!reads) return [];
+  let placed = placedReadsByLayer.get(layer.sections);
+  if (placed) return placed;
+  placed = [];
+  const { at } = layer;
+  for (const read of reads) {
+    if (read.path.length <= at.length || !at.every((key, index) => read.path[index] === key)) continue;
+    const section = read.path[at.length]!;
+    if (section === 'locals' && at[0] !== 'components') continue;
+    if (section === 'metadata' ? read.name !== undefined : (sectionNames as readonly string[]).includes(section)) placed.push({ read, section, keys: read.path.slice(at.length + 1) });
   }
+  placedReadsByLayer.set(layer.sections, placed);
+  return placed;
+}
+
+/** What replaceAt returns when the place does not hold the value expected. */
+const notThere = Symbol('not there');
+
+/** `container` with `replacement` at `keys` (copied along the path), when `expected` is there. */
+function replaceAt(container: unknown, keys: readonly string[], expected: unknown, replacement: unknown): unknown {
+  if (keys.length === 0) return container === expected ? replacement : notThere;
+  const [key, ...rest] = keys as [string, ...string[]];
+  if (Array.isArray(container)) {
+    const index = Number(key);
+    if (!(index in container)) return notThere;
+    const next = replaceAt(container[index], rest, expected, replacement);
+    if (next === notThere) return notThere;
+    const copy = container.slice();
+    copy[index] = next;
+    return copy;
+  }
+  if (!isPlainMapping(container) || !Object.hasOwn(container, key)) return notThere;
+  const next = replaceAt(container[key], rest, expected, replacement);
+  if (next === notThere) return notThere;
+  const copy: Mapping = { ...container };
+  if (key === '__proto__') Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });
+  else copy[key] = next;
+  return copy;
+}
+
+function valueAt(value: unknown, keys: readonly string[]): unknown {
+  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Mapping)[key] : undefined;
+  return value;
+}
+
+/** Plain data equal (mappings, lists, scalars; tags by their text). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof AtmosTag || b instanceof AtmosTag) return a instanceof AtmosTag && b instanceof AtmosTag && a.tag === b.tag && a.argument === b.argument;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameData(item, b[index]));
+  if (!isPlainMapping(a) || !isPlainMapping(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData(a[key], b[key]));
 }
 
 /** The component's `settings.templates.settings.env` over atmos.yaml's (template_utils.go ProcessTmplWithDatasources). */

@@ -2,7 +2,8 @@
  * Atmos's YAML functions in stack manifests. The parser (`parseAtmosYaml`) turns each tagged value
  * into an AtmosTag; this module evaluates, per file as it is read, the ones tfwrap supports:
  *
- * - `!env NAME [default]`: the variable from tfwrap's environment, else the default, else "";
+ * - `!env NAME [default]`: the variable from tfwrap's environment, else the default, else "" (in a
+ *   component's sections, the component's `env:` value first: see FunctionRead);
  * - `!exec command`: the command's stdout through `sh -c` (run from the project root), trailing
  *   newlines removed, decoded as JSON when it is JSON (Atmos pkg/utils/yaml_func_exec.go);
  * - `!include path` / `!include.raw path`: a local file relative to the manifest, else to the
@@ -30,29 +31,44 @@ export interface FunctionContext {
   env: NodeJS.ProcessEnv;
 }
 
-/** A `!env` evaluated when its file was read: where, and what it gave (see LoadedStack.checkEnvReads). */
-export interface EnvRead {
-  name: string;
-  value: string;
+/**
+ * A function evaluated when its file was read: where it sits in the document, what it gave, and its
+ * text. The component pass (stack.ts envLookups) gives a `!env` the component's `env:` value, as
+ * Atmos evaluates `!env` after the merge (pkg/utils/yaml_func_env.go ProcessTagEnv).
+ */
+export interface FunctionRead {
+  tag: string;
+  /** `!tag argument`, as Atmos keeps an unevaluated function (what `!env` finds in `env:`). */
+  text: string;
+  /** The variable a `!env` reads. */
+  name?: string;
+  value: unknown;
   path: readonly string[];
+  file: string;
   line?: number;
 }
 
 /**
- * `value` with the supported functions evaluated (a new tree where anything changed). `envReads`
- * collects each `!env` evaluated, with its path in the document.
+ * `value` with the supported functions evaluated (a new tree where anything changed). `reads`
+ * collects each function evaluated (but `!include`, which Atmos evaluates when parsing), with its
+ * path in the document.
  */
-export function evaluateFunctions(value: unknown, file: string, context: FunctionContext, envReads?: EnvRead[], at: readonly string[] = []): unknown {
+export function evaluateFunctions(value: unknown, file: string, context: FunctionContext, reads?: FunctionRead[], at: readonly string[] = []): unknown {
   if (value instanceof AtmosTag) {
-    const result = evaluate(value, file, context);
-    if (envReads && value.tag === '!env' && typeof result === 'string') envReads.push({ name: value.argument.split(/\s+/)[0] ?? '', value: result, path: at, line: value.line });
+    const result = evaluate(value, file, context, reads, at);
+    if (reads && result !== value && value.tag !== '!include' && value.tag !== '!include.raw') {
+      reads.push({
+        tag: value.tag, text: `${value.tag} ${value.argument}`.trim(), value: result, path: at, file: value.file, line: value.line,
+        ...(value.tag === '!env' ? { name: value.argument.split(/\s+/)[0] ?? '' } : {}),
+      });
+    }
     return result;
   }
-  if (Array.isArray(value)) return value.map((item, index) => evaluateFunctions(item, file, context, envReads, [...at, String(index)]));
+  if (Array.isArray(value)) return value.map((item, index) => evaluateFunctions(item, file, context, reads, [...at, String(index)]));
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const result: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const item = evaluateFunctions((value as Record<string, unknown>)[key], file, context, envReads, [...at, key]);
+      const item = evaluateFunctions((value as Record<string, unknown>)[key], file, context, reads, [...at, key]);
       if (key === '__proto__') Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
       else result[key] = item;
     }
@@ -67,7 +83,7 @@ function unquote(text: string): string {
   return text.replace(/^(["'])(.*)\1$/s, '$2');
 }
 
-function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknown {
+function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: FunctionRead[] | undefined, at: readonly string[]): unknown {
   const fail = (message: string, hint?: string) =>
     new TfwrapError('E_STACK_INVALID', `${tag.tag} ${message}`, { location: { file, line: tag.line }, hint });
   switch (tag.tag) {
@@ -116,7 +132,8 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext): unknow
       const format = includeFormat(found);
       try {
         switch (format) {
-          case 'yaml': return evaluateFunctions(parseAtmosYaml(text, found), found, context);
+          // Its functions land where it is included: Atmos evaluates them after the merge too.
+          case 'yaml': return evaluateFunctions(parseAtmosYaml(text, found), found, context, reads, at);
           case 'json': return JSON.parse(text) as unknown;
           case 'hcl': return parseHcl(text, target);
           case 'dotenv': return parseDotenv(text);
