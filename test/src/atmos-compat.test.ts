@@ -359,7 +359,7 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.equal(described.vars.foo, 'from-atmos-yaml-from-stack-manifest');
   });
 
-  it('a !template that meets a mapping another layer sets is one E_UNSUPPORTED line at the function (Atmos deep-merges it: pkg/merge/merge_yaml_functions.go)', async () => {
+  it('a base\'s !template under a mapping the component sets is deep-merged with it once evaluated, in describe component and describe stacks (pkg/merge/merge_yaml_functions.go ApplyDeferredMerges)', async () => {
     const repo = repoIn({
       'atmos.yaml': `${atmosYaml}templates: { settings: { enabled: true, sprig: { enabled: true } } }\n`,
       'components/terraform/app/main.tf': '',
@@ -373,13 +373,14 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
         '        config: !template \'{{ toJson .settings.cfg }}\'',
         '    app:',
         '      metadata: { inherits: [base] }',
-        '      vars: { config: { enabled: false } }',
+        '      vars: { config: { enabled: false, a: 1 } }',
         '',
       ].join('\n'),
     });
-    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'dev', '--format', 'json'), [
-      "tfwrap: error: <dir>/stacks/dev.yaml:7: !template {{ toJson .settings.cfg }}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not. Hint: set the whole value in one layer (the function, or the mapping), or move the mapping's keys under another key [E_UNSUPPORTED]",
-    ]);
+    const merged = { enabled: false, timeout: 30, a: 1 };
+    assert.deepEqual((await repo.describe('app', 'dev')).vars.config, merged);
+    const stacks = JSON.parse(ok(await repo.tfwrap('describe', 'stacks', '--format', 'json'), 'describe stacks').stdout) as { dev: { components: { terraform: { app: { vars: { config: unknown } } } } } };
+    assert.deepEqual(stacks.dev.components.terraform.app.vars.config, merged);
   });
 
   it('a terraform var reads a helmfile.locals entry: the file\'s templates see every section\'s locals (stack_processor_locals.go MergeForTemplateContext)', async () => {

@@ -177,6 +177,20 @@ describe('YAML functions !terraform.output, !terraform.state, !store (real terra
     }
   });
 
+  it('a !terraform.state over a base\'s mapping is deep-merged with it once read; describe stacks shows Atmos\'s unevaluated value (pkg/merge/merge_yaml_functions.go ApplyDeferredMerges)', async () => {
+    const stack = join(dir, 'stacks/dev.yaml');
+    const original = readFileSync(stack, 'utf8');
+    writeFileSync(stack, `${original}    app-base:\n      metadata: { type: abstract, component: app }\n      vars: { tags: { team: base, extra: 1 } }\n    app-merged:\n      metadata: { inherits: [app-base], component: app }\n      vars: { tags: !terraform.state vpc tags }\n`);
+    try {
+      const described = JSON.parse(ok(await tfwrap('describe', 'component', 'app-merged', '-s', 'dev', '--format', 'json'), 'describe').stdout);
+      assert.deepEqual(described.vars.tags, { team: 'net', extra: 1, cost: 3 });
+      const stacks = JSON.parse(ok(await tfwrap('describe', 'stacks', '-s', 'dev', '--components', 'app-merged', '--sections', 'vars', '--format', 'json'), 'describe stacks').stdout);
+      assert.equal(stacks.dev.components.terraform['app-merged'].vars.tags, '!terraform.state vpc tags');
+    } finally {
+      writeFileSync(stack, original);
+    }
+  });
+
   it('an unapplied component, a missing output, a missing store key: one line naming the function, file:line and what is missing', async () => {
     const qa = await tfwrap('plan', 'qa', 'app', '-no-color');
     assert.equal(qa.exitCode, 2, qa.stderr);

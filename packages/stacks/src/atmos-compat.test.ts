@@ -1,6 +1,8 @@
 // Atmos compatibility: one test per rule, each asserting the value Atmos produces for the same
 // input. The rule and the Atmos source it comes from (cloudposse/atmos) are in each test's name.
 import assert from 'node:assert/strict';
+import { deferredAsText, replaceDeferred } from './deferred.js';
+import type { Mapping } from './merge.js';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
 
 const atmosLayout = (extra: Record<string, unknown> = {}) => ({
@@ -933,5 +935,107 @@ describe('Atmos compatibility (stacks)', () => {
     const { repo } = fixtureRepo({ 'stacks/orgs/dev.yaml': 'components: { terraform: { x: {} } }' },
       { ...atmosLayout(), components: { terraform: { base_path: 'components/terraform', workspaces_enabled: false } } });
     assert.equal((await (await repo.loadStack('orgs/dev')).component('x')).workspace, 'default');
+  });
+
+  describe('deferred merge of YAML functions (pkg/merge/merge_yaml_functions.go, internal/exec/stack_processor_merge.go)', () => {
+    const templated = { ...atmosLayout(), templates: { settings: { enabled: true, sprig: { enabled: true } } } };
+    const vars = async (files: Record<string, string>, component = 'app', config: unknown = templated) =>
+      (await (await fixtureRepo(files, config).repo.loadStack('orgs/dev')).component(component)).vars;
+    const withBase = (base: string, own: string, extra = '') => ({
+      'stacks/orgs/dev.yaml': [
+        'components:',
+        '  terraform:',
+        '    base:',
+        '      metadata: { type: abstract }',
+        '      settings: { cfg: { enabled: true, timeout: 30 }, word: hello }',
+        `      vars: { ${base} }`,
+        '    app:',
+        '      metadata: { inherits: [base] }',
+        '      settings: { cfg2: { timeout: 60 } }',
+        `      vars: { ${own} }`,
+        extra,
+      ].join('\n'),
+    });
+
+    it('pkg/merge/merge_yaml_functions.go MergeDeferredValues: a base\'s !template under the component\'s mapping is deep-merged with it, the component\'s keys winning', async () => {
+      assert.deepEqual((await vars(withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: { a: 1, enabled: false }'))).config,
+        { enabled: false, timeout: 30, a: 1 });
+    });
+
+    it('pkg/merge/merge_yaml_functions.go MergeDeferredValues: the mapping first and the !template later: deep-merged, the function\'s keys winning', async () => {
+      assert.deepEqual((await vars(withBase('config: { a: 1, enabled: false }', 'config: !template \'{{ toJson .settings.cfg2 }}\''))).config,
+        { a: 1, enabled: false, timeout: 60 });
+    });
+
+    it('pkg/merge/merge_yaml_functions.go with pkg/utils/yaml_func_env.go: the component\'s mapping holding a !env that its env: sets is deep-merged with the base\'s !template, the !env giving env:\'s value', async () => {
+      process.env.TFWRAP_TEST_ENV_REGION = 'from-environment';
+      try {
+        const files = withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: { a: !env TFWRAP_TEST_ENV_REGION, enabled: false }', '      env: { TFWRAP_TEST_ENV_REGION: from-env-section }');
+        assert.deepEqual((await vars(files)).config, { enabled: false, timeout: 30, a: 'from-env-section' });
+      } finally {
+        delete process.env.TFWRAP_TEST_ENV_REGION;
+      }
+    });
+
+    it('pkg/merge/merge_yaml_functions.go: two functions in different layers are deep-merged in layer order', async () => {
+      assert.deepEqual((await vars(withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: !template \'{{ toJson .settings.cfg2 }}\''))).config,
+        { enabled: true, timeout: 60 });
+    });
+
+    it('internal/exec/stack_processor_merge.go: globals, bases, the component and overrides are the four layers, merged in that order around the function', async () => {
+      const files = withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: { enabled: false }', 'overrides: { vars: { config: { o: 1 } } }');
+      files['stacks/orgs/dev.yaml'] = `vars: { config: { g: 1, timeout: 0 } }\n${files['stacks/orgs/dev.yaml']!}`;
+      assert.deepEqual((await vars(files)).config, { g: 1, timeout: 30, enabled: false, o: 1 });
+    });
+
+    it('pkg/merge/merge_yaml_functions.go MergeDeferredValues: a function giving a scalar is the last value (a mapping above wins; above a mapping it wins)', async () => {
+      assert.deepEqual((await vars(withBase('config: !template \'{{ .settings.word }}\'', 'config: { a: 1 }'))).config, { a: 1 });
+      assert.equal((await vars(withBase('config: { a: 1 }', 'config: !template \'{{ .settings.word }}\''))).config, 'hello');
+    });
+
+    it('pkg/merge/merge_yaml_functions.go mergeSlices: a function giving a list follows list_merge_strategy (append joins the layers\' lists)', async () => {
+      const files = withBase('zones: !template \'{{ toJson (list "b") }}\'', 'zones: [c]');
+      files['stacks/orgs/dev.yaml'] = `vars: { zones: [a] }\n${files['stacks/orgs/dev.yaml']!}`;
+      assert.deepEqual((await vars(files, 'app', { ...templated, settings: { list_merge_strategy: 'append' } })).zones, ['a', 'b', 'c']);
+      assert.deepEqual((await vars(files)).zones, ['c']);
+    });
+
+    it('pkg/merge/merge_yaml_functions.go fillMissingLayerValues: a null in another layer does not clear the function\'s value', async () => {
+      assert.deepEqual((await vars(withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: null'))).config, { enabled: true, timeout: 30 });
+    });
+
+    it('pkg/merge/merge_yaml_functions.go ApplyDeferredMerges: a function under another layer\'s function is set after it is merged, shallower first', async () => {
+      assert.deepEqual((await vars(withBase('combo: !template \'{{ toJson .settings.cfg }}\'', 'combo: { nested: !template \'{{ .settings.word }}\', plain: concrete }'))).combo,
+        { enabled: true, timeout: 30, nested: 'hello', plain: 'concrete' });
+    });
+
+    it('internal/exec/stack_processor_utils.go: within one layer (a component\'s files, its bases) a function is a plain value: a later mapping replaces it', async () => {
+      const files = {
+        'stacks/catalog/app.yaml': 'components: { terraform: { app: { settings: { cfg: { x: 1 } }, vars: { config: !template \'{{ toJson .settings.cfg }}\' } } } }',
+        'stacks/orgs/dev.yaml': 'import: [catalog/app]\ncomponents: { terraform: { app: { vars: { config: { a: 1 } } } } }',
+      };
+      assert.deepEqual((await vars(files, 'app', { ...templated, stacks: { ...templated.stacks, excluded_paths: ['catalog/**'] } })).config, { a: 1 });
+    });
+
+    it('pkg/merge/merge_yaml_functions.go SetValueAtPath: a function under a place another layer sets to a scalar is an error at the function, as in Atmos', async () => {
+      const { repo, file } = fixtureRepo(withBase('x: { y: !template \'{{ .settings.word }}\' }', 'x: plain'), templated);
+      const err = await rejection((await repo.loadStack('orgs/dev')).component('app'));
+      assert.equal(err.code, 'E_STACK_INVALID');
+      assert.equal(err.message, '!template {{ .settings.word }}: vars.x.y cannot be set: another layer makes vars.x a value that is not a mapping (Atmos stops here: cannot navigate path)');
+      assert.deepEqual([err.location?.file, err.location?.line], [file('stacks/orgs/dev.yaml'), 6]);
+    });
+
+    it('pkg/merge/merge_yaml_functions.go fillMissingLayerValues: the other layers\' values are merged as written before the templates pass, the function\'s template rendered', async () => {
+      const files = withBase('config: !template \'{{ toJson .settings.cfg }}\'', 'config: { name: \'{{ .settings.word }}\' }');
+      assert.deepEqual((await vars(files)).config, { enabled: true, timeout: 30, name: '{{ .settings.word }}' });
+    });
+
+    it('internal/exec/deferred_contexts.go: a !terraform.output meeting a mapping stays unevaluated until run, then is deep-merged; before, it reads as Atmos shows it unprocessed', async () => {
+      const { repo } = fixtureRepo(withBase('config: { a: 1, id: none }', 'config: !terraform.output vpc settings', '    vpc: {}'), templated);
+      const app = await (await repo.loadStack('orgs/dev')).component('app');
+      assert.deepEqual(deferredAsText(app.vars), { config: '!terraform.output vpc settings' });
+      const evaluated = await replaceDeferred(app.vars, async () => ({ id: 'vpc-1' })) as Mapping;
+      assert.deepEqual(evaluated.config, { a: 1, id: 'vpc-1' });
+    });
   });
 });

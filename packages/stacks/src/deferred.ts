@@ -15,7 +15,7 @@
  * name is the output of that name.
  */
 import { AtmosTag, TfwrapError } from '@tfwrap/core';
-import { mapTags } from './merge.js';
+import { DeferredMerge, mapTags } from './merge.js';
 
 export const deferredTagNames: ReadonlySet<string> = new Set(['!terraform.output', '!terraform.state', '!store', '!store.get']);
 
@@ -217,6 +217,7 @@ export function valueAtPath(value: unknown, path: ReadonlyArray<string | number>
 /** Every deferred tag in `value`, in document order. */
 export function deferredTagsIn(value: unknown, found: AtmosTag[] = []): AtmosTag[] {
   if (isDeferred(value)) found.push(value);
+  else if (value instanceof DeferredMerge) deferredTagsIn(value.parts(), found);
   else if (Array.isArray(value)) for (const item of value) deferredTagsIn(item, found);
   else if (value !== null && typeof value === 'object' && !(value instanceof Date) && !(value instanceof AtmosTag)) {
     for (const item of Object.values(value)) deferredTagsIn(item, found);
@@ -227,6 +228,13 @@ export function deferredTagsIn(value: unknown, found: AtmosTag[] = []): AtmosTag
 /** `value` with each deferred tag replaced by what `evaluate` gives for it (a new tree where anything changed). */
 export async function replaceDeferred(value: unknown, evaluate: (tag: AtmosTag) => Promise<unknown>): Promise<unknown> {
   if (isDeferred(value)) return evaluate(value);
+  if (value instanceof DeferredMerge) {
+    // Evaluated in merge order, then merged as Atmos merges them (merge.ts).
+    const parts = new Map<unknown, unknown>();
+    for (const part of value.parts()) if (!parts.has(part)) parts.set(part, await replaceDeferred(part, evaluate));
+    const evaluated = value.map((part) => parts.get(part));
+    return evaluated.holdsTag() ? evaluated : evaluated.resolve();
+  }
   if (Array.isArray(value)) {
     const items: unknown[] = [];
     for (const item of value) items.push(await replaceDeferred(item, evaluate));

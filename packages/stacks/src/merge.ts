@@ -52,15 +52,10 @@ function mergeValues(values: readonly unknown[], lists: ListMergeStrategy): unkn
   let kind = OTHER;
   let first: unknown;
   let last: unknown;
-  let tag: AtmosTag | undefined;
-  let sawRecord = false;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (value === undefined) continue;
     const valueKind = isRecord(value) ? RECORD : Array.isArray(value) ? LIST : OTHER;
-    if (valueKind === RECORD) sawRecord = true;
-    else if (value instanceof AtmosTag) tag = value;
-    if (tag !== undefined && sawRecord) throw tagMeetsMapping(tag);
     if (count === 0 || valueKind !== kind || valueKind === OTHER) {
       start = i;
       count = 0;
@@ -74,19 +69,6 @@ function mergeValues(values: readonly unknown[], lists: ListMergeStrategy): unkn
   if (kind === RECORD) return count === 2 ? mergeTwoRecords(first as Mapping, last as Mapping, lists) : mergeRecords(values, start, lists);
   if (kind === LIST && lists !== 'replace') return mergeLists(values.slice(start).filter((value) => value !== undefined) as unknown[][], lists);
   return last;
-}
-
-/**
- * Atmos defers a YAML function met in a merge (pkg/merge/merge_yaml_functions.go) and deep-merges
- * its value, once evaluated, with the mappings other layers set at the same place; tfwrap merges
- * before functions are evaluated, so it would take one layer's value: an error rather than a
- * different value.
- */
-function tagMeetsMapping(tag: AtmosTag): TfwrapError {
-  return new TfwrapError('E_UNSUPPORTED', `${tag.tag} ${tag.argument}: another layer sets a mapping at the same place, which Atmos deep-merges with the function's value once evaluated; tfwrap does not`, {
-    location: tag.line === undefined ? { file: tag.file } : { file: tag.file, line: tag.line },
-    hint: 'set the whole value in one layer (the function, or the mapping), or move the mapping\'s keys under another key',
-  });
 }
 
 function mergeTwoRecords(earlier: Mapping, later: Mapping, lists: ListMergeStrategy): Mapping {
@@ -145,15 +127,16 @@ export function deepMerge(layers: ReadonlyArray<Mapping | undefined>, lists: Lis
 }
 
 /**
- * A deep copy of parsed YAML data (mappings, lists, scalars, dates). Several times faster than
- * structuredClone on such data, which matters when resolving every component of many stacks.
- */
-/**
  * A copy of `value` in which every Atmos tag (a YAML function left as a marker) is replaced by
- * `replace(tag)`; mappings and lists are copied, a `__proto__` key stays data.
+ * `replace(tag)`; mappings and lists are copied, a `__proto__` key stays data. A deferred merge
+ * whose tags are all replaced is merged (DeferredMerge.resolve); one still holding a tag stays.
  */
 export function mapTags(value: unknown, replace: (tag: AtmosTag) => unknown): unknown {
   if (value instanceof AtmosTag) return replace(value);
+  if (value instanceof DeferredMerge) {
+    const mapped = value.map((item) => mapTags(item, replace));
+    return mapped.holdsTag() ? mapped : mapped.resolve();
+  }
   if (Array.isArray(value)) return value.map((item) => mapTags(item, replace));
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const result: Record<string, unknown> = {};
@@ -165,8 +148,13 @@ export function mapTags(value: unknown, replace: (tag: AtmosTag) => unknown): un
   return result;
 }
 
+/**
+ * A deep copy of parsed YAML data (mappings, lists, scalars, dates). Several times faster than
+ * structuredClone on such data, which matters when resolving every component of many stacks.
+ * Tags and deferred merges are never changed in place: shared, not copied.
+ */
 export function cloneData<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || value instanceof AtmosTag) return value;
+  if (typeof value !== 'object' || value === null || value instanceof AtmosTag || value instanceof DeferredMerge) return value;
   if (Array.isArray(value)) return value.map(cloneData) as T;
   if (value instanceof Date) return new Date(value.getTime()) as T;
   const copy: Record<string, unknown> = {};
@@ -177,6 +165,230 @@ export function cloneData<T>(value: T): T {
     else copy[key] = item;
   }
   return copy as T;
+}
+
+// --- Atmos's deferred merge -------------------------------------------------------------------
+//
+// Atmos (pkg/merge/merge_yaml_functions.go MergeWithDeferred, ApplyDeferredMerges; called by
+// internal/exec/stack_processor_merge.go mergeComponentConfigurations) merges a component's vars,
+// settings, env, auth, providers and hooks from four layers: the globals (with `terraform:`), the
+// bases, the component's own sections, `overrides:`. Each layer is merged plainly before (a
+// function is then a string like any other). Where a layer holds one of the functions below, the
+// value at that place is not the plain merge: every layer's non-null value there, in layer order,
+// the functions evaluated, is merged by MergeDeferredValues (deepMergedValues below). Places under
+// it that other layers' functions take are set afterwards, shallower first (SetValueAtPath).
+// stack.ts (deferredMergeSections) says which sections tfwrap merges so.
+
+/** The functions Atmos defers (merge_yaml_functions.go isAtmosYAMLFunction). */
+export const postMergeTagNames: ReadonlySet<string> = new Set([
+  '!template', '!terraform.output', '!terraform.state', '!store.get', '!store', '!exec', '!env',
+  '!labels', '!labels.keys', '!labels.values', '!tags',
+]);
+
+function isPostMergeTag(value: unknown): value is AtmosTag {
+  return value instanceof AtmosTag && postMergeTagNames.has(value.tag);
+}
+
+/** A place set after the value it sits in is merged: its path under that value, its value, and the function that put it there. */
+export interface DeferredOverlay {
+  path: readonly string[];
+  value: unknown;
+  origin: AtmosTag;
+  /** The whole place, for messages (`vars.config.a`). */
+  where: string;
+}
+
+/**
+ * The value at a place where Atmos defers a function: merged once its functions are evaluated.
+ * `values` are the layers' values there in layer order (functions as tags); `overlays` are the
+ * deeper places other layers' functions take, shallower first.
+ */
+export class DeferredMerge {
+  constructor(readonly values: readonly unknown[], readonly lists: ListMergeStrategy, readonly overlays: readonly DeferredOverlay[] = []) {}
+
+  /** The same merge with `change` applied to each value and overlay value. */
+  map(change: (value: unknown) => unknown): DeferredMerge {
+    return new DeferredMerge(this.values.map(change), this.lists, this.overlays.map((overlay) => ({ ...overlay, value: change(overlay.value) })));
+  }
+
+  /** The values and overlay values, in merge order (what holds the functions). */
+  parts(): unknown[] {
+    return [...this.values, ...this.overlays.map((overlay) => overlay.value)];
+  }
+
+  holdsTag(): boolean {
+    return this.parts().some(containsTag);
+  }
+
+  /** The merged value; a tag still in it counts as a scalar (Atmos's value before functions are evaluated). */
+  resolve(): unknown {
+    let result = deepMergedValues(this.values.map(viewOf), this.lists);
+    for (const overlay of this.overlays) result = setAtPath(result, overlay, viewOf(overlay.value));
+    return result;
+  }
+
+  /** Written out as JSON as Atmos shows it before evaluating functions: each as its text. */
+  toJSON(): unknown {
+    return mapTags(this, (tag) => `${tag.tag} ${tag.argument}`.trim());
+  }
+}
+
+/** `value` with each deferred merge merged, tags kept as values (see DeferredMerge.resolve). */
+export function viewOf(value: unknown): unknown {
+  if (value instanceof DeferredMerge) return value.resolve();
+  if (value === null || typeof value !== 'object' || value instanceof AtmosTag || value instanceof Date || !containsDeferredMerge(value)) return value;
+  if (Array.isArray(value)) return value.map(viewOf);
+  const result: Mapping = {};
+  for (const key of Object.keys(value)) setKey(result, key, viewOf((value as Mapping)[key]));
+  return result;
+}
+
+function containsDeferredMerge(value: unknown): boolean {
+  if (value instanceof DeferredMerge) return true;
+  if (value === null || typeof value !== 'object' || value instanceof AtmosTag || value instanceof Date) return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(containsDeferredMerge);
+}
+
+function containsTag(value: unknown): boolean {
+  if (value instanceof AtmosTag || value instanceof DeferredMerge) return true;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(containsTag);
+}
+
+/**
+ * Atmos's MergeDeferredValues: after a first mapping, mappings deep-merge (mergo with override: a
+ * later non-mapping, null or list included, replaces) and the first value that is not a mapping is
+ * the result; after a first list, list_merge_strategy (replace: the last value; append: the lists
+ * joined, other values skipped; merge: item by item, a later item winning unless both are
+ * mappings, and the first value that is not a list is the result); after anything else, the last value.
+ */
+export function deepMergedValues(values: readonly unknown[], lists: ListMergeStrategy): unknown {
+  const first = values[0];
+  if (isRecord(first)) {
+    let result: Mapping = first;
+    for (let i = 1; i < values.length; i++) {
+      const value = values[i];
+      if (!isRecord(value)) return value;
+      result = mergoOverride(result, value);
+    }
+    return result;
+  }
+  if (Array.isArray(first) && lists !== 'replace') {
+    if (lists === 'append') return values.filter(Array.isArray).flat(1);
+    const result = first.slice();
+    for (let i = 1; i < values.length; i++) {
+      const value = values[i];
+      if (!Array.isArray(value)) return value;
+      value.forEach((item, index) => {
+        result[index] = index < result.length && isRecord(result[index]) && isRecord(item) ? mergoOverride(result[index] as Mapping, item) : item;
+      });
+    }
+    return result;
+  }
+  return values[values.length - 1];
+}
+
+/** mergo.Merge(dst, src, WithOverride) on parsed YAML, as a new mapping: mappings merge, anything else from src replaces. */
+function mergoOverride(dst: Mapping, src: Mapping): Mapping {
+  const result: Mapping = {};
+  for (const key of Object.keys(dst)) setKey(result, key, dst[key]);
+  for (const key of Object.keys(src)) {
+    const earlier = result[key];
+    const later = src[key];
+    setKey(result, key, isRecord(earlier) && isRecord(later) ? mergoOverride(earlier, later) : later);
+  }
+  return result;
+}
+
+/** `root` with `overlay.value` at `overlay.path` (mappings created where missing); Atmos's SetValueAtPath fails on anything else in the way. */
+function setAtPath(root: unknown, overlay: DeferredOverlay, value: unknown, depth = 0): Mapping {
+  if (!isRecord(root)) throw cannotPlace(overlay, depth);
+  const key = overlay.path[depth]!;
+  const result: Mapping = {};
+  for (const name of Object.keys(root)) setKey(result, name, root[name]);
+  setKey(result, key, depth === overlay.path.length - 1 ? value
+    : setAtPath(Object.prototype.hasOwnProperty.call(root, key) ? root[key] : {}, overlay, value, depth + 1));
+  return result;
+}
+
+function cannotPlace(overlay: DeferredOverlay, depth: number): TfwrapError {
+  const { origin, path, where } = overlay;
+  const parent = where.split('.').slice(0, where.split('.').length - (path.length - depth)).join('.');
+  return new TfwrapError('E_STACK_INVALID', `${origin.tag} ${origin.argument}: ${where} cannot be set: another layer makes ${parent} a value that is not a mapping (Atmos stops here: cannot navigate path)`, {
+    location: origin.line === undefined ? { file: origin.file } : { file: origin.file, line: origin.line },
+    hint: `set ${parent} to a mapping in every layer, or move the function out from under it`,
+  });
+}
+
+/**
+ * The merged section `plain` (every layer merged plainly) with Atmos's deferred merges put where a
+ * layer's function meets another layer's value. `layers` are the four layers' merged sections
+ * (undefined when absent). `asView`: merge now, tags as values (auth, which Atmos merges again
+ * before evaluating it: stack_processor_merge.go processAuthConfig). The same `plain` when
+ * nothing changes.
+ */
+export function withDeferredMerges(plain: Mapping, layers: ReadonlyArray<Mapping | undefined>, lists: ListMergeStrategy, section: string, asView = false): Mapping {
+  const places = new Map<string, string[]>();
+  layers.forEach((layer) => collectTagPlaces(layer, [], places));
+  if (places.size === 0) return plain;
+  const sorted = [...places.values()].sort((a, b) => a.length - b.length);
+  let result: Mapping = plain;
+  const merges: Array<{ path: string[]; values: unknown[]; overlays: DeferredOverlay[] }> = [];
+  for (const path of sorted) {
+    const values: unknown[] = [];
+    for (const layer of layers) {
+      const found = valueAt(layer, path);
+      if (found !== undefined && found !== null) values.push(isRecord(found) ? withoutPostMergeTags(found) : found);
+    }
+    const place: DeferredOverlay = { path, value: undefined, origin: values.find(isPostMergeTag)!, where: [section, ...path].join('.') };
+    // Under a place merged later: set once that one is merged, shallower first.
+    const outer = asView ? undefined : merges.find((merge) => merge.path.length < path.length && merge.path.every((key, index) => key === path[index]));
+    if (outer) {
+      outer.overlays.push({ ...place, path: path.slice(outer.path.length), value: values.length === 1 ? values[0] : new DeferredMerge(values, lists) });
+      continue;
+    }
+    const value = values.length === 1 ? values[0] : asView ? deepMergedValues(values, lists) : new DeferredMerge(values, lists);
+    if (valueAt(result, path) !== value) result = setAtPath(result, place, value);
+    if (value instanceof DeferredMerge) merges.push({ path, values, overlays: [] });
+  }
+  for (const merge of merges) {
+    if (merge.overlays.length === 0) continue;
+    const value = new DeferredMerge(merge.values, lists, merge.overlays);
+    // Merged now with tags as values, as Atmos does before evaluating them: it fails where Atmos fails.
+    value.resolve();
+    result = setAtPath(result, { path: merge.path, value, origin: merge.overlays[0]!.origin, where: section }, value);
+  }
+  return result;
+}
+
+/** The path of every deferred function under mappings (not in lists: Atmos does not look there). */
+function collectTagPlaces(value: unknown, at: string[], places: Map<string, string[]>): void {
+  if (isPostMergeTag(value)) {
+    const key = at.join('\0');
+    if (!places.has(key)) places.set(key, at);
+  } else if (isRecord(value)) {
+    for (const key of Object.keys(value)) collectTagPlaces(value[key], [...at, key], places);
+  }
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (!isRecord(current) || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+/** A layer's mapping with its own deferred functions left out (each is merged at its own place, as Atmos's nil placeholders). */
+function withoutPostMergeTags(value: Mapping): Mapping {
+  if (!containsTag(value)) return value;
+  const result: Mapping = {};
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    setKey(result, key, isPostMergeTag(item) ? null : isRecord(item) ? withoutPostMergeTags(item) : item);
+  }
+  return result;
 }
 
 /** More entries than any repository needs for its shared merges; a bound against one whose stacks share nothing. */

@@ -16,7 +16,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
-import { MergeMemo, cloneData, deepMerge, type Mapping } from './merge.js';
+import { DeferredMerge, MergeMemo, cloneData, deepMerge, viewOf, withDeferredMerges, type Mapping } from './merge.js';
 import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn, type FunctionRead } from './yaml-functions.js';
@@ -141,6 +141,8 @@ interface MergePlan {
   overrides: Mapping;
   lists: ListMergeStrategy;
   merged: (section: SectionName) => Mapping;
+  /** Whether a merged section holds a DeferredMerge (merge.ts). */
+  deferredMerges: () => boolean;
 }
 
 interface Resolved {
@@ -338,7 +340,7 @@ export class LoadedStack implements Stack {
     }
 
     this.checkLegacyBase(name);
-    const { componentLayers, layers, overrides, lists, merged } = this.mergePlan(name);
+    const { componentLayers, layers, overrides, lists, merged, deferredMerges } = this.mergePlan(name);
     const metadata = this.metadataOf(name);
 
     let settings = withGithubIntegration(merged('settings'), this.stacksSettings.githubIntegration);
@@ -396,17 +398,19 @@ export class LoadedStack implements Stack {
     const templateSection = (): Mapping => {
       if (section) return section;
       const stackFile = this.stackFile;
+      // Templates read a deferred merge as Atmos's value before functions are evaluated.
+      const view = deferredMerges() ? viewOf : <T>(value: T) => value;
       section = {
         atmos_component: name, atmos_stack: this.name, stack: this.name,
         atmos_stack_file: stackFile, atmos_manifest: stackFile,
-        component, vars, settings, env,
+        component, vars: view(vars), settings: view(settings), env: view(env),
       };
       // Keys left out rather than deleted: `validate` builds a hundred thousand of these.
       if (backendType !== undefined) section.backend_type = backendType;
       section.backend = backend ?? {};
       if (remoteStateBackendType !== undefined) section.remote_state_backend_type = remoteStateBackendType;
       section.remote_state_backend = remoteStateBackend ?? {};
-      section.providers = providers;
+      section.providers = view(providers);
       section.metadata = metadata;
       section.command = command;
       Object.assign(section, { inheritance: this.inheritsOf(name), hooks: hookSections, auth, overrides });
@@ -430,7 +434,11 @@ export class LoadedStack implements Stack {
     });
     let renderedByTemplates = false;
     if (templates?.enabled) {
-      const rendered = this.renderComponentSection(name, { ...templateSection(), workspace }, layers, withComponentTemplateEnv(templates, settings));
+      const data = { ...templateSection(), workspace };
+      // With deferred merges, what is rendered keeps them (their functions rendered); templates read the data.
+      const rendered = deferredMerges()
+        ? this.renderComponentSection(name, { ...data, vars, settings, env, providers }, layers, withComponentTemplateEnv(templates, settings), data)
+        : this.renderComponentSection(name, data, layers, withComponentTemplateEnv(templates, settings));
       if (rendered) {
         renderedByTemplates = true;
         const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
@@ -549,13 +557,46 @@ export class LoadedStack implements Stack {
     // The globals and terraform: layers are the same for every component: merged once per stack.
     // Overrides are gathered per stack: a section with some is this stack's alone.
     for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
-    const merged = (section: SectionName): Mapping => this.mergeLayers([
-      this.sharedSection(section, lists),
-      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
-      overrides[section] as Mapping | undefined,
-    ], lists);
-    const plan = { componentLayers, layers, overrides, lists, merged };
+    this.sharedLayersTagFree ??= this.sharedLayers.every((layer) => !layerHasTag(layer));
+    const plan = this.sectionMerges(name, { componentLayers, layers, overrides, lists },
+      (section) => this.sharedSection(section, lists), this.sharedLayersTagFree, (values) => this.mergeLayers(values, lists));
     return this.withEnvLookups(name, plan) ?? plan;
+  }
+
+  /**
+   * The plan's `merged`: each section merged from the shared layers' (`shared`), the component's
+   * and its overrides; where a layer holds an Atmos function, with Atmos's deferred merge of the
+   * values meeting it (merge.ts withDeferredMerges) across Atmos's four layers
+   * (stack_processor_merge.go mergeComponentConfigurations): the globals, the bases, the
+   * component's own sections, its overrides, each merged plainly first.
+   */
+  private sectionMerges(name: string, plan: Omit<MergePlan, 'merged' | 'deferredMerges'>, shared: (section: SectionName) => Mapping | undefined,
+    sharedTagFree: boolean, merge: (values: ReadonlyArray<Mapping | undefined>) => Mapping): MergePlan {
+    const { componentLayers, overrides, lists } = plan;
+    const tagged = !sharedTagFree || componentLayers.some(layerHasTag) || (overrides !== noOverrides && hasTag(overrides));
+    let deferredMerges = false;
+    const merged = (section: SectionName): Mapping => {
+      const plain = merge([
+        shared(section),
+        ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
+        overrides[section] as Mapping | undefined,
+      ]);
+      if (!tagged || !deferredMergeSections.has(section)) return plain;
+      const ownCount = this.ownLayersByComponent.get(name)?.length ?? 0;
+      const group = (from: number, to: number): Mapping | undefined => {
+        const sections = componentLayers.slice(from, to).map((layer) => layer.sections[section] as Mapping | undefined);
+        return sections.some((value) => value !== undefined) ? deepMerge(sections, lists) : undefined;
+      };
+      const result = withDeferredMerges(plain, [
+        shared(section),
+        group(0, componentLayers.length - ownCount),
+        group(componentLayers.length - ownCount, componentLayers.length),
+        overrides[section] as Mapping | undefined,
+      ], lists, section, section === 'auth');
+      if (result !== plain && section !== 'auth') deferredMerges = true;
+      return result;
+    };
+    return { ...plan, merged, deferredMerges: () => deferredMerges };
   }
 
   /**
@@ -668,12 +709,8 @@ export class LoadedStack implements Stack {
       return values.some((value) => value !== undefined) ? deepMerge(values, lists) : undefined;
     };
     const lists = this.listStrategy(shared('settings', this.stacksSettings.listMergeStrategy), componentLayers, overrides);
-    const merged = (section: SectionName): Mapping => deepMerge([
-      shared(section, lists),
-      ...componentLayers.map((layer) => layer.sections[section] as Mapping | undefined),
-      overrides[section] as Mapping | undefined,
-    ], lists);
-    return { componentLayers, layers, overrides, lists, merged };
+    const sharedTagFree = sharedLayers.every((layer) => !layerHasTag(layer));
+    return this.sectionMerges(name, { componentLayers, layers, overrides, lists }, (section) => shared(section, lists), sharedTagFree, (values) => deepMerge(values, lists));
   }
 
   /** Per manifest, the functions read in its `overrides:` and `terraform.overrides:` sections. */
@@ -726,7 +763,7 @@ export class LoadedStack implements Stack {
    * The component section after Atmos's templates-all-atmos-sections pass, or undefined when it
    * holds no template. `atmos.Component(component, stack)` gives another component's sections.
    */
-  private renderComponentSection(name: string, section: Mapping, layers: Layer[], templates: TemplatesSettings): Mapping | undefined {
+  private renderComponentSection(name: string, section: Mapping, layers: Layer[], templates: TemplatesSettings, data?: Mapping): Mapping | undefined {
     const raised: { error?: Error } = {};
     const what = `component '${name}' of stack '${this.name}'`;
     const componentOf = this.componentOf;
@@ -738,7 +775,7 @@ export class LoadedStack implements Stack {
       },
     };
     return renderSection(section, {
-      settings: templates, raised, what, atmos,
+      settings: templates, raised, what, atmos, ...(data ? { data } : {}),
       locate: (text) => {
         for (let i = layers.length - 1; i >= 0; i--) {
           const manifest = layers[i]!.manifest;
@@ -1118,11 +1155,18 @@ function backendWithPrefix(input: Parameters<typeof backendWithKeyPrefix>[0]): M
 
 /** `env:` values as strings; a deferred function stays a marker until it is evaluated. */
 function envValues(env: Mapping): Record<string, string> {
-  const deferred = Object.entries(env).filter(([, value]) => isDeferred(value));
+  const deferred = Object.entries(env).filter(([, value]) => isDeferred(value) || value instanceof DeferredMerge);
   const result = stringValues(env);
   for (const [key, value] of deferred) (result as Record<string, unknown>)[key] = value;
   return result;
 }
+
+/**
+ * The sections Atmos merges with its deferred merge (stack_processor_merge.go) that tfwrap
+ * evaluates functions in; auth is merged again by Atmos before its functions are evaluated
+ * (processAuthConfig), so there the merge is made at once, functions as values.
+ */
+const deferredMergeSections: ReadonlySet<SectionName> = new Set(['vars', 'settings', 'env', 'providers', 'auth']);
 
 /** A stack without `overrides:` (the usual case): nothing to merge per component. */
 const noOverrides: Mapping = Object.freeze({}) as Mapping;

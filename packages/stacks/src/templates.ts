@@ -15,7 +15,7 @@
 import jsYaml from 'js-yaml';
 import { AtmosTag, TfwrapError } from '@tfwrap/core';
 import type * as GoTemplate from '@tfwrap/gotemplate';
-import type { Mapping } from './merge.js';
+import { DeferredMerge, type Mapping } from './merge.js';
 
 type Engine = typeof GoTemplate;
 let engine: Engine | undefined;
@@ -220,6 +220,8 @@ export interface SectionRenderOptions {
   what: string;
   /** Where a failing template was written: the file and line holding its text, if found. */
   locate: (templateText: string) => { file: string; line?: number } | undefined;
+  /** What templates read, when not the section itself (the section with its deferred merges merged). */
+  data?: Mapping;
 }
 
 /** Parsed templates by options (Sprig, delimiters), then text: a catalog's templates are the same text in every stack. */
@@ -243,7 +245,7 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
   const delimiters = settings.delimiters;
   const renderScalar = (text: string): unknown => {
     let yaml = scalarYaml(text);
-    for (let i = 0; i < Math.max(1, settings.evaluations) && hasTemplate(yaml, delimiters); i++) yaml = renderText(yaml, section, options);
+    for (let i = 0; i < Math.max(1, settings.evaluations) && hasTemplate(yaml, delimiters); i++) yaml = renderText(yaml, options.data ?? section, options);
     // A single-quoted scalar with no quote or line break inside reads back as its text: skip the parser.
     if (yaml.length >= 3 && yaml.startsWith('\'') && yaml.endsWith('\'\n') && !/['\n]/.test(yaml.slice(1, -2))) return yaml.slice(1, -2);
     try {
@@ -274,6 +276,12 @@ export function renderSection(section: Mapping, options: SectionRenderOptions): 
     return walked;
   };
   const walkContainer = (value: object): unknown => {
+    // Atmos renders the functions of a deferred merge (TemplateAwareYAMLProcessor) but merges the
+    // other layers' values as they were before the templates pass (merge_yaml_functions.go).
+    if (value instanceof DeferredMerge) {
+      const walked = value.map((part) => (part instanceof AtmosTag || part instanceof DeferredMerge ? walk(part) : part));
+      return walked.parts().every((part, index) => part === value.parts()[index]) ? value : walked;
+    }
     if (value instanceof AtmosTag) {
       if (!hasTemplate(value.argument, delimiters)) return value;
       sawTemplate = true;

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
 import { isDeferred } from './deferred.js';
 import { IncludeParseError, includeFormat, parseDotenv, parseHcl, type IncludeFormat } from './include-parsers.js';
-import { mapTags } from './merge.js';
+import { DeferredMerge, mapTags } from './merge.js';
 
 export interface FunctionContext {
   /** The project root (`base_path`): `!exec` runs here; `!include` falls back to it. */
@@ -189,7 +189,7 @@ export function evaluateTemplateTags(value: unknown): unknown {
 
 /** Whether a data tree holds an Atmos tag anywhere. */
 export function hasTag(value: unknown): boolean {
-  if (value instanceof AtmosTag) return true;
+  if (value instanceof AtmosTag || value instanceof DeferredMerge) return true;
   if (value === null || typeof value !== 'object' || value instanceof Date) return false;
   if (Array.isArray(value)) return value.some(hasTag);
   for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && hasTag((value as Record<string, unknown>)[key])) return true;
@@ -210,6 +210,7 @@ export function unsupportedFunctionIn(value: unknown, where: string): TfwrapErro
 /** The first tag that is neither evaluated at load nor deferred (deferred.ts). */
 function firstTag(value: unknown): AtmosTag | undefined {
   if (value instanceof AtmosTag) return isDeferred(value) ? undefined : value;
+  if (value instanceof DeferredMerge) return firstTag(value.parts());
   if (Array.isArray(value)) {
     for (const item of value) {
       const found = firstTag(item);
