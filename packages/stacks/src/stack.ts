@@ -143,6 +143,8 @@ interface MergePlan {
   merged: (section: SectionName) => Mapping;
   /** Whether a merged section holds a DeferredMerge (merge.ts). */
   deferredMerges: () => boolean;
+  /** Whether a layer (or the overrides) holds an Atmos function: without one, nothing below can. */
+  tagged: boolean;
 }
 
 interface Resolved {
@@ -340,7 +342,7 @@ export class LoadedStack implements Stack {
     }
 
     this.checkLegacyBase(name);
-    const { componentLayers, layers, overrides, lists, merged, deferredMerges } = this.mergePlan(name);
+    const { componentLayers, layers, overrides, lists, merged, deferredMerges, tagged } = this.mergePlan(name);
     const metadata = this.metadataOf(name);
 
     let settings = withGithubIntegration(merged('settings'), this.stacksSettings.githubIntegration);
@@ -432,7 +434,6 @@ export class LoadedStack implements Stack {
     const workspace = terraformWorkspace({
       stack: this.name, name, component, metadata: workspaceMetadata, vars, backendType, workspacesEnabled: this.stacksSettings.workspacesEnabled,
     });
-    let renderedByTemplates = false;
     if (templates?.enabled) {
       const data = { ...templateSection(), workspace };
       // With deferred merges, what is rendered keeps them (their functions rendered); templates read the data.
@@ -440,7 +441,6 @@ export class LoadedStack implements Stack {
         ? this.renderComponentSection(name, { ...data, vars, settings, env, providers }, layers, withComponentTemplateEnv(templates, settings), data)
         : this.renderComponentSection(name, data, layers, withComponentTemplateEnv(templates, settings));
       if (rendered) {
-        renderedByTemplates = true;
         const mapping = (key: string): Mapping => (isPlainMapping(rendered[key]) ? rendered[key] as Mapping : {});
         vars = mapping('vars');
         settings = mapping('settings');
@@ -455,10 +455,9 @@ export class LoadedStack implements Stack {
         dependencies = mapping('dependencies');
       }
     }
-    // No layer holding an Atmos tag (the usual case) and no template output: nothing below can find
-    // one, so the walks over every section are skipped.
-    this.sharedLayersTagFree ??= this.sharedLayers.every((layer) => !layerHasTag(layer));
-    const tagFree = !renderedByTemplates && !hasTag(overrides) && this.sharedLayersTagFree && componentLayers.every((layer) => !layerHasTag(layer));
+    // No layer holding an Atmos tag (the usual case): nothing below can find one (a template renders
+    // to YAML without tfwrap's tags), so the walks over every section are skipped.
+    const tagFree = !tagged;
     if (!tagFree) {
       // `!template` values: decoded once the templates are rendered (or as written when templates are off).
       [vars, settings, env, providers, auth] = [vars, settings, env, providers, auth].map((value) => evaluateTemplateTags(value) as Mapping) as [Mapping, Mapping, Mapping, Mapping, Mapping];
@@ -570,7 +569,7 @@ export class LoadedStack implements Stack {
    * (stack_processor_merge.go mergeComponentConfigurations): the globals, the bases, the
    * component's own sections, its overrides, each merged plainly first.
    */
-  private sectionMerges(name: string, plan: Omit<MergePlan, 'merged' | 'deferredMerges'>, shared: (section: SectionName) => Mapping | undefined,
+  private sectionMerges(name: string, plan: Omit<MergePlan, 'merged' | 'deferredMerges' | 'tagged'>, shared: (section: SectionName) => Mapping | undefined,
     sharedTagFree: boolean, merge: (values: ReadonlyArray<Mapping | undefined>) => Mapping): MergePlan {
     const { componentLayers, overrides, lists } = plan;
     const tagged = !sharedTagFree || componentLayers.some(layerHasTag) || (overrides !== noOverrides && hasTag(overrides));
@@ -596,7 +595,7 @@ export class LoadedStack implements Stack {
       if (result !== plain && section !== 'auth') deferredMerges = true;
       return result;
     };
-    return { ...plan, merged, deferredMerges: () => deferredMerges };
+    return { ...plan, merged, deferredMerges: () => deferredMerges, tagged };
   }
 
   /**
