@@ -557,8 +557,10 @@ export class LoadedStack implements Stack {
     // Overrides are gathered per stack: a section with some is this stack's alone.
     for (const value of Object.values(overrides)) if (value !== undefined) this.localValues.add(value);
     this.sharedLayersTagFree ??= this.sharedLayers.every((layer) => !layerHasTag(layer));
-    const plan = this.sectionMerges(name, { componentLayers, layers, overrides, lists },
-      (section) => this.sharedSection(section, lists), this.sharedLayersTagFree, (values) => this.mergeLayers(values, lists));
+    const plan: MergePlan = {
+      componentLayers, layers, overrides, lists,
+      ...this.sectionMerges(name, componentLayers, overrides, lists, (section) => this.sharedSection(section, lists), this.sharedLayersTagFree, (values) => this.mergeLayers(values, lists)),
+    };
     return this.withEnvLookups(name, plan) ?? plan;
   }
 
@@ -569,9 +571,8 @@ export class LoadedStack implements Stack {
    * (stack_processor_merge.go mergeComponentConfigurations): the globals, the bases, the
    * component's own sections, its overrides, each merged plainly first.
    */
-  private sectionMerges(name: string, plan: Omit<MergePlan, 'merged' | 'deferredMerges' | 'tagged'>, shared: (section: SectionName) => Mapping | undefined,
-    sharedTagFree: boolean, merge: (values: ReadonlyArray<Mapping | undefined>) => Mapping): MergePlan {
-    const { componentLayers, overrides, lists } = plan;
+  private sectionMerges(name: string, componentLayers: readonly Layer[], overrides: Mapping, lists: ListMergeStrategy, shared: (section: SectionName) => Mapping | undefined,
+    sharedTagFree: boolean, merge: (values: ReadonlyArray<Mapping | undefined>) => Mapping): Pick<MergePlan, 'merged' | 'deferredMerges' | 'tagged'> {
     const tagged = !sharedTagFree || componentLayers.some(layerHasTag) || (overrides !== noOverrides && hasTag(overrides));
     let deferredMerges = false;
     const merged = (section: SectionName): Mapping => {
@@ -595,7 +596,7 @@ export class LoadedStack implements Stack {
       if (result !== plain && section !== 'auth') deferredMerges = true;
       return result;
     };
-    return { ...plan, merged, deferredMerges: () => deferredMerges, tagged };
+    return { merged, deferredMerges: () => deferredMerges, tagged };
   }
 
   /**
@@ -629,6 +630,9 @@ export class LoadedStack implements Stack {
    * Undefined when no `!env` reads a variable the component's `env:` sets to another value.
    */
   private withEnvLookups(name: string, plan: MergePlan): MergePlan | undefined {
+    // Most stacks read no variable with !env: nothing to look up for any of their components.
+    this.readsEnv ??= this.manifests.some((manifest) => manifest.functionReads?.some((read) => read.name !== undefined));
+    if (!this.readsEnv) return undefined;
     const layerReads = plan.layers.map(placedReads);
     const overrideReads = this.overrideReads();
     const isEnv = (placed: PlacedRead) => placed.read.name !== undefined;
@@ -709,8 +713,13 @@ export class LoadedStack implements Stack {
     };
     const lists = this.listStrategy(shared('settings', this.stacksSettings.listMergeStrategy), componentLayers, overrides);
     const sharedTagFree = sharedLayers.every((layer) => !layerHasTag(layer));
-    return this.sectionMerges(name, { componentLayers, layers, overrides, lists }, (section) => shared(section, lists), sharedTagFree, (values) => deepMerge(values, lists));
+    return {
+      componentLayers, layers, overrides, lists,
+      ...this.sectionMerges(name, componentLayers, overrides, lists, (section) => shared(section, lists), sharedTagFree, (values) => deepMerge(values, lists)),
+    };
   }
+
+  private readsEnv: boolean | undefined;
 
   /** Per manifest, the functions read in its `overrides:` and `terraform.overrides:` sections. */
   private overrideReadsCache: PlacedRead[][] | undefined;
