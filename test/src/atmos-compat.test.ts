@@ -415,6 +415,30 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     const stacks = JSON.parse(ok(await repo.tfwrap('describe', 'stacks', '--format', 'json'), 'describe stacks').stdout) as Record<string, any>;
     assert.deepEqual(stacks.dev.components.terraform.app.vars, { region: 'eu-west-1', zone: 'a', tier: 'standard' });
   });
+
+  it('env: { A: !env A } gives the text "!env A", as in Atmos (env.mdx, Single-Pass Processing), and validate warns at its line; another variable passes', async () => {
+    const repo = repoIn({
+      'atmos.yaml': atmosYaml,
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': [
+        'components:',
+        '  terraform:',
+        '    app:',
+        '      env:',
+        '        AWS_PROFILE: !env AWS_PROFILE',
+        '        REGION: !env AWS_REGION',
+        '      vars: { profile: !env AWS_PROFILE }',
+        '',
+      ].join('\n'),
+    }, { AWS_PROFILE: 'prod-admin', AWS_REGION: 'eu-west-1' });
+    const app = await repo.describe('app', 'dev');
+    assert.deepEqual([app.env, app.vars], [{ AWS_PROFILE: '!env AWS_PROFILE', REGION: 'eu-west-1' }, { profile: '!env AWS_PROFILE' }]);
+    const validated = ok(await repo.tfwrap('validate'), 'validate');
+    assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning:')).map((line) => line.replaceAll(repo.dir, '<dir>')), [
+      'tfwrap: warning: <dir>/stacks/dev.yaml:5: env: AWS_PROFILE: !env AWS_PROFILE gives the text "!env AWS_PROFILE", not the environment\'s AWS_PROFILE: Atmos\'s !env looks in the component\'s env: first, where AWS_PROFILE is this function. Hint: leave AWS_PROFILE out of env: (Terraform inherits the environment), or give it a value [E_STACK_INVALID]',
+    ]);
+    assert.doesNotMatch(validated.stderr + validated.stdout, /prod-admin/);
+  });
 });
 
 describe("Atmos compatibility: a component's command (internal/exec/stack_processor_merge.go)", function () {

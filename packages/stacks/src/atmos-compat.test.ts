@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { deferredAsText, replaceDeferred } from './deferred.js';
 import type { Mapping } from './merge.js';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
+import { validateStacks } from './validation.js';
 
 const atmosLayout = (extra: Record<string, unknown> = {}) => ({
   base_path: '.',
@@ -385,6 +386,25 @@ describe('Atmos compatibility (stacks)', () => {
       delete process.env.TFWRAP_TEST_ENV_READ;
       delete process.env.TFWRAP_TEST_ENV_PORT;
     }
+  });
+
+  it('pkg/utils/yaml_func_env.go ProcessTagEnv: validate warns where env: gives a variable !env of itself (the text "!env A", env.mdx Single-Pass Processing), in any env: section, not for a var named env', async () => {
+    const { repo } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        env: { GLOBAL_A: !env GLOBAL_A }
+        terraform:
+          env: { TF_B: !env TF_B }
+        overrides:
+          env: { OVER_C: !env OVER_C }
+        components:
+          terraform:
+            app:
+              env: { OWN_D: !env OWN_D, PASSES: !env OTHER }
+              vars: { env: { VAR_E: !env VAR_E } }
+      `,
+    }, atmosLayout());
+    const validated = await validateStacks(repo);
+    assert.deepEqual(validated.warnings.map((warning) => `${warning.location?.line} ${/^env: (\w+)/.exec(warning.detail)?.[1]}`), ['1 GLOBAL_A', '3 TF_B', '5 OVER_C', '9 OWN_D']);
   });
 
   it('pkg/utils/yaml_func_env.go ProcessTagEnv: the env: that !env reads is merged before any function is evaluated, so a function there is its text (website/docs/functions/yaml/env.mdx, Single-Pass Processing)', async () => {

@@ -23,6 +23,7 @@ import type { StackEntry, StackRepository } from './repository.js';
 import type { ComponentInstance } from './stack.js';
 import { StateConflicts, type ComponentState } from './state-conflicts.js';
 import { unactedIn } from './unsupported.js';
+import { selfReadingEnv } from './yaml-functions.js';
 
 export interface StacksValidation {
   stacks: number;
@@ -261,10 +262,15 @@ export class StackValidator {
   private warningsOf(manifest: Manifest): Promise<TfwrapError[]> {
     let warnings = this.manifestWarnings.get(manifest);
     if (!warnings) {
+      const selfReads = selfReadingEnv(manifest.functionReads ?? []).map((read) => new TfwrapError('E_STACK_INVALID',
+        `env: ${read.name}: !env ${read.name} gives the text "!env ${read.name}", not the environment's ${read.name}: Atmos's !env looks in the component's env: first, where ${read.name} is this function`, {
+          location: read.line === undefined ? { file: read.file } : { file: read.file, line: read.line },
+          hint: `leave ${read.name} out of env: (Terraform inherits the environment), or give it a value`,
+        }));
       warnings = Promise.all(unactedIn(manifest, this.repo.settings.templates.enabled).map(async (item) => new TfwrapError('E_STACK_INVALID', item.message, {
         location: item.line !== undefined ? { file: item.file, line: item.line } : await locate(item.file, item.yamlPath),
         hint: item.hint,
-      })));
+      }))).then((unacted) => [...unacted, ...selfReads]);
       this.manifestWarnings.set(manifest, warnings);
     }
     return warnings;

@@ -49,6 +49,23 @@ export interface FunctionRead {
 }
 
 /**
+ * The `!env NAME` reads written as the value of NAME itself in an `env:` section (`env: { A: !env A }`):
+ * Atmos looks in the component's `env:` first, where NAME is that function's text, so it gives the
+ * text `!env NAME` (website/docs/functions/yaml/env.mdx, Single-Pass Processing), not the
+ * environment's value the line seems to pass through.
+ */
+export function selfReadingEnv(reads: readonly FunctionRead[]): FunctionRead[] {
+  return reads.filter((read) => {
+    const { path: at, name } = read;
+    if (read.tag !== '!env' || at.length < 2 || at[at.length - 1] !== name || at[at.length - 2] !== 'env') return false;
+    // `env` as a section: at the root, under terraform: or overrides:, or a component's.
+    const before = at.slice(0, -2);
+    return before.length === 0 || before[before.length - 1] === 'terraform' || before[before.length - 1] === 'overrides'
+      || (before.length === 3 && before[0] === 'components' && before[1] === 'terraform');
+  });
+}
+
+/**
  * `value` with the supported functions evaluated (a new tree where anything changed). `reads`
  * collects each function evaluated (but `!include`, which Atmos evaluates when parsing), with its
  * path in the document.
