@@ -987,6 +987,15 @@ describe('Atmos compatibility (stacks)', () => {
         { a: 1, enabled: false, timeout: 60 });
     });
 
+    it('hostile input: 20,000 functions each meeting a mapping in one section merge in one pass each (no copy of the section per function; minutes before)', async function () {
+      this.timeout(30_000);
+      const count = 20_000;
+      const keys = Array.from({ length: count }, (_, index) => index);
+      const merged = await vars(withBase(keys.map((index) => `k${index}: !template '{"a": {{ ${index} }}}'`).join(', '), keys.map((index) => `k${index}: { b: ${index} }`).join(', ')));
+      assert.equal(Object.keys(merged).length, count);
+      assert.deepEqual([merged.k0, merged[`k${count - 1}`]], [{ a: 0, b: 0 }, { a: count - 1, b: count - 1 }]);
+    });
+
     it('pkg/merge/merge_yaml_functions.go with pkg/utils/yaml_func_env.go: the component\'s mapping holding a !env that its env: sets is deep-merged with the base\'s !template, the !env giving env:\'s value', async () => {
       process.env.TFWRAP_TEST_ENV_REGION = 'from-environment';
       try {

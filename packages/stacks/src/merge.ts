@@ -223,7 +223,8 @@ export class DeferredMerge {
   /** The merged value; a tag still in it counts as a scalar (Atmos's value before functions are evaluated). */
   resolve(): unknown {
     let result = deepMergedValues(this.values.map(viewOf), this.lists);
-    for (const overlay of this.overlays) result = setAtPath(result, overlay, viewOf(overlay.value));
+    const owned = new WeakSet<object>();
+    for (const overlay of this.overlays) result = setAtPath(result, overlay, viewOf(overlay.value), owned);
     return result;
   }
 
@@ -300,14 +301,23 @@ function mergoOverride(dst: Mapping, src: Mapping): Mapping {
   return result;
 }
 
-/** `root` with `overlay.value` at `overlay.path` (mappings created where missing); Atmos's SetValueAtPath fails on anything else in the way. */
-function setAtPath(root: unknown, overlay: DeferredOverlay, value: unknown, depth = 0): Mapping {
+/**
+ * `root` with `value` at `overlay.path` (mappings created where missing); Atmos's SetValueAtPath
+ * fails on anything else in the way. A mapping on the path is copied once per batch of settings
+ * (`owned`: the copies made so far, changed in place after), so that setting n places under one
+ * mapping is linear, not n copies of it.
+ */
+function setAtPath(root: unknown, overlay: DeferredOverlay, value: unknown, owned: WeakSet<object>, depth = 0): Mapping {
   if (!isRecord(root)) throw cannotPlace(overlay, depth);
   const key = overlay.path[depth]!;
-  const result: Mapping = {};
-  for (const name of Object.keys(root)) setKey(result, name, root[name]);
+  let result = root;
+  if (!owned.has(root)) {
+    result = {};
+    for (const name of Object.keys(root)) setKey(result, name, root[name]);
+    owned.add(result);
+  }
   setKey(result, key, depth === overlay.path.length - 1 ? value
-    : setAtPath(Object.prototype.hasOwnProperty.call(root, key) ? root[key] : {}, overlay, value, depth + 1));
+    : setAtPath(Object.prototype.hasOwnProperty.call(root, key) ? root[key] : {}, overlay, value, owned, depth + 1));
   return result;
 }
 
@@ -333,7 +343,17 @@ export function withDeferredMerges(plain: Mapping, layers: ReadonlyArray<Mapping
   if (places.size === 0) return plain;
   const sorted = [...places.values()].sort((a, b) => a.length - b.length);
   let result: Mapping = plain;
+  const owned = new WeakSet<object>();
   const merges: Array<{ path: string[]; values: unknown[]; overlays: DeferredOverlay[] }> = [];
+  const mergeAt = new Map<string, (typeof merges)[number]>();
+  /** The shallowest merge at a place above `path`, found by its prefixes (not by every merge: a section may hold thousands). */
+  const outerOf = (path: readonly string[]) => {
+    for (let length = 1; length < path.length; length++) {
+      const merge = mergeAt.get(path.slice(0, length).join('\0'));
+      if (merge) return merge;
+    }
+    return undefined;
+  };
   for (const path of sorted) {
     const values: unknown[] = [];
     for (const layer of layers) {
@@ -342,21 +362,25 @@ export function withDeferredMerges(plain: Mapping, layers: ReadonlyArray<Mapping
     }
     const place: DeferredOverlay = { path, value: undefined, origin: values.find(isPostMergeTag)!, where: [section, ...path].join('.') };
     // Under a place merged later: set once that one is merged, shallower first.
-    const outer = asView ? undefined : merges.find((merge) => merge.path.length < path.length && merge.path.every((key, index) => key === path[index]));
+    const outer = asView ? undefined : outerOf(path);
     if (outer) {
       outer.overlays.push({ ...place, path: path.slice(outer.path.length), value: values.length === 1 ? values[0] : new DeferredMerge(values, lists) });
       continue;
     }
     const value = values.length === 1 ? values[0] : asView ? deepMergedValues(values, lists) : new DeferredMerge(values, lists);
-    if (valueAt(result, path) !== value) result = setAtPath(result, place, value);
-    if (value instanceof DeferredMerge) merges.push({ path, values, overlays: [] });
+    if (valueAt(result, path) !== value) result = setAtPath(result, place, value, owned);
+    if (value instanceof DeferredMerge) {
+      const merge = { path, values, overlays: [] };
+      merges.push(merge);
+      mergeAt.set(path.join('\0'), merge);
+    }
   }
   for (const merge of merges) {
     if (merge.overlays.length === 0) continue;
     const value = new DeferredMerge(merge.values, lists, merge.overlays);
     // Merged now with tags as values, as Atmos does before evaluating them: it fails where Atmos fails.
     value.resolve();
-    result = setAtPath(result, { path: merge.path, value, origin: merge.overlays[0]!.origin, where: section }, value);
+    result = setAtPath(result, { path: merge.path, value, origin: merge.overlays[0]!.origin, where: section }, value, owned);
   }
   return result;
 }
