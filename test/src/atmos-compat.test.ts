@@ -381,6 +381,9 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.deepEqual((await repo.describe('app', 'dev')).vars.config, merged);
     const stacks = JSON.parse(ok(await repo.tfwrap('describe', 'stacks', '--format', 'json'), 'describe stacks').stdout) as { dev: { components: { terraform: { app: { vars: { config: unknown } } } } } };
     assert.deepEqual(stacks.dev.components.terraform.app.vars.config, merged);
+    // tfwrap evaluates !template: validate has nothing to warn about (it said "not evaluated by tfwrap").
+    const validated = ok(await repo.tfwrap('validate'), 'validate');
+    assert.equal(validated.stderr, '');
   });
 
   it('a terraform var reads a helmfile.locals entry: the file\'s templates see every section\'s locals (stack_processor_locals.go MergeForTemplateContext)', async () => {

@@ -77,8 +77,9 @@ export function unactedIn(manifest: Manifest, templatesEnabled = false): Unacted
     found.push({ file, yamlPath: [], line, message: 'Go template syntax ({{ }}) is left as text: templates.settings.enabled is not true in atmos.yaml' });
   }
   for (const tag of findAtmosTags(document)) {
-    // Deferred ones are evaluated when a component is described or run (deferred.ts).
-    if (deferredTagNames.has(tag.tag)) continue;
+    // Deferred ones are evaluated when a component is described or run (deferred.ts); a !template
+    // holding a template, in the component pass (stack.ts evaluateTemplateTags).
+    if (deferredTagNames.has(tag.tag) || tag.tag === '!template') continue;
     found.push({ file: tag.file, yamlPath: [], line: tag.line, message: `${tag.tag} is not evaluated by tfwrap; a component using it fails to load` });
   }
   return found;
