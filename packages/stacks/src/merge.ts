@@ -180,7 +180,7 @@ export function cloneData<T>(value: T): T {
 // stack.ts (deferredMergeSections) says which sections tfwrap merges so.
 
 /** The functions Atmos defers (merge_yaml_functions.go isAtmosYAMLFunction). */
-export const postMergeTagNames: ReadonlySet<string> = new Set([
+const postMergeTagNames: ReadonlySet<string> = new Set([
   '!template', '!terraform.output', '!terraform.state', '!store.get', '!store', '!exec', '!env',
   '!labels', '!labels.keys', '!labels.values', '!tags',
 ]);
@@ -263,7 +263,7 @@ function containsTag(value: unknown): boolean {
  * joined, other values skipped; merge: item by item, a later item winning unless both are
  * mappings, and the first value that is not a list is the result); after anything else, the last value.
  */
-export function deepMergedValues(values: readonly unknown[], lists: ListMergeStrategy): unknown {
+function deepMergedValues(values: readonly unknown[], lists: ListMergeStrategy): unknown {
   const first = values[0];
   if (isRecord(first)) {
     let result: Mapping = first;
