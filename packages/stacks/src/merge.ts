@@ -26,8 +26,8 @@ export type Mapping = Record<string, unknown>;
  * strategy; otherwise (scalars, dates, tags) the last value wins.
  */
 
-/** Plain objects only: a Date, an AtmosTag or a list is a value, not a mapping to merge. */
-function isRecord(value: unknown): value is Mapping {
+/** Plain objects only: a Date, an AtmosTag, a deferred merge or a list is a value, not a mapping to merge. */
+export function isRecord(value: unknown): value is Mapping {
   if (typeof value !== 'object' || value === null) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;

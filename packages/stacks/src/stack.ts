@@ -19,7 +19,8 @@ import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
 import { DeferredMerge, MergeMemo, cloneData, deepMerge, viewOf, withDeferredMerges, type Mapping } from './merge.js';
 import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
-import { evaluateTemplateTags, hasTag, unsupportedFunctionIn, type FunctionRead } from './yaml-functions.js';
+import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
+import { notThere, placedReads, replaceAt, sameData, valueAt, type PlacedRead } from './env-lookup.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
@@ -1042,75 +1043,6 @@ export class LoadedStack implements Stack {
       ? new ManifestProblem(code, message, origin.manifest.file, [...origin.at, ...key, ...index], hint, origin.manifest.text)
       : new ManifestProblem(code, message, this.file, [], hint);
   }
-}
-
-/** A function read in a layer: in which section, and where below it. */
-interface PlacedRead {
-  read: FunctionRead;
-  section: string;
-  keys: readonly string[];
-}
-
-/**
- * The functions read in a layer's sections (and its `metadata:`), by layer. A file's own `locals:`
- * are not a layer's: Atmos evaluates their functions with no component (stack_processor_locals.go).
- */
-const placedReadsByLayer = new WeakMap<object, PlacedRead[]>();
-function placedReads(layer: Layer): PlacedRead[] {
-  const reads = layer.manifest.functionReads;
-  if (!reads) return [];
-  let placed = placedReadsByLayer.get(layer.sections);
-  if (placed) return placed;
-  placed = [];
-  const { at } = layer;
-  for (const read of reads) {
-    if (read.path.length <= at.length || !at.every((key, index) => read.path[index] === key)) continue;
-    const section = read.path[at.length]!;
-    if (section === 'locals' && at[0] !== 'components') continue;
-    if (section === 'metadata' ? read.name !== undefined : (sectionNames as readonly string[]).includes(section)) placed.push({ read, section, keys: read.path.slice(at.length + 1) });
-  }
-  placedReadsByLayer.set(layer.sections, placed);
-  return placed;
-}
-
-/** What replaceAt returns when the place does not hold the value expected. */
-const notThere = Symbol('not there');
-
-/** `container` with `replacement` at `keys` (copied along the path), when `expected` is there. */
-function replaceAt(container: unknown, keys: readonly string[], expected: unknown, replacement: unknown): unknown {
-  if (keys.length === 0) return container === expected ? replacement : notThere;
-  const [key, ...rest] = keys as [string, ...string[]];
-  if (Array.isArray(container)) {
-    const index = Number(key);
-    if (!(index in container)) return notThere;
-    const next = replaceAt(container[index], rest, expected, replacement);
-    if (next === notThere) return notThere;
-    const copy = container.slice();
-    copy[index] = next;
-    return copy;
-  }
-  if (!isPlainMapping(container) || !Object.hasOwn(container, key)) return notThere;
-  const next = replaceAt(container[key], rest, expected, replacement);
-  if (next === notThere) return notThere;
-  const copy: Mapping = { ...container };
-  if (key === '__proto__') Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });
-  else copy[key] = next;
-  return copy;
-}
-
-function valueAt(value: unknown, keys: readonly string[]): unknown {
-  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Mapping)[key] : undefined;
-  return value;
-}
-
-/** Plain data equal (mappings, lists, scalars; tags by their text). */
-function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof AtmosTag || b instanceof AtmosTag) return a instanceof AtmosTag && b instanceof AtmosTag && a.tag === b.tag && a.argument === b.argument;
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameData(item, b[index]));
-  if (!isPlainMapping(a) || !isPlainMapping(b)) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData(a[key], b[key]));
 }
 
 /** The component's `settings.templates.settings.env` over atmos.yaml's (template_utils.go ProcessTmplWithDatasources). */
