@@ -419,6 +419,19 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     assert.deepEqual(stacks.dev.components.terraform.app.vars, { region: 'eu-west-1', zone: 'a', tier: 'standard' });
   });
 
+  it('a stack named from a var that !env gives: named by the value, and validate warns that Atmos names it by the text (describe_stacks_component_processor.go resolveStackName)', async () => {
+    const repo = repoIn({
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], name_pattern: "{stage}"'),
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': 'vars: { stage: !env STAGE }\ncomponents: { terraform: { app: {} } }\n',
+    }, { STAGE: 'prod' });
+    assert.equal((await repo.describe('app', 'prod')).stack, 'prod');
+    const validated = ok(await repo.tfwrap('validate'), 'validate');
+    assert.deepEqual(validated.stderr.split('\n').filter((line) => line.startsWith('tfwrap: warning:')).map((line) => line.replaceAll(repo.dir, '<dir>')), [
+      'tfwrap: warning: <dir>/stacks/dev.yaml:1: vars.stage: !env STAGE decides the stack\'s name: Atmos names the stack from the function\'s text ("!env STAGE"), tfwrap from its value. Hint: write the value out: Atmos evaluates no function where it names stacks [E_STACK_INVALID]',
+    ]);
+  });
+
   it('env: { A: !env A } gives the text "!env A", as in Atmos (env.mdx, Single-Pass Processing), and validate warns at its line; another variable passes', async () => {
     const repo = repoIn({
       'atmos.yaml': atmosYaml,

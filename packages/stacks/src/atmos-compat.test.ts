@@ -388,6 +388,33 @@ describe('Atmos compatibility (stacks)', () => {
     }
   });
 
+  it('internal/exec/describe_stacks_component_processor.go resolveStackName (raw vars, functions not evaluated): validate warns where a function gives a var the stack name is made of', async () => {
+    process.env.TFWRAP_TEST_STAGE = 'dev';
+    try {
+      const files = {
+        'stacks/orgs/dev.yaml': `
+          vars: { stage: !env TFWRAP_TEST_STAGE, region: !env TFWRAP_TEST_STAGE }
+          terraform:
+            vars: { tenant: !exec echo core }
+          components:
+            terraform:
+              app:
+                vars: { environment: !env TFWRAP_TEST_STAGE }
+        `,
+      };
+      const warned = async (stacks: Record<string, unknown>) => (await validateStacks(fixtureRepo(files, atmosLayout(stacks)).repo)).warnings
+        .map((warning) => `${warning.location?.line} ${/^vars\.(\w+): (.*) decides/.exec(warning.detail)?.slice(1).join(' ')}`);
+      assert.deepEqual(await warned({ name_pattern: '{tenant}-{stage}' }), ['1 stage !env TFWRAP_TEST_STAGE', '3 tenant !exec echo core']);
+      assert.deepEqual(await warned({ name_template: '{{ .vars.region }}' }), ['1 region !env TFWRAP_TEST_STAGE']);
+      assert.deepEqual(await warned({}), []);
+      files['stacks/orgs/dev.yaml'] = files['stacks/orgs/dev.yaml'].replace('vars: {', 'name: named-by-itself\n          vars: {');
+      const named = await validateStacks(fixtureRepo(files, atmosLayout({ name_pattern: '{tenant}-{stage}' })).repo);
+      assert.deepEqual([named.problems, named.warnings, named.stacks], [[], [], 1]);
+    } finally {
+      delete process.env.TFWRAP_TEST_STAGE;
+    }
+  });
+
   it('pkg/utils/yaml_func_env.go ProcessTagEnv: validate warns where env: gives a variable !env of itself (the text "!env A", env.mdx Single-Pass Processing), in any env: section, not for a var named env', async () => {
     const { repo } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

@@ -23,7 +23,7 @@ import type { StackEntry, StackRepository } from './repository.js';
 import type { ComponentInstance } from './stack.js';
 import { StateConflicts, type ComponentState } from './state-conflicts.js';
 import { unactedIn } from './unsupported.js';
-import { selfReadingEnv } from './yaml-functions.js';
+import { selfReadingEnv, type FunctionRead } from './yaml-functions.js';
 
 export interface StacksValidation {
   stacks: number;
@@ -195,6 +195,7 @@ export interface ValidatedStack {
 /** Validates one stack at a time, sharing what stacks share (a catalog's warnings). */
 export class StackValidator {
   private readonly manifestWarnings = new WeakMap<Manifest, Promise<TfwrapError[]>>();
+  private readonly nameWarnings = new WeakMap<Manifest, TfwrapError[]>();
   private readonly conflicts: StateConflicts;
 
   constructor(
@@ -248,6 +249,9 @@ export class StackValidator {
       const manifests = this.repo.closureManifests(entry);
       const warnings = await this.repo.warnings(new Set(manifests.map((manifest) => manifest.file)));
       for (const manifest of manifests) warnings.push(...(await this.warningsOf(manifest)));
+      // A stack its manifest names (name:) is not named from vars.
+      const root = manifests.find((manifest) => manifest.file === entry.file)?.document as { name?: unknown } | undefined;
+      if (typeof root?.name !== 'string') for (const manifest of manifests) warnings.push(...this.nameWarningsOf(manifest));
       result.warnings = warnings.map(toData);
       // Kept between runs only when it loaded: a stack that did not names no files to watch.
       if (loaded) dependencies = this.repo.closureDependencies(manifests);
@@ -256,6 +260,20 @@ export class StackValidator {
     }
     result.problems = problems.map(toData);
     return { result, states, dependencies };
+  }
+
+  /** The functions of a manifest that give a var stacks are named by (see functionsNamingStacks), once per manifest. */
+  private nameWarningsOf(manifest: Manifest): TfwrapError[] {
+    let warnings = this.nameWarnings.get(manifest);
+    if (!warnings) {
+      warnings = functionsNamingStacks(manifest.functionReads ?? [], this.repo.settings).map((read) => new TfwrapError('E_STACK_INVALID',
+        `vars.${read.path.at(-1)}: ${read.text} decides the stack's name: Atmos names the stack from the function's text ("${read.text}"), tfwrap from its value`, {
+          location: read.line === undefined ? { file: read.file } : { file: read.file, line: read.line },
+          hint: 'write the value out: Atmos evaluates no function where it names stacks',
+        }));
+      this.nameWarnings.set(manifest, warnings);
+    }
+    return warnings;
   }
 
   /** What a manifest says and tfwrap does not act on (once per manifest: a catalog is in every closure). */
@@ -275,6 +293,21 @@ export class StackValidator {
     }
     return warnings;
   }
+}
+
+/**
+ * The functions evaluated when the file was read (`!env`, `!exec`, ...) that give a stack-wide var
+ * `stacks.name_template` or `name_pattern` names stacks by. Atmos names stacks from the manifests
+ * before it evaluates such functions (only `!include` is evaluated when parsing), so its name holds
+ * the function's text where tfwrap's holds the value.
+ */
+function functionsNamingStacks(reads: readonly FunctionRead[], settings: { namePattern?: string; nameTemplate?: string }): FunctionRead[] {
+  const { namePattern, nameTemplate } = settings;
+  const names = nameTemplate !== undefined ? [...nameTemplate.matchAll(/\.vars\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!)
+    : namePattern !== undefined ? [...namePattern.matchAll(/\{(namespace|tenant|environment|stage)\}/g)].map((match) => match[1]!) : [];
+  if (names.length === 0) return [];
+  return reads.filter(({ path: at }) => names.includes(at.at(-1) ?? '')
+    && ((at.length === 2 && at[0] === 'vars') || (at.length === 3 && at[0] === 'terraform' && at[1] === 'vars')));
 }
 
 /**
