@@ -742,6 +742,22 @@ describe('Atmos compatibility (stacks)', () => {
     }
   });
 
+  it('!exec printing more than 4 MiB is one line naming the file:line and the bound, without the output', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            x:
+              vars: { big: !exec yes tfwrap-exec-output | head -c 6000000 }
+      `,
+    }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.equal(err.location?.file, file('stacks/orgs/dev.yaml'));
+    assert.equal(err.location?.line, 4);
+    assert.match(err.detail, /^!exec printed more than 4 MiB \(stdout or stderr\); tfwrap stopped it$/);
+    assert.doesNotMatch(`${err.detail} ${err.hint}`, /tfwrap-exec-output/);
+  });
+
   it('!include parses by extension: .tfvars/.tf/.hcl as HCL attributes, .env and .env.* as dotenv, others as text; !include.raw keeps the text (pkg/filetype/filetype_by_extension.go ParseByExtension, GetFileExtension)', async () => {
     const tfvars = [
       '# dev network',

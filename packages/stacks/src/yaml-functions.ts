@@ -25,6 +25,10 @@ import { isDeferred } from './deferred.js';
 import { IncludeParseError, includeFormat, parseDotenv, parseHcl, type IncludeFormat } from './include-parsers.js';
 import { DeferredMerge, mapTags } from './merge.js';
 
+/** Bounds on an `!exec` command: a manifest value is small, and reading the stacks must end. */
+const EXEC_TIMEOUT_MS = 60_000;
+const EXEC_MAX_OUTPUT = 4 * 1024 * 1024;
+
 export interface FunctionContext {
   /** The project root (`base_path`): `!exec` runs here; `!include` falls back to it. */
   rootDir: string;
@@ -113,10 +117,12 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: 
       if (tag.argument === '') throw fail('needs a command', 'write !exec echo hello');
       let output: string;
       try {
-        output = execFileSync('sh', ['-c', tag.argument], { cwd: context.rootDir, env: context.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+        output = execFileSync('sh', ['-c', tag.argument], { cwd: context.rootDir, env: context.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: EXEC_TIMEOUT_MS, maxBuffer: EXEC_MAX_OUTPUT });
       } catch (err) {
         // The command's output is not repeated: it may hold secrets.
-        const status = (err as { status?: number | null }).status;
+        const { status, code } = err as { status?: number | null; code?: string };
+        if (code === 'ENOBUFS') throw fail(`printed more than ${EXEC_MAX_OUTPUT / 1024 / 1024} MiB (stdout or stderr); tfwrap stopped it`, 'print only the value the manifest needs');
+        if (code === 'ETIMEDOUT') throw fail(`did not finish within ${EXEC_TIMEOUT_MS / 1000} s; tfwrap stopped it`, 'run the command by hand from the project root to see where it waits (for input, or on the network)');
         throw fail(`command failed${typeof status === 'number' ? ` (exit ${status})` : ''}`, 'run the command by hand from the project root to see why');
       }
       const text = output.replace(/\n+$/, '');
