@@ -758,6 +758,20 @@ describe('Atmos compatibility (stacks)', () => {
     assert.doesNotMatch(`${err.detail} ${err.hint}`, /tfwrap-exec-output/);
   });
 
+  it('!include.raw of a file over 4 MiB (the bound of a manifest) is one line naming the file:line and the size; nothing is read', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/big.txt': 'x'.repeat(5 * 1024 * 1024),
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            x:
+              vars: { big: !include.raw big.txt }
+      `,
+    }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.deepEqual([err.location, err.detail], [{ file: file('stacks/orgs/dev.yaml'), line: 4 }, '!include.raw big.txt is 5.0 MiB, more than the 4 MiB tfwrap reads']);
+  });
+
   it('!include parses by extension: .tfvars/.tf/.hcl as HCL attributes, .env and .env.* as dotenv, others as text; !include.raw keeps the text (pkg/filetype/filetype_by_extension.go ParseByExtension, GetFileExtension)', async () => {
     const tfvars = [
       '# dev network',

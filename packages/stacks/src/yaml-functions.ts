@@ -20,7 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AtmosTag, TfwrapError, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
+import { AtmosTag, TfwrapError, YAML_LIMITS, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
 import { isDeferred } from './deferred.js';
 import { IncludeParseError, includeFormat, parseDotenv, parseHcl, type IncludeFormat } from './include-parsers.js';
 import { DeferredMerge, mapTags } from './merge.js';
@@ -149,6 +149,9 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: 
       const candidates = path.isAbsolute(target) ? [target] : [path.resolve(path.dirname(file), target), path.resolve(context.rootDir, target)];
       const found = candidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
       if (!found) throw fail(`found no file ${target} (looked beside the manifest and under the project root)`);
+      // A manifest's own bound: an included file is part of it.
+      const size = statSync(found).size;
+      if (size > YAML_LIMITS.maxBytes) throw fail(`${target} is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${YAML_LIMITS.maxBytes / 1024 / 1024} MiB tfwrap reads`, 'include a smaller file holding just the part you need');
       const text = readFileSync(found, 'utf8');
       if (tag.tag === '!include.raw') return text;
       // By the extension, as Atmos's filetype.ParseFileByExtension: never by the content.
