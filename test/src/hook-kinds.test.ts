@@ -53,6 +53,15 @@ describe('hooks: Atmos\'s kind: command; other Atmos kinds are named and refused
     assert.doesNotMatch(stopped.stdout, /Plan:/);
   });
 
+  it('a kind: command hook whose program is not on PATH fails the run whatever on_failure says, as Atmos does (command_engine.go prepareSubprocess: ErrCommandNotFound)', async () => {
+    const dir = project(['lint: { events: [before-terraform-plan], kind: command, command: tfwrap-no-such-linter, on_failure: warn }']);
+    const plan = await tfwrap(dir, 'plan', 'dev', 'app', '-no-color');
+    assert.notEqual(plan.exitCode, 0, plan.stderr);
+    assert.match(plan.stderr, /^tfwrap: stack command 'lint': command "tfwrap-no-such-linter" not found/m);
+    assert.doesNotMatch(plan.stderr, /on_failure: warn\)/);
+    assert.doesNotMatch(plan.stdout, /Plan:/);
+  });
+
   it('a hook without events is described, and runs at every event Atmos fires (pkg/hooks MatchesEvent); one with an event that never happens is a validate warning and never runs', async () => {
     const dir = project([
       'record:',

@@ -379,6 +379,11 @@ export class TerraformRunner {
         if (!(err instanceof TfwrapError)) throw err;
         output.stderr(`tfwrap: stack command '${stackCommand.name}': ${err.message}\n`);
         exitCode = err.exitCode;
+        // Atmos stops at a kind: command hook whose program is not on PATH, before on_failure
+        // applies (pkg/hooks/command_engine.go prepareSubprocess: ErrCommandNotFound).
+        if (stackCommand.atmosCommand && err.code === 'E_COMMAND_NOT_FOUND') {
+          return { exitCode, message: `stack command '${stackCommand.name}': ${err.message} (on_failure does not apply: Atmos fails a hook whose program it cannot run)` };
+        }
       }
       if (exitCode === 0) continue;
       const message = `stack command '${stackCommand.name}' exited with ${exitCode}`;
