@@ -432,6 +432,27 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     ]);
   });
 
+  it('a template reading another component\'s !terraform.output through atmos.Component is one line naming the function\'s file:line (was the marker printed as a Go map)', async () => {
+    const repo = repoIn({
+      'atmos.yaml': `${atmosYaml}templates: { settings: { enabled: true } }\n`,
+      'components/terraform/app/main.tf': '',
+      'stacks/dev.yaml': [
+        'components:',
+        '  terraform:',
+        '    net: { metadata: { component: app } }',
+        '    vpc:',
+        '      metadata: { component: app }',
+        '      vars: { id: !terraform.output net vpc_id }',
+        '    app:',
+        '      vars: { vpc_id: \'{{ (atmos.Component "vpc" .stack).vars.id }}\' }',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(await repo.errors('describe', 'stacks'), [
+      'tfwrap: error: <dir>/stacks/dev.yaml:6: component \'app\' of stack \'dev\' reads !terraform.output net vpc_id of component \'vpc\' through atmos.Component: tfwrap does not evaluate YAML functions inside templates. Hint: read the value with !terraform.output in component \'app\' of stack \'dev\' itself, or pass it in vars [E_UNSUPPORTED]',
+    ]);
+  });
+
   it('env: { A: !env A } gives the text "!env A", as in Atmos (env.mdx, Single-Pass Processing), and validate warns at its line; another variable passes', async () => {
     const repo = repoIn({
       'atmos.yaml': atmosYaml,

@@ -282,6 +282,33 @@ describe('Atmos compatibility (Go templates)', () => {
     assert.match(err.message, /outputs \(in component 'bad' of stack 'deploy\/dev'\) is not supported/);
   });
 
+  it('atmos.Component reading a value another component leaves to a deferred function (!terraform.output, also deep-merged with a mapping) is one line E_UNSUPPORTED at the function, not the marker\'s fields; its other values read as before', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/deploy/dev.yaml': `
+        vars: { stage: dev }
+        components:
+          terraform:
+            base:
+              metadata: { type: abstract }
+              vars: { config: !terraform.output net vpc_id }
+            net: {}
+            vpc:
+              metadata: { inherits: [base] }
+              vars: { config: { x: 1 }, id: !terraform.output net vpc_id, cidr: 10.0.0.0/16 }
+            reads_plain: { vars: { cidr: '{{ (atmos.Component "vpc" .atmos_stack).vars.cidr }}' } }
+            reads_function: { vars: { id: '{{ (atmos.Component "vpc" .atmos_stack).vars.id }}' } }
+            reads_merge: { vars: { config: '{{ (atmos.Component "vpc" .atmos_stack).vars.config }}' } }
+      `,
+    }, layout({ enabled: true }));
+    const stack = await repo.loadStack('deploy/dev');
+    assert.equal((await stack.component('reads_plain')).vars.cidr, '10.0.0.0/16');
+    const direct = await rejection(stack.component('reads_function'));
+    assert.deepEqual([direct.code, direct.location], ['E_UNSUPPORTED', { file: file('stacks/deploy/dev.yaml'), line: 10 }]);
+    assert.match(direct.message, /^component 'reads_function' of stack 'deploy\/dev' reads !terraform\.output net vpc_id of component 'vpc' through atmos\.Component: tfwrap does not evaluate YAML functions inside templates/);
+    const merged = await rejection(stack.component('reads_merge'));
+    assert.deepEqual([merged.code, merged.location?.line], ['E_UNSUPPORTED', 6]);
+  });
+
   it('!template: the rendered text is decoded as JSON, else kept (yaml_func_template.go processTagTemplate)', async () => {
     const { repo } = fixtureRepo({
       'stacks/deploy/dev.yaml': `

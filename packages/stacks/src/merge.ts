@@ -34,7 +34,7 @@ export function isRecord(value: unknown): value is Mapping {
 }
 
 /** A YAML key named __proto__ is data, not the prototype. */
-function setKey(target: Mapping, key: string, value: unknown): void {
+export function setKey(target: Mapping, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

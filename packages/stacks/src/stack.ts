@@ -16,7 +16,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
-import { DeferredMerge, MergeMemo, cloneData, deepMerge, viewOf, withDeferredMerges, type Mapping } from './merge.js';
+import { DeferredMerge, MergeMemo, cloneData, deepMerge, setKey, viewOf, withDeferredMerges, type Mapping } from './merge.js';
 import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
@@ -1124,11 +1124,36 @@ function isPlainMapping(value: unknown): value is Mapping {
  * E_UNSUPPORTED error naming the template's component.
  */
 function atmosSectionOf(instance: ComponentInstance, raised: { error?: Error }, what: string): Mapping {
+  // A function left for later (!terraform.output, !store, ...): Atmos evaluates it for
+  // atmos.Component; tfwrap does not inside templates, so reading it is an error, not its marker.
+  const unreadable = (tag: AtmosTag) => {
+    const fail = (): never => {
+      raised.error = new TfwrapError('E_UNSUPPORTED', `${what} reads ${tag.tag} ${tag.argument} of component '${instance.name}' through atmos.Component: tfwrap does not evaluate YAML functions inside templates`, {
+        location: { file: tag.file, line: tag.line },
+        hint: `read the value with ${tag.tag} in ${what} itself, or pass it in vars`,
+      });
+      throw raised.error;
+    };
+    return new Proxy({}, { get: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail });
+  };
+  const readable = (value: unknown): unknown => {
+    if (isDeferred(value)) return unreadable(value);
+    if (value instanceof DeferredMerge) {
+      const [tag] = deferredTagsIn(value);
+      return tag ? unreadable(tag) : value.resolve();
+    }
+    if (Array.isArray(value)) return value.map(readable);
+    if (!isPlainMapping(value)) return value;
+    const copy: Mapping = {};
+    for (const key of Object.keys(value)) setKey(copy, key, readable(value[key]));
+    return copy;
+  };
+  const values = <T>(value: T): T => (hasTag(value) ? readable(value) as T : value);
   const section: Mapping = {
     atmos_component: instance.name, atmos_stack: instance.stack, stack: instance.stack, component: instance.component,
-    vars: instance.vars, settings: instance.settings, env: instance.env, backend_type: instance.backendType, backend: instance.backend ?? {},
-    remote_state_backend_type: instance.remoteStateBackendType, remote_state_backend: instance.remoteStateBackend ?? {},
-    providers: instance.providers, workspace: instance.workspace, inheritance: instance.inherits,
+    vars: values(instance.vars), settings: values(instance.settings), env: values(instance.env), backend_type: instance.backendType, backend: values(instance.backend ?? {}),
+    remote_state_backend_type: instance.remoteStateBackendType, remote_state_backend: values(instance.remoteStateBackend ?? {}),
+    providers: values(instance.providers), workspace: instance.workspace, inheritance: instance.inherits,
   };
   Object.defineProperty(section, 'outputs', {
     enumerable: false,
