@@ -672,7 +672,10 @@ export class LoadedStack implements Stack {
    * file rendered there) is left alone.
    */
   private patchedPlan(name: string, plan: MergePlan, layerReads: readonly PlacedRead[][], replacement: (placed: PlacedRead) => unknown): MergePlan | undefined {
-    let changed = false;
+    // The sections given another value, and what the shared layers were given (the same for every
+    // component whose env: gives the same values: their merge is kept per stack).
+    const touched = new Set<string>();
+    const sharedReplaced: unknown[] = [];
     const layers = plan.layers.map((layer, index) => {
       let sections = layer.sections;
       for (const placed of layerReads[index]!) {
@@ -683,10 +686,10 @@ export class LoadedStack implements Stack {
         if (next === notThere) continue;
         if (sections === layer.sections) sections = { ...sections };
         (sections as Mapping)[placed.section] = next;
+        touched.add(placed.section);
+        if (index < this.sharedLayers.length) sharedReplaced.push(index, placed.section, placed.keys, value);
       }
-      if (sections === layer.sections) return layer;
-      changed = true;
-      return { ...layer, sections };
+      return sections === layer.sections ? layer : { ...layer, sections };
     });
     let overrides = plan.overrides;
     const overrideReads = this.overrideReads();
@@ -703,22 +706,35 @@ export class LoadedStack implements Stack {
         return document === manifest.document ? manifest.overrides : overridesOf(document);
       });
       overrides = this.componentOverrides(name, byFile);
-      changed ||= !sameData(overrides, plan.overrides);
+      if (!sameData(overrides, plan.overrides)) for (const section of sectionNames) touched.add(section);
     }
-    if (!changed) return undefined;
+    if (touched.size === 0) return undefined;
     const sharedLayers = layers.slice(0, this.sharedLayers.length);
     const componentLayers = layers.slice(this.sharedLayers.length);
-    const shared = (section: SectionName, lists?: ListMergeStrategy): Mapping | undefined => {
-      const values = sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
-      return values.some((value) => value !== undefined) ? deepMerge(values, lists) : undefined;
+    const sharedKey = JSON.stringify(sharedReplaced);
+    const shared = (section: SectionName, lists: ListMergeStrategy): Mapping | undefined => {
+      if (!touched.has(section)) return this.sharedSection(section, lists);
+      const key = `${lists}\0${section}\0${sharedKey}`;
+      if (!this.patchedShared.has(key)) {
+        const values = sharedLayers.map((layer) => layer.sections[section] as Mapping | undefined);
+        this.patchedShared.set(key, values.some((value) => value !== undefined) ? deepMerge(values, lists) : undefined);
+      }
+      return this.patchedShared.get(key);
     };
     const lists = this.listStrategy(shared('settings', this.stacksSettings.listMergeStrategy), componentLayers, overrides);
     const sharedTagFree = sharedLayers.every((layer) => !layerHasTag(layer));
+    const merges = this.sectionMerges(name, componentLayers, overrides, lists, (section) => shared(section, lists), sharedTagFree, (values) => deepMerge(values, lists));
+    // A section no read changed merges as before (and shares the plain plan's merges), unless the
+    // list strategy changed with it.
+    const merged = lists === plan.lists ? (section: SectionName) => (touched.has(section) ? merges.merged(section) : plan.merged(section)) : merges.merged;
     return {
-      componentLayers, layers, overrides, lists,
-      ...this.sectionMerges(name, componentLayers, overrides, lists, (section) => shared(section, lists), sharedTagFree, (values) => deepMerge(values, lists)),
+      componentLayers, layers, overrides, lists, merged,
+      deferredMerges: () => merges.deferredMerges() || plan.deferredMerges(), tagged: merges.tagged || plan.tagged,
     };
   }
+
+  /** Shared sections merged again with `!env` values from a component's env: (patchedPlan), by section and values. */
+  private readonly patchedShared = new Map<string, Mapping | undefined>();
 
   private readsEnv: boolean | undefined;
 
