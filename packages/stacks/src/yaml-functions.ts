@@ -37,8 +37,8 @@ export interface FunctionContext {
 
 /**
  * A function evaluated when its file was read: where it sits in the document, what it gave, and its
- * text. The component pass (stack.ts envLookups) gives a `!env` the component's `env:` value, as
- * Atmos evaluates `!env` after the merge (pkg/utils/yaml_func_env.go ProcessTagEnv).
+ * text. The component pass (stack.ts withEnvLookups, env-lookup.ts) gives a `!env` the component's
+ * `env:` value, as Atmos evaluates `!env` after the merge (pkg/utils/yaml_func_env.go ProcessTagEnv).
  */
 export interface FunctionRead {
   tag: string;
