@@ -453,6 +453,18 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     ]);
   });
 
+  it('an !exec mapping under a mapping another globals file sets is one line at the function, where Atmos takes the later mapping whole (merge_yaml_functions.go: functions merge as text within a layer)', async () => {
+    const repo = repoIn({
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], excluded_paths: ["_*.yaml"]'),
+      'components/terraform/app/main.tf': '',
+      'stacks/_globals.yaml': 'vars:\n  tags: !exec echo \'{"team":"core"}\'\n',
+      'stacks/dev.yaml': 'import: [_globals]\nvars: { tags: { env: dev } }\ncomponents: { terraform: { app: {} } }\n',
+    });
+    assert.deepEqual(await repo.errors('describe', 'component', 'app', '-s', 'dev'), [
+      'tfwrap: error: <dir>/stacks/_globals.yaml:2: !exec echo \'{"team":"core"}\' gives vars.tags a mapping that dev.yaml sets too: Atmos merges the function there as its text (the later of the two replaces the other), tfwrap merges its value. Hint: set vars.tags in one place, or move one of the two values under another key [E_UNSUPPORTED]',
+    ]);
+  });
+
   it('env: { A: !env A } gives the text "!env A", as in Atmos (env.mdx, Single-Pass Processing), and validate warns at its line; another variable passes', async () => {
     const repo = repoIn({
       'atmos.yaml': atmosYaml,

@@ -742,6 +742,46 @@ describe('Atmos compatibility (stacks)', () => {
     }
   });
 
+  it('pkg/merge/merge_yaml_functions.go: where Atmos merges an !exec as its text (within one of its layers; across them outside vars/settings/env/auth/providers/hooks) and tfwrap its mapping, and a later null Atmos ignores: one E_UNSUPPORTED line at the function; elsewhere the same values', async () => {
+    const components = [
+      'components:',
+      '  terraform:',
+      '    base:',
+      '      metadata: { type: abstract }',
+      '      vars:',
+      '        from_base: !exec echo \'{"a":1}\'',
+      '    app:',
+      '      metadata: { inherits: [base] }',
+      '      vars: { from_base: { b: 2 }, listed: [3] }',
+    ].join('\n');
+    const load = async (files: Record<string, string>, settings: Record<string, unknown> = {}) => {
+      const stack = await fixtureRepo(files, { ...atmosLayout(), ...settings }).repo.loadStack('orgs/dev');
+      return stack.component('app');
+    };
+    // Across Atmos's layers in vars: its deferred merge deep-merges too; a list with replace is the later one either way.
+    assert.deepEqual((await load({
+      'stacks/orgs/_globals.yaml': 'vars:\n  listed: !exec echo \'[1, 2]\'',
+      'stacks/orgs/dev.yaml': `import: [orgs/_globals]\n${components}`,
+    })).vars, { listed: [3], from_base: { a: 1, b: 2 } });
+    // Within the globals (two files): Atmos takes the later mapping whole.
+    const sameLayer = await rejection(load({
+      'stacks/orgs/_globals.yaml': 'vars:\n  tags: !exec echo \'{"team":"core"}\'',
+      'stacks/orgs/dev.yaml': 'import: [orgs/_globals]\nvars: { tags: { env: dev } }\ncomponents: { terraform: { app: {} } }',
+    }));
+    assert.deepEqual([sameLayer.code, sameLayer.location?.line, sameLayer.detail],
+      ['E_UNSUPPORTED', 2, '!exec echo \'{"team":"core"}\' gives vars.tags a mapping that dev.yaml sets too: Atmos merges the function there as its text (the later of the two replaces the other), tfwrap merges its value']);
+    // backend is merged plainly by Atmos across layers too.
+    const backend = await rejection(load({
+      'stacks/orgs/dev.yaml': `backend_type: s3\nbackend:\n  s3: !exec echo '{"bucket":"b"}'\ncomponents: { terraform: { app: { backend: { s3: { key: k } } } } }`,
+    }));
+    assert.match(backend.detail, /gives backend\.s3 a mapping that dev\.yaml sets too/);
+    // A later null: Atmos's deferred merge keeps the function's value.
+    const nulled = await rejection(load({
+      'stacks/orgs/dev.yaml': 'vars: { region: !exec echo eu-west-1 }\ncomponents: { terraform: { app: { vars: { region: null } } } }',
+    }));
+    assert.match(nulled.detail, /^!exec echo eu-west-1 at vars\.region: dev\.yaml sets it to null, which Atmos's deferred merge ignores/);
+  });
+
   it('!exec printing more than 4 MiB is one line naming the file:line and the bound, without the output', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

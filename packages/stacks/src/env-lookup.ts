@@ -1,11 +1,14 @@
 /**
- * Where a component's `!env` reads its `env:` (Atmos evaluates `!env` after the merge, looking in
- * the component's `env:` first: pkg/utils/yaml_func_env.go ProcessTagEnv). tfwrap evaluates `!env`
- * when a file is read and records each read (yaml-functions.ts FunctionRead); the component pass
- * (stack.ts withEnvLookups) finds the reads in the component's layers with these helpers and merges
- * again with env:'s values in their places.
+ * The functions tfwrap evaluates when a file is read (`!env`, `!exec`, ...) where Atmos evaluates
+ * them after the merge, and what that changes. tfwrap records each read (yaml-functions.ts
+ * FunctionRead); the component pass (stack.ts) finds the reads in the component's layers with these
+ * helpers: a `!env` looks in the component's `env:` first (pkg/utils/yaml_func_env.go
+ * ProcessTagEnv: merged again with env:'s values in their places, stack.ts withEnvLookups), and
+ * where Atmos would merge the function's text rather than its value, a one-line error
+ * (readFunctionMergeProblem).
  */
-import { AtmosTag } from '@tfwrap/core';
+import path from 'node:path';
+import { AtmosTag, TfwrapError } from '@tfwrap/core';
 import { isRecord, type Mapping } from './merge.js';
 import { sectionNames, type ComponentSection, type Manifest } from './manifest.js';
 import type { FunctionRead } from './yaml-functions.js';
@@ -77,4 +80,51 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData(a[key], b[key]));
+}
+
+/** The functions Atmos defers (merge_yaml_functions.go isAtmosYAMLFunction) that tfwrap evaluates when the file is read. */
+const deferredByAtmos: ReadonlySet<string> = new Set(['!env', '!exec', '!template']);
+
+/** The sections where Atmos merges such a function's value with what other layers set there, across layers (stack_processor_merge.go). */
+const atmosDeferredSections: ReadonlySet<string> = new Set(['vars', 'settings', 'env', 'auth', 'providers', 'hooks']);
+
+/**
+ * Where a function tfwrap evaluated when the file was read merges into another value than Atmos's:
+ * Atmos merges the function as its text within one of its four layers (globals, bases, the
+ * component's own files, overrides), and across them outside `atmosDeferredSections`; so a mapping
+ * (or a list, unless lists replace) it gives that meets one another file sets there is deep-merged by
+ * tfwrap where Atmos takes the later of the two whole. Across layers, in those sections, Atmos's
+ * deferred merge ignores a later `null` that tfwrap would apply. The first such place as an
+ * E_UNSUPPORTED error at the function, else undefined.
+ */
+export function readFunctionMergeProblem(layers: ReadonlyArray<{ manifest: Manifest; at: readonly (string | number)[]; sections: ComponentSection }>,
+  groupOf: (index: number) => number, lists: string): TfwrapError | undefined {
+  for (const [index, layer] of layers.entries()) {
+    for (const placed of placedReads(layer)) {
+      const { read, section, keys } = placed;
+      if (!deferredByAtmos.has(read.tag) || section === 'metadata') continue;
+      const value = valueAt((layer.sections as Mapping)[section], keys);
+      if (value !== read.value) continue; // changed since (a template of the file, env:'s value)
+      const mergeable = isRecord(value) || (Array.isArray(value) && lists !== 'replace');
+      const at = [section, ...keys].join('.');
+      for (const [other, otherLayer] of layers.entries()) {
+        if (other === index) continue;
+        const there = valueAt((otherLayer.sections as Mapping)[section], keys);
+        if (there === undefined) continue;
+        const sameLayer = groupOf(other) === groupOf(index);
+        const where = path.basename(otherLayer.manifest.file);
+        if (mergeable && (isRecord(there) || Array.isArray(there)) && (sameLayer || !atmosDeferredSections.has(section))) {
+          return new TfwrapError('E_UNSUPPORTED', `${read.text} gives ${at} a ${isRecord(value) ? 'mapping' : 'list'} that ${where} sets too: Atmos merges the function there as its text (the later of the two replaces the other), tfwrap merges its value`, {
+            location: { file: read.file, line: read.line }, hint: `set ${at} in one place, or move one of the two values under another key`,
+          });
+        }
+        if (there === null && other > index && !sameLayer && atmosDeferredSections.has(section)) {
+          return new TfwrapError('E_UNSUPPORTED', `${read.text} at ${at}: ${where} sets it to null, which Atmos's deferred merge ignores (keeping the function's value) and tfwrap applies`, {
+            location: { file: read.file, line: read.line }, hint: `remove the null, or the function`,
+          });
+        }
+      }
+    }
+  }
+  return undefined;
 }

@@ -20,7 +20,7 @@ import { DeferredMerge, MergeMemo, cloneData, deepMerge, setKey, viewOf, withDef
 import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
-import { notThere, placedReads, replaceAt, sameData, valueAt, type PlacedRead } from './env-lookup.js';
+import { notThere, placedReads, readFunctionMergeProblem, replaceAt, sameData, valueAt, type PlacedRead } from './env-lookup.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
@@ -344,6 +344,13 @@ export class LoadedStack implements Stack {
 
     this.checkLegacyBase(name);
     const { componentLayers, layers, overrides, lists, merged, deferredMerges, tagged } = this.mergePlan(name);
+    this.readsFunctions ??= this.manifests.some((manifest) => (manifest.functionReads?.length ?? 0) > 0);
+    if (this.readsFunctions) {
+      // Atmos's layers: the globals, the bases, the component's own files (overrides aside).
+      const own = this.ownLayersByComponent.get(name)?.length ?? 0;
+      const problem = readFunctionMergeProblem(layers, (index) => (index < this.sharedLayers.length ? 0 : index < layers.length - own ? 1 : 2), lists);
+      if (problem) throw problem;
+    }
     const metadata = this.metadataOf(name);
 
     let settings = withGithubIntegration(merged('settings'), this.stacksSettings.githubIntegration);
@@ -737,6 +744,7 @@ export class LoadedStack implements Stack {
   private readonly patchedShared = new Map<string, Mapping | undefined>();
 
   private readsEnv: boolean | undefined;
+  private readsFunctions: boolean | undefined;
 
   /** Per manifest, the functions read in its `overrides:` and `terraform.overrides:` sections. */
   private overrideReadsCache: PlacedRead[][] | undefined;
