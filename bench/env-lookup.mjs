@@ -5,11 +5,10 @@
 // and `describe component`, and the ratios to the plain repository.
 //
 //   env -u NODE_EXTRA_CA_CERTS node bench/env-lookup.mjs [stacks] [components] [runs]
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateRepo } from '@tfwrap/stacks/bench-fixture';
-import { machineNote, median, tfwrapBin, timeInterleavedWithCpu } from './lib.mjs';
+import { machineNote, median, runnableRepo, tfwrapBin, timeInterleavedWithCpu } from './lib.mjs';
 
 const stacks = Number(process.argv[2] ?? 200);
 const components = Number(process.argv[3] ?? 50);
@@ -19,23 +18,15 @@ const root = mkdtempSync(join(tmpdir(), 'tfwrap-bench-env-lookup-'));
 try {
   const repos = {};
   for (const variant of ['plain', 'env']) {
-    const dir = join(root, variant);
-    const generated = generateRepo(dir, { stacks, componentsPerStack: components, importLevels: 5 });
-    writeFileSync(join(dir, 'tfwrap.yaml'), JSON.stringify({
-      ...generated.projectConfig,
-      components: { terraform: { base_path: 'components/terraform' } },
-      auth: { identities: { local: { kind: 'ambient', default: true } } },
-    }, null, 2) + '\n');
-    for (let i = 0; i < 10; i++) mkdirSync(join(dir, `components/terraform/module-${i}`), { recursive: true });
+    repos[variant] = await runnableRepo(join(root, variant), stacks, components);
     if (variant === 'env') {
       // The deepest level every stack imports: a var read with !env, and env: giving it a value.
-      const level = join(dir, 'stacks/catalog/level-5');
+      const level = join(repos.env.dir, 'stacks/catalog/level-5');
       for (const file of readdirSync(level)) {
         const text = readFileSync(join(level, file), 'utf8');
         writeFileSync(join(level, file), text.replace('vars:\n', 'vars:\n  region_x: !env REGION_X\n').replace('env:\n', 'env:\n  REGION_X: from-env-section\n'));
       }
     }
-    repos[variant] = { dir, stack: generated.stackNames[Math.floor(stacks / 2)] };
   }
   const env = { ...process.env, REGION_X: 'from-the-environment', XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config') };
   const component = `c-${Math.floor(components / 2)}`;

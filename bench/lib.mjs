@@ -1,5 +1,6 @@
 // Shared by the benchmarks: timing whole commands and printing medians and ratios.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
@@ -100,4 +101,21 @@ export function report(title, rows, { base } = {}) {
     const extra = reference === undefined ? '' : `  ${ms - reference >= 0 ? '+' : ''}${(ms - reference).toFixed(1)} ms vs ${base}`;
     console.log(`  ${label.padEnd(48)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / baseline).toFixed(2)}x${extra}`);
   }
+}
+
+/**
+ * The generated repository (@tfwrap/stacks bench-fixture, 5 import levels) in `dir`, ready to run:
+ * a tfwrap.yaml with an ambient identity and the component directories. `options` go to
+ * generateRepo (templates, ...). Gives the directory and the name of a stack in the middle.
+ */
+export async function runnableRepo(dir, stacks, components, options = {}) {
+  const { generateRepo } = await import('@tfwrap/stacks/bench-fixture');
+  const generated = generateRepo(dir, { stacks, componentsPerStack: components, importLevels: 5, ...options });
+  writeFileSync(join(dir, 'tfwrap.yaml'), JSON.stringify({
+    ...generated.projectConfig,
+    components: { terraform: { base_path: 'components/terraform' } },
+    auth: { identities: { local: { kind: 'ambient', default: true } } },
+  }, null, 2) + '\n');
+  for (let i = 0; i < 10; i++) mkdirSync(join(dir, `components/terraform/module-${i}`), { recursive: true });
+  return { dir, stack: generated.stackNames[Math.floor(stacks / 2)] };
 }

@@ -11,11 +11,10 @@
 // (the load is read as each group starts).
 //
 //   env -u NODE_EXTRA_CA_CERTS node bench/scale-templates.mjs [stacks] [components] [runs]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateRepo } from '@tfwrap/stacks/bench-fixture';
-import { median, tfwrapBin, timeInterleavedWithCpu } from './lib.mjs';
+import { median, runnableRepo, tfwrapBin, timeInterleavedWithCpu } from './lib.mjs';
 
 const stacks = Number(process.argv[2] ?? 1000);
 const components = Number(process.argv[3] ?? 50);
@@ -25,15 +24,7 @@ const root = mkdtempSync(join(tmpdir(), 'tfwrap-bench-scale-templates-'));
 try {
   const repos = {};
   for (const templates of [false, true]) {
-    const dir = join(root, templates ? 'templates' : 'plain');
-    const generated = generateRepo(dir, { stacks, componentsPerStack: components, importLevels: 5, templates });
-    writeFileSync(join(dir, 'tfwrap.yaml'), JSON.stringify({
-      ...generated.projectConfig,
-      components: { terraform: { base_path: 'components/terraform' } },
-      auth: { identities: { local: { kind: 'ambient', default: true } } },
-    }, null, 2) + '\n');
-    for (let i = 0; i < 10; i++) mkdirSync(join(dir, `components/terraform/module-${i}`), { recursive: true });
-    repos[templates ? 'templates' : 'plain'] = { dir, stack: generated.stackNames[Math.floor(stacks / 2)] };
+    repos[templates ? 'templates' : 'plain'] = await runnableRepo(join(root, templates ? 'templates' : 'plain'), stacks, components, { templates });
   }
   const component = `c-${Math.floor(components / 2)}`;
   const env = { ...process.env, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config') };
