@@ -24,6 +24,22 @@ describe('tfwrap validate', function () {
     assert.match(run.stdout, /^valid: .*tfwrap\.yaml; 1 identity, 2 stacks, 6 components$/m);
   });
 
+  it('on a terminal, says how far it is (a line rewritten in place, cleared before the report); on a pipe, nothing of it', async () => {
+    const dir = tempDir('tfwrap-validate-progress-');
+    mkdirSync(join(dir, 'stacks'), { recursive: true });
+    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
+    for (let i = 0; i < 120; i++) writeFileSync(join(dir, 'stacks', `s${i}.yaml`), `vars: { stage: s${i} }\ncomponents: { terraform: { app: { vars: { n: ${i} } } } }\n`);
+    const env = hermeticEnv();
+    // `script` runs the command on a pseudo-terminal (stdout and stderr both go to it).
+    const terminal = await runCommand('script', ['-qec', `'${process.execPath}' '${tfwrapBin}' -C '${dir}' validate --no-cache`, '/dev/null'], { env, cwd: env.HOME! });
+    assert.equal(terminal.exitCode, 0, terminal.stdout);
+    assert.match(terminal.stdout, /\r\x1b\[Ktfwrap: validating stacks: 10 of 120 started/);
+    assert.match(terminal.stdout, /\r\x1b\[Ktfwrap: validating stacks: 120 of 120 started\r\x1b\[Kvalid: .*1 identity, 120 stacks, 120 components\s*$/);
+    const piped = await runTfwrap(['-C', dir, 'validate', '--no-cache'], { env, cwd: env.HOME! });
+    assert.equal(piped.exitCode, 0, piped.stderr);
+    assert.equal(piped.stderr, '');
+  });
+
   it('reports every problem at once, each with file and line, and exits 1', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'tfwrap.yaml'), `components:

@@ -42,6 +42,8 @@ export interface StacksValidationOptions {
   cacheDir?: string;
   /** Threads resolving stacks at once; default one per CPU (at most 8), each for at least 100 stacks (starting one costs more than that saves). */
   workers?: number;
+  /** Told, as this thread finishes each run of stacks, how many of the stacks to resolve the threads have taken up so far. */
+  onProgress?: (started: number, total: number) => void;
 }
 
 /** Below this many stacks to resolve, starting threads (each loads tfwrap and the shared catalogs) costs more than it saves. */
@@ -58,7 +60,7 @@ const STACKS_PER_RUN = 10;
 async function validateAll(
   validator: StackValidator,
   entries: readonly StackEntry[],
-  context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined; workers: number | undefined },
+  context: { repo: StackRepository; stacks: readonly StackEntry[]; identities: readonly string[] | undefined; workers: number | undefined; onProgress?: (started: number, total: number) => void },
 ): Promise<Map<string, ValidatedStack>> {
   const results = new Map<string, ValidatedStack>();
   const threads = Math.max(1, Math.min(entries.length, context.workers ?? Math.min(availableParallelism(), Math.floor(entries.length / STACKS_PER_WORKER), 8)));
@@ -68,6 +70,7 @@ async function validateAll(
   for (const other of others) other.catch(() => undefined);
   for (const run of runsClaimed(entries, nextRun)) {
     for (const entry of run) results.set(entry.name, await validator.validate(entry));
+    context.onProgress?.(Math.min(entries.length, Atomics.load(nextRun, 0) * STACKS_PER_RUN), entries.length);
   }
   for (const validated of await Promise.all(others)) {
     for (const [name, result] of validated) results.set(name, result);
@@ -150,7 +153,7 @@ export async function validateStacks(repo: StackRepository, options: StacksValid
   const validator = new StackValidator(repo, identities ? new Set(identities) : undefined);
   const keyOf = (entry: StackEntry) => `${entry.name}\0${entry.files.join('\0')}`;
   const kept = entries.map((entry) => cache?.lookup(keyOf(entry)));
-  const validated = await validateAll(validator, entries.filter((_entry, index) => kept[index] === undefined), { repo, stacks: entries, identities, workers: options.workers });
+  const validated = await validateAll(validator, entries.filter((_entry, index) => kept[index] === undefined), { repo, stacks: entries, identities, workers: options.workers, onProgress: options.onProgress });
   // Full states of the stacks validated in this run, for the conflicts' messages.
   const fullStates = new Map<string, ComponentState[]>();
   const stackOfState = new Map<number, string>();

@@ -28,7 +28,9 @@ export interface ValidationReport {
  * (`tfwrap validate <stack> [component...]` runs `terraform validate`); without a stack it lands here.
  */
 export async function validateAction(globals: GlobalOptions, opts: { json?: boolean; cache?: boolean }, setExit: (code: number) => void): Promise<void> {
-  const report = await validateProject(globals, { cache: opts.cache !== false });
+  const progress = !opts.json && process.stderr.isTTY ? progressLine() : undefined;
+  const report = await validateProject(globals, { cache: opts.cache !== false, onProgress: progress?.update });
+  progress?.clear();
   if (!opts.json) for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format()}\n`);
   if (opts.json) {
     printJson({
@@ -56,7 +58,28 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
   setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
 }
 
-export async function validateProject(globals: GlobalOptions, { cache: useCache = true }: { cache?: boolean } = {}): Promise<ValidationReport> {
+/** Stacks to resolve from which a terminal is shown how far validate is (fewer take well under a second). */
+const PROGRESS_FROM_STACKS = 100;
+
+/**
+ * One line on a terminal's stderr, rewritten in place, saying how many of the stacks to resolve
+ * have been taken up; cleared before the report. Not on a pipe or a file (CI logs stay clean).
+ */
+function progressLine(): { update: (started: number, total: number) => void; clear: () => void } {
+  let shown = false;
+  return {
+    update(started, total) {
+      if (total < PROGRESS_FROM_STACKS) return;
+      process.stderr.write(`\r\x1b[Ktfwrap: validating stacks: ${started} of ${total} started`);
+      shown = true;
+    },
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export async function validateProject(globals: GlobalOptions, { cache: useCache = true, onProgress }: { cache?: boolean; onProgress?: (started: number, total: number) => void } = {}): Promise<ValidationReport> {
   const problems: TfwrapError[] = [];
   const report: ValidationReport = { configFile: null, identities: 0, stacks: 0, components: 0, fromCache: 0, problems, warnings: [] };
   let tfwrap: Tfwrap | undefined;
@@ -81,7 +104,7 @@ export async function validateProject(globals: GlobalOptions, { cache: useCache 
     problems.push(...(await tfwrap.validateAuth()));
   }
   // Without --no-cache, what each stack's files gave is kept for the next run (@tfwrap/stacks validation.ts).
-  if (project) await validateStacks(project, identityNames, report, tfwrap && useCache ? tfwrap.paths.cacheDir : undefined);
+  if (project) await validateStacks(project, identityNames, report, tfwrap && useCache ? tfwrap.paths.cacheDir : undefined, onProgress);
   if (tfwrap?.loaded.atmosFile) report.warnings.unshift(...(await atmosConfigWarnings(tfwrap.loaded.atmosFile, tfwrap.config)));
   report.problems = dedupe(problems);
   report.warnings = dedupe(report.warnings);
@@ -99,7 +122,8 @@ function rawProject(errors: TfwrapError[]): { dir: string; config: unknown; file
   }
 }
 
-async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport, cacheDir: string | undefined): Promise<void> {
+async function validateStacks(project: { dir: string; config: unknown; file?: string }, identities: string[] | undefined, report: ValidationReport, cacheDir: string | undefined,
+  onProgress: ((started: number, total: number) => void) | undefined): Promise<void> {
   const stacks = await import('@tfwrap/stacks');
   let repo: InstanceType<typeof stacks.StackRepository>;
   try {
@@ -112,7 +136,7 @@ async function validateStacks(project: { dir: string; config: unknown; file?: st
     if (err instanceof TfwrapError) return void report.problems.push(await withConfigLine(err, project.file));
     throw err;
   }
-  const validated = await stacks.validateStacks(repo, { identities, cacheDir });
+  const validated = await stacks.validateStacks(repo, { identities, cacheDir, onProgress });
   report.stacks = validated.stacks;
   report.components = validated.components;
   report.fromCache = validated.fromCache;
