@@ -465,6 +465,18 @@ describe('Atmos compatibility: rules found with Atmos\'s own fixtures', function
     ]);
   });
 
+  it('describe stacks shows a deferred function written in an imported catalog as its text, beside stacks whose files hold none (internal/exec/describe_stacks.go without function processing)', async () => {
+    const repo = repoIn({
+      'atmos.yaml': atmosYaml.replace('included_paths: ["*.yaml"]', 'included_paths: ["*.yaml"], excluded_paths: ["catalog/**"]'),
+      'components/terraform/app/main.tf': '',
+      'stacks/catalog/vpc.yaml': 'components:\n  terraform:\n    net: { metadata: { component: app } }\n    vpc:\n      metadata: { component: app }\n      vars: { id: !terraform.output net vpc_id }\n',
+      'stacks/dev.yaml': 'import: [catalog/vpc]\n',
+      'stacks/prod.yaml': 'components: { terraform: { vpc: { metadata: { component: app }, vars: { id: vpc-1 } } } }\n',
+    });
+    const stacks = JSON.parse(ok(await repo.tfwrap('describe', 'stacks', '--format', 'json'), 'describe stacks').stdout) as Record<string, any>;
+    assert.deepEqual([stacks.dev.components.terraform.vpc.vars, stacks.prod.components.terraform.vpc.vars], [{ id: '!terraform.output net vpc_id' }, { id: 'vpc-1' }]);
+  });
+
   it('env: { A: !env A } gives the text "!env A", as in Atmos (env.mdx, Single-Pass Processing), and validate warns at its line; another variable passes', async () => {
     const repo = repoIn({
       'atmos.yaml': atmosYaml,

@@ -124,11 +124,16 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const { openStacks } = await import('../stacks.js');
       const { deferredAsText, deferredTagsIn } = await import('@tfwrap/stacks');
       const hasDeferred = (value: unknown) => deferredTagsIn(value).length > 0;
-      const repo = openStacks(tfwrap);
-      const names = opts.stack ? [opts.stack] : (await repo.listStacks()).map((entry) => entry.name);
+      // Printed, never changed: a hundred thousand components need no copy each.
+      const repo = openStacks(tfwrap, { readOnlyComponents: true });
+      const entries = opts.stack ? undefined : await repo.listStacks();
+      const names = opts.stack ? [opts.stack] : entries!.map((entry) => entry.name);
       const result: Record<string, unknown> = {};
-      for (const name of names) {
+      for (const [index, name] of names.entries()) {
         const stack = await repo.loadStack(name);
+        // A function is written with `!`: a stack none of whose files holds one needs no walk of its values.
+        const entry = entries?.[index];
+        const mayDefer = entry === undefined || repo.closureManifests(entry).some((manifest) => manifest.text.includes('!'));
         const terraform: Record<string, unknown> = {};
         for (const componentName of stack.componentNames()) {
           if (wantedComponents && !wantedComponents.includes(componentName)) continue;
@@ -153,7 +158,7 @@ export function registerDescribeCommands(program: Command, globals: () => Global
           };
           // Deferred functions (!terraform.output, !store) are shown as written: evaluating them
           // for every component would run terraform for each; describe component evaluates them.
-          if (hasDeferred(sections)) Object.assign(sections, deferredAsText(sections));
+          if (mayDefer && hasDeferred(sections)) Object.assign(sections, deferredAsText(sections));
           terraform[componentName] = wantedSections
             ? Object.fromEntries(Object.entries(sections).filter(([key]) => wantedSections.includes(key)))
             : sections;
