@@ -1,6 +1,7 @@
 // Scale: a generated repository of 1,000 stacks x 50 components through a catalog, 5 import levels.
 // Prints median time and peak memory (max RSS) of `tfwrap describe component`, `tfwrap list stacks`,
-// and the time from starting `tfwrap plan <stack> <component>` until terraform is spawned.
+// `tfwrap describe stacks` (every component), and the time from starting `tfwrap plan <stack>
+// <component>` until terraform is spawned.
 // Targets: describe <= 200 ms, list stacks <= 2 s.
 //
 //   node bench/scale.mjs [stacks] [components] [runs]
@@ -76,6 +77,8 @@ try {
   const describe = measure(`describe component ${component} -s <stack>`, ['describe', 'component', component, '-s', stack]);
   const list = measure('list stacks', ['list', 'stacks'], Math.min(runs, 5));
   const unbundled = measure('  describe, unbundled (tsc output)', ['describe', 'component', component, '-s', stack], runs, unbundledBin);
+  // Every component resolved and printed (no target; its time and memory grow with the repository).
+  measure('describe stacks --format json (every component)', ['describe', 'stacks', '--format', 'json'], Math.min(runs, 2));
 
   // Time until terraform is spawned: the fake records its start; the workspace is pre-selected so
   // the first terraform started is the plan itself (after the stack's before-plan hooks).
