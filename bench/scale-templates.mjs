@@ -6,7 +6,8 @@
 // empty name cache (cold: every stack's name is computed), and a verdict per target.
 // Targets (issue 11): describe <= 200 ms, validate <= 2 s, templates on (warm name cache; validate
 // with what the previous run kept, as in an edit-validate loop or a pre-commit hook). `validate
-// --no-cache` (every component resolved, as on a fresh CI runner) is printed beside it, one run each.
+// --no-cache` (every component resolved; stack names still kept) and `validate` with an empty cache
+// directory (a fresh CI runner: names computed too) are printed beside it, one run each.
 // On a loaded machine wall time is mostly waiting: the verdict then goes by CPU time, and says so
 // (the load is read as each group starts).
 //
@@ -63,6 +64,8 @@ try {
   const uncachedRows = timeInterleavedWithCpu([
     ['validate --no-cache, no templates', process.execPath, args(repos.plain, ['validate', '--no-cache'])],
     ['validate --no-cache, templates on', process.execPath, args(repos.templates, ['validate', '--no-cache'])],
+    ['validate, empty cache directory, no templates', process.execPath, args(repos.plain, ['validate']), { ...env, XDG_CACHE_HOME: join(root, 'empty-cache-plain') }],
+    ['validate, empty cache directory, templates on', process.execPath, args(repos.templates, ['validate']), { ...env, XDG_CACHE_HOME: join(root, 'empty-cache-templates') }],
   ], { runs: 1, warmup: 0, env });
 
   console.log(`\nscale with Go templates: ${stacks} stacks x ${components} components (median; describe of ${runs} runs, cold of ${coldRuns}, validate of ${validateRuns})`);
@@ -82,6 +85,7 @@ try {
   verdict('describe component, warm', describeRows[1], 200, loadBefore.describe);
   verdict('validate (kept results)', validateRows[1], 2000, loadBefore.validate);
   verdict('validate --no-cache', uncachedRows[1], 2000, loadBefore.uncached);
+  verdict('validate, empty cache dir', uncachedRows[3], 2000, loadBefore.uncached);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
