@@ -38,8 +38,48 @@ export async function writeDescribeOutput(value: unknown, format: 'yaml' | 'json
     picked = hit.found ? hit.value : options.query.default ? options.query.default.value : null;
   }
   const text = format === 'json' ? `${JSON.stringify(picked ?? null, null, 2)}\n` : stringifyYaml(picked ?? null);
-  if (options.file === undefined) await writeStdout(text);
-  else await writeFileAtomically(options.file, text);
+  await writeText([text], options.file);
+}
+
+/**
+ * A mapping whose entries are made one at a time (describe stacks: a stack each), written as
+ * writeDescribeOutput writes the whole mapping, byte for byte. Without `--query` each entry is
+ * turned into text as it comes and let go, so a hundred thousand components are never held as
+ * objects at once; the text is written when every entry is made (a failure writes nothing).
+ * `entries` must come in the order a JavaScript object keeps keys (inPropertyOrder).
+ */
+export async function writeDescribeEntries(entries: AsyncIterable<[string, unknown]>, format: 'yaml' | 'json', options: { query?: PathExpression; file?: string }): Promise<void> {
+  if (options.query) {
+    const whole: Record<string, unknown> = {};
+    for await (const [key, value] of entries) setEntry(whole, key, value);
+    return writeDescribeOutput(whole, format, options);
+  }
+  const chunks: string[] = [];
+  for await (const [key, value] of entries) {
+    // `{\n  "key": ...\n}` without its braces: the entry as the whole mapping would indent it.
+    if (format === 'json') chunks.push(`${chunks.length === 0 ? '{' : ','}\n${JSON.stringify(setEntry({}, key, value ?? null), null, 2).slice(2, -2)}`);
+    else chunks.push(stringifyYaml(setEntry({}, key, value)));
+  }
+  if (chunks.length === 0) chunks.push(format === 'json' ? '{}\n' : stringifyYaml({}));
+  else if (format === 'json') chunks.push('\n}\n');
+  await writeText(chunks, options.file);
+}
+
+/** `keys` in the order an object holding them lists them: integer-like keys first, ascending (ECMAScript OrdinaryOwnPropertyKeys). */
+export function inPropertyOrder(keys: readonly string[]): string[] {
+  const index = (key: string) => (/^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1 ? Number(key) : undefined);
+  const integers = keys.filter((key) => index(key) !== undefined).sort((a, b) => index(a)! - index(b)!);
+  return [...integers, ...keys.filter((key) => index(key) === undefined)];
+}
+
+function setEntry(target: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  return target;
+}
+
+async function writeText(chunks: readonly string[], file: string | undefined): Promise<void> {
+  if (file !== undefined) return writeFileAtomically(file, chunks);
+  for (const chunk of chunks) await writeStdout(chunk);
 }
 
 /**
@@ -56,14 +96,14 @@ export function writeStdout(text: string): Promise<void> {
  * A temp file beside the target, flushed, then renamed over it: a reader sees the old file or the
  * whole new one, never a half-written one (an interrupted or failed write leaves no temp file).
  */
-async function writeFileAtomically(file: string, text: string): Promise<void> {
+async function writeFileAtomically(file: string, chunks: readonly string[]): Promise<void> {
   const target = resolve(file);
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let written = false;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(text, 'utf8');
+      for (const chunk of chunks) await handle.write(chunk, null, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { TfwrapError, type Run } from '@tfwrap/core';
 import type { PathExpression } from '@tfwrap/stacks';
 import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
-import { parseDescribeQuery, writeDescribeOutput, writeStdout, type DescribeOutputOptions } from './describe-output.js';
+import { inPropertyOrder, parseDescribeQuery, writeDescribeEntries, writeDescribeOutput, writeStdout, type DescribeOutputOptions } from './describe-output.js';
 
 /** Atmos's `--query` and `--file`, on every describe command. */
 function outputOptions(command: Command): Command {
@@ -128,44 +128,48 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const repo = openStacks(tfwrap, { readOnlyComponents: true });
       const entries = opts.stack ? undefined : await repo.listStacks();
       const names = opts.stack ? [opts.stack] : entries!.map((entry) => entry.name);
-      const result: Record<string, unknown> = {};
-      for (const [index, name] of names.entries()) {
-        const stack = await repo.loadStack(name);
-        // A function is written with `!`: a stack none of whose files holds one needs no walk of its values.
-        const entry = entries?.[index];
-        const mayDefer = entry === undefined || repo.closureManifests(entry).some((manifest) => manifest.text.includes('!'));
-        const terraform: Record<string, unknown> = {};
-        for (const componentName of stack.componentNames()) {
-          if (wantedComponents && !wantedComponents.includes(componentName)) continue;
-          const instance = await stack.component(componentName);
-          const sections: Record<string, unknown> = {
-            component: instance.component,
-            workspace: instance.workspace,
-            vars: instance.vars,
-            env: instance.env,
-            settings: instance.settings,
-            backend_type: instance.backendType ?? '',
-            backend: instance.backend ?? {},
-            remote_state_backend_type: instance.remoteStateBackendType ?? '',
-            remote_state_backend: instance.remoteStateBackend ?? {},
-            providers: instance.providers,
-            command: instance.command,
-            inheritance: instance.inherits,
-            metadata: { ...instance.metadata, type: instance.type, locked: instance.locked, enabled: instance.enabled },
-            auth: instance.auth ?? {},
-            hooks: instance.hooks,
-            ...(instance.locals ? { locals: instance.locals } : {}),
-          };
-          // Deferred functions (!terraform.output, !store) are shown as written: evaluating them
-          // for every component would run terraform for each; describe component evaluates them.
-          if (mayDefer && hasDeferred(sections)) Object.assign(sections, deferredAsText(sections));
-          terraform[componentName] = wantedSections
-            ? Object.fromEntries(Object.entries(sections).filter(([key]) => wantedSections.includes(key)))
-            : sections;
+      const entryOf = new Map(entries?.map((entry) => [entry.name, entry]));
+      // Each stack made, turned into text and let go (writeDescribeEntries), in the order a whole
+      // object would list them.
+      async function* stacks(): AsyncGenerator<[string, unknown]> {
+        for (const name of inPropertyOrder(names)) {
+          const stack = await repo.loadStack(name);
+          // A function is written with `!`: a stack none of whose files holds one needs no walk of its values.
+          const entry = entryOf.get(name);
+          const mayDefer = entry === undefined || repo.closureManifests(entry).some((manifest) => manifest.text.includes('!'));
+          const terraform: Record<string, unknown> = {};
+          for (const componentName of stack.componentNames()) {
+            if (wantedComponents && !wantedComponents.includes(componentName)) continue;
+            const instance = await stack.component(componentName);
+            const sections: Record<string, unknown> = {
+              component: instance.component,
+              workspace: instance.workspace,
+              vars: instance.vars,
+              env: instance.env,
+              settings: instance.settings,
+              backend_type: instance.backendType ?? '',
+              backend: instance.backend ?? {},
+              remote_state_backend_type: instance.remoteStateBackendType ?? '',
+              remote_state_backend: instance.remoteStateBackend ?? {},
+              providers: instance.providers,
+              command: instance.command,
+              inheritance: instance.inherits,
+              metadata: { ...instance.metadata, type: instance.type, locked: instance.locked, enabled: instance.enabled },
+              auth: instance.auth ?? {},
+              hooks: instance.hooks,
+              ...(instance.locals ? { locals: instance.locals } : {}),
+            };
+            // Deferred functions (!terraform.output, !store) are shown as written: evaluating them
+            // for every component would run terraform for each; describe component evaluates them.
+            if (mayDefer && hasDeferred(sections)) Object.assign(sections, deferredAsText(sections));
+            terraform[componentName] = wantedSections
+              ? Object.fromEntries(Object.entries(sections).filter(([key]) => wantedSections.includes(key)))
+              : sections;
+          }
+          if (Object.keys(terraform).length > 0 || !wantedComponents) yield [name, { components: { terraform } }];
         }
-        if (Object.keys(terraform).length > 0 || !wantedComponents) result[name] = { components: { terraform } };
       }
-      await writeDescribeOutput(result, opts.format, { query, file: opts.file });
+      await writeDescribeEntries(stacks(), opts.format, { query, file: opts.file });
     });
 }
 
