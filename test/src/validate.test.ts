@@ -40,6 +40,19 @@ describe('tfwrap validate', function () {
     assert.equal(piped.stderr, '');
   });
 
+  it('a stack whose 20,000 components depend each on the one before is valid (was an internal error: the call stack overflowed)', async () => {
+    const dir = tempDir('tfwrap-validate-chain-');
+    mkdirSync(join(dir, 'stacks'), { recursive: true });
+    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
+    const lines = ['components:', '  terraform:'];
+    for (let i = 0; i < 20_000; i++) lines.push(`    c${i}: { settings: { depends_on: [${i === 0 ? '' : `c${i - 1}`}] } }`);
+    writeFileSync(join(dir, 'stacks', 'dev.yaml'), `${lines.join('\n')}\n`);
+    const env = hermeticEnv();
+    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /^valid: .*1 stack, 20000 components$/m);
+  });
+
   it('reports every problem at once, each with file and line, and exits 1', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'tfwrap.yaml'), `components:

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TfwrapError } from '@tfwrap/core';
-import { dependencyLevels } from './dependencies.js';
+import { dependencyLevels, findDependencyCycle } from './dependencies.js';
 import { fixtureRepo, rejection, removeFixtureRepos } from './test-support.js';
 
 const names = (levels: Array<Array<{ name: string }>>) => levels.map((level) => level.map((node) => node.name));
@@ -89,6 +89,21 @@ describe('dependency ordering', () => {
     assert.equal(err.code, 'E_COMPONENT_INVALID');
     assert.equal(err.message, "dependency cycle in stack 'dev': a -> b -> a");
     assert.deepEqual(err.location, { file: file('stacks/dev.yaml'), line: 3, column: 35 });
+  });
+
+  it('a chain of 100,000 components orders into 100,000 levels, and a ring of them is a cycle: no recursion to overflow', () => {
+    const count = 100_000;
+    const name = (index: number) => `c${String(index).padStart(6, '0')}`;
+    const chain = Array.from({ length: count }, (_, index) => ({ name: name(index), dependsOn: index === 0 ? [] : [name(index - 1)] }));
+    const levels = dependencyLevels(chain);
+    assert.equal(levels.length, count);
+    assert.deepEqual([levels[0]![0]!.name, levels[count - 1]![0]!.name], [name(0), name(count - 1)]);
+    // Only the ends selected: still ordered through the 99,998 between them.
+    assert.deepEqual(dependencyLevels(chain, [name(count - 1), name(0)]).map((level) => level.map((node) => node.name)), [[name(0)], [name(count - 1)]]);
+    const ring = chain.map((node, index) => (index === 0 ? { ...node, dependsOn: [name(count - 1)] } : node));
+    const cycle = findDependencyCycle(ring)!;
+    assert.equal(cycle.length, count + 1);
+    assert.deepEqual([cycle[0], cycle[1], cycle[count]], [name(0), name(count - 1), name(0)]);
   });
 
   it('rejects a dependency on an abstract component', async () => {

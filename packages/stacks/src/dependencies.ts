@@ -44,23 +44,34 @@ export function levelsOf<T extends DependencyNode>(nodes: readonly T[], selected
 
   // level(n): where a selected n runs. reach(n): the highest level of a selected node among n and
   // what n depends on, -1 if none: dependencies through unselected nodes still order selected ones.
+  // Computed with a stack of its own, not recursion: a chain of thousands of components is a
+  // repository's to write, and must not overflow the call stack.
   const levels = new Map<string, number>();
   const reaches = new Map<string, number>();
-  const levelOf = (name: string): number => {
-    let level = levels.get(name);
-    if (level === undefined) {
-      level = 1 + Math.max(-1, ...(byName.get(name) as T).dependsOn.map(reachOf));
-      levels.set(name, level);
+  const compute = (root: string): void => {
+    const pending = [root];
+    while (pending.length > 0) {
+      const name = pending[pending.length - 1]!;
+      if (reaches.has(name)) {
+        pending.pop();
+        continue;
+      }
+      const dependsOn = (byName.get(name) as T).dependsOn;
+      const unknown = dependsOn.filter((dependency) => !reaches.has(dependency));
+      if (unknown.length > 0) {
+        pending.push(...unknown);
+        continue;
+      }
+      let highest = -1;
+      for (const dependency of dependsOn) highest = Math.max(highest, reaches.get(dependency)!);
+      if (chosen(name)) levels.set(name, highest + 1);
+      reaches.set(name, chosen(name) ? highest + 1 : highest);
+      pending.pop();
     }
-    return level;
   };
-  const reachOf = (name: string): number => {
-    let reach = reaches.get(name);
-    if (reach === undefined) {
-      reach = chosen(name) ? levelOf(name) : Math.max(-1, ...(byName.get(name) as T).dependsOn.map(reachOf));
-      reaches.set(name, reach);
-    }
-    return reach;
+  const levelOf = (name: string): number => {
+    compute(name);
+    return levels.get(name)!;
   };
 
   const result: T[][] = [];
@@ -73,31 +84,40 @@ export function levelsOf<T extends DependencyNode>(nodes: readonly T[], selected
   return result.filter((level) => level.length > 0);
 }
 
-/** A dependency cycle as `[a, b, a]`, or undefined. Looks at nodes in name order, so it is stable. */
+/**
+ * A dependency cycle as `[a, b, a]`, or undefined. Looks at nodes in name order, so it is stable.
+ * Depth first with a stack of its own (a chain of thousands must not overflow the call stack).
+ */
 export function findDependencyCycle(nodes: readonly DependencyNode[]): string[] | undefined {
   const byName = new Map(nodes.map((node) => [node.name, node]));
-  const done = new Set<string>();
-  const onPath: string[] = [];
-
-  const visit = (name: string): string[] | undefined => {
-    if (done.has(name)) return undefined;
-    const start = onPath.indexOf(name);
-    if (start >= 0) return [...onPath.slice(start), name];
-    const node = byName.get(name);
-    if (!node) return undefined;
-    onPath.push(name);
-    for (const dependency of node.dependsOn) {
-      const cycle = visit(dependency);
-      if (cycle) return cycle;
-    }
-    onPath.pop();
-    done.add(name);
-    return undefined;
-  };
-
+  const ON_PATH = 1;
+  const DONE = 2;
+  const state = new Map<string, number>();
   for (const node of [...nodes].sort((a, b) => compareNames(a.name, b.name))) {
-    const cycle = visit(node.name);
-    if (cycle) return cycle;
+    if (state.has(node.name)) continue;
+    // The path from this node, and for each step the index of the next dependency to follow.
+    const path = [node.name];
+    const next = [0];
+    state.set(node.name, ON_PATH);
+    while (path.length > 0) {
+      const name = path[path.length - 1]!;
+      const dependsOn = byName.get(name)!.dependsOn;
+      const index = next[next.length - 1]!;
+      if (index >= dependsOn.length) {
+        state.set(name, DONE);
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[next.length - 1] = index + 1;
+      const dependency = dependsOn[index]!;
+      const seen = state.get(dependency);
+      if (seen === ON_PATH) return [...path.slice(path.indexOf(dependency)), dependency];
+      if (seen === DONE || !byName.has(dependency)) continue;
+      state.set(dependency, ON_PATH);
+      path.push(dependency);
+      next.push(0);
+    }
   }
   return undefined;
 }
