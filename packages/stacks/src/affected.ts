@@ -560,11 +560,20 @@ async function addDependents(
   for (const [stackName, affected] of byStack) {
     const stack = stacks.get(stackName)!;
     const instances = await Promise.all(stack.componentNames().filter((name) => !stack.isAbstract(name)).map((name) => stack.component(name)));
+    // Who depends on each component, in component order: one pass, not one per affected component
+    // (a chain of thousands was quadratic).
+    const dependents = new Map<string, ComponentInstance[]>();
+    for (const instance of instances) {
+      for (const dependency of new Set(instance.dependsOn)) {
+        let list = dependents.get(dependency);
+        if (!list) dependents.set(dependency, (list = []));
+        list.push(instance);
+      }
+    }
     const queue = [...affected];
-    while (queue.length > 0) {
-      const dependency = queue.shift()!;
-      for (const instance of instances) {
-        if (!instance.dependsOn.includes(dependency)) continue;
+    for (let next = 0; next < queue.length; next++) {
+      const dependency = queue[next]!;
+      for (const instance of dependents.get(dependency) ?? []) {
         add(stackName, instance.name, instance, [`dependency:${dependency}`]);
         if (!affected.has(instance.name)) {
           affected.add(instance.name);
