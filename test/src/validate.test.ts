@@ -53,6 +53,23 @@ describe('tfwrap validate', function () {
     assert.match(run.stdout, /^valid: .*1 stack, 20000 components$/m);
   });
 
+  it('components inheriting through a chain of more than 1,000 bases are one problem each, at their line, exit 1 (was an internal error: the call stack overflowed)', async () => {
+    const dir = tempDir('tfwrap-validate-inherits-');
+    mkdirSync(join(dir, 'stacks'), { recursive: true });
+    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
+    const lines = ['components:', '  terraform:', '    c0: { metadata: { type: abstract } }'];
+    for (let i = 1; i < 1003; i++) lines.push(`    c${i}: { metadata: { type: abstract, inherits: [c${i - 1}] } }`);
+    writeFileSync(join(dir, 'stacks', 'dev.yaml'), `${lines.join('\n')}\n`);
+    const env = hermeticEnv();
+    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.deepEqual(run.stderr.trim().split('\n').map((line) => line.replaceAll(dir, '<dir>')), [
+      "tfwrap: <dir>/stacks/dev.yaml:1004:42: component 'c1001' of stack 'dev' inherits through a chain of 1001 components, more than the 1000 tfwrap follows. Hint: inherit from fewer, broader base components [E_COMPONENT_INVALID]",
+      "tfwrap: <dir>/stacks/dev.yaml:1005:42: component 'c1002' of stack 'dev' inherits through a chain of 1002 components, more than the 1000 tfwrap follows. Hint: inherit from fewer, broader base components [E_COMPONENT_INVALID]",
+      'tfwrap: 2 problems found',
+    ]);
+  });
+
   it('reports every problem at once, each with file and line, and exits 1', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'tfwrap.yaml'), `components:

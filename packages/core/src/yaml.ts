@@ -151,6 +151,9 @@ export type YamlPath = ReadonlyArray<string | number>;
  * Where the node at `path` stands in a YAML file. Falls back to the nearest ancestor that exists,
  * then to the file alone. Reads the file again: only used when reporting an error.
  */
+/** The documents located in last, parsed with positions (a few: problems come file by file). */
+const locatedDocuments = new Map<string, { source: string; lineCounter: import('yaml').LineCounter; doc: import('yaml').Document.Parsed }>();
+
 export async function locateInYaml(file: string, path: YamlPath, text?: string): Promise<SourceLocation> {
   let source: string;
   try {
@@ -160,8 +163,15 @@ export async function locateInYaml(file: string, path: YamlPath, text?: string):
   }
   if (Buffer.byteLength(source, 'utf8') > YAML_LIMITS.maxBytes) return { file };
   const { parseDocument, LineCounter, isNode } = await import('yaml');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, keepSourceTokens: false });
+  // Many problems in one file (a thousand components each too deep) each ask here: one parse per text.
+  let parsed = locatedDocuments.get(file);
+  if (parsed?.source !== source) {
+    const lineCounter = new LineCounter();
+    parsed = { source, lineCounter, doc: parseDocument(source, { lineCounter, keepSourceTokens: false }) };
+    if (locatedDocuments.size >= 8) locatedDocuments.delete(locatedDocuments.keys().next().value!);
+    locatedDocuments.set(file, parsed);
+  }
+  const { doc, lineCounter } = parsed;
   // A loaded mapping's keys are strings: `1:` (Atmos's depends_on entries) is the number 1 in the document.
   const keys: Array<string | number> = [];
   for (const segment of path) {

@@ -247,6 +247,21 @@ describe('components', () => {
     assert.equal(err.location?.line, 5);
   });
 
+  it('follows an inheritance chain of 1,000 base components; a longer one is one error at the component (not a call stack overflow)', async () => {
+    const chain = (length: number) => {
+      const lines = ['components:', '  terraform:', '    c0: { metadata: { type: abstract }, vars: { depth: 0 } }'];
+      for (let i = 1; i < length; i++) lines.push(`    c${i}: { metadata: { type: abstract, inherits: [c${i - 1}] }, vars: { depth: ${i} } }`);
+      lines.push(`    app: { metadata: { inherits: [c${length - 1}] } }`);
+      return fixtureRepo({ 'stacks/dev.yaml': `${lines.join('\n')}\n` });
+    };
+    assert.deepEqual((await (await chain(1000).repo.loadStack('dev')).component('app')).vars, { depth: 999 });
+    const { repo, file } = chain(5000);
+    const err = await rejection((await repo.loadStack('dev')).component('app'));
+    assert.equal(err.code, 'E_COMPONENT_INVALID');
+    assert.equal(err.message, "component 'app' of stack 'dev' inherits through a chain of 5000 components, more than the 1000 tfwrap follows");
+    assert.deepEqual([err.location?.file, err.location?.line], [file('stacks/dev.yaml'), 5003]);
+  });
+
   it('rejects wrong types in known sections at their line', async () => {
     const cases: Array<{ yaml: string; message: RegExp; line: number; hint?: RegExp }> = [
       { yaml: 'vars: [a, b]', message: /^vars must be a mapping, not a list$/, line: 1 },

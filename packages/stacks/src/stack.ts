@@ -949,6 +949,7 @@ export class LoadedStack implements Stack {
   private inheritedLayers(name: string, chain: string[]): Layer[] {
     const cached = this.inheritedLayersCache.get(name);
     if (cached) return cached;
+    if (chain.length === 1) this.checkInheritanceDepth(name);
     const own = this.ownLayersByComponent.get(name) ?? [];
     const inherits = this.inheritsOf(name);
     const legacy = this.legacyBaseOf(name) !== undefined && !(this.ownMetadata(name).inherits ?? []).includes(this.legacyBaseOf(name)!);
@@ -981,6 +982,7 @@ export class LoadedStack implements Stack {
   private metadataOf(name: string): ComponentMetadata {
     let metadata = this.metadataCache.get(name);
     if (!metadata) {
+      this.checkInheritanceDepth(name);
       const fromBases = this.stacksSettings.inheritMetadata === false ? undefined : this.metadataFromBases(name);
       this.metadataCache.set(name, (metadata = deepMerge([this.stackMetadata(), fromBases, this.ownMetadata(name)]) as ComponentMetadata));
     }
@@ -997,6 +999,45 @@ export class LoadedStack implements Stack {
   }
 
   private stackMetadataCache: Mapping | undefined;
+
+  /**
+   * Inheritance (metadata.inherits, legacy component:) is followed recursively here; a chain longer
+   * than MAX_INHERITANCE_DEPTH is one error at the component rather than an overflowing call stack
+   * (and merging a chain costs its length squared). Measured without recursion, cycles left to
+   * inheritedLayers to report.
+   */
+  private checkInheritanceDepth(name: string): void {
+    const depths = this.inheritanceDepths;
+    const pending = depths.has(name) ? [] : [name];
+    const expanded = new Set<string>();
+    while (pending.length > 0) {
+      const current = pending[pending.length - 1]!;
+      if (depths.has(current)) {
+        pending.pop();
+        continue;
+      }
+      const bases = this.inheritsOf(current).filter((base) => this.ownLayersByComponent.has(base));
+      const unknown = bases.filter((base) => !depths.has(base) && !expanded.has(base));
+      if (unknown.length > 0 && !expanded.has(current)) {
+        expanded.add(current);
+        pending.push(...unknown);
+        continue;
+      }
+      let deepest = 0;
+      for (const base of bases) deepest = Math.max(deepest, depths.get(base) ?? 0);
+      depths.set(current, deepest + 1);
+      pending.pop();
+    }
+    // Its own depth is 1: the bases it follows are the rest.
+    const bases = depths.get(name)! - 1;
+    if (bases > MAX_INHERITANCE_DEPTH) {
+      throw this.problemAt(this.ownLayersByComponent.get(name) ?? [], ['metadata', 'inherits'], [], 'E_COMPONENT_INVALID',
+        `component '${name}' of stack '${this.name}' inherits through a chain of ${bases} components, more than the ${MAX_INHERITANCE_DEPTH} tfwrap follows`,
+        'inherit from fewer, broader base components');
+    }
+  }
+
+  private readonly inheritanceDepths = new Map<string, number>();
 
   /** What a component's bases give its metadata (see metadataOf). Cycles are caught before, by inheritedLayers. */
   private metadataFromBases(name: string): Mapping {
@@ -1024,6 +1065,7 @@ export class LoadedStack implements Stack {
    * one (so `vpc-secondary` inheriting `vpc-defaults` deploys the `vpc` directory too).
    */
   private inheritedMetadataOf(name: string, key: string): string | undefined {
+    this.checkInheritanceDepth(name);
     const value = this.metadataFromChain(name, key);
     if (value !== undefined) return value;
     // Of these keys only terraform_workspace_pattern may be stack-wide (manifest-schema.ts).
@@ -1131,6 +1173,9 @@ function envValues(env: Mapping): Record<string, string> {
  * (processAuthConfig), so there the merge is made at once, functions as values.
  */
 const deferredMergeSections: ReadonlySet<SectionName> = new Set(['vars', 'settings', 'env', 'providers', 'auth']);
+
+/** Base components followed from one component, at most: far beyond real repositories (a few levels), and within the call stack. */
+const MAX_INHERITANCE_DEPTH = 1000;
 
 /** A stack without `overrides:` (the usual case): nothing to merge per component. */
 const noOverrides: Mapping = Object.freeze({}) as Mapping;
