@@ -70,6 +70,24 @@ describe('tfwrap validate', function () {
     ]);
   });
 
+  it('imports nested 5,000 files deep, or an !include of JSON nested 5,000 deep: one problem each at its line, exit 1 (each was an internal error: the call stack overflowed)', async () => {
+    const dir = tempDir('tfwrap-validate-deep-');
+    mkdirSync(join(dir, 'stacks', 'chain'), { recursive: true });
+    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nstacks: { base_path: stacks, included_paths: ["*.yaml"] }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
+    for (let i = 0; i < 5000; i++) writeFileSync(join(dir, 'stacks', 'chain', `f${i}.yaml`), i + 1 < 5000 ? `import: [chain/f${i + 1}]\n` : 'vars: { deep: true }\n');
+    writeFileSync(join(dir, 'stacks', 'dev.yaml'), 'import: [chain/f0]\ncomponents: { terraform: { app: {} } }\n');
+    writeFileSync(join(dir, 'stacks', 'deep.json'), `${'['.repeat(5000)}${']'.repeat(5000)}`);
+    writeFileSync(join(dir, 'stacks', 'prod.yaml'), 'components: { terraform: { app: { vars: { v: !include deep.json } } } }\n');
+    const env = hermeticEnv();
+    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.deepEqual(run.stderr.trim().split('\n').map((line) => line.replaceAll(dir, '<dir>')), [
+      'tfwrap: <dir>/stacks/chain/f998.yaml:1:10: imports nested more than 1000 files deep (from dev.yaml). Hint: import the shared files from fewer levels: a stack file importing its catalogs directly [E_STACK_INVALID]',
+      'tfwrap: <dir>/stacks/prod.yaml:1: !include deep.json is nested more than 64 levels deep, more than a manifest may. Hint: include a flatter file, or the part you need [E_STACK_INVALID]',
+      'tfwrap: 2 problems found',
+    ]);
+  });
+
   it('reports every problem at once, each with file and line, and exits 1', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'tfwrap.yaml'), `components:

@@ -55,6 +55,22 @@ export function parseYaml(text: string, file: string, options: YamlParseOptions 
   return parseSimple(text, file, options);
 }
 
+/**
+ * Whether parsed data (from JSON or HCL, which have no depth bound of their own here) nests deeper
+ * than `max` mappings and lists: the same bound as a YAML document's, so that what walks it later
+ * recursively cannot overflow. Measured without recursion.
+ */
+export function exceedsDepth(value: unknown, max: number = YAML_LIMITS.maxDepth): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) return true;
+    for (const item of Array.isArray(current) ? current : Object.values(current)) pending.push([item, depth + 1]);
+  }
+  return false;
+}
+
 function tooDeep(location: SourceLocation): TfwrapError {
   return new TfwrapError('E_CONFIG_SYNTAX', `YAML nested more than ${YAML_LIMITS.maxDepth} levels deep`, { location, hint: 'flatten the structure around that line' });
 }

@@ -782,6 +782,25 @@ describe('Atmos compatibility (stacks)', () => {
     assert.match(nulled.detail, /^!exec echo eu-west-1 at vars\.region: dev\.yaml sets it to null, which Atmos's deferred merge ignores/);
   });
 
+  it('!include of JSON nested deeper than a manifest may (64), or !exec printing it, is one line at the function (5,000 deep overflowed the call stack)', async () => {
+    const { repo, file } = fixtureRepo({
+      'stacks/orgs/deep.json': `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      'stacks/orgs/shallow.json': '{"a": [[1]]}',
+      'stacks/orgs/dev.yaml': `
+        components:
+          terraform:
+            ok: { vars: { v: !include shallow.json } }
+            deep: { vars: { v: !include deep.json } }
+      `,
+    }, atmosLayout());
+    const err = await rejection(repo.loadStack('orgs/dev'));
+    assert.deepEqual([err.location, err.detail], [{ file: file('stacks/orgs/dev.yaml'), line: 4 }, '!include deep.json is nested more than 64 levels deep, more than a manifest may']);
+    const exec = await rejection(fixtureRepo({
+      'stacks/orgs/dev.yaml': `vars:\n  v: !exec printf '%0.s[' $(seq 100); printf '%0.s]' $(seq 100)\ncomponents: { terraform: { app: {} } }`,
+    }, atmosLayout()).repo.loadStack('orgs/dev'));
+    assert.match(exec.detail, /^!exec printed JSON nested more than 64 levels deep/);
+  });
+
   it('!exec printing more than 4 MiB is one line naming the file:line and the bound, without the output', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/orgs/dev.yaml': `

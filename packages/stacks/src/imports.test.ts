@@ -199,6 +199,20 @@ describe('imports', () => {
     assert.ok(err.hint);
   });
 
+  it('follows imports nested 1,000 files deep; deeper is one error at the import that goes too far (5,000 overflowed the call stack)', async () => {
+    const chain = (depth: number) => {
+      const files: Record<string, string> = { 'stacks/dev.yaml': 'import: [catalog/f0]\ncomponents: { terraform: { app: {} } }' };
+      for (let i = 0; i < depth; i++) files[`stacks/catalog/f${i}.yaml`] = i + 1 < depth ? `import: [catalog/f${i + 1}]\nvars: { deepest: ${i} }` : `vars: { deepest: ${i} }`;
+      return fixtureRepo(files, config);
+    };
+    assert.equal((await (await chain(999).repo.loadStack('dev')).component('app')).vars.deepest, 0);
+    const { repo, file } = chain(5000);
+    const err = await rejection(repo.loadStack('dev'));
+    assert.equal(err.code, 'E_STACK_INVALID');
+    assert.equal(err.message, 'imports nested more than 1000 files deep (from dev.yaml)');
+    assert.deepEqual(err.location, { file: file('stacks/catalog/f998.yaml'), line: 1, column: 10 });
+  });
+
   it('rejects an import section that is not a list of strings, at its line', async () => {
     const { repo, file } = fixtureRepo({
       'stacks/dev.yaml': `

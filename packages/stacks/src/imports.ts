@@ -65,6 +65,9 @@ function fileOfKey(key: string): string {
   return at < 0 ? key : key.slice(0, at);
 }
 
+/** Files imported through each other, at most: far beyond real repositories, and within the call stack (closureOf recurses). */
+const MAX_IMPORT_DEPTH = 1000;
+
 export class ImportResolver {
   /** Import closure of each manifest, itself last; complete ones only (no cycle below them). */
   private readonly closures = new Map<string, string[]>();
@@ -119,6 +122,10 @@ export class ImportResolver {
         for (const target of targets) if (!this.inheritedPathContext.has(target)) this.inheritedPathContext.set(target, pathContext);
       }
       for (const target of targets) {
+        if (importChain.length >= MAX_IMPORT_DEPTH) {
+          throw new ManifestProblem('E_STACK_INVALID', `imports nested more than ${MAX_IMPORT_DEPTH} files deep (from ${this.displayName(fileOfKey(importChain[0]!))})`, file, ['import', index],
+            'import the shared files from fewer levels: a stack file importing its catalogs directly', manifest.text);
+        }
         const cycleStart = importChain.indexOf(target);
         if (cycleStart >= 0) {
           const chain = [...importChain.slice(cycleStart), target].map((f) => this.displayName(fileOfKey(f))).join(' -> ');

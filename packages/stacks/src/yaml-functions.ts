@@ -20,7 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AtmosTag, TfwrapError, YAML_LIMITS, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
+import { AtmosTag, TfwrapError, YAML_LIMITS, exceedsDepth, findRepoRoot, parseAtmosYaml } from '@tfwrap/core';
 import { isDeferred } from './deferred.js';
 import { IncludeParseError, includeFormat, parseDotenv, parseHcl, type IncludeFormat } from './include-parsers.js';
 import { DeferredMerge, mapTags } from './merge.js';
@@ -126,11 +126,14 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: 
         throw fail(`command failed${typeof status === 'number' ? ` (exit ${status})` : ''}`, 'run the command by hand from the project root to see why');
       }
       const text = output.replace(/\n+$/, '');
+      let decoded: unknown;
       try {
-        return JSON.parse(text);
+        decoded = JSON.parse(text);
       } catch {
         return text;
       }
+      if (exceedsDepth(decoded)) throw fail(`printed JSON nested more than ${YAML_LIMITS.maxDepth} levels deep, more than a manifest may`, 'print a flatter value');
+      return decoded;
     }
     case '!include':
     case '!include.raw': {
@@ -156,12 +159,13 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: 
       if (tag.tag === '!include.raw') return text;
       // By the extension, as Atmos's filetype.ParseFileByExtension: never by the content.
       const format = includeFormat(found);
+      let included: unknown;
       try {
         switch (format) {
           // Its functions land where it is included: Atmos evaluates them after the merge too.
           case 'yaml': return evaluateFunctions(parseAtmosYaml(text, found), found, context, reads, at);
-          case 'json': return JSON.parse(text) as unknown;
-          case 'hcl': return parseHcl(text, target);
+          case 'json': included = JSON.parse(text) as unknown; break;
+          case 'hcl': included = parseHcl(text, target); break;
           case 'dotenv': return parseDotenv(text);
           default: return text;
         }
@@ -176,6 +180,9 @@ function evaluate(tag: AtmosTag, file: string, context: FunctionContext, reads: 
         }
         throw err;
       }
+      // YAML has this bound when parsed; JSON and HCL here.
+      if (exceedsDepth(included)) throw fail(`${target} is nested more than ${YAML_LIMITS.maxDepth} levels deep, more than a manifest may`, 'include a flatter file, or the part you need');
+      return included;
     }
     case '!repo-root': {
       const root = findRepoRoot(context.rootDir);
