@@ -24,7 +24,7 @@ describe('tfwrap validate', function () {
     assert.match(run.stdout, /^valid: .*tfwrap\.yaml; 1 identity, 2 stacks, 6 components$/m);
   });
 
-  it('on a terminal, says how far it is (a line rewritten in place, cleared before the report); on a pipe, nothing of it', async () => {
+  it('on a terminal, validate and describe stacks say how far they are (a line rewritten in place, cleared before the answer); on a pipe, nothing of it', async () => {
     const dir = tempDir('tfwrap-validate-progress-');
     mkdirSync(join(dir, 'stacks'), { recursive: true });
     writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
@@ -38,6 +38,11 @@ describe('tfwrap validate', function () {
     const piped = await runTfwrap(['-C', dir, 'validate', '--no-cache'], { env, cwd: env.HOME! });
     assert.equal(piped.exitCode, 0, piped.stderr);
     assert.equal(piped.stderr, '');
+    // describe stacks the same way: the line is cleared before the answer is printed.
+    const described = await runCommand('script', ['-qec', `'${process.execPath}' '${tfwrapBin}' -C '${dir}' describe stacks --format json`, '/dev/null'], { env, cwd: env.HOME! });
+    assert.equal(described.exitCode, 0, described.stdout);
+    assert.match(described.stdout, /^\r\x1b\[Ktfwrap: describing stacks: 1 of 120 started/);
+    assert.match(described.stdout, /\r\x1b\[Ktfwrap: describing stacks: 120 of 120 started\r\x1b\[K\{\r\n {2}"s0": \{/);
   });
 
   it('a stack whose 20,000 components depend each on the one before is valid (was an internal error: the call stack overflowed)', async () => {

@@ -47,11 +47,15 @@ export async function writeDescribeOutput(value: unknown, format: 'yaml' | 'json
  * turned into text as it comes and let go, so a hundred thousand components are never held as
  * objects at once; the text is written when every entry is made (a failure writes nothing).
  * `entries` must come in the order a JavaScript object keeps keys (inPropertyOrder).
+ * `beforeWriting`: called once every entry is made, before anything is written (a progress line
+ * to clear).
  */
-export async function writeDescribeEntries(entries: AsyncIterable<[string, unknown]>, format: 'yaml' | 'json', options: { query?: PathExpression; file?: string }): Promise<void> {
+export async function writeDescribeEntries(entries: AsyncIterable<[string, unknown]>, format: 'yaml' | 'json', options: { query?: PathExpression; file?: string },
+  beforeWriting?: () => void): Promise<void> {
   if (options.query) {
     const whole: Record<string, unknown> = {};
     for await (const [key, value] of entries) setEntry(whole, key, value);
+    beforeWriting?.();
     return writeDescribeOutput(whole, format, options);
   }
   const chunks: string[] = [];
@@ -62,6 +66,7 @@ export async function writeDescribeEntries(entries: AsyncIterable<[string, unkno
   }
   if (chunks.length === 0) chunks.push(format === 'json' ? '{}\n' : stringifyYaml({}));
   else if (format === 'json') chunks.push('\n}\n');
+  beforeWriting?.();
   await writeText(chunks, options.file);
 }
 

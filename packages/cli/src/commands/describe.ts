@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { TfwrapError, type Run } from '@tfwrap/core';
 import type { PathExpression } from '@tfwrap/stacks';
 import { createTfwrap, identityFlag, withRun, type GlobalOptions } from '../context.js';
+import { progressLine } from '../progress.js';
 import { inPropertyOrder, parseDescribeQuery, writeDescribeEntries, writeDescribeOutput, writeStdout, type DescribeOutputOptions } from './describe-output.js';
 
 /** Atmos's `--query` and `--file`, on every describe command. */
@@ -131,8 +132,11 @@ export function registerDescribeCommands(program: Command, globals: () => Global
       const entryOf = new Map(entries?.map((entry) => [entry.name, entry]));
       // Each stack made, turned into text and let go (writeDescribeEntries), in the order a whole
       // object would list them.
+      const progress = progressLine('describing stacks');
+      const ordered = inPropertyOrder(names);
       async function* stacks(): AsyncGenerator<[string, unknown]> {
-        for (const name of inPropertyOrder(names)) {
+        for (const [index, name] of ordered.entries()) {
+          progress?.update(index + 1, ordered.length);
           const stack = await repo.loadStack(name);
           // A function is written with `!`: a stack none of whose files holds one needs no walk of its values.
           const entry = entryOf.get(name);
@@ -169,7 +173,11 @@ export function registerDescribeCommands(program: Command, globals: () => Global
           if (Object.keys(terraform).length > 0 || !wantedComponents) yield [name, { components: { terraform } }];
         }
       }
-      await writeDescribeEntries(stacks(), opts.format, { query, file: opts.file });
+      try {
+        await writeDescribeEntries(stacks(), opts.format, { query, file: opts.file }, () => progress?.clear());
+      } finally {
+        progress?.clear();
+      }
     });
 }
 

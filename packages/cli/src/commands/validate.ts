@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExitCode, Tfwrap, TfwrapError, TfwrapErrors, locate, parseYaml } from '@tfwrap/core';
 import { createTfwrap, printJson, type GlobalOptions } from '../context.js';
+import { progressLine } from '../progress.js';
 
 export interface ValidationReport {
   configFile: string | null;
@@ -28,7 +29,7 @@ export interface ValidationReport {
  * (`tfwrap validate <stack> [component...]` runs `terraform validate`); without a stack it lands here.
  */
 export async function validateAction(globals: GlobalOptions, opts: { json?: boolean; cache?: boolean }, setExit: (code: number) => void): Promise<void> {
-  const progress = !opts.json && process.stderr.isTTY ? progressLine() : undefined;
+  const progress = opts.json ? undefined : progressLine('validating stacks');
   const report = await validateProject(globals, { cache: opts.cache !== false, onProgress: progress?.update });
   progress?.clear();
   if (!opts.json) for (const warning of report.warnings) process.stderr.write(`tfwrap: warning: ${warning.format()}\n`);
@@ -56,27 +57,6 @@ export async function validateAction(globals: GlobalOptions, opts: { json?: bool
     );
   }
   setExit(report.problems.length ? ExitCode.findings : ExitCode.ok);
-}
-
-/** Stacks to resolve from which a terminal is shown how far validate is (fewer take well under a second). */
-const PROGRESS_FROM_STACKS = 100;
-
-/**
- * One line on a terminal's stderr, rewritten in place, saying how many of the stacks to resolve
- * have been taken up; cleared before the report. Not on a pipe or a file (CI logs stay clean).
- */
-function progressLine(): { update: (started: number, total: number) => void; clear: () => void } {
-  let shown = false;
-  return {
-    update(started, total) {
-      if (total < PROGRESS_FROM_STACKS) return;
-      process.stderr.write(`\r\x1b[Ktfwrap: validating stacks: ${started} of ${total} started`);
-      shown = true;
-    },
-    clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
-    },
-  };
 }
 
 export async function validateProject(globals: GlobalOptions, { cache: useCache = true, onProgress }: { cache?: boolean; onProgress?: (started: number, total: number) => void } = {}): Promise<ValidationReport> {
