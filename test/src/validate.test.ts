@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parseYaml } from '@tfwrap/core';
 import { repoRoot, runCommand, runTfwrap, tfwrapBin } from './support/cli.js';
@@ -18,6 +18,23 @@ function quickstart(): string {
 describe('tfwrap validate', function () {
   this.timeout(60_000);
 
+  /** A project of generated stacks (an ambient identity; `stacks:` settings when given), with `files` under it. */
+  const generatedProject = (prefix: string, files: Record<string, string>, stacks = '') => {
+    const dir = tempDir(prefix);
+    writeFileSync(join(dir, 'tfwrap.yaml'), `components: { terraform: { base_path: components } }\n${stacks}auth: { identities: { local: { kind: ambient, default: true } } }\n`);
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    return dir;
+  };
+  /** `tfwrap validate` in `dir`: its exit code and stderr lines, the directory written <dir>. */
+  const validateIn = async (dir: string) => {
+    const env = hermeticEnv();
+    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
+    return { run, lines: run.stderr.trim().split('\n').map((line) => line.replaceAll(dir, '<dir>')) };
+  };
+
   it('passes the quickstart with exit 0', async () => {
     const run = await runTfwrap(['validate'], { env: hermeticEnv(), cwd: quickstart() });
     assert.equal(run.exitCode, 0, run.stderr);
@@ -25,10 +42,8 @@ describe('tfwrap validate', function () {
   });
 
   it('on a terminal, validate and describe stacks say how far they are (a line rewritten in place, cleared before the answer); on a pipe, nothing of it', async () => {
-    const dir = tempDir('tfwrap-validate-progress-');
-    mkdirSync(join(dir, 'stacks'), { recursive: true });
-    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
-    for (let i = 0; i < 120; i++) writeFileSync(join(dir, 'stacks', `s${i}.yaml`), `vars: { stage: s${i} }\ncomponents: { terraform: { app: { vars: { n: ${i} } } } }\n`);
+    const dir = generatedProject('tfwrap-validate-progress-', Object.fromEntries(Array.from({ length: 120 }, (_, i) =>
+      [`stacks/s${i}.yaml`, `vars: { stage: s${i} }\ncomponents: { terraform: { app: { vars: { n: ${i} } } } }\n`])));
     const env = hermeticEnv();
     // `script` runs the command on a pseudo-terminal (stdout and stderr both go to it).
     const terminal = await runCommand('script', ['-qec', `'${process.execPath}' '${tfwrapBin}' -C '${dir}' validate --no-cache`, '/dev/null'], { env, cwd: env.HOME! });
@@ -46,29 +61,19 @@ describe('tfwrap validate', function () {
   });
 
   it('a stack whose 20,000 components depend each on the one before is valid (was an internal error: the call stack overflowed)', async () => {
-    const dir = tempDir('tfwrap-validate-chain-');
-    mkdirSync(join(dir, 'stacks'), { recursive: true });
-    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
     const lines = ['components:', '  terraform:'];
     for (let i = 0; i < 20_000; i++) lines.push(`    c${i}: { settings: { depends_on: [${i === 0 ? '' : `c${i - 1}`}] } }`);
-    writeFileSync(join(dir, 'stacks', 'dev.yaml'), `${lines.join('\n')}\n`);
-    const env = hermeticEnv();
-    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
+    const { run } = await validateIn(generatedProject('tfwrap-validate-chain-', { 'stacks/dev.yaml': `${lines.join('\n')}\n` }));
     assert.equal(run.exitCode, 0, run.stderr);
     assert.match(run.stdout, /^valid: .*1 stack, 20000 components$/m);
   });
 
   it('components inheriting through a chain of more than 1,000 bases are one problem each, at their line, exit 1 (was an internal error: the call stack overflowed)', async () => {
-    const dir = tempDir('tfwrap-validate-inherits-');
-    mkdirSync(join(dir, 'stacks'), { recursive: true });
-    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
     const lines = ['components:', '  terraform:', '    c0: { metadata: { type: abstract } }'];
     for (let i = 1; i < 1003; i++) lines.push(`    c${i}: { metadata: { type: abstract, inherits: [c${i - 1}] } }`);
-    writeFileSync(join(dir, 'stacks', 'dev.yaml'), `${lines.join('\n')}\n`);
-    const env = hermeticEnv();
-    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
-    assert.equal(run.exitCode, 1, run.stderr);
-    assert.deepEqual(run.stderr.trim().split('\n').map((line) => line.replaceAll(dir, '<dir>')), [
+    const validated = await validateIn(generatedProject('tfwrap-validate-inherits-', { 'stacks/dev.yaml': `${lines.join('\n')}\n` }));
+    assert.equal(validated.run.exitCode, 1, validated.run.stderr);
+    assert.deepEqual(validated.lines, [
       "tfwrap: <dir>/stacks/dev.yaml:1004:42: component 'c1001' of stack 'dev' inherits through a chain of 1001 components, more than the 1000 tfwrap follows. Hint: inherit from fewer, broader base components [E_COMPONENT_INVALID]",
       "tfwrap: <dir>/stacks/dev.yaml:1005:42: component 'c1002' of stack 'dev' inherits through a chain of 1002 components, more than the 1000 tfwrap follows. Hint: inherit from fewer, broader base components [E_COMPONENT_INVALID]",
       'tfwrap: 2 problems found',
@@ -76,17 +81,15 @@ describe('tfwrap validate', function () {
   });
 
   it('imports nested 5,000 files deep, or an !include of JSON nested 5,000 deep: one problem each at its line, exit 1 (each was an internal error: the call stack overflowed)', async () => {
-    const dir = tempDir('tfwrap-validate-deep-');
-    mkdirSync(join(dir, 'stacks', 'chain'), { recursive: true });
-    writeFileSync(join(dir, 'tfwrap.yaml'), 'components: { terraform: { base_path: components } }\nstacks: { base_path: stacks, included_paths: ["*.yaml"] }\nauth: { identities: { local: { kind: ambient, default: true } } }\n');
-    for (let i = 0; i < 5000; i++) writeFileSync(join(dir, 'stacks', 'chain', `f${i}.yaml`), i + 1 < 5000 ? `import: [chain/f${i + 1}]\n` : 'vars: { deep: true }\n');
-    writeFileSync(join(dir, 'stacks', 'dev.yaml'), 'import: [chain/f0]\ncomponents: { terraform: { app: {} } }\n');
-    writeFileSync(join(dir, 'stacks', 'deep.json'), `${'['.repeat(5000)}${']'.repeat(5000)}`);
-    writeFileSync(join(dir, 'stacks', 'prod.yaml'), 'components: { terraform: { app: { vars: { v: !include deep.json } } } }\n');
-    const env = hermeticEnv();
-    const run = await runTfwrap(['-C', dir, 'validate'], { env, cwd: env.HOME! });
-    assert.equal(run.exitCode, 1, run.stderr);
-    assert.deepEqual(run.stderr.trim().split('\n').map((line) => line.replaceAll(dir, '<dir>')), [
+    const files: Record<string, string> = {
+      'stacks/dev.yaml': 'import: [chain/f0]\ncomponents: { terraform: { app: {} } }\n',
+      'stacks/deep.json': `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      'stacks/prod.yaml': 'components: { terraform: { app: { vars: { v: !include deep.json } } } }\n',
+    };
+    for (let i = 0; i < 5000; i++) files[`stacks/chain/f${i}.yaml`] = i + 1 < 5000 ? `import: [chain/f${i + 1}]\n` : 'vars: { deep: true }\n';
+    const validated = await validateIn(generatedProject('tfwrap-validate-deep-', files, 'stacks: { base_path: stacks, included_paths: ["*.yaml"] }\n'));
+    assert.equal(validated.run.exitCode, 1, validated.run.stderr);
+    assert.deepEqual(validated.lines, [
       'tfwrap: <dir>/stacks/chain/f998.yaml:1:10: imports nested more than 1000 files deep (from dev.yaml). Hint: import the shared files from fewer levels: a stack file importing its catalogs directly [E_STACK_INVALID]',
       'tfwrap: <dir>/stacks/prod.yaml:1: !include deep.json is nested more than 64 levels deep, more than a manifest may. Hint: include a flatter file, or the part you need [E_STACK_INVALID]',
       'tfwrap: 2 problems found',
