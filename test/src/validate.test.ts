@@ -96,6 +96,19 @@ describe('tfwrap validate', function () {
     ]);
   });
 
+  it('a Go template made to exhaust memory (until 100000000, loops printing more than 16 Mi characters) is one problem at its line (was valid after 20 s and 3.6 GB)', async () => {
+    const validated = await validateIn(generatedProject('tfwrap-validate-template-bomb-', {
+      'stacks/dev.yaml': 'components: { terraform: { app: { vars: { v: "{{ range $i := until 100000000 }}x{{ end }}" } } } }\n',
+      'stacks/prod.yaml': 'components: { terraform: { app: { vars: { v: "{{ range $i := until 1000000 }}{{ range $j := until 1000 }}x{{ end }}{{ end }}" } } } }\n',
+    }, 'templates: { settings: { enabled: true, sprig: { enabled: true } } }\n'));
+    assert.equal(validated.run.exitCode, 1, validated.run.stderr);
+    assert.deepEqual(validated.lines, [
+      'tfwrap: <dir>/stacks/dev.yaml:1: Go template error in component \'app\' of stack \'dev\': template: templates-all-atmos-sections:1:16: executing "templates-all-atmos-sections" at <until 100000000>: error calling until: more than 1000000 numbers. [E_STACK_INVALID]',
+      'tfwrap: <dir>/stacks/prod.yaml:1: Go template error in component \'app\' of stack \'prod\': template: templates-all-atmos-sections:1:60: executing "templates-all-atmos-sections" at <"x">: output larger than 16777216 characters. [E_STACK_INVALID]',
+      'tfwrap: 2 problems found',
+    ]);
+  });
+
   it('reports every problem at once, each with file and line, and exits 1', async () => {
     const dir = quickstart();
     writeFileSync(join(dir, 'tfwrap.yaml'), `components:

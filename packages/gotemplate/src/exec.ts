@@ -29,6 +29,7 @@ export interface ExecEnv {
   lookup: (name: string) => FuncSpec | undefined;
   missingKey: MissingKey;
   maxDepth: number;
+  maxOutput: number;
 }
 
 const MISSING: unique symbol = Symbol('missing');
@@ -75,14 +76,25 @@ export class ExecState {
   private vars: Array<{ name: string; value: unknown }>;
   private node: AnyNode | undefined;
   private out: string[] = [];
+  /** Characters written by this execution so far, nested templates included (shared with them). */
+  private written: { size: number };
 
   constructor(
     private readonly env: ExecEnv,
     private execName: string,
     data: unknown,
     private depth = 0,
+    written?: { size: number },
   ) {
     this.vars = [{ name: '$', value: data }];
+    this.written = written ?? { size: 0 };
+  }
+
+  /** Output, within the bound of the whole execution (env.maxOutput). */
+  private emit(text: string): void {
+    this.written.size += text.length;
+    if (this.written.size > this.env.maxOutput) this.errorf(`output larger than ${this.env.maxOutput} characters`);
+    this.out.push(text);
   }
 
   run(root: ListNode, dot: unknown): string {
@@ -162,7 +174,7 @@ export class ExecState {
       case 'template':
         return this.walkTemplate(dot, node);
       case 'text':
-        this.out.push(node.text);
+        this.emit(node.text);
         return;
       // {{break}}/{{continue}} unwind to the enclosing {{range}} as sentinels, caught there, never by a caller.
       case 'break':
@@ -246,8 +258,9 @@ export class ExecState {
     if (tree === undefined) this.errorf(`template ${JSON.stringify(t.name)} not defined`);
     if (this.depth >= this.env.maxDepth) this.errorf(`exceeded maximum template depth (${this.env.maxDepth})`);
     const newDot = t.pipe ? this.evalPipeline(dot, t.pipe) : undefined;
-    const sub = new ExecState(this.env, t.name, newDot, this.depth + 1);
+    const sub = new ExecState(this.env, t.name, newDot, this.depth + 1, this.written);
     sub.walk(newDot, tree);
+    // Counted as the nested template wrote it.
     this.out.push(sub.out.join(''));
   }
 
@@ -458,11 +471,11 @@ export class ExecState {
   private printValue(node: AnyNode, v: unknown) {
     this.at(node);
     if (v === undefined) {
-      this.out.push('<no value>');
+      this.emit('<no value>');
       return;
     }
     if (typeof v === 'function') this.errorf(`can't print ${nodeString(node)} of type ${goTypeName(v)}`);
-    this.out.push(formatV(v));
+    this.emit(formatV(v));
   }
 }
 

@@ -33,6 +33,8 @@ export interface ExecuteOptions {
   missingKey?: MissingKey;
   /** Maximum depth of nested {{template}} calls (Go: 100000; here 1000: JavaScript's stack is smaller). */
   maxDepth?: number;
+  /** Most characters one execution may write (Go: no bound); default 16 Mi, so a loop made to explode ends with an error. */
+  maxOutput?: number;
 }
 
 let sprigCache: Record<string, FuncSpec> | undefined;
@@ -72,6 +74,7 @@ export class Template {
         lookup: (n) => this.funcs.get(n),
         missingKey: options.missingKey ?? this.missingKey,
         maxDepth: options.maxDepth ?? 1000,
+        maxOutput: options.maxOutput ?? 16 * 1024 * 1024,
       },
       name,
       data,

@@ -129,6 +129,8 @@ describe('gotemplate sprig: arithmetic, environment, versions, time', () => {
     ['{{ semverCompare ">= 1.2, < 3.0.0" "2.0.0" }} {{ semverCompare "1.x" "1.9.9" }} {{ semverCompare "<1.0 || >=2.1" "2.0.0" }}', 'true true false'],
   ]);
   it('div by zero is an execution error, as the Go panic is', () => {
+    assert.throws(() => render('{{ until 100000000 }}', {}, { name: 't' }), /error calling until: more than 1000000 numbers/);
+    assert.equal(render('{{ len (until 1000000) }} {{ untilStep 0 -100000000 1 }}', {}, { name: 't' }), '1000000 []');
     assert.throws(() => render('{{ div 1 0 }}', {}, { name: 't' }), {
       message: 'template: t:1:3: executing "t" at <div 1 0>: error calling div: runtime error: integer divide by zero',
     });

@@ -278,7 +278,12 @@ function regexSplit(regex: string, s: string, n: number): string[] {
 
 // -- numbers ----------------------------------------------------------------------------------
 
+/** Most numbers until/untilStep give (Sprig: no bound): a list made to exhaust memory is an error instead. */
+const MAX_UNTIL = 1_000_000;
+
 function untilStep(start: number, stop: number, step: number): number[] {
+  const counts = (stop > start && step > 0) || (stop < start && step < 0);
+  if (counts && (stop - start) / step > MAX_UNTIL) throw new Error(`more than ${MAX_UNTIL} numbers`);
   const v: number[] = [];
   if (stop < start) {
     if (step >= 0) return v;

@@ -203,6 +203,13 @@ describe('gotemplate: define / template / block', () => {
   it('stops runaway recursion with an error, not a stack overflow', () => {
     assert.throws(() => render('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}', 1, { name: 't' }), /exceeded maximum template depth \(1000\)/);
   });
+  it('stops output made to explode (16 Mi characters by default, nested templates counted) with an error, not exhausted memory', () => {
+    const loops = '{{range .}}{{range $}}{{range $}}x{{end}}{{end}}{{end}}';
+    const items = Array.from({ length: 300 }, (_, i) => i);
+    assert.throws(() => render(loops, items, { name: 't' }), /executing "t" at <"x">: output larger than 16777216 characters/);
+    assert.throws(() => parse('t', '{{define "x"}}{{range .}}xx{{end}}{{end}}{{template "x" .}}{{template "x" .}}').execute(items, { maxOutput: 1000 }), /output larger than 1000 characters/);
+    assert.equal(parse('t', '{{range .}}x{{end}}').execute(items, { maxOutput: 300 }), 'x'.repeat(300));
+  });
 });
 
 describe('gotemplate: printf verbs', () => {
