@@ -8,8 +8,8 @@
  * (readFunctionMergeProblem).
  */
 import path from 'node:path';
-import { AtmosTag, TfwrapError } from '@tfwrap/core';
-import { isRecord, type Mapping } from './merge.js';
+import { TfwrapError } from '@tfwrap/core';
+import { isRecord, valueAt, type Mapping } from './merge.js';
 import { sectionNames, type ComponentSection, type Manifest } from './manifest.js';
 import type { FunctionRead } from './yaml-functions.js';
 
@@ -65,21 +65,6 @@ export function replaceAt(container: unknown, keys: readonly string[], expected:
   if (key === '__proto__') Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });
   else copy[key] = next;
   return copy;
-}
-
-export function valueAt(value: unknown, keys: readonly string[]): unknown {
-  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Mapping)[key] : undefined;
-  return value;
-}
-
-/** Plain data equal (mappings, lists, scalars; tags by their text). */
-export function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof AtmosTag || b instanceof AtmosTag) return a instanceof AtmosTag && b instanceof AtmosTag && a.tag === b.tag && a.argument === b.argument;
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameData(item, b[index]));
-  if (!isRecord(a) || !isRecord(b)) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData(a[key], b[key]));
 }
 
 /** The functions Atmos defers (merge_yaml_functions.go isAtmosYAMLFunction) that tfwrap evaluates when the file is read. */

@@ -26,6 +26,12 @@ export type Mapping = Record<string, unknown>;
  * strategy; otherwise (scalars, dates, tags) the last value wins.
  */
 
+/** The value at `keys` (list indices as text too), undefined where a step is missing. */
+export function valueAt(value: unknown, keys: readonly string[]): unknown {
+  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Mapping)[key] : undefined;
+  return value;
+}
+
 /** Plain objects only: a Date, an AtmosTag, a deferred merge or a list is a value, not a mapping to merge. */
 export function isRecord(value: unknown): value is Mapping {
   if (typeof value !== 'object' || value === null) return false;
@@ -357,7 +363,7 @@ export function withDeferredMerges(plain: Mapping, layers: ReadonlyArray<Mapping
   for (const path of sorted) {
     const values: unknown[] = [];
     for (const layer of layers) {
-      const found = valueAt(layer, path);
+      const found = valueUnderMappings(layer, path);
       if (found !== undefined && found !== null) values.push(isRecord(found) ? withoutPostMergeTags(found) : found);
     }
     const place: DeferredOverlay = { path, value: undefined, origin: values.find(isPostMergeTag)!, where: [section, ...path].join('.') };
@@ -368,7 +374,7 @@ export function withDeferredMerges(plain: Mapping, layers: ReadonlyArray<Mapping
       continue;
     }
     const value = values.length === 1 ? values[0] : asView ? deepMergedValues(values, lists) : new DeferredMerge(values, lists);
-    if (valueAt(result, path) !== value) result = setAtPath(result, place, value, owned);
+    if (valueUnderMappings(result, path) !== value) result = setAtPath(result, place, value, owned);
     if (value instanceof DeferredMerge) {
       const merge = { path, values, overlays: [] };
       merges.push(merge);
@@ -395,7 +401,8 @@ function collectTagPlaces(value: unknown, at: string[], places: Map<string, stri
   }
 }
 
-function valueAt(value: unknown, path: readonly string[]): unknown {
+/** The value at `path` through mappings only (Atmos's deferred merge does not look into lists). */
+function valueUnderMappings(value: unknown, path: readonly string[]): unknown {
   let current = value;
   for (const key of path) {
     if (!isRecord(current) || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;

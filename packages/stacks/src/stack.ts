@@ -14,13 +14,14 @@
  * for (or fail on) the others.
  */
 import { statSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { AtmosTag, TfwrapError, type YamlPath } from '@tfwrap/core';
-import { DeferredMerge, MergeMemo, cloneData, deepMerge, setKey, viewOf, withDeferredMerges, type Mapping } from './merge.js';
+import { DeferredMerge, MergeMemo, cloneData, deepMerge, setKey, valueAt, viewOf, withDeferredMerges, type Mapping } from './merge.js';
 import { overridesOf, sectionNames, type ComponentMetadata, type ComponentSection, type ConfigSections, type Manifest, type SectionName } from './manifest.js';
 import { defaultTerraformCommand, nameFromPattern, nameFromTemplate, type ListMergeStrategy, type StacksSettings } from './settings.js';
 import { evaluateTemplateTags, hasTag, unsupportedFunctionIn } from './yaml-functions.js';
-import { notThere, placedReads, readFunctionMergeProblem, replaceAt, sameData, valueAt, type PlacedRead } from './env-lookup.js';
+import { notThere, placedReads, readFunctionMergeProblem, replaceAt, type PlacedRead } from './env-lookup.js';
 import { deferredTagsIn, isDeferred, parseDeferredCall } from './deferred.js';
 import { render, renderSection, type TemplatesSettings } from './templates.js';
 import { didYouMean } from '@tfwrap/core';
@@ -713,7 +714,7 @@ export class LoadedStack implements Stack {
         return document === manifest.document ? manifest.overrides : overridesOf(document);
       });
       overrides = this.componentOverrides(name, byFile);
-      if (!sameData(overrides, plan.overrides)) for (const section of sectionNames) touched.add(section);
+      if (!isDeepStrictEqual(overrides, plan.overrides)) for (const section of sectionNames) touched.add(section);
     }
     if (touched.size === 0) return undefined;
     const sharedLayers = layers.slice(0, this.sharedLayers.length);

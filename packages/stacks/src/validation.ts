@@ -23,6 +23,7 @@ import type { StackEntry, StackRepository } from './repository.js';
 import type { ComponentInstance } from './stack.js';
 import { StateConflicts, type ComponentState } from './state-conflicts.js';
 import { unactedIn } from './unsupported.js';
+import { valueAt } from './merge.js';
 import { selfReadingEnv, type FunctionRead } from './yaml-functions.js';
 
 export interface StacksValidation {
@@ -375,17 +376,8 @@ async function locateIdentity(sources: readonly string[], component: string): Pr
       continue;
     }
     for (const keys of paths) {
-      if (getIn(doc, keys) !== undefined) return locate(file, keys);
+      if (valueAt(doc, keys) !== undefined) return locate(file, keys);
     }
   }
   return sources.length ? { file: sources[sources.length - 1]! } : undefined;
-}
-
-function getIn(value: unknown, keys: readonly string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (!current || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
